@@ -1,0 +1,3 @@
+module github.com/oauthgate/oauthgate
+
+go 1.24.0
