@@ -1,5 +1,7 @@
 package capabilities
 
+import "errors"
+
 // Config is the `capabilities:` section of the configuration file, with
 // easy-oauth's keys.
 type Config struct {
@@ -22,3 +24,26 @@ type Config struct {
 
 // AutoAdminEnabled reports whether the "admin" capability is added (the default).
 func (c Config) AutoAdminEnabled() bool { return c.AutoAdmin == nil || *c.AutoAdmin }
+
+// Policy builds the graph and the policy that c describes. Errors name the
+// configuration key, e.g. `capabilities.default_capabilities: unknown
+// capability "x"`.
+func (c Config) Policy() (*Policy, error) {
+	g, err := NewGraph(c.Graph, c.AutoAdminEnabled())
+	if err != nil {
+		return nil, keyed(err, "capabilities.graph")
+	}
+	p, err := NewPolicy(g, PolicyConfig{
+		DefaultCapabilities: c.DefaultCapabilities,
+		GuestCapabilities:   c.GuestCapabilities,
+		UserOverrides:       c.UserOverrides,
+	})
+	if err != nil {
+		var u *UnknownCapabilityError
+		if errors.As(err, &u) {
+			return nil, keyed(err, "capabilities."+u.Key)
+		}
+		return nil, err
+	}
+	return p, nil
+}
