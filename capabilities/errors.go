@@ -20,8 +20,9 @@ type UnknownCapabilityError struct {
 	Key string
 	// ImpliedBy is the capability whose implications name it.
 	ImpliedBy string
-	// File is the user file that holds it.
+	// File is the user file that holds it, and Line its line there.
 	File string
+	Line int
 	// Email is the user whose capabilities hold it.
 	Email string
 }
@@ -40,6 +41,9 @@ func (e *UnknownCapabilityError) Error() string {
 	if e.File != "" {
 		b.WriteString(": ")
 		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
 	}
 	if e.Email != "" {
 		fmt.Fprintf(&b, ": user %q", e.Email)

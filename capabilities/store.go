@@ -46,12 +46,12 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // checkEmail returns the normalized email, or why it cannot be stored.
 func checkEmail(email string) (string, error) {
+	if !utf8.ValidString(email) {
+		return "", fmt.Errorf("email %q is not valid UTF-8", email)
+	}
 	key := NormalizeEmail(email)
 	if key == "" {
 		return "", fmt.Errorf("email %q is empty", email)
-	}
-	if !utf8.ValidString(key) {
-		return "", fmt.Errorf("email %q is not valid UTF-8", email)
 	}
 	return key, nil
 }

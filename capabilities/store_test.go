@@ -1,0 +1,96 @@
+package capabilities_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/storetest"
+)
+
+func TestMemoryStoreContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) capabilities.Store {
+		return capabilities.NewMemoryStore(g)
+	})
+}
+
+func TestFileStoreContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) capabilities.Store {
+		s, err := capabilities.OpenFileStore(filepath.Join(t.TempDir(), "caps.yaml"), g, capabilities.FileStoreOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestFileStoreContractReopened(t *testing.T) {
+	// Each store here is a new FileStore on a file written by another one,
+	// so everything checked has gone through the file.
+	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) capabilities.Store {
+		r := &reopening{g: g, path: filepath.Join(t.TempDir(), "caps.yaml")}
+		w, err := capabilities.OpenFileStore(r.path, g, capabilities.FileStoreOptions{PollInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.w = w
+		return r
+	})
+}
+
+// reopening writes through one FileStore and reads through a new one each
+// time.
+type reopening struct {
+	g      *capabilities.Graph
+	path   string
+	w      *capabilities.FileStore
+	closed atomic.Bool
+}
+
+func (r *reopening) writer() *capabilities.FileStore { return r.w }
+
+func (r *reopening) reader() (*capabilities.FileStore, error) {
+	if r.closed.Load() {
+		return nil, capabilities.ErrClosed
+	}
+	return capabilities.OpenFileStore(r.path, r.g, capabilities.FileStoreOptions{PollInterval: -1})
+}
+
+func (r *reopening) Get(ctx context.Context, email string) ([]string, error) {
+	s, err := r.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Get(ctx, email)
+}
+
+func (r *reopening) List(ctx context.Context) (map[string][]string, error) {
+	s, err := r.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.List(ctx)
+}
+
+func (r *reopening) Set(ctx context.Context, email string, caps []string) ([]string, error) {
+	return r.writer().Set(ctx, email, caps)
+}
+
+func (r *reopening) Add(ctx context.Context, email string, caps ...string) ([]string, error) {
+	return r.writer().Add(ctx, email, caps...)
+}
+
+func (r *reopening) Remove(ctx context.Context, email string, caps ...string) ([]string, error) {
+	return r.writer().Remove(ctx, email, caps...)
+}
+
+func (r *reopening) Version() uint64 { return r.writer().Version() }
+
+func (r *reopening) Close() error {
+	r.closed.Store(true)
+	return r.writer().Close()
+}
