@@ -113,9 +113,14 @@ func fileName(file string) string {
 }
 
 // scanUserFile reads the block and flow forms of the format line by line.
-// It reports false for anything else (quoted scalars, tabs, documents
-// markers, anchors...), which is then left to yaml.v3.
+// It reports false for anything else (quoted scalars, tabs, non-ASCII,
+// document markers, anchors...), which is then left to yaml.v3.
 func scanUserFile(data []byte) (entries []userEntry, ok bool) {
+	for _, b := range data {
+		if (b < ' ' || b > '~') && b != '\n' {
+			return nil, false // tabs, CR, control and non-ASCII bytes: yaml.v3 decides
+		}
+	}
 	cur := -1        // entry whose block list is open, or -1
 	itemIndent := -1 // indentation of that list's items
 	for lineNo := 1; len(data) > 0; lineNo++ {
