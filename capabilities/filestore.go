@@ -45,7 +45,9 @@ const recentWindow = 2 * time.Second
 // are serialised within the process and, through an flock on the file
 // PATH.lock beside it, across processes (on Linux, macOS and the BSDs); each
 // write first re-reads the file if its content changed, so no other
-// process's update is lost. Comments in the file are not kept.
+// process's update is lost. Concurrent writes in one process are committed
+// together (one fsync for all). Emails are written lower-cased and
+// comments in the file are not kept.
 //
 // Changes made by hand or by other processes are picked up by a poller
 // (see [FileStoreOptions.PollInterval]). A hand edit that does not load
