@@ -39,7 +39,8 @@ type userEntry struct {
 // userTable is a checked user file: normalized emails, sorted lists.
 type userTable struct {
 	users map[string][]string
-	order []string // sorted emails
+	order []string   // sorted emails
+	lists [][]string // lists[i] is users[order[i]]
 }
 
 // DecodeUserFile parses the user file data and checks it against g. Emails
@@ -102,6 +103,10 @@ func decodeUsers(data []byte, g *Graph, file string) (*userTable, error) {
 		t.order = append(t.order, key)
 	}
 	slices.Sort(t.order)
+	t.lists = make([][]string, len(t.order))
+	for i, email := range t.order {
+		t.lists[i] = t.users[email]
+	}
 	return t, nil
 }
 
