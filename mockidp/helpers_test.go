@@ -77,6 +77,8 @@ func newRP(t testing.TB, s *Server) *relyingParty {
 	if err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
+	endpoint := provider.Endpoint()
+	endpoint.AuthStyle = oauth2.AuthStyleInHeader // no silent retry in the body
 	return &relyingParty{
 		srv:      s,
 		ctx:      ctx,
@@ -84,7 +86,7 @@ func newRP(t testing.TB, s *Server) *relyingParty {
 		cfg: oauth2.Config{
 			ClientID:     DemoClientID,
 			ClientSecret: DemoClientSecret,
-			Endpoint:     provider.Endpoint(),
+			Endpoint:     endpoint,
 			RedirectURL:  testRedirect,
 			Scopes:       []string{oidc.ScopeOpenID, "email", "profile"},
 		},
