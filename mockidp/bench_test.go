@@ -66,4 +66,3 @@ func BenchmarkSignIDToken(b *testing.B) {
 		})
 	}
 }
-
