@@ -2,4 +2,7 @@ module github.com/oauthgate/oauthgate
 
 go 1.24.0
 
-require gopkg.in/yaml.v3 v3.0.1 // indirect
+require (
+	github.com/go-jose/go-jose/v4 v4.1.9
+	gopkg.in/yaml.v3 v3.0.1
+)

@@ -1,0 +1,223 @@
+package mockidp
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// tokenResponse is RFC 6749 §5.1's answer, with OIDC's id_token.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+}
+
+func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
+	switch p.takeFault(tokenEndpointFault) {
+	case FaultTokenError:
+		writeOAuthError(w, &oauthError{http.StatusInternalServerError, "server_error", "injected fault"})
+		return
+	case FaultTokenInvalidGrant:
+		writeOAuthError(w, errInvalidGrant("injected fault"))
+		return
+	}
+	params, oerr := readParams(r)
+	if oerr != nil {
+		writeOAuthError(w, oerr)
+		return
+	}
+	clientID, client, oerr := p.authenticateClient(r, params)
+	if oerr != nil {
+		writeOAuthError(w, oerr)
+		return
+	}
+	var resp *tokenResponse
+	switch gt := params.Get("grant_type"); gt {
+	case "authorization_code":
+		resp, oerr = p.grantCode(r, clientID, params)
+	case "refresh_token":
+		resp, oerr = p.grantRefresh(r, clientID, params)
+	case "client_credentials":
+		resp, oerr = p.grantClientCredentials(r, clientID, client, params)
+	case "":
+		oerr = errInvalidRequest("grant_type is required")
+	default:
+		oerr = &oauthError{http.StatusBadRequest, "unsupported_grant_type", "grant_type " + gt + " is not supported"}
+	}
+	if oerr != nil {
+		p.opts.Logger.Info("mockidp token request refused", "client_id", clientID, "error", oerr.code, "reason", oerr.description)
+		writeOAuthError(w, oerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (p *Provider) grantCode(r *http.Request, clientID string, params url.Values) (*tokenResponse, *oauthError) {
+	code := params.Get("code")
+	if code == "" {
+		return nil, errInvalidRequest("code is required")
+	}
+	now := p.opts.Now()
+	p.mu.Lock()
+	ac := p.codes[code]
+	if ac == nil {
+		if used, ok := p.usedCodes[code]; ok {
+			// RFC 6749 §4.1.2: a replayed code revokes what it gave.
+			p.revokeFamilyLocked(used.sid)
+			p.mu.Unlock()
+			return nil, errInvalidGrant("authorization code already used")
+		}
+		p.mu.Unlock()
+		return nil, errInvalidGrant("unknown authorization code")
+	}
+	// Single use: the code is spent whatever happens next, so a wrong
+	// verifier cannot be retried.
+	delete(p.codes, code)
+	p.usedCodes[code] = usedCode{sid: ac.sid, expires: ac.expires}
+	deleted := p.deletedLocked(ac.login.email)
+	p.mu.Unlock()
+
+	switch {
+	case now.After(ac.expires):
+		return nil, errInvalidGrant("authorization code expired")
+	case ac.clientID != clientID:
+		return nil, errInvalidGrant("authorization code was issued to another client")
+	case ac.redirectGiven && params.Get("redirect_uri") != ac.redirectURI:
+		return nil, errInvalidGrant("redirect_uri does not match the authorization request")
+	case deleted:
+		return nil, errInvalidGrant("this user no longer exists")
+	}
+	verifier := params.Get("code_verifier")
+	if ac.challenge != "" {
+		if verifier == "" {
+			return nil, errInvalidGrant("code_verifier is required")
+		}
+		sum := sha256.Sum256([]byte(verifier))
+		got := base64.RawURLEncoding.EncodeToString(sum[:])
+		if !validPKCEValue(verifier) || subtle.ConstantTimeCompare([]byte(got), []byte(ac.challenge)) != 1 {
+			return nil, errInvalidGrant("code_verifier does not match the code_challenge")
+		}
+	} else if verifier != "" {
+		return nil, errInvalidGrant("code_verifier sent but the authorization request had no code_challenge")
+	}
+	return p.issueUserTokens(r, clientID, ac.scope, ac.nonce, ac.login, ac.authTime, ac.sid)
+}
+
+func (p *Provider) grantRefresh(r *http.Request, clientID string, params url.Values) (*tokenResponse, *oauthError) {
+	rt := params.Get("refresh_token")
+	if rt == "" {
+		return nil, errInvalidRequest("refresh_token is required")
+	}
+	now := p.opts.Now()
+	p.mu.Lock()
+	g := p.refresh[rt]
+	var oerr *oauthError
+	switch {
+	case g == nil:
+		oerr = errInvalidGrant("unknown refresh token")
+	case g.clientID != clientID:
+		oerr = errInvalidGrant("refresh token was issued to another client")
+	case g.used:
+		// Rotation: an old token coming back means it leaked; end the session.
+		p.revokeFamilyLocked(g.sid)
+		oerr = errInvalidGrant("refresh token already used; the session is revoked")
+	case now.After(g.expires):
+		oerr = errInvalidGrant("refresh token expired")
+	case p.familyRevokedLocked(g.sid):
+		oerr = errInvalidGrant("refresh token revoked")
+	case p.deletedLocked(g.login.email):
+		oerr = errInvalidGrant("this user no longer exists")
+	default:
+		g.used = true
+	}
+	p.mu.Unlock()
+	if oerr != nil {
+		return nil, oerr
+	}
+	scope := g.scope
+	if req := params.Get("scope"); req != "" {
+		for _, s := range strings.Fields(req) {
+			if !hasWord(g.scope, s) {
+				return nil, &oauthError{http.StatusBadRequest, "invalid_scope", "scope " + s + " was not granted"}
+			}
+		}
+		scope = req
+	}
+	// A refreshed ID token carries no nonce (OIDC Core §12.2 errata).
+	return p.issueUserTokens(r, clientID, scope, "", g.login, g.authTime, g.sid)
+}
+
+// issueUserTokens issues an opaque access token, a refresh token and, for
+// the openid scope, an ID token, all in session sid.
+func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce string, l login, authTime time.Time, sid string) (*tokenResponse, *oauthError) {
+	now := p.opts.Now()
+	at, rt := randomToken(), randomToken()
+	p.mu.Lock()
+	if p.familyRevokedLocked(sid) {
+		p.mu.Unlock()
+		return nil, errInvalidGrant("session revoked")
+	}
+	p.access[at] = &accessGrant{clientID: clientID, scope: scope, login: l, sid: sid, expires: now.Add(p.opts.AccessTokenTTL)}
+	p.refresh[rt] = &refreshGrant{clientID: clientID, scope: scope, nonce: nonce, login: l, authTime: authTime, sid: sid,
+		expires: now.Add(p.opts.RefreshTokenTTL)}
+	p.noteWriteLocked()
+	p.mu.Unlock()
+	resp := &tokenResponse{
+		AccessToken:  at,
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(p.opts.AccessTokenTTL / time.Second),
+		RefreshToken: rt,
+		Scope:        scope,
+	}
+	if hasWord(scope, "openid") {
+		claims := p.idTokenClaims(p.issuerFor(r), clientID, l, nonce, sid, at, authTime, now)
+		idt, err := p.signIDToken(claims, p.takeFault(idTokenFault))
+		if err != nil {
+			p.opts.Logger.Error("mockidp: sign ID token", "err", err)
+			return nil, &oauthError{http.StatusInternalServerError, "server_error", "could not sign the ID token"}
+		}
+		resp.IDToken = idt
+	}
+	return resp, nil
+}
+
+func (p *Provider) grantClientCredentials(r *http.Request, clientID string, client Client, params url.Values) (*tokenResponse, *oauthError) {
+	if client.public() {
+		return nil, &oauthError{http.StatusBadRequest, "unauthorized_client", "a public client cannot use client_credentials"}
+	}
+	if aud := params.Get("audience"); aud != "" && aud != client.audience(clientID) {
+		return nil, &oauthError{http.StatusBadRequest, "invalid_target", "audience " + aud + " is not allowed for this client"}
+	}
+	scope := client.Scope
+	if req := params.Get("scope"); req != "" {
+		if client.Scope != "" {
+			for _, s := range strings.Fields(req) {
+				if !hasWord(client.Scope, s) {
+					return nil, &oauthError{http.StatusBadRequest, "invalid_scope", "scope " + s + " is not allowed for this client"}
+				}
+			}
+		}
+		scope = req
+	}
+	tok, err := p.mintClientToken(p.issuerFor(r), clientID, client, scope, p.opts.AccessTokenTTL)
+	if err != nil {
+		p.opts.Logger.Error("mockidp: sign access token", "err", err)
+		return nil, &oauthError{http.StatusInternalServerError, "server_error", "could not sign the access token"}
+	}
+	return &tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(p.opts.AccessTokenTTL / time.Second), Scope: scope}, nil
+}
+
+func (c Client) audience(id string) string {
+	if c.Audience != "" {
+		return c.Audience
+	}
+	return id
+}
