@@ -1,0 +1,37 @@
+package capabilities
+
+// SetClosureTableBudget changes the budget for precomputed closures, so that
+// tests can run both closure strategies; it returns the previous budget.
+func SetClosureTableBudget(bytes int) int {
+	old := closureTableBudget
+	closureTableBudget = bytes
+	return old
+}
+
+// ScanUserFile and ParseUserYAML expose the two readers of user files.
+func ScanUserFile(data []byte) ([]UserEntry, bool) {
+	e, ok := scanUserFile(data)
+	return exportEntries(e), ok
+}
+
+func ParseUserYAML(data []byte) ([]UserEntry, error) {
+	e, err := parseUserYAML(data)
+	return exportEntries(e), err
+}
+
+type UserEntry struct {
+	Email string
+	Caps  []string
+	Line  int
+}
+
+func exportEntries(es []userEntry) []UserEntry {
+	if es == nil {
+		return nil
+	}
+	out := make([]UserEntry, len(es))
+	for i, e := range es {
+		out[i] = UserEntry{Email: e.email, Caps: e.caps, Line: e.line}
+	}
+	return out
+}
