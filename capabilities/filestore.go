@@ -70,6 +70,9 @@ type FileStore struct {
 	order    []string // sorted emails
 	isClosed bool
 
+	queueMu sync.Mutex
+	queue   []*pendingWrite // updates waiting for writeMu
+
 	mu      sync.RWMutex // guards users and order for readers
 	version atomic.Uint64
 	closed  atomic.Bool
@@ -290,69 +293,137 @@ func (s *FileStore) write(ctx context.Context, email string, caps []string, mk f
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Group commit: the writer that gets writeMu commits every update queued
+	// meanwhile in one durable write, so concurrent writers share the cost
+	// of the fsyncs while each still returns only once its update is on disk.
+	p := &pendingWrite{key: key, apply: apply}
+	s.queueMu.Lock()
+	s.queue = append(s.queue, p)
+	s.queueMu.Unlock()
 	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	if !p.done {
+		s.queueMu.Lock()
+		batch := s.queue
+		s.queue = nil
+		s.queueMu.Unlock()
+		s.commit(batch)
+	}
+	s.writeMu.Unlock()
+	return p.result, p.err
+}
+
+// pendingWrite is one update waiting for a commit. Its result fields are
+// set under writeMu.
+type pendingWrite struct {
+	key    string
+	apply  update
+	done   bool
+	result []string
+	err    error
+}
+
+// commit applies batch, in order, in one durable write. The caller holds
+// writeMu.
+func (s *FileStore) commit(batch []*pendingWrite) {
+	fail := func(err error) {
+		for _, p := range batch {
+			p.done, p.err = true, err
+		}
+	}
 	if s.isClosed {
-		return nil, ErrClosed
+		fail(ErrClosed)
+		return
 	}
 	unlock, err := s.lockFile()
 	if err != nil {
-		return nil, err
+		fail(err)
+		return
 	}
 	defer unlock()
 	if _, err := s.refresh(); err != nil {
-		return nil, fmt.Errorf("%w (writes are refused until it is fixed): %w", ErrInvalidUserFile, err)
+		fail(fmt.Errorf("%w (writes are refused until it is fixed): %w", ErrInvalidUserFile, err))
+		return
 	}
-	cur, exists := s.users[key]
-	next := apply(cur)
-	if next == nil {
-		next = []string{}
+	changed := make(map[string][]string, len(batch))
+	for _, p := range batch {
+		cur, exists := changed[p.key]
+		if !exists {
+			cur, exists = s.users[p.key]
+		}
+		next := p.apply(cur)
+		if next == nil {
+			next = []string{}
+		}
+		if !exists || !slices.Equal(cur, next) {
+			changed[p.key] = next
+		}
+		p.result = slices.Clone(next)
 	}
-	if exists && slices.Equal(cur, next) {
-		return slices.Clone(next), nil
+	if len(changed) == 0 {
+		fail(nil)
+		return
 	}
-	data, err := s.encodeWith(key, next)
-	if err != nil {
-		return nil, err
+	order := s.orderWith(changed)
+	data, err := s.encode(order, changed)
+	if err == nil {
+		var st fileState
+		if st, err = s.writeDurable(data); err == nil {
+			s.mu.Lock()
+			s.order = order
+			for k, v := range changed {
+				s.users[k] = v
+			}
+			s.mu.Unlock()
+			s.sum, s.seen, s.badSum = s.hash(data, st), st, 0
+			s.version.Add(1)
+			fail(nil)
+			return
+		}
+		err = fmt.Errorf("capabilities: writing %s: %w", s.path, err)
 	}
-	st, err := s.writeDurable(data)
-	if err != nil {
-		return nil, fmt.Errorf("capabilities: writing %s: %w", s.path, err)
+	for _, p := range batch {
+		p.result = nil
 	}
-	s.mu.Lock()
-	if !exists {
-		i, _ := slices.BinarySearch(s.order, key)
-		s.order = slices.Insert(s.order, i, key)
-	}
-	s.users[key] = next
-	s.mu.Unlock()
-	s.sum, s.seen, s.badSum = s.hash(data, st), st, 0
-	s.version.Add(1)
-	return slices.Clone(next), nil
+	fail(err)
 }
 
-// encodeWith returns the file's bytes with key's list replaced by caps. The
-// caller holds writeMu, so users and order cannot change meanwhile.
-func (s *FileStore) encodeWith(key string, caps []string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(int(s.seen.size) + len(key) + 64)
-	pos, found := slices.BinarySearch(s.order, key)
-	for i, email := range s.order {
-		if i == pos && !found {
-			if err := writeEntry(&buf, key, caps); err != nil {
-				return nil, err
-			}
-		}
-		list := s.users[email]
-		if email == key {
-			list = caps
-		}
-		if err := writeEntry(&buf, email, list); err != nil {
-			return nil, err
+// orderWith returns the sorted emails once changed is applied: s.order
+// itself when no user is new.
+func (s *FileStore) orderWith(changed map[string][]string) []string {
+	var added []string
+	for k := range changed {
+		if _, ok := s.users[k]; !ok {
+			added = append(added, k)
 		}
 	}
-	if pos == len(s.order) && !found {
-		if err := writeEntry(&buf, key, caps); err != nil {
+	if len(added) == 0 {
+		return s.order
+	}
+	slices.Sort(added)
+	out := make([]string, 0, len(s.order)+len(added))
+	i := 0
+	for _, e := range s.order {
+		for i < len(added) && added[i] < e {
+			out = append(out, added[i])
+			i++
+		}
+		out = append(out, e)
+	}
+	return append(out, added[i:]...)
+}
+
+// encode returns the file's bytes for order, with the lists in changed
+// replacing the stored ones. The caller holds writeMu, so users cannot
+// change meanwhile.
+func (s *FileStore) encode(order []string, changed map[string][]string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(s.seen.size) + 256)
+	for _, email := range order {
+		list, ok := changed[email]
+		if !ok {
+			list = s.users[email]
+		}
+		if err := writeEntry(&buf, email, list); err != nil {
 			return nil, err
 		}
 	}
