@@ -13,3 +13,5 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
