@@ -171,8 +171,8 @@ func TestFlowExpires(t *testing.T) {
 // is refused for its own reason, not by an earlier check.
 var idTokenFaultReasons = map[mockidp.Fault]string{
 	mockidp.FaultBadSignature:          "signature",
-	mockidp.FaultAlgNone:               `"none"`,
-	mockidp.FaultHS256PublicKey:        `"HS256"`,
+	mockidp.FaultAlgNone:               "algorithm \\\"none",
+	mockidp.FaultHS256PublicKey:        "algorithm \\\"HS256",
 	mockidp.FaultUnknownKID:            "signature",
 	mockidp.FaultWrongIssuer:           "different provider",
 	mockidp.FaultWrongAudience:         "audience",
