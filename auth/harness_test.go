@@ -278,3 +278,17 @@ func (b *browser) sessionCookie() string {
 	}
 	return ""
 }
+
+// userToken gets a user token from /token for a logged-in browser.
+func userToken(t *testing.T, b *browser) string {
+	t.Helper()
+	r := b.get(b.e.m.Prefix() + "/token")
+	expect(t, r, http.StatusOK)
+	var body struct {
+		Token string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &body); err != nil || body.Token == "" {
+		t.Fatalf("token body %q: %v", r.body, err)
+	}
+	return body.Token
+}
