@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"io"
+	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -135,7 +138,9 @@ func TestCallbackErrors(t *testing.T) {
 		b.Get(t, "/me").Expect(t, 401)
 	})
 	t.Run("token endpoint fails", func(t *testing.T) {
-		if err := idp.Provider.FailNext(mockidp.FaultTokenError); err != nil {
+		// x/oauth2 retries a failed exchange once with the credentials in
+		// the body (auth style auto-detection): fail both.
+		if err := idp.Provider.FailNextN(mockidp.FaultTokenError, 2); err != nil {
 			t.Fatal(err)
 		}
 		b := app.NewBrowser("tokenerr")
@@ -189,13 +194,14 @@ func downableIdP(t *testing.T) (*mockidp.Server, *switchable) {
 		t.Fatal(err)
 	}
 	t.Cleanup(idp.Close)
-	target, _ := url.Parse(idp.URL)
-	sw := &switchable{proxy: httputil.NewSingleHostReverseProxy(target)}
+	// idp.URL is the issuer, the front's URL: proxy to where idp listens.
+	target, _ := url.Parse("http://" + idp.Addr().String())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	sw := &switchable{proxy: proxy}
 	front.Config.Handler = sw
 	front.Start()
 	t.Cleanup(front.Close)
-	// The app and the tests know the provider by its issuer.
-	idp.URL = issuer
 	return idp, sw
 }
 
@@ -309,4 +315,8 @@ func TestPrefix(t *testing.T) {
 	b.Get(t, "/api/v1/manage_capabilities/list").Expect(t, 200)
 	b.Get(t, "/api/v1/logout").Expect(t, http.StatusSeeOther)
 	b.Get(t, "/me").Expect(t, 401)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -68,13 +68,9 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 	respond.JSON(w, http.StatusOK, resp)
 }
 
-// effective is the closed set a logged-in user with these stored
-// capabilities holds. Service accounts hold what their tokens allow, so
-// they get none here.
+// effective is the closed set that the account with these stored
+// capabilities holds now (a service token adds its snapshot as a bound).
 func (h *routes) effective(email string, stored []string) ([]string, bool) {
-	if strings.HasSuffix(email, "@service") {
-		return nil, false
-	}
 	p := h.m.Policy()
 	set, err := p.Effective(email, stored)
 	if err != nil {
