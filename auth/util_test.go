@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -15,3 +16,12 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
