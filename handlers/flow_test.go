@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
@@ -319,4 +320,26 @@ func TestPrefix(t *testing.T) {
 
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// TestOfflineTokenRecheck: a user token from an offline login is re-checked
+// with the provider; a user the provider no longer knows loses access.
+func TestOfflineTokenRecheck(t *testing.T) {
+	t.Parallel()
+	clock := e2etest.NewClock()
+	idp := e2etest.IdP(t)
+	app := e2etest.Start(t, idp, e2etest.MuxApp, e2etest.Options{Edit: func(c *auth.Config) { c.Now = clock.Now }})
+	tok := app.UserToken(t, "leaver@corp.example", true)
+	cli := app.WithBearer("leaver", tok.RefreshToken)
+	cli.Get(t, "/me").Expect(t, 200)
+	idp.Provider.DeleteUser("leaver@corp.example")
+	cli.Get(t, "/me").Expect(t, 200) // not due yet
+	clock.Advance(2 * time.Hour)
+	resp := cli.Get(t, "/me").Expect(t, 401)
+	if got := resp.Header.Get("WWW-Authenticate"); !strings.Contains(got, "invalid_token") {
+		t.Errorf("WWW-Authenticate = %q", got)
+	}
+	// Revoked for good, even once the provider knows the user again.
+	idp.Provider.RestoreUser("leaver@corp.example")
+	cli.Get(t, "/me").Expect(t, 401)
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
-// userManagement is the capability that lets a user read and change other
-// users' capabilities (easy-oauth's name).
-const userManagement = "user_management"
-
 // capsResponse is the answer of every /manage_capabilities route, in
 // easy-oauth's shape. Capabilities are the stored ones; Effective, when
 // given, is what the user holds once defaults, overrides and implications
@@ -53,7 +49,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 	} else if eff, ok := h.effective(resp.Email, stored); ok {
 		resp.Effective = eff
 	}
-	if own && h.holds(id, userManagement) {
+	if own && h.holds(id, auth.UserManagementCapability) {
 		users, err := h.m.Store().List(r.Context())
 		if err != nil {
 			h.fail(w, r, err)
