@@ -173,4 +173,3 @@ func BenchmarkRequireBearerHot(b *testing.B)   { benchHot(b, "bearer") }
 func BenchmarkRequireBearerCold(b *testing.B)  { benchCold(b, "bearer") }
 func BenchmarkRequireServiceHot(b *testing.B)  { benchHot(b, "service") }
 func BenchmarkRequireServiceCold(b *testing.B) { benchCold(b, "service") }
-
