@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,7 +46,9 @@ const recentWindow = 2 * time.Second
 // are serialised within the process and, through an flock on the file
 // PATH.lock beside it, across processes (on Linux, macOS and the BSDs); each
 // write first re-reads the file if its content changed, so no other
-// process's update is lost. Comments in the file are not kept.
+// process's update is lost. Concurrent writes in one process are committed
+// together (one fsync for all). Emails are written lower-cased and
+// comments in the file are not kept.
 //
 // Changes made by hand or by other processes are picked up by a poller
 // (see [FileStoreOptions.PollInterval]). A hand edit that does not load
@@ -67,7 +70,8 @@ type FileStore struct {
 	sum      uint64    // hash of that file's bytes
 	badSum   uint64    // hash of the last broken content logged
 	users    map[string][]string
-	order    []string // sorted emails
+	order    []string   // sorted emails
+	lists    [][]string // lists[i] is users[order[i]], for writing in order
 	isClosed bool
 
 	queueMu sync.Mutex
@@ -164,8 +168,9 @@ func (s *FileStore) hash(data []byte, st fileState) uint64 {
 // install makes t the store's data. The caller holds writeMu (or is Open).
 func (s *FileStore) install(t *userTable, sum uint64, st fileState) {
 	s.mu.Lock()
-	s.users, s.order = t.users, t.order
+	s.users = t.users
 	s.mu.Unlock()
+	s.order, s.lists = t.order, t.lists
 	s.sum, s.seen, s.badSum = sum, st, 0
 	s.version.Add(1)
 }
@@ -363,13 +368,13 @@ func (s *FileStore) commit(batch []*pendingWrite) {
 		fail(nil)
 		return
 	}
-	order := s.orderWith(changed)
-	data, err := s.encode(order, changed)
+	order, lists := s.merge(changed)
+	data, err := encodeLists(order, lists, int(s.seen.size)+256)
 	if err == nil {
 		var st fileState
 		if st, err = s.writeDurable(data); err == nil {
+			s.order, s.lists = order, lists
 			s.mu.Lock()
-			s.order = order
 			for k, v := range changed {
 				s.users[k] = v
 			}
@@ -387,43 +392,38 @@ func (s *FileStore) commit(batch []*pendingWrite) {
 	fail(err)
 }
 
-// orderWith returns the sorted emails once changed is applied: s.order
-// itself when no user is new.
-func (s *FileStore) orderWith(changed map[string][]string) []string {
-	var added []string
-	for k := range changed {
-		if _, ok := s.users[k]; !ok {
-			added = append(added, k)
-		}
-	}
-	if len(added) == 0 {
-		return s.order
-	}
-	slices.Sort(added)
-	out := make([]string, 0, len(s.order)+len(added))
+// merge returns the sorted emails and their lists once changed is applied.
+// It walks the sorted users once, without a map lookup per user, since those
+// dominate the cost of rewriting a large file.
+func (s *FileStore) merge(changed map[string][]string) ([]string, [][]string) {
+	keys := slices.Sorted(maps.Keys(changed))
+	order := make([]string, 0, len(s.order)+len(keys))
+	lists := make([][]string, 0, len(s.order)+len(keys))
 	i := 0
-	for _, e := range s.order {
-		for i < len(added) && added[i] < e {
-			out = append(out, added[i])
+	for j, email := range s.order {
+		for i < len(keys) && keys[i] < email {
+			order, lists = append(order, keys[i]), append(lists, changed[keys[i]])
 			i++
 		}
-		out = append(out, e)
+		list := s.lists[j]
+		if i < len(keys) && keys[i] == email {
+			list = changed[email]
+			i++
+		}
+		order, lists = append(order, email), append(lists, list)
 	}
-	return append(out, added[i:]...)
+	for ; i < len(keys); i++ {
+		order, lists = append(order, keys[i]), append(lists, changed[keys[i]])
+	}
+	return order, lists
 }
 
-// encode returns the file's bytes for order, with the lists in changed
-// replacing the stored ones. The caller holds writeMu, so users cannot
-// change meanwhile.
-func (s *FileStore) encode(order []string, changed map[string][]string) ([]byte, error) {
+// encodeLists returns the file's bytes for users order[i] holding lists[i].
+func encodeLists(order []string, lists [][]string, sizeHint int) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(int(s.seen.size) + 256)
-	for _, email := range order {
-		list, ok := changed[email]
-		if !ok {
-			list = s.users[email]
-		}
-		if err := writeEntry(&buf, email, list); err != nil {
+	buf.Grow(sizeHint)
+	for i, email := range order {
+		if err := writeEntry(&buf, email, lists[i]); err != nil {
 			return nil, err
 		}
 	}
