@@ -74,6 +74,8 @@ type envOptions struct {
 	configure func(*auth.Config)
 	// idpURL, if set, replaces the provider's URL (a provider that is down).
 	idpURL string
+	// idp tunes the mock provider (its clock is always the env's).
+	idp mockidp.Options
 }
 
 func testConfig() *auth.Config {
@@ -97,7 +99,9 @@ func testConfig() *auth.Config {
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, clock: newClock(), logs: &syncBuffer{}}
-	idp, err := mockidp.NewServer(mockidp.Options{Now: e.clock.Now})
+	idpOpts := o.idp
+	idpOpts.Now = e.clock.Now
+	idp, err := mockidp.NewServer(idpOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

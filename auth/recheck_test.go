@@ -68,6 +68,9 @@ func TestRecheckWithTheProvider(t *testing.T) {
 	}
 	e.idp.Provider.RestoreUser("frank@example.com")
 	expect(t, c.bearer("/me", tok), http.StatusUnauthorized)
+	if strings.Contains(e.logs.String(), tok[len(tok)-24:]) {
+		t.Fatal("a token is in the logs")
+	}
 }
 
 func TestRecheckOnlyOnceForConcurrentRequests(t *testing.T) {
