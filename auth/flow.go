@@ -245,6 +245,9 @@ func (m *Manager) FinishLogin(w http.ResponseWriter, r *http.Request) (string, e
 	if code == "" {
 		return "", loginBad("the identity provider sent no code", nil)
 	}
+	if m.idp == nil {
+		return "", loginUnavailable("no identity provider is configured", errors.New("auth: server_metadata_url is empty"))
+	}
 	ready, err := m.idp.get(r.Context())
 	if err != nil {
 		return "", loginUnavailable("the identity provider cannot be reached", err)

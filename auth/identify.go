@@ -166,6 +166,9 @@ func (m *Manager) newEntry(ctx context.Context, c credential, rs *recheckState) 
 func (m *Manager) refreshEntry(ctx context.Context, bearer bool, key string, e *credEntry, now time.Time) (*Identity, error) {
 	if !now.Before(e.cred.expiresAt) {
 		m.cache.drop(bearer, key)
+		if e.recheck != nil {
+			m.rechecks.Delete(e.cred.id)
+		}
 		return m.guest, fmt.Errorf("auth: %s expired at %s: %w", e.cred.kind, e.cred.expiresAt.Format(time.RFC3339), ErrTokenExpired)
 	}
 	ne := e
