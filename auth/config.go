@@ -118,8 +118,8 @@ type Config struct {
 	// capabilities.user_file, or a memory store when it is empty.
 	CapabilityStore capabilities.Store `yaml:"-"`
 	// TokenStore keeps revocations and identity-provider grants. Default:
-	// a file beside capabilities.user_file (caps.yaml → caps.tokens.yaml),
-	// or a memory store when it is empty.
+	// the file "<capabilities.user_file>.tokens.yaml", or a memory store
+	// when user_file is empty.
 	TokenStore capabilities.TokenStore `yaml:"-"`
 
 	unknownKeys []string
