@@ -364,3 +364,37 @@ func TestDiscoveryRetried(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestSeveralLoginsAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	// Two tabs start a login; each completes with its own flow cookie.
+	first := b.startLogin("/login?next=/one")
+	second := b.startLogin("/login?next=/two")
+	r := b.get(second.String())
+	expect(t, r, http.StatusSeeOther)
+	if got := r.header.Get("Location"); got != "/two" {
+		t.Fatalf("second tab: %q", got)
+	}
+	r = b.get(first.String())
+	expect(t, r, http.StatusSeeOther)
+	if got := r.header.Get("Location"); got != "/one" {
+		t.Fatalf("first tab: %q", got)
+	}
+	// Abandoned logins beyond the bound are dropped at the next callback.
+	for range 6 {
+		b.get("/login")
+	}
+	last := b.startLogin("/login")
+	r = b.get(last.String())
+	expect(t, r, http.StatusSeeOther)
+	if n := strings.Count(strings.Join(r.header.Values("Set-Cookie"), "\n"), "_flow_"); n != 8 {
+		t.Fatalf("%d flow cookies expired, want all 8", n)
+	}
+	for _, c := range b.c.Jar.Cookies(mustURL(t, e.app.URL+"/auth")) {
+		if strings.Contains(c.Name, "_flow_") {
+			t.Fatalf("flow cookie %s left", c.Name)
+		}
+	}
+}
