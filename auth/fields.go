@@ -1,0 +1,81 @@
+package auth
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// The small sealed values of this package (login flow, offline cookie,
+// kept grants) are a marker byte followed by length-prefixed strings and
+// 8-byte integers, in a fixed order per marker.
+const (
+	markerFlow    = 'F' // login flow cookie, under PurposeFlow
+	markerOffline = 'O' // offline cookie (IdP refresh token), under PurposeSession
+	markerGrant   = 'G' // kept IdP grant of a user token, under PurposeSession
+)
+
+var errBadSealedValue = errors.New("auth: malformed sealed value")
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendInt(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
+
+// fieldReader reads the fields appended above; the first error sticks.
+type fieldReader struct {
+	b   []byte
+	err error
+}
+
+func newFieldReader(b []byte, marker byte) *fieldReader {
+	if len(b) == 0 || b[0] != marker {
+		return &fieldReader{err: errBadSealedValue}
+	}
+	return &fieldReader{b: b[1:]}
+}
+
+func (r *fieldReader) str() string {
+	if r.err != nil {
+		return ""
+	}
+	n, w := binary.Uvarint(r.b)
+	// A length has one encoding: no padded varint.
+	if w <= 0 || n > uint64(len(r.b)-w) || w != uvarintLen(n) {
+		r.err = errBadSealedValue
+		return ""
+	}
+	s := string(r.b[w : w+int(n)])
+	r.b = r.b[w+int(n):]
+	return s
+}
+
+func (r *fieldReader) int() int64 {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) < 8 {
+		r.err = errBadSealedValue
+		return 0
+	}
+	v := int64(binary.BigEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+// done reports the first error, or an error when bytes remain.
+func (r *fieldReader) done() error {
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errBadSealedValue
+	}
+	return r.err
+}
+
+func uvarintLen(n uint64) int {
+	w := 1
+	for ; n >= 0x80; n >>= 7 {
+		w++
+	}
+	return w
+}

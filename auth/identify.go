@@ -1,0 +1,267 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// maxClockSkew is how far in the future an issue time may be.
+const maxClockSkew = 2 * time.Minute
+
+// Identify returns the identity of r: the force_user if configured, else
+// the bearer token of its `Authorization: Bearer` header, else its session
+// cookie, else a guest. A bearer token that is malformed, invalid, expired
+// or revoked is an error (with the guest identity), wrapping
+// [ErrTokenMalformed], [ErrTokenInvalid], [ErrTokenExpired] or
+// [ErrTokenRevoked]; a bad session cookie is not: it is ignored, and the
+// request is a guest's. An Authorization header of another scheme is
+// ignored.
+func (m *Manager) Identify(r *http.Request) (*Identity, error) {
+	if m.forced != "" {
+		return m.forcedIdentity(r.Context())
+	}
+	if auth, ok := r.Header["Authorization"]; ok && isBearer(auth) {
+		// Fast path: only verified tokens are cached, so a hit on the
+		// header's rest is that token, and needs no syntax check.
+		if len(auth) == 1 && len(auth[0]) > 7 && auth[0][6] == ' ' {
+			if e := m.cache.get(true, auth[0][7:]); e != nil && e.fresh(m, m.now()) {
+				return e.id, nil
+			}
+		}
+		tok, ok := BearerToken(r.Header)
+		if !ok {
+			return m.guest, fmt.Errorf("auth: malformed Authorization header: %w", ErrTokenMalformed)
+		}
+		return m.bearer(r.Context(), tok)
+	}
+	if v, ok := cookieValue(r.Header, m.sess.name); ok {
+		if id := m.session(r.Context(), v); id != nil {
+			return id, nil
+		}
+	}
+	return m.guest, nil
+}
+
+// isBearer reports whether an Authorization header uses the Bearer scheme
+// (several headers count as a bearer attempt, refused by BearerToken).
+func isBearer(values []string) bool {
+	if len(values) != 1 {
+		return true
+	}
+	v := values[0]
+	return len(v) >= 6 && strings.EqualFold(v[:6], "bearer") && (len(v) == 6 || v[6] == ' ' || v[6] == '\t')
+}
+
+// bearer resolves a bearer token, from the cache when possible.
+func (m *Manager) bearer(ctx context.Context, tok string) (*Identity, error) {
+	now := m.now()
+	if e := m.cache.get(true, tok); e != nil {
+		if e.fresh(m, now) {
+			return e.id, nil
+		}
+		return m.refreshEntry(ctx, true, tok, e, now)
+	}
+	c, rs, err := m.openToken(tok, now)
+	if err != nil {
+		return m.guest, err
+	}
+	e, err := m.newEntry(ctx, c, rs)
+	if err != nil {
+		return m.guest, err
+	}
+	if e.recheck != nil && now.UnixNano() >= e.recheck.due.Load() {
+		if err := m.recheck(ctx, e, now); err != nil {
+			return m.guest, err
+		}
+	}
+	m.cache.put(true, tok, e)
+	return e.id, nil
+}
+
+// openToken decrypts a user or service token.
+func (m *Manager) openToken(tok string, now time.Time) (credential, *recheckState, error) {
+	claims, err := m.openAny(tok, now)
+	if err != nil {
+		return credential{}, nil, err
+	}
+	c := credential{
+		kind: claims.Kind, subject: claims.Subject, id: claims.ID,
+		issuedAt: claims.IssuedAt, expiresAt: claims.ExpiresAt,
+	}
+	switch claims.Kind {
+	case TokenUser:
+	case TokenService:
+		c.snapshot = m.knownSet(claims.Capabilities)
+	default:
+		return credential{}, nil, fmt.Errorf("auth: a %s is not a bearer token: %w", claims.Kind, ErrTokenInvalid)
+	}
+	if claims.IssuedAt.After(now.Add(maxClockSkew)) {
+		return credential{}, nil, fmt.Errorf("auth: token issued in the future: %w", ErrTokenInvalid)
+	}
+	var rs *recheckState
+	if claims.RefreshToken != "" {
+		// The re-check state starts from what the token says; one state
+		// per token id, shared by every request that carries it.
+		v, _ := m.rechecks.LoadOrStore(claims.ID, newRecheckState(claims, m.cfg.RecheckInterval))
+		rs = v.(*recheckState)
+	}
+	return c, rs, nil
+}
+
+// openAny opens a user or service token (their keys differ, so the wrong
+// purpose fails at once, without decrypting).
+func (m *Manager) openAny(tok string, now time.Time) (TokenClaims, error) {
+	p := PurposeUserToken
+	if m.codec.sealedFor(PurposeServiceToken, tok) {
+		p = PurposeServiceToken
+	}
+	return m.codec.Open(p, tok, now)
+}
+
+// knownSet returns the set of the names that the graph still knows.
+func (m *Manager) knownSet(names []string) capabilities.Set {
+	known := make([]string, 0, len(names))
+	for _, n := range names {
+		if _, ok := m.graph.Lookup(n); ok {
+			known = append(known, n)
+		}
+	}
+	s, _ := m.graph.Set(known...)
+	return s
+}
+
+// newEntry checks revocation and builds the identity of a verified
+// credential.
+func (m *Manager) newEntry(ctx context.Context, c credential, rs *recheckState) (*credEntry, error) {
+	// Versions first: a change while building makes the entry stale.
+	e := &credEntry{cred: c, storeVer: m.store.Version(), tokVer: m.tokens.Version(), recheck: rs}
+	if m.tokens.Revoked(c.id, c.subject, c.issuedAt) {
+		return nil, fmt.Errorf("auth: %s %s of %s: %w", c.kind, c.id, c.subject, ErrTokenRevoked)
+	}
+	set, err := m.effective(ctx, c.subject)
+	if err != nil {
+		return nil, err
+	}
+	id := &Identity{Email: c.subject, Kind: KindUser, ExpiresAt: c.expiresAt, set: set, graph: m.graph}
+	switch c.kind {
+	case TokenSession:
+		id.Via, id.sessionID = "session", c.id
+	case TokenUser:
+		id.Via, id.TokenID = "bearer", c.id
+	case TokenService:
+		id.Kind, id.Via, id.TokenID = KindService, "bearer", c.id
+		id.set = set.Intersect(c.snapshot)
+	}
+	e.id = id
+	return e, nil
+}
+
+// refreshEntry re-checks a cached entry that is no longer fresh.
+func (m *Manager) refreshEntry(ctx context.Context, bearer bool, key string, e *credEntry, now time.Time) (*Identity, error) {
+	if !now.Before(e.cred.expiresAt) {
+		m.cache.drop(bearer, key)
+		if e.recheck != nil {
+			m.rechecks.Delete(e.cred.id)
+		}
+		return m.guest, fmt.Errorf("auth: %s expired at %s: %w", e.cred.kind, e.cred.expiresAt.Format(time.RFC3339), ErrTokenExpired)
+	}
+	ne := e
+	if e.storeVer != m.store.Version() || e.tokVer != m.tokens.Version() {
+		var err error
+		ne, err = m.newEntry(ctx, e.cred, e.recheck)
+		if err != nil {
+			m.cache.drop(bearer, key)
+			return m.guest, err
+		}
+	}
+	if ne.recheck != nil && now.UnixNano() >= ne.recheck.due.Load() {
+		if err := m.recheck(ctx, ne, now); err != nil {
+			if errors.Is(err, ErrTokenRevoked) {
+				m.cache.drop(bearer, key)
+			}
+			return m.guest, err
+		}
+	}
+	if ne != e {
+		m.cache.put(bearer, key, ne)
+	}
+	return ne.id, nil
+}
+
+// session resolves a session cookie value; nil when it does not give an
+// identity (a bad, expired or revoked cookie is a guest).
+func (m *Manager) session(ctx context.Context, v string) *Identity {
+	now := m.now()
+	if e := m.cache.get(false, v); e != nil {
+		if e.fresh(m, now) {
+			return e.id
+		}
+		id, err := m.refreshEntry(ctx, false, v, e, now)
+		if err != nil {
+			return nil
+		}
+		return id
+	}
+	c, err := m.openSession(v, now)
+	if err != nil {
+		m.log.Debug("auth: session cookie ignored", "err", err)
+		return nil
+	}
+	e, err := m.newEntry(ctx, c, nil)
+	if err != nil {
+		if !errors.Is(err, ErrTokenRevoked) {
+			m.log.Error("auth: session check failed", "err", err)
+		}
+		return nil
+	}
+	m.cache.put(false, v, e)
+	return e.id
+}
+
+// openSession decodes and checks a session cookie value.
+func (m *Manager) openSession(v string, now time.Time) (credential, error) {
+	d, err := m.sess.decode(v)
+	if err != nil {
+		return credential{}, fmt.Errorf("auth: session cookie: %w", err)
+	}
+	issued := time.Unix(d.Issued, 0).UTC()
+	c := credential{kind: TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(m.cfg.SessionMaxAge)}
+	switch {
+	case d.Email == "" || d.ID == "":
+		return credential{}, errors.New("auth: session cookie without email or id")
+	case !now.Before(c.expiresAt):
+		return credential{}, fmt.Errorf("auth: session of %s expired: %w", d.Email, ErrTokenExpired)
+	case issued.After(now.Add(maxClockSkew)):
+		return credential{}, errors.New("auth: session issued in the future")
+	}
+	return c, nil
+}
+
+// forcedEntry caches the force_user identity per store version.
+type forcedEntry struct {
+	ver uint64
+	id  *Identity
+}
+
+func (m *Manager) forcedIdentity(ctx context.Context) (*Identity, error) {
+	ver := m.store.Version()
+	if f := m.forcedID.Load(); f != nil && f.ver == ver && f.id.graph == m.graph && f.id.Email == m.forced {
+		return f.id, nil
+	}
+	set, err := m.effective(ctx, m.forced)
+	if err != nil {
+		return m.guest, err
+	}
+	id := &Identity{Email: m.forced, Kind: KindUser, set: set, graph: m.graph}
+	if strings.HasSuffix(m.forced, serviceSuffix) {
+		id.Kind = KindService
+	}
+	m.forcedID.Store(&forcedEntry{ver: ver, id: id})
+	return id, nil
+}

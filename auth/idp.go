@@ -1,0 +1,107 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// discoveryRetry is the least time between two discovery attempts while
+// the identity provider cannot be reached.
+const discoveryRetry = 2 * time.Second
+
+// wellKnownSuffix ends an OpenID discovery URL.
+const wellKnownSuffix = "/.well-known/openid-configuration"
+
+// idp is the identity provider, discovered on first need. A failed
+// discovery is retried by a later call, at most once per discoveryRetry;
+// a success is kept.
+type idp struct {
+	issuer string
+	m      *Manager
+
+	ready atomic.Pointer[idpReady]
+
+	mu      sync.Mutex // serialises attempts; guards the fields below
+	lastTry time.Time
+	lastErr error
+}
+
+// idpReady is a discovered provider.
+type idpReady struct {
+	provider *oidc.Provider
+	verifier *oidc.IDTokenVerifier
+	oauth    oauth2.Config // without RedirectURL, set per login
+	// offlineScope: the provider lists offline_access, the standard way
+	// to ask for a refresh token.
+	offlineScope bool
+}
+
+func newIdP(m *Manager, metadataURL string) *idp {
+	// go-oidc takes the issuer and appends the well-known path itself,
+	// checking that the document names that same issuer.
+	return &idp{m: m, issuer: strings.TrimSuffix(metadataURL, wellKnownSuffix)}
+}
+
+// clientContext makes go-oidc and x/oauth2 use the manager's bounded
+// client.
+func (m *Manager) clientContext(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, m.client)
+}
+
+// get returns the discovered provider, discovering it if needed.
+func (p *idp) get(ctx context.Context) (*idpReady, error) {
+	if r := p.ready.Load(); r != nil {
+		return r, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r := p.ready.Load(); r != nil {
+		return r, nil
+	}
+	if p.lastErr != nil && time.Since(p.lastTry) < discoveryRetry {
+		return nil, p.lastErr
+	}
+	p.lastTry = time.Now()
+	r, err := p.discover(ctx)
+	if err != nil {
+		p.lastErr = fmt.Errorf("auth: discovery of %s: %w", p.issuer, err)
+		p.m.log.Warn("auth: identity provider discovery failed; will retry", "issuer", p.issuer, "err", err)
+		return nil, p.lastErr
+	}
+	p.lastErr = nil
+	p.ready.Store(r)
+	p.m.log.Info("auth: identity provider discovered", "issuer", p.issuer)
+	return r, nil
+}
+
+func (p *idp) discover(ctx context.Context) (*idpReady, error) {
+	cfg := p.m.cfg
+	provider, err := oidc.NewProvider(p.m.clientContext(ctx), p.issuer)
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Scopes []string `json:"scopes_supported"`
+	}
+	_ = provider.Claims(&meta) // optional metadata
+	r := &idpReady{
+		provider: provider,
+		verifier: provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: p.m.now}),
+		oauth: oauth2.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Endpoint:     provider.Endpoint(),
+			Scopes:       cfg.Scopes(),
+		},
+		offlineScope: slices.Contains(meta.Scopes, "offline_access"),
+	}
+	return r, nil
+}

@@ -1,0 +1,200 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// UserManagementCapability is the capability needed to manage other
+// users' capabilities and to mint service tokens.
+const UserManagementCapability = "user_management"
+
+// Manager is the gateway of one app: configuration, identity provider,
+// sessions, tokens, capability store and caches. Create it with [New]; it
+// is safe for concurrent use. Call [Manager.Close] when done.
+type Manager struct {
+	cfg    *Config
+	log    *slog.Logger
+	now    func() time.Time
+	codec  *Codec
+	policy *capabilities.Policy
+	graph  *capabilities.Graph
+	store  capabilities.Store
+	tokens capabilities.TokenStore
+	owned  []io.Closer // stores opened by New
+	eff    *capabilities.EffectiveCache
+	client *http.Client
+	idp    *idp // nil with force_user and no provider
+	sess   *sessionCodec
+	cache  *credCache
+
+	guest     *Identity
+	forced    string // force_user, normalized
+	forcedID  atomic.Pointer[forcedEntry]
+	userMgmt  capabilities.Cap
+	hasMgmt   bool
+	rechecks  sync.Map // token id → *recheckState
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New checks cfg ([Config.Validate]) and builds a Manager. It opens the
+// capability store (cfg.CapabilityStore, else the file
+// capabilities.user_file, else memory) and the token store (cfg.TokenStore,
+// else the file "<user_file>.tokens.yaml", else memory). It does not contact the identity provider: discovery
+// happens on the first login and is retried while it fails, so the app
+// starts while the provider is down. force_user is refused unless allowed,
+// and logged loudly when used.
+//
+// cfg is copied; later changes to it have no effect.
+func New(ctx context.Context, cfg *Config) (*Manager, error) {
+	if cfg == nil {
+		return nil, errors.New("auth: New: nil config")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := *cfg
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: &c, log: c.Logger, now: c.Now}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	var err error
+	if m.codec, err = NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
+		return nil, err
+	}
+	if m.policy, err = c.Capabilities.Policy(); err != nil {
+		return nil, err
+	}
+	m.graph = m.policy.Graph()
+	m.userMgmt, m.hasMgmt = m.graph.Lookup(UserManagementCapability)
+	if err := m.openStores(); err != nil {
+		m.closeOwned()
+		return nil, err
+	}
+	m.eff = capabilities.NewEffectiveCache(m.policy, m.store, 0)
+	m.client = outboundClient(c.HTTPClient)
+	if m.sess, err = newSessionCodec(&c); err != nil {
+		m.closeOwned()
+		return nil, err
+	}
+	m.cache = newCredCache(defaultCacheEntries)
+	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
+	if c.ServerMetadataURL != "" {
+		m.idp = newIdP(m, c.ServerMetadataURL)
+	}
+	if c.InsecureForceUser != "" {
+		m.forced = capabilities.NormalizeEmail(c.InsecureForceUser)
+		m.log.Warn("auth: INSECURE: force_user is set: every request is logged in as this user without any identity provider; never use this in production",
+			"force_user", m.forced)
+	}
+	return m, nil
+}
+
+// openStores opens the stores the configuration does not provide.
+func (m *Manager) openStores() error {
+	c := m.cfg
+	m.store, m.tokens = c.CapabilityStore, c.TokenStore
+	userFile := c.Capabilities.UserFile
+	if m.store == nil {
+		if userFile == "" {
+			m.store = capabilities.NewMemoryStore(m.graph)
+		} else {
+			fs, err := capabilities.OpenFileStore(userFile, m.graph, capabilities.FileStoreOptions{Logger: m.log})
+			if err != nil {
+				return err
+			}
+			m.store = fs
+		}
+		m.owned = append(m.owned, m.store)
+	}
+	if m.tokens == nil {
+		if userFile == "" {
+			m.tokens = capabilities.NewMemoryTokenStore()
+		} else {
+			ts, err := capabilities.OpenFileTokenStore(tokenFileFor(userFile), capabilities.FileTokenStoreOptions{Logger: m.log, Now: m.now})
+			if err != nil {
+				return err
+			}
+			m.tokens = ts
+		}
+		m.owned = append(m.owned, m.tokens)
+	}
+	return nil
+}
+
+// tokenFileFor returns the token file kept beside a user file:
+// caps.yaml → caps.yaml.tokens.yaml.
+func tokenFileFor(userFile string) string { return userFile + ".tokens.yaml" }
+
+func (m *Manager) closeOwned() error {
+	var errs []error
+	for _, c := range m.owned {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.owned = nil
+	return errors.Join(errs...)
+}
+
+// Close closes the stores that New opened (not those given in Config) and
+// idle connections to the identity provider.
+func (m *Manager) Close() error {
+	m.closeOnce.Do(func() {
+		m.closeErr = m.closeOwned()
+		m.client.CloseIdleConnections()
+	})
+	return m.closeErr
+}
+
+// Config returns the validated configuration, defaults filled in. It must
+// not be modified.
+func (m *Manager) Config() *Config { return m.cfg }
+
+// Policy returns the capability policy (graph, defaults, guests,
+// overrides).
+func (m *Manager) Policy() *capabilities.Policy { return m.policy }
+
+// Store returns the capability store.
+func (m *Manager) Store() capabilities.Store { return m.store }
+
+// Tokens returns the token store (revocations, kept grants).
+func (m *Manager) Tokens() capabilities.TokenStore { return m.tokens }
+
+// Prefix returns the path under which the routes are mounted: "" or
+// "/api/v1" (no trailing slash).
+func (m *Manager) Prefix() string { return m.cfg.Prefix }
+
+// Logger returns the manager's logger.
+func (m *Manager) Logger() *slog.Logger { return m.log }
+
+// Now returns the manager's clock's time.
+func (m *Manager) Now() time.Time { return m.now() }
+
+// LoginPath returns the login route's path, prefix included.
+func (m *Manager) LoginPath() string { return m.cfg.Prefix + "/login" }
+
+// effective returns the closed capability set of a logged-in subject.
+func (m *Manager) effective(ctx context.Context, email string) (capabilities.Set, error) {
+	s, err := m.eff.Effective(ctx, email)
+	if err != nil {
+		return capabilities.Set{}, fmt.Errorf("auth: capabilities of %s: %w", email, err)
+	}
+	return s, nil
+}

@@ -1,0 +1,30 @@
+// Package handlers serves the routes of an [auth.Manager]: login, the OIDC
+// callback, tokens, logout and capability management. It only turns HTTP
+// into calls on the Manager and back: every rule (who may do what, how a
+// token is checked) lives in package auth.
+//
+// Routes, all under the Manager's prefix (see [auth.Manager.Prefix]):
+//
+//	GET  /login                     start a login (?next=/local/path, ?offline_token=true)
+//	GET  /auth                      the identity provider's callback; 303 to next
+//	GET  /token                     a user token, or ?user=name@service a service token
+//	POST /token/revoke              {"token": T} or {"email": E, "all": true}
+//	GET  /logout, POST /logout      end the session; 303 to a local ?next or /
+//	GET  /manage_capabilities/list  (?email=) stored capabilities
+//	GET  /manage_capabilities/list_user
+//	POST /manage_capabilities/add, /remove, /set
+//
+// API routes answer JSON, errors as {"detail": "..."}; the browser routes
+// (/login, /auth, /logout) answer small HTML pages on error. Request bodies
+// are JSON objects of at most [MaxBodyBytes] bytes, sent with
+// Content-Type: application/json.
+//
+// # Example
+//
+//	mux := http.NewServeMux()
+//	handlers.Mount(mux, manager)
+//	mux.Handle("GET /shout", manager.Require("announce")(shout))
+//
+// chi's Router has the same Handle method as [http.ServeMux]; gin goes
+// through package ginauth.
+package handlers

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/oauthgate/oauthgate/auth"
+)
+
+// Router is what [Mount] registers routes on: [*http.ServeMux] and
+// chi.Router both satisfy it. Patterns have the form "GET /api/v1/login".
+type Router interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Route is one route of the Manager, for routers that take the method and
+// the path apart (see package ginauth).
+type Route struct {
+	Method  string // "GET" or "POST"
+	Path    string // the prefix included, such as "/api/v1/login"
+	Handler http.Handler
+}
+
+// Pattern returns the ServeMux pattern of the route: "GET /api/v1/login".
+func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
+
+// Routes returns every route of m under m.Prefix(), in a stable order.
+// A GET route also answers HEAD on [http.ServeMux] and chi.
+func Routes(m *auth.Manager) []Route {
+	if m == nil {
+		panic("handlers: Routes: nil *auth.Manager")
+	}
+	h := &routes{m: m}
+	p := m.Prefix()
+	return []Route{
+		{http.MethodGet, p + "/login", http.HandlerFunc(h.login)},
+		{http.MethodGet, p + "/auth", http.HandlerFunc(h.callback)},
+		{http.MethodGet, p + "/token", http.HandlerFunc(h.token)},
+		{http.MethodPost, p + "/token/revoke", http.HandlerFunc(h.revoke)},
+		{http.MethodGet, p + "/logout", http.HandlerFunc(h.logout)},
+		{http.MethodPost, p + "/logout", http.HandlerFunc(h.logout)},
+		{http.MethodGet, p + "/manage_capabilities/list", http.HandlerFunc(h.list)},
+		{http.MethodGet, p + "/manage_capabilities/list_user", http.HandlerFunc(h.list)},
+		{http.MethodPost, p + "/manage_capabilities/add", http.HandlerFunc(h.add)},
+		{http.MethodPost, p + "/manage_capabilities/remove", http.HandlerFunc(h.remove)},
+		{http.MethodPost, p + "/manage_capabilities/set", http.HandlerFunc(h.set)},
+	}
+}
+
+// Mount registers every route of m on r, under m.Prefix(), with method
+// patterns ("GET /login"). It panics if m is nil or if r refuses a pattern
+// (ServeMux panics on a conflicting pattern), which is a wiring mistake.
+func Mount(r Router, m *auth.Manager) {
+	for _, rt := range Routes(m) {
+		r.Handle(rt.Pattern(), rt.Handler)
+	}
+}
+
+// Handler returns an [http.ServeMux] serving only the routes of m, for
+// muxes that take a handler for a whole subtree:
+//
+//	mux.Handle("/api/v1/", handlers.Handler(m)) // with prefix: /api/v1
+//
+// Requests that match no route get ServeMux's 404 or 405.
+func Handler(m *auth.Manager) http.Handler {
+	mux := http.NewServeMux()
+	Mount(mux, m)
+	return mux
+}
+
+// routes holds what the handlers share.
+type routes struct {
+	m *auth.Manager
+}
