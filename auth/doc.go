@@ -1,0 +1,8 @@
+// Package auth gives a Go web app OAuth 2.0 / OpenID Connect login, cookie
+// sessions, encrypted user and service tokens, and capability checks.
+//
+// The configuration ([Config], [LoadConfig], [ParseConfig]) reads
+// easy-oauth's config.yaml keys unchanged and adds its own. Tokens are
+// sealed with AES-256-GCM under keys derived from secret_key, one key per
+// [Purpose] ([Codec]).
+package auth

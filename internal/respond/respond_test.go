@@ -1,0 +1,121 @@
+package respond
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestErrorPublicAndPrivate(t *testing.T) {
+	t.Parallel()
+	cause := fs.ErrNotExist
+	err := fmt.Errorf("loading: %w", NewError(http.StatusForbidden, "missing capability", cause))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("errors.Is through *Error failed")
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Code != 403 {
+		t.Fatalf("errors.As = %v", e)
+	}
+	code, msg := Public(err)
+	if code != 403 || msg != "missing capability" {
+		t.Errorf("Public = %d %q", code, msg)
+	}
+	if !strings.Contains(e.Error(), "file does not exist") {
+		t.Errorf("Error() = %q; want the cause for logs", e.Error())
+	}
+	code, msg = Public(errors.New("db password is hunter2"))
+	if code != 500 || msg != "Internal Server Error" {
+		t.Errorf("Public(plain) = %d %q", code, msg)
+	}
+	code, msg = Public(&Error{})
+	if code != 500 || msg != "Internal Server Error" {
+		t.Errorf("Public(zero) = %d %q", code, msg)
+	}
+	code, msg = Public(&Error{Code: 404})
+	if code != 404 || msg != "Not Found" {
+		t.Errorf("Public(404) = %d %q", code, msg)
+	}
+}
+
+func TestJSONError(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/api?code=SECRETCODE", nil)
+	JSONError(w, r, logger, NewError(401, "not logged in", errors.New("private cause")))
+	if w.Code != 401 {
+		t.Errorf("code = %d", w.Code)
+	}
+	for k, want := range map[string]string{
+		"Content-Type":           "application/json",
+		"X-Content-Type-Options": "nosniff",
+		"Cache-Control":          "no-store",
+	} {
+		if got := w.Header().Get(k); got != want {
+			t.Errorf("%s = %q; want %q", k, got, want)
+		}
+	}
+	var body map[string]string
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body) != 1 || body["detail"] != "not logged in" {
+		t.Errorf("body = %v", body)
+	}
+	if strings.Contains(w.Body.String(), "private") {
+		t.Errorf("private cause leaked to client: %s", w.Body)
+	}
+	if !strings.Contains(logs.String(), "private cause") || strings.Contains(logs.String(), "SECRETCODE") {
+		t.Errorf("log = %q; want the cause and not the query", logs.String())
+	}
+}
+
+func TestJSONUnencodable(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	JSON(w, 200, map[string]any{"f": func() {}})
+	if w.Code != 500 || !strings.Contains(w.Body.String(), `"detail"`) {
+		t.Errorf("got %d %s", w.Code, w.Body)
+	}
+}
+
+func TestPageEscapes(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	PageError(w, httptest.NewRequest("GET", "/auth", nil), slog.New(slog.DiscardHandler),
+		NewError(400, `<script>alert("x")</script>`, errors.New("idp said no")))
+	if w.Code != 400 {
+		t.Errorf("code = %d", w.Code)
+	}
+	body := w.Body.String()
+	if strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("message not escaped: %s", body)
+	}
+	if strings.Contains(body, "idp said no") {
+		t.Errorf("cause leaked: %s", body)
+	}
+	if !strings.Contains(body, "<title>Bad Request</title>") {
+		t.Errorf("title missing: %s", body)
+	}
+	h := w.Header()
+	if h.Get("Content-Type") != "text/html; charset=utf-8" || h.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Errorf("headers = %v", h)
+	}
+}
+
+func ExampleDetail() {
+	w := httptest.NewRecorder()
+	Detail(w, http.StatusForbidden, "missing capability: announce")
+	fmt.Print(w.Code, " ", w.Header().Get("Content-Type"), " ", w.Body.String())
+	// Output: 403 application/json {"detail":"missing capability: announce"}
+}
