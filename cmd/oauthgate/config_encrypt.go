@@ -63,6 +63,15 @@ comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
 		return usageError(fs, "missing --config FILE (or --value)")
 	}
 
+	explicit := *keys != ""
+	targets := defaultSecretKeys
+	if explicit {
+		targets = splitList(*keys)
+		if len(targets) == 0 {
+			return usageError(fs, "--keys is empty")
+		}
+	}
+
 	in := bufio.NewReader(stdin)
 	password, err := encryptionPassword(*passwordStdin, in)
 	if err != nil {
@@ -85,14 +94,6 @@ comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
 		return err
 	}
 
-	explicit := *keys != ""
-	targets := defaultSecretKeys
-	if explicit {
-		targets = splitList(*keys)
-		if len(targets) == 0 {
-			return usageError(fs, "--keys is empty")
-		}
-	}
 	data, err := os.ReadFile(*path)
 	if err != nil {
 		return err
