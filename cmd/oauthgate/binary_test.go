@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oauthgate/oauthgate/auth"
+)
+
+// The built binary: exit statuses, a pipe from token mint to token
+// inspect, and a password on standard input.
+func TestBinaryTools(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "oauthgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	exe := func(input string, env []string, args ...string) (int, string, string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+		cmd.Stdin = strings.NewReader(input)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode(), stdout.String(), stderr.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, stdout.String(), stderr.String()
+	}
+	path := writeConfig(t, "")
+
+	if code, stdout, _ := exe("", nil, "keygen"); code != 0 || len(strings.TrimSpace(stdout)) != 43 {
+		t.Errorf("keygen: %d %q", code, stdout)
+	}
+	if code, _, stderr := exe("", nil, "token", "mint", "--bogus"); code != 2 || !strings.Contains(stderr, "usage: oauthgate token mint") {
+		t.Errorf("bad flag: %d %q", code, stderr)
+	}
+	code, tok, _ := exe("", nil, "token", "mint", "--config", path, "--service", "bot@service", "--caps", "write")
+	if code != 0 {
+		t.Fatalf("mint: status %d", code)
+	}
+	if code, stdout, stderr := exe(tok, nil, "token", "inspect", "--config", path); code != 0 || !strings.Contains(stdout, "capabilities:  read, write\n") {
+		t.Errorf("inspect: %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := exe("", nil, "caps", "add", "--config", path, "a@example.com", "nope"); code != 1 || !strings.HasPrefix(stderr, "oauthgate caps: ") {
+		t.Errorf("caps add: %d %q", code, stderr)
+	}
+	if code, _, stderr := exe("pw\n", nil, "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
+		t.Fatalf("encrypt: %d %q", code, stderr)
+	}
+	if code, _, stderr := exe("", nil, "config", "check", "--config", path); code != 1 || !strings.Contains(stderr, auth.PasswordEnv+" is not set") {
+		t.Errorf("check without the password: %d %q", code, stderr)
+	}
+	if code, stdout, stderr := exe("", []string{auth.PasswordEnv + "=pw"}, "config", "check", "--config", path); code != 0 || !strings.HasPrefix(stdout, "ok: ") || strings.Contains(stderr, "plaintext") {
+		t.Errorf("check: %d %q %q", code, stdout, stderr)
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// configCommands are the subcommands of "oauthgate config".
+var configCommands = map[string]command{}
+
+func init() {
+	register(command{
+		name:    "config",
+		summary: "check a configuration file, or encrypt its secrets",
+		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return runGroup(ctx, "config", configCommands, args, stdout, stderr)
+		},
+	})
+	configCommands["check"] = command{
+		name:    "config check",
+		summary: "load and validate a configuration file and its user file",
+		run:     runConfigCheck,
+	}
+}
+
+// loadConfig loads the configuration at path; several problems come back
+// joined, one per line.
+func loadConfig(path string) (*auth.Config, error) {
+	cfg, err := auth.LoadConfig(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s:\n%w", path, err)
+	}
+	return cfg, nil
+}
+
+// flatten lists the errors joined in err (errors.Join), recursively.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+func runConfigCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newCommandFlags("config check", "config check --config FILE", `
+Loads the configuration file as the app would: every value is checked
+(${ENV} references expanded, ~CRYPT~ values decrypted with OAUTHGATE_PASSWORD),
+the capability graph and policy are built, and the user file, when it exists,
+is loaded against the graph. Prints "ok" and a summary without secrets, or each
+problem naming its key (exit status 1). Warnings (stderr) point out what is
+legal but risky: plaintext secrets, an empty base_url, force_user.`)
+	path := fs.String("config", "", "configuration `FILE` (required)")
+	rest, err := parseCommandLine(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError(fs, "unexpected argument %q", rest[0])
+	}
+	if *path == "" {
+		return usageError(fs, "missing --config FILE")
+	}
+
+	cfg, err := auth.LoadConfig(*path)
+	if err != nil {
+		problems := flatten(err)
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "error: %v\n", p)
+		}
+		return fmt.Errorf("%s: %d problem(s)", *path, len(problems))
+	}
+	var problems []error
+	if _, err := auth.NewCodec(cfg.SecretKey, cfg.PreviousSecretKeys); err != nil {
+		problems = append(problems, err)
+	}
+	policy, err := cfg.Capabilities.Policy()
+	if err != nil {
+		problems = append(problems, flatten(err)...)
+	}
+	users := -1 // -1: no user file to read
+	if policy != nil && cfg.Capabilities.UserFile != "" {
+		data, err := os.ReadFile(cfg.Capabilities.UserFile)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			problems = append(problems, fmt.Errorf("capabilities.user_file: %w", err))
+		default:
+			m, err := capabilities.DecodeUserFile(data, policy.Graph(), cfg.Capabilities.UserFile)
+			if err != nil {
+				problems = append(problems, err)
+			} else {
+				users = len(m)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "error: %v\n", p)
+		}
+		return fmt.Errorf("%s: %d problem(s)", *path, len(problems))
+	}
+
+	for _, w := range configWarnings(*path, cfg) {
+		warn(stderr, "config check", "%s", w)
+	}
+	fmt.Fprintf(stdout, "ok: %s\n", *path)
+	provider := cfg.ServerMetadataURL
+	if cfg.InsecureForceUser != "" {
+		provider = "none: force_user " + cfg.InsecureForceUser
+	}
+	baseURL := cfg.BaseURL
+	if baseURL == "" {
+		baseURL = "(empty: loopback hosts only)"
+	}
+	fmt.Fprintf(stdout, "  identity provider: %s\n", provider)
+	fmt.Fprintf(stdout, "  client_id:         %s\n", cfg.ClientID)
+	fmt.Fprintf(stdout, "  base_url:          %s\n", baseURL)
+	fmt.Fprintf(stdout, "  prefix:            %q\n", cfg.Prefix)
+	fmt.Fprintf(stdout, "  secret keys:       1 current, %d previous\n", len(cfg.PreviousSecretKeys))
+	autoAdmin := "off"
+	if policy.Graph().AutoAdmin() {
+		autoAdmin = "on"
+	}
+	fmt.Fprintf(stdout, "  capabilities:      %d in the graph (auto_admin %s)\n", policy.Graph().Len(), autoAdmin)
+	switch {
+	case cfg.Store.Driver == "postgres":
+		fmt.Fprintln(stdout, "  store:             postgres")
+	case cfg.Capabilities.UserFile == "":
+		fmt.Fprintln(stdout, "  store:             file, no user_file")
+	case users < 0:
+		fmt.Fprintf(stdout, "  store:             file %s (missing; created by the first write)\n", cfg.Capabilities.UserFile)
+	default:
+		fmt.Fprintf(stdout, "  store:             file %s (%d users)\n", cfg.Capabilities.UserFile, users)
+	}
+	fmt.Fprintf(stdout, "  lifetimes:         session %s, token %s\n", formatDuration(cfg.SessionMaxAge), formatDuration(cfg.TokenTTL))
+	return nil
+}
+
+// configWarnings lists what is valid in cfg (loaded from path) but worth
+// an operator's attention.
+func configWarnings(path string, cfg *auth.Config) []string {
+	var out []string
+	if plain, err := plaintextSecrets(path); err == nil && len(plain) > 0 {
+		out = append(out, fmt.Sprintf("%s stored in plaintext; encrypt with `oauthgate config encrypt --config %s`",
+			strings.Join(plain, ", "), path))
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
+			out = append(out, fmt.Sprintf("%s holds plaintext secrets and is readable by every local user (mode %04o)", path, fi.Mode().Perm()))
+		}
+	}
+	if cfg.BaseURL == "" {
+		out = append(out, "base_url is empty: logins work only on loopback hosts; set it to the app's external URL")
+	}
+	if cfg.InsecureForceUser != "" {
+		out = append(out, fmt.Sprintf("force_user is set: every request is logged in as %s without any identity provider; never use it in production", cfg.InsecureForceUser))
+	}
+	if cfg.Store.Driver == "file" && cfg.Capabilities.UserFile == "" {
+		out = append(out, "capabilities.user_file is not set: granted capabilities are not kept")
+	}
+	return out
+}
+
+// formatDuration prints d in days when it is a whole number of them.
+func formatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/oauthgate/oauthgate/auth"
+)
+
+func TestConfigCheck(t *testing.T) {
+	t.Parallel()
+	t.Run("ok", func(t *testing.T) {
+		t.Parallel()
+		path := writeConfig(t, "")
+		writeUserFile(t, path, "boss@example.com: [moderate]\nbot@service: [read]\n")
+		code, stdout, stderr := cli(t, "config", "check", "--config", path)
+		if code != 0 {
+			t.Fatalf("status %d: %s", code, stderr)
+		}
+		for _, want := range []string{"ok: " + path, "https://idp.example.com/", "client_id:         app", "(2 users)", "1 current, 1 previous", "5 in the graph (auto_admin on)"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+		for _, secret := range []string{testSecretKey, testPreviousKey, "GOCSPX"} {
+			if strings.Contains(stdout+stderr, secret) {
+				t.Errorf("a secret is printed: %q", secret)
+			}
+		}
+		if !strings.Contains(stderr, "warning: secret_key, client_secret, previous_secret_keys[0] stored in plaintext") ||
+			!strings.Contains(stderr, "oauthgate config encrypt --config") {
+			t.Errorf("no plaintext warning: %q", stderr)
+		}
+		if strings.Contains(stderr, "base_url") || strings.Contains(stderr, "force_user") {
+			t.Errorf("unexpected warning: %q", stderr)
+		}
+	})
+	t.Run("missing user file", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, _ := cli(t, "config", "check", "--config", writeConfig(t, ""))
+		if code != 0 || !strings.Contains(stdout, "(missing; created by the first write)") {
+			t.Errorf("status %d: %s", code, stdout)
+		}
+	})
+	t.Run("warnings", func(t *testing.T) {
+		t.Parallel()
+		path := writeConfig(t, "force_user: dev@example.com\ninsecure_allow_force_user: true\n")
+		data, _ := os.ReadFile(path)
+		data = []byte(strings.Replace(string(data), "base_url: https://app.example.com\n", "", 1))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := cli(t, "config", "check", "--config", path)
+		if code != 0 {
+			t.Fatalf("status %d: %s", code, stderr)
+		}
+		for _, want := range []string{"base_url is empty", "force_user is set: every request is logged in as dev@example.com", "readable by every local user (mode 0644)"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		}
+		if !strings.Contains(stdout, "identity provider: none: force_user dev@example.com") {
+			t.Errorf("stdout: %s", stdout)
+		}
+	})
+	for _, tc := range []struct {
+		name, extra, userFile string
+		want                  []string
+	}{
+		{"bad values", "cookie:\n  same_site: loose\nflow_ttl: 2d\n", "",
+			[]string{"error: auth: config: cookie.same_site:", "error: auth: config: flow_ttl:", "2 problem(s)"}},
+		{"unknown key", "secert_key: x\n", "",
+			[]string{`secert_key: unknown key (did you mean "secret_key"?)`}},
+		{"bad user file", "", "boss@example.com: [read, fly]\n",
+			[]string{`unknown capability "fly"`, "caps.yaml", "1 problem(s)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeConfig(t, tc.extra)
+			if tc.userFile != "" {
+				writeUserFile(t, path, tc.userFile)
+			}
+			code, stdout, stderr := cli(t, "config", "check", "--config", path)
+			if code != 1 || strings.Contains(stdout, "ok") {
+				t.Fatalf("status %d, stdout %q", code, stdout)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+	t.Run("bad graph", func(t *testing.T) {
+		t.Parallel()
+		path := writeConfig(t, "")
+		data, _ := os.ReadFile(path)
+		data = []byte(strings.Replace(string(data), "default_capabilities: [read]", "default_capabilities: [reed]", 1))
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := cli(t, "config", "check", "--config", path)
+		if code != 1 || !strings.Contains(stderr, "capabilities.default_capabilities") || !strings.Contains(stderr, `"reed"`) {
+			t.Errorf("status %d: %s", code, stderr)
+		}
+	})
+}
+
+// config encrypt then auth.LoadConfig with the password gives back every
+// value; comments, order, mode, symbolic links and ${ENV} references are
+// kept; a second run changes nothing.
+func TestConfigEncryptRoundTrip(t *testing.T) {
+	t.Setenv("OAUTHGATE_TEST_DSN_PASSWORD", "pgpw")
+	t.Setenv(auth.PasswordEnv, "")
+	extra := "client_kwargs:\n  prompt: select_account\nstore:\n  driver: postgres\n  dsn: postgres://app:${OAUTHGATE_TEST_DSN_PASSWORD}@db/app\n"
+	path := writeConfig(t, extra)
+	data, _ := os.ReadFile(path)
+	data = []byte(strings.Replace(string(data), "client_secret: GOCSPX-client-secret", `client_secret: "GOCSPX-$${not-a-var}"`, 1))
+	if err := os.WriteFile(path, data, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := path + ".link"
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	before, err := auth.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.ClientSecret != "GOCSPX-${not-a-var}" {
+		t.Fatalf("client_secret = %q", before.ClientSecret)
+	}
+
+	if code, _, stderr := cli(t, "config", "encrypt", "--config", link); code != 1 || !strings.Contains(stderr, "set OAUTHGATE_PASSWORD or pass --password-stdin") {
+		t.Fatalf("without a password: status %d, %s", code, stderr)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(data) {
+		t.Fatal("the file changed without a password")
+	}
+
+	t.Setenv(auth.PasswordEnv, "correct horse")
+	code, stdout, stderr := cli(t, "config", "encrypt", "--config", link)
+	if code != 0 {
+		t.Fatalf("status %d: %s", code, stderr)
+	}
+	for _, want := range []string{"secret_key: encrypted", "client_secret: encrypted", "previous_secret_keys[0]: encrypted",
+		"store.dsn: left alone (environment reference)", "3 value(s) encrypted"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	fi, err := os.Lstat(link)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symbolic link was replaced: %v %v", fi.Mode(), err)
+	}
+	fi, err = os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v; want 0640", fi.Mode().Perm(), err)
+	}
+	encrypted, _ := os.ReadFile(path)
+	text := string(encrypted)
+	for _, secret := range []string{testSecretKey, testPreviousKey, "GOCSPX"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("plaintext %q left in the file:\n%s", secret, text)
+		}
+	}
+	for _, kept := range []string{"# test configuration\n", "# from the console", "${OAUTHGATE_TEST_DSN_PASSWORD}", "  prompt: select_account\n"} {
+		if !strings.Contains(text, kept) {
+			t.Errorf("%q lost:\n%s", kept, text)
+		}
+	}
+	if strings.Index(text, "server_metadata_url") > strings.Index(text, "secret_key") || strings.Index(text, "client_id") > strings.Index(text, "client_secret") {
+		t.Errorf("keys reordered:\n%s", text)
+	}
+
+	after, err := auth.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.SecretKey != before.SecretKey || after.ClientSecret != before.ClientSecret ||
+		len(after.PreviousSecretKeys) != 1 || after.PreviousSecretKeys[0] != before.PreviousSecretKeys[0] ||
+		after.Store.DSN != "postgres://app:pgpw@db/app" || after.String() != before.String() {
+		t.Errorf("values changed:\nbefore %v\nafter  %v", before, after)
+	}
+
+	t.Setenv(auth.PasswordEnv, "wrong")
+	if _, err := auth.LoadConfig(path); !strings.Contains(errText(err), "wrong password") {
+		t.Errorf("a wrong password: %v", err)
+	}
+	code, stdout, _ = cli(t, "config", "encrypt", "--config", path)
+	if again, _ := os.ReadFile(path); code != 0 || string(again) != text || !strings.Contains(stdout, "nothing to encrypt") {
+		t.Errorf("second run: status %d, %s", code, stdout)
+	}
+	if code, _, stderr := cli(t, "config", "check", "--config", path); code != 1 || !strings.Contains(stderr, "secret_key: cannot decrypt") {
+		t.Errorf("check with a wrong password: %d %s", code, stderr)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestConfigEncryptKeys(t *testing.T) {
+	t.Setenv(auth.PasswordEnv, "pw")
+	path := writeConfig(t, "")
+	code, stdout, stderr := cli(t, "config", "encrypt", "--config", path, "--keys", "client_id")
+	if code != 0 || !strings.Contains(stdout, "client_id: encrypted") || strings.Contains(stdout, "secret_key") {
+		t.Fatalf("status %d: %s %s", code, stdout, stderr)
+	}
+	cfg, err := auth.LoadConfig(path)
+	if err != nil || cfg.ClientID != "app" || cfg.ClientSecret != "GOCSPX-client-secret" {
+		t.Fatalf("%v %+v", err, cfg)
+	}
+	text, _ := os.ReadFile(path)
+	if !strings.Contains(string(text), "client_secret: GOCSPX-client-secret") {
+		t.Errorf("client_secret changed:\n%s", text)
+	}
+	for _, tc := range []struct{ keys, want string }{
+		{"client_id,nope", "nope: no such key"},
+		{"capabilities", "capabilities: is a mapping"},
+		{"client_kwargs.scope", "client_kwargs.scope: no such key"},
+	} {
+		code, _, stderr := cli(t, "config", "encrypt", "--config", path, "--keys", tc.keys)
+		if now, _ := os.ReadFile(path); code != 1 || !strings.Contains(stderr, tc.want) || string(now) != string(text) {
+			t.Errorf("--keys %s: status %d, %s", tc.keys, code, stderr)
+		}
+	}
+}
+
+func TestConfigEncryptPasswordStdin(t *testing.T) {
+	t.Setenv(auth.PasswordEnv, "")
+	path := writeConfig(t, "")
+	if code, _, stderr := cliStdin(t, "\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 1 || !strings.Contains(stderr, "no password on standard input") {
+		t.Fatalf("empty password: %d %s", code, stderr)
+	}
+	if code, _, stderr := cliStdin(t, "from stdin\r\nignored\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
+		t.Fatalf("status %d: %s", code, stderr)
+	}
+	t.Setenv(auth.PasswordEnv, "from stdin")
+	cfg, err := auth.LoadConfig(path)
+	if err != nil || cfg.ClientSecret != "GOCSPX-client-secret" {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestConfigEncryptValue(t *testing.T) {
+	t.Setenv(auth.PasswordEnv, "pw")
+	code, stdout, stderr := cliStdin(t, "s3cret value\n", "config", "encrypt", "--value")
+	if code != 0 || !strings.HasPrefix(stdout, auth.CryptPrefix) || stderr != "" {
+		t.Fatalf("status %d: %q %q", code, stdout, stderr)
+	}
+	plain, err := auth.DecryptSecret("pw", strings.TrimSpace(stdout))
+	if err != nil || plain != "s3cret value" {
+		t.Errorf("decrypts to %q, %v", plain, err)
+	}
+	if _, err := auth.DecryptSecret("other", strings.TrimSpace(stdout)); !errors.Is(err, auth.ErrWrongPassword) {
+		t.Errorf("another password: %v", err)
+	}
+	if code, _, stderr := cliStdin(t, "", "config", "encrypt", "--value"); code != 1 || !strings.Contains(stderr, "no value") {
+		t.Errorf("empty value: %d %s", code, stderr)
+	}
+}
+
+func TestEncryptConfigDocument(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"alias", "a: &x s3cret\nsecret_key: *x\n", "is an alias"},
+		{"not a mapping", "- a\n", "not a YAML mapping"},
+		{"two documents", "a: 1\n---\nb: 2\n", "more than one YAML document"},
+		{"empty", "", "empty configuration"},
+		{"bad yaml", "a: [\n", "invalid YAML"},
+		{"nested list", "previous_secret_keys: [[a]]\n", "previous_secret_keys[0]: expected a single value"},
+	} {
+		_, _, err := encryptConfig([]byte(tc.yaml), defaultSecretKeys, false, "pw")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)
+		}
+	}
+	// A number stays the same text once decrypted; quoting and indentation
+	// are kept.
+	out, report, err := encryptConfig([]byte("secret_key: 1234567890\nstore:\n    dsn: 'x y'\n    driver: postgres\n"), defaultSecretKeys, false, "pw")
+	if err != nil || report.encrypted != 2 || !strings.Contains(string(out), "\n    dsn: '~CRYPT~") {
+		t.Fatalf("%v %d\n%s", err, report.encrypted, out)
+	}
+	cfg, err := auth.ParseConfigWith(append(out, "force_user: a@b.c\ninsecure_allow_force_user: true\n"...), auth.ParseOptions{
+		LookupEnv: func(k string) (string, bool) { return "pw", k == auth.PasswordEnv },
+	})
+	if cfg != nil || err == nil || !strings.Contains(err.Error(), "secret_key: too short") {
+		t.Errorf("the number did not decrypt as its text: %v", err)
+	}
+
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"plain", false}, {"${X}", true}, {"a${X:-b}c", true}, {"$${X}", false}, {"$${X}${Y}", true}, {"$X", false}, {"a$", false},
+	} {
+		if got := hasEnvReference(tc.s); got != tc.want {
+			t.Errorf("hasEnvReference(%q) = %v", tc.s, got)
+		}
+	}
+}

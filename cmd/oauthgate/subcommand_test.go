@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Every command: -h is usage on stdout with status 0; a bad command line
+// is a one-line reason and the usage on stderr with status 2.
+func TestCommandLineErrors(t *testing.T) {
+	t.Parallel()
+	cfg := writeConfig(t, "")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout for status 0, in stderr otherwise
+	}{
+		{"keygen help", []string{"keygen", "-h"}, 0, "usage: oauthgate keygen"},
+		{"keygen --help", []string{"keygen", "--help"}, 0, "-bytes"},
+		{"keygen stray", []string{"keygen", "x"}, 2, `unexpected argument "x"`},
+		{"keygen few bytes", []string{"keygen", "--bytes", "16"}, 2, "must be between 32"},
+		{"keygen bad bytes", []string{"keygen", "--bytes", "many"}, 2, "invalid value"},
+		{"keygen unknown flag", []string{"keygen", "--nope"}, 2, "flag provided but not defined: -nope"},
+
+		{"config alone", []string{"config"}, 2, "missing subcommand"},
+		{"config help", []string{"config", "--help"}, 0, "encrypt"},
+		{"config unknown", []string{"config", "fix"}, 2, `unknown subcommand "fix"`},
+		{"config help check", []string{"config", "help", "check"}, 0, "usage: oauthgate config check"},
+		{"oauthgate help config", []string{"help", "config"}, 0, "check"},
+		{"config check help", []string{"config", "check", "-h"}, 0, "--config FILE"},
+		{"config check no config", []string{"config", "check"}, 2, "missing --config FILE"},
+		{"config check stray", []string{"config", "check", "--config", cfg, "x"}, 2, `unexpected argument "x"`},
+		{"config check unknown flag", []string{"config", "check", "--cfg", cfg}, 2, "flag provided but not defined: -cfg"},
+		{"config encrypt help", []string{"config", "encrypt", "-h"}, 0, "--password-stdin"},
+		{"config encrypt no config", []string{"config", "encrypt"}, 2, "missing --config FILE"},
+		{"config encrypt value and config", []string{"config", "encrypt", "--value", "--config", cfg}, 2, "--value does not take --config"},
+		{"config encrypt value and password stdin", []string{"config", "encrypt", "--value", "--password-stdin"}, 2, "give the password in OAUTHGATE_PASSWORD"},
+		{"config encrypt empty keys", []string{"config", "encrypt", "--config", cfg, "--keys", ","}, 2, "--keys is empty"},
+
+		{"token alone", []string{"token"}, 2, "missing subcommand"},
+		{"token help", []string{"token", "-h"}, 0, "mint"},
+		{"token inspect help", []string{"token", "inspect", "-h"}, 0, "usage: oauthgate token inspect"},
+		{"token inspect no config", []string{"token", "inspect", "abc"}, 2, "missing --config FILE"},
+		{"token inspect two tokens", []string{"token", "inspect", "--config", cfg, "a", "b"}, 2, `unexpected argument "b"`},
+		{"token mint help", []string{"token", "mint", "--help"}, 0, "--service"},
+		{"token mint no subject", []string{"token", "mint", "--config", cfg}, 2, "exactly one of --user"},
+		{"token mint two subjects", []string{"token", "mint", "--config", cfg, "--user", "a@b.c", "--service", "x@service"}, 2, "exactly one of --user"},
+		{"token mint user caps", []string{"token", "mint", "--config", cfg, "--user", "a@b.c", "--caps", "read"}, 2, "--caps is for service tokens"},
+		{"token mint bad service", []string{"token", "mint", "--config", cfg, "--service", "bot"}, 2, `"bot" is not a service account name`},
+		{"token mint service as user", []string{"token", "mint", "--config", cfg, "--user", "bot@service"}, 2, "use --service"},
+		{"token mint bad email", []string{"token", "mint", "--config", cfg, "--user", "nobody"}, 2, `"nobody" is not an email`},
+		{"token mint bad ttl", []string{"token", "mint", "--config", cfg, "--user", "a@b.c", "--ttl", "soon"}, 2, "bad duration"},
+		{"token mint zero ttl", []string{"token", "mint", "--config", cfg, "--user", "a@b.c", "--ttl", "0s"}, 2, "bad duration"},
+		{"token mint negative ttl", []string{"token", "mint", "--config", cfg, "--user", "a@b.c", "--ttl", "-1h"}, 2, "bad duration"},
+
+		{"caps alone", []string{"caps"}, 2, "missing subcommand"},
+		{"caps help", []string{"caps", "help"}, 0, "remove"},
+		{"caps help add", []string{"caps", "help", "add"}, 0, "usage: oauthgate caps add"},
+		{"caps unknown", []string{"caps", "grant"}, 2, `unknown subcommand "grant"`},
+		{"caps list help", []string{"caps", "list", "-h"}, 0, "--json"},
+		{"caps list no config", []string{"caps", "list"}, 2, "missing --config FILE"},
+		{"caps list two emails", []string{"caps", "list", "--config", cfg, "a@b.c", "d@e.f"}, 2, `unexpected argument "d@e.f"`},
+		{"caps add no email", []string{"caps", "add", "--config", cfg}, 2, "missing EMAIL"},
+		{"caps add no cap", []string{"caps", "add", "--config", cfg, "a@b.c"}, 2, "missing CAP"},
+		{"caps remove no cap", []string{"caps", "remove", "--config", cfg, "a@b.c", ","}, 2, "missing CAP"},
+		{"caps set empty email", []string{"caps", "set", "--config", cfg, " "}, 2, "empty EMAIL"},
+		{"caps set unknown flag", []string{"caps", "set", "--config", cfg, "a@b.c", "--force"}, 2, "flag provided but not defined: -force"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := cli(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("status %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
+			}
+			got, other := stdout, stderr
+			if code != 0 {
+				got, other = stderr, stdout
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("output %q does not contain %q", got, tc.want)
+			}
+			if other != "" {
+				t.Errorf("unexpected output on the other stream: %q", other)
+			}
+			if code == 2 && !strings.Contains(stderr, "usage: oauthgate") {
+				t.Errorf("usage error without the usage: %q", stderr)
+			}
+		})
+	}
+}
+
+// Runtime errors are "oauthgate <command>: <message>" with status 1.
+func TestRuntimeErrorFormat(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := cli(t, "caps", "list", "--config", "/nonexistent/config.yaml")
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "oauthgate caps: /nonexistent/config.yaml:") ||
+		!strings.Contains(stderr, "cannot read the configuration file") {
+		t.Errorf("status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestParseCommandLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args       []string
+		config     string
+		positional []string
+	}{
+		{[]string{"a", "b"}, "", []string{"a", "b"}},
+		{[]string{"--config", "f", "a", "b"}, "f", []string{"a", "b"}},
+		{[]string{"a", "--config", "f", "b"}, "f", []string{"a", "b"}},
+		{[]string{"a", "b", "-config=f"}, "f", []string{"a", "b"}},
+		{[]string{"-", "--config", "f"}, "f", []string{"-"}},
+		{[]string{"a", "--", "--config", "f"}, "", []string{"a", "--config", "f"}},
+		{[]string{"--config", "f", "--", "-x"}, "f", []string{"-x"}},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		config := fs.String("config", "", "")
+		got, err := parseCommandLine(fs, tc.args, io.Discard, io.Discard)
+		if err != nil || *config != tc.config || !slices.Equal(got, tc.positional) {
+			t.Errorf("parse %q = %q, config %q, %v; want %q, config %q", tc.args, got, *config, err, tc.positional, tc.config)
+		}
+	}
+}
+
+// Other files add caps subcommands to capsCommands; they are dispatched
+// like the built-in ones.
+func TestCapsCommandsExtensible(t *testing.T) {
+	for _, name := range []string{"list", "add", "remove", "set"} {
+		if _, ok := capsCommands[name]; !ok {
+			t.Errorf("caps %s is not in capsCommands", name)
+		}
+	}
+	var gotArgs []string
+	capsCommands["probe"] = command{name: "caps probe", summary: "test probe", run: func(_ context.Context, args []string, stdout, _ io.Writer) error {
+		gotArgs = args
+		_, err := io.WriteString(stdout, "probed\n")
+		return err
+	}}
+	t.Cleanup(func() { delete(capsCommands, "probe") })
+	code, stdout, _ := cli(t, "caps", "probe", "x", "--y")
+	if code != 0 || stdout != "probed\n" || !slices.Equal(gotArgs, []string{"x", "--y"}) {
+		t.Errorf("status %d, stdout %q, args %q", code, stdout, gotArgs)
+	}
+	if _, stdout, _ := cli(t, "caps", "--help"); !strings.Contains(stdout, "test probe") {
+		t.Errorf("caps --help does not list probe: %q", stdout)
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth"
+)
+
+// tokenCommands are the subcommands of "oauthgate token".
+var tokenCommands = map[string]command{}
+
+func init() {
+	register(command{
+		name:    "token",
+		summary: "inspect a token, or mint one offline",
+		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return runGroup(ctx, "token", tokenCommands, args, stdout, stderr)
+		},
+	})
+	tokenCommands["inspect"] = command{
+		name:    "token inspect",
+		summary: "decrypt a user or service token and show its claims",
+		run:     runTokenInspect,
+	}
+}
+
+// bearerPurposes are the purposes a bearer token is sealed for, with the
+// kind of claims each must hold (the app refuses any other pairing).
+var bearerPurposes = []struct {
+	purpose auth.Purpose
+	kind    auth.TokenKind
+}{
+	{auth.PurposeUserToken, auth.TokenUser},
+	{auth.PurposeServiceToken, auth.TokenService},
+}
+
+// openAnyToken opens tok as a user or a service token without checking
+// its expiry, so that an expired token's claims can still be shown.
+func openAnyToken(codec *auth.Codec, tok string) (auth.Purpose, auth.TokenClaims, error) {
+	var firstErr error
+	for _, bp := range bearerPurposes {
+		// Open compares the expiry with the time it is given: at the zero
+		// time nothing has expired yet.
+		claims, err := codec.Open(bp.purpose, tok, time.Time{})
+		if err == nil {
+			return bp.purpose, claims, nil
+		}
+		if firstErr == nil || errors.Is(firstErr, auth.ErrTokenInvalid) && !errors.Is(err, auth.ErrTokenInvalid) {
+			firstErr = err
+		}
+	}
+	if errors.Is(firstErr, auth.ErrTokenMalformed) {
+		return 0, auth.TokenClaims{}, fmt.Errorf("not a token: %w", oneLineError{firstErr})
+	}
+	return 0, auth.TokenClaims{}, fmt.Errorf("the token does not open with this configuration's keys "+
+		"(made with another secret_key, altered, or not a bearer token): %w", firstErr)
+}
+
+// oneLineError prints err on one line: the token decoder joins its
+// reasons with newlines.
+type oneLineError struct{ err error }
+
+func (e oneLineError) Error() string { return strings.ReplaceAll(e.err.Error(), "\n", "; ") }
+func (e oneLineError) Unwrap() error { return e.err }
+
+func runTokenInspect(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newCommandFlags("token inspect", "token inspect --config FILE [TOKEN | -]", `
+Decrypts a user or service bearer token with the keys of the configuration
+(secret_key and previous_secret_keys) and prints its kind, subject, id,
+issue and expiry times, capability snapshot, and whether it carries an
+identity-provider refresh token (never the refresh token itself). Without
+TOKEN, or with "-", the token is read from standard input; a leading
+"Bearer " is dropped. Exit status 1 when the token does not open, is expired
+or would be refused by the app (the claims are still shown). Revocation is
+not checked: it is known only to the running app.`)
+	path := fs.String("config", "", "configuration `FILE` (required)")
+	rest, err := parseCommandLine(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) > 1:
+		return usageError(fs, "unexpected argument %q", rest[1])
+	case *path == "":
+		return usageError(fs, "missing --config FILE")
+	}
+	tok := "-"
+	if len(rest) == 1 {
+		tok = rest[0]
+	}
+	if tok == "-" {
+		if tok, err = readInput(stdin, "the token", auth.MaxTokenLen+64); err != nil {
+			return err
+		}
+	}
+	tok = strings.TrimSpace(tok)
+	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
+		tok = strings.TrimSpace(tok[7:])
+	}
+	if tok == "" {
+		return errors.New("no token given")
+	}
+
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	codec, err := auth.NewCodec(cfg.SecretKey, cfg.PreviousSecretKeys)
+	if err != nil {
+		return err
+	}
+	purpose, claims, err := openAnyToken(codec, tok)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	printClaims(stdout, purpose, claims, now)
+
+	for _, bp := range bearerPurposes {
+		if bp.purpose == purpose && bp.kind != claims.Kind {
+			return fmt.Errorf("a %s sealed as a %s token: the app refuses it", claims.Kind, purpose)
+		}
+	}
+	if !now.Before(claims.ExpiresAt) {
+		return fmt.Errorf("token expired at %s (%s ago)", claims.ExpiresAt.UTC().Format(time.RFC3339), now.Sub(claims.ExpiresAt).Round(time.Second))
+	}
+	if claims.IssuedAt.After(now.Add(time.Minute)) {
+		warn(stderr, "token inspect", "issued in the future (%s): check this machine's clock", claims.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// printClaims shows claims without any secret.
+func printClaims(w io.Writer, purpose auth.Purpose, c auth.TokenClaims, now time.Time) {
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	status := "valid (revocation is not checked here)"
+	expires := fmt.Sprintf("%s (in %s)", stamp(c.ExpiresAt), c.ExpiresAt.Sub(now).Round(time.Second))
+	if !now.Before(c.ExpiresAt) {
+		status = "EXPIRED"
+		expires = fmt.Sprintf("%s (%s ago)", stamp(c.ExpiresAt), now.Sub(c.ExpiresAt).Round(time.Second))
+	}
+	caps := "(none)"
+	if len(c.Capabilities) > 0 {
+		caps = strings.Join(c.Capabilities, ", ")
+	}
+	refresh := "no"
+	if c.RefreshToken != "" {
+		refresh = "yes (re-checked with the identity provider; not shown)"
+	}
+	fmt.Fprintf(w, "purpose:       %s\n", purpose)
+	fmt.Fprintf(w, "kind:          %s\n", c.Kind)
+	fmt.Fprintf(w, "subject:       %s\n", c.Subject)
+	fmt.Fprintf(w, "id:            %s\n", c.ID)
+	fmt.Fprintf(w, "issued:        %s\n", stamp(c.IssuedAt))
+	fmt.Fprintf(w, "expires:       %s\n", expires)
+	if c.Kind == auth.TokenService || len(c.Capabilities) > 0 {
+		fmt.Fprintf(w, "capabilities:  %s\n", caps)
+	}
+	fmt.Fprintf(w, "refresh token: %s\n", refresh)
+	if !c.CheckedAt.IsZero() {
+		fmt.Fprintf(w, "checked:       %s\n", stamp(c.CheckedAt))
+	}
+	if len(c.Extra) > 0 {
+		fmt.Fprintf(w, "extra:         %d bytes\n", len(c.Extra))
+	}
+	fmt.Fprintf(w, "status:        %s\n", status)
+}
