@@ -21,7 +21,9 @@ func init() {
 }
 
 func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("mockidp", stderr)
+	fs := newCommandFlags("mockidp", "mockidp [flags]",
+		"Runs a mock OpenID Connect provider and prints its issuer URL.\n"+
+			"Its /set_email and /control/* endpoints are unauthenticated test controls.")
 	addr := fs.String("addr", "127.0.0.1:29313", "listen address (host:port); keep it on loopback")
 	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client")
 	interactive := fs.Bool("interactive", false, "show an HTML login page instead of logging the default user in")
@@ -29,13 +31,12 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	alg := fs.String("alg", "RS256", "signing algorithm: RS256 or ES256")
 	email := fs.String("email", "test@example.com", "default user's email")
 	verbose := fs.Bool("v", false, "log every request")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: oauthgate mockidp [flags]\n\nRuns a mock OpenID Connect provider and prints its issuer URL.\n"+
-			"Its /set_email and /control/* endpoints are unauthenticated test controls.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseCommandLine(fs, args, stdout, stderr)
+	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return usageError(fs, "unexpected argument %q", rest[0])
 	}
 	level := slog.LevelInfo
 	if *verbose {
