@@ -151,7 +151,7 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	if cfg != nil {
 		c = *cfg
 	} else {
-		c.Capabilities.Graph = DefaultGraph
+		c.Capabilities.Graph = maps.Clone(DefaultGraph)
 	}
 	c.ServerMetadataURL = issuer + "/.well-known/openid-configuration"
 	c.ClientID = mockidp.DemoClientID
