@@ -101,7 +101,12 @@ type browser struct {
 // bounded by browserBudget; it is closed when the test ends.
 func newBrowser(t *testing.T, execPath string) *browser {
 	t.Helper()
-	profile := t.TempDir() // removed after the browser's cleanup below: cleanups run last-in first-out
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile for a moment after the browser exits, which fails its check.
+	profile, err := os.MkdirTemp("", "oauthgate-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := &lockedBuffer{}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(execPath),
@@ -132,6 +137,7 @@ func newBrowser(t *testing.T, execPath string) *browser {
 		cancelTab()
 		cancelAlloc() // waits for the browser process to exit
 		cancelBudget()
+		removeProfile(t, profile)
 	})
 
 	b := &browser{t: t, tab: tab, output: out, artifacts: artifactsDir(), everyStep: os.Getenv("OAUTHGATE_SCREENSHOTS") == "all"}
@@ -147,6 +153,19 @@ func newBrowser(t *testing.T, execPath string) *browser {
 		t.Fatalf("starting %s: %v\nbrowser output:\n%s", execPath, err, out.tail(4000))
 	}
 	return b
+}
+
+// removeProfile deletes the browser profile, retrying while Chromium's
+// last helper processes finish writing to it.
+func removeProfile(t *testing.T, dir string) {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("leaving the browser profile %s: %v", dir, err)
 }
 
 func exceptionText(d *runtime.ExceptionDetails) string {
