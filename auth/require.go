@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
@@ -44,7 +45,8 @@ func collectOptions(opts []RequireOption) requireOptions {
 //
 // Refusals: no identity → 401 JSON {"detail": ...} with
 // `WWW-Authenticate: Bearer` (or the login redirect with [RedirectToLogin]);
-// an identity lacking the capability → 403 JSON; a malformed, invalid,
+// an identity lacking the capability → 403 JSON (with [RedirectToLogin], a
+// 403 HTML page for a browser that accepts text/html); a malformed, invalid,
 // expired or revoked bearer token → 401 with
 // `WWW-Authenticate: Bearer error="invalid_token"`.
 //
@@ -66,7 +68,7 @@ func (m *Manager) Require(capability string, opts ...RequireOption) func(http.Ha
 			case id.IsGuest():
 				m.refuseGuest(w, r, o)
 			default:
-				m.refuseCapability(w, r, id, capability)
+				m.refuseCapability(w, r, id, capability, o)
 			}
 		})
 	}
@@ -136,8 +138,23 @@ func (m *Manager) refuseGuest(w http.ResponseWriter, r *http.Request, o requireO
 	respond.Detail(w, http.StatusUnauthorized, "not authenticated")
 }
 
-// refuseCapability answers an identity that lacks a capability.
-func (m *Manager) refuseCapability(w http.ResponseWriter, r *http.Request, id *Identity, capability string) {
+// refuseCapability answers an identity that lacks a capability: JSON, or a
+// readable page for a browser on a route declared with [RedirectToLogin].
+func (m *Manager) refuseCapability(w http.ResponseWriter, r *http.Request, id *Identity, capability string, o requireOptions) {
 	m.log.Debug("auth: capability missing", "path", r.URL.Path, "identity", id.String(), "capability", capability)
-	respond.Detail(w, http.StatusForbidden, fmt.Sprintf("missing capability %q", capability))
+	msg := fmt.Sprintf("missing capability %q", capability)
+	if o.redirect && wantsHTML(r) {
+		respond.Page(w, http.StatusForbidden, "Forbidden", "You are logged in as "+id.Email+", but this page needs the "+msg[len("missing "):]+" (missing capability).")
+		return
+	}
+	respond.Detail(w, http.StatusForbidden, msg)
+}
+
+// wantsHTML reports whether r is a browser navigation: a GET or HEAD that
+// accepts text/html.
+func wantsHTML(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }

@@ -107,6 +107,34 @@ func TestRedirectToLogin(t *testing.T) {
 	expect(t, b.get("/bake?food=croissant&n=2"), http.StatusOK)
 }
 
+func TestRedirectToLoginRefusesBrowsersWithAPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	if err := e.idp.Provider.NextLogin("pastry@example.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, b.get(b.startLogin("/login?next=/").String()), http.StatusSeeOther)
+
+	html := http.Header{"Accept": {"text/html,application/xhtml+xml,*/*;q=0.8"}}
+	r := b.do("GET", "/bake", html)
+	expect(t, r, http.StatusForbidden)
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Fatalf("browser refusal Content-Type %q, want text/html", ct)
+	}
+	if !strings.Contains(r.body, "pastry@example.com") || !strings.Contains(r.body, "baker") {
+		t.Fatalf("browser refusal page does not say who and what: %s", r.body)
+	}
+	// API clients (no text/html) and other methods keep the JSON answer.
+	for _, method := range []string{"GET", "POST"} {
+		r = b.do(method, "/bake", nil)
+		expect(t, r, http.StatusForbidden)
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("%s refusal Content-Type %q, want JSON", method, ct)
+		}
+	}
+}
+
 func TestOptionalAndIdentityFrom(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})

@@ -88,7 +88,7 @@ const layout = `{{define "layout"}}<!doctype html>
 body{font:16px system-ui,sans-serif;max-width:44rem;margin:1.5rem auto;padding:0 1rem;line-height:1.45}
 nav a{margin-right:1rem} nav{border-bottom:1px solid #ccc;padding-bottom:.5rem}
 code,pre{background:#f4f4f4;padding:.1rem .3rem} pre{padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}
+table{border-collapse:collapse;margin:.75rem 0 1.25rem} td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}
 .who{float:right;color:#555}
 </style></head><body>
 <nav><a href="/">Home</a><a href="/me">My account</a><a href="/payroll">Payroll</a><a href="/admin">Admin</a>
