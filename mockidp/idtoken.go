@@ -111,8 +111,8 @@ func (p *Provider) signIDToken(c map[string]any, f Fault) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("mockidp: public key PEM: %w", err)
 		}
-		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: secret, KeyID: key.kid}},
-			(&jose.SignerOptions{}).WithType("JWT"))
+		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: secret},
+			(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", key.kid))
 		if err != nil {
 			return "", fmt.Errorf("mockidp: HS256 signer: %w", err)
 		}

@@ -205,7 +205,7 @@ func (r *keyRing) strangerKey() (*signingKey, error) {
 // verify checks a JWT signed by one of the published keys and returns its
 // payload and header type.
 func (r *keyRing) verify(raw string) ([]byte, string, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{r.alg})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{r.alg})
 	if err != nil {
 		return nil, "", fmt.Errorf("mockidp: malformed token: %w", err)
 	}
