@@ -74,9 +74,3 @@ func (c *userCache) clear() {
 	c.gen++
 	c.mu.Unlock()
 }
-
-func (c *userCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.users)
-}

@@ -11,15 +11,9 @@ import (
 
 func TestContract(t *testing.T) {
 	t.Parallel()
+	fresh := emptySchema(t)
 	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) capabilities.Store {
-		return openStore(t, g, newSchema(t), pgstore.Options{})
-	})
-}
-
-func TestContractWithoutCache(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) capabilities.Store {
-		return openStore(t, g, newSchema(t), pgstore.Options{CacheEntries: -1})
+		return fresh(t, g, pgstore.Options{})
 	})
 }
 
@@ -28,10 +22,10 @@ func TestContractWithoutCache(t *testing.T) {
 // last write at once): everything checked has gone through the database.
 func TestContractAcrossStores(t *testing.T) {
 	t.Parallel()
+	fresh := emptySchema(t)
 	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) capabilities.Store {
-		schema := newSchema(t)
-		w := openStore(t, g, schema, pgstore.Options{})
-		r := openStore(t, g, schema, pgstore.Options{CacheEntries: -1})
+		w := fresh(t, g, pgstore.Options{})
+		r := openStore(t, g, w.Schema(), pgstore.Options{CacheEntries: -1})
 		return &split{Store: w, reader: r}
 	})
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,45 @@ func testDSN(tb testing.TB) string {
 	return dsn
 }
 
+// fastDSN is testDSN with synchronous_commit off for the store's
+// sessions: the tests check behaviour, not durability, and a commit then
+// no longer waits for the disk. Benchmarks use testDSN.
+func fastDSN(tb testing.TB) string {
+	tb.Helper()
+	if strings.Contains(testDSN(tb), "://") {
+		u, err := url.Parse(testDSN(tb))
+		if err != nil {
+			tb.Fatalf("%s: %v", dsnEnv, err)
+		}
+		q := u.Query()
+		q.Set("synchronous_commit", "off")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return testDSN(tb) + " synchronous_commit=off"
+}
+
+// emptySchema returns a function that gives each call an empty store on
+// one schema of the test's own: the tables are emptied rather than the
+// schema created anew, which is much faster (no store is open then, so
+// nobody hears the notifications). Calls must not overlap.
+func emptySchema(tb testing.TB) func(t *testing.T, g *capabilities.Graph, opts pgstore.Options) *pgstore.Store {
+	schema := newSchema(tb)
+	conn := admin(tb)
+	created := false
+	return func(t *testing.T, g *capabilities.Graph, opts pgstore.Options) *pgstore.Store {
+		t.Helper()
+		if created {
+			if _, err := conn.Exec(context.Background(), "DELETE FROM "+schema+".users; DELETE FROM "+schema+".revoked_tokens; "+
+				"DELETE FROM "+schema+".revoked_subjects; DELETE FROM "+schema+".grants"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		created = true
+		return openStore(t, g, schema, opts)
+	}
+}
+
 // randomName returns prefix followed by random hex.
 func randomName(prefix string) string {
 	b := make([]byte, 8)
@@ -40,7 +81,7 @@ func admin(tb testing.TB) *pgx.Conn {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, testDSN(tb))
+	conn, err := pgx.Connect(ctx, fastDSN(tb))
 	if err != nil {
 		tb.Fatalf("connecting to the test server: %v", err)
 	}
@@ -73,7 +114,7 @@ func newSchema(tb testing.TB) string {
 // openStore opens a store on schema with opts, closed at cleanup.
 func openStore(tb testing.TB, g *capabilities.Graph, schema string, opts pgstore.Options) *pgstore.Store {
 	tb.Helper()
-	return openStoreDSN(tb, testDSN(tb), g, schema, opts)
+	return openStoreDSN(tb, fastDSN(tb), g, schema, opts)
 }
 
 func openStoreDSN(tb testing.TB, dsn string, g *capabilities.Graph, schema string, opts pgstore.Options) *pgstore.Store {

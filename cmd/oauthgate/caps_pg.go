@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+)
+
+func init() {
+	registerCaps(command{
+		name:    "import",
+		summary: "copy a user file (caps.yaml) into a PostgreSQL store",
+		run:     runCapsImport,
+	})
+	registerCaps(command{
+		name:    "export",
+		summary: "write the users of a PostgreSQL store as a user file",
+		run:     runCapsExport,
+	})
+}
+
+// pgFlags are the flags shared by import and export.
+type pgFlags struct {
+	dsn, config, schema string
+}
+
+func (f *pgFlags) register(fs interface {
+	StringVar(p *string, name, value, usage string)
+}) {
+	fs.StringVar(&f.dsn, "dsn", "", "PostgreSQL connection string (default: the config's store.dsn, with ${VAR} expanded)")
+	fs.StringVar(&f.config, "config", "", "configuration file whose capabilities: section defines the graph (required)")
+	fs.StringVar(&f.schema, "schema", pgstore.DefaultSchema, "schema holding the store's tables")
+}
+
+// capsConfig is what the commands read from the configuration file.
+type capsConfig struct {
+	Capabilities capabilities.Config `yaml:"capabilities"`
+	Store        struct {
+		Driver string `yaml:"driver"`
+		DSN    string `yaml:"dsn"`
+	} `yaml:"store"`
+}
+
+// load reads the configuration file and returns its graph, the resolved
+// DSN and the configured user file (absolute, or "").
+func (f *pgFlags) load() (*capabilities.Graph, string, string, error) {
+	if f.config == "" {
+		return nil, "", "", errors.New("--config is required: the graph checks every capability")
+	}
+	data, err := os.ReadFile(f.config)
+	if err != nil {
+		return nil, "", "", err
+	}
+	var cfg capsConfig
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return nil, "", "", fmt.Errorf("%s: %w", f.config, err)
+	}
+	p, err := cfg.Capabilities.Policy()
+	if err != nil {
+		return nil, "", "", fmt.Errorf("%s: %w", f.config, err)
+	}
+	dsn := f.dsn
+	if dsn == "" {
+		if cfg.Store.Driver != "" && cfg.Store.Driver != pgstore.DriverName {
+			return nil, "", "", fmt.Errorf("%s: store.driver is %q, not %q: pass --dsn", f.config, cfg.Store.Driver, pgstore.DriverName)
+		}
+		if dsn, err = expandEnv(cfg.Store.DSN); err != nil {
+			return nil, "", "", fmt.Errorf("%s: store.dsn: %w", f.config, err)
+		}
+		if dsn == "" {
+			return nil, "", "", fmt.Errorf("no DSN: pass --dsn or set store.dsn in %s", f.config)
+		}
+	}
+	userFile := cfg.Capabilities.UserFile
+	if userFile != "" && !filepath.IsAbs(userFile) {
+		userFile = filepath.Join(filepath.Dir(f.config), userFile)
+	}
+	return p.Graph(), dsn, userFile, nil
+}
+
+// expandEnv replaces ${NAME} with the variable's value; an unset variable
+// is an error. An encrypted value cannot be used here.
+func expandEnv(s string) (string, error) {
+	if strings.HasPrefix(s, "~CRYPT~") {
+		return "", errors.New("the value is encrypted: pass --dsn")
+	}
+	var missing []string
+	out := os.Expand(s, func(name string) string {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variable %s is not set", missing[0])
+	}
+	return out, nil
+}
+
+func (f *pgFlags) open(ctx context.Context, g *capabilities.Graph, dsn string, stderr io.Writer) (*pgstore.Store, error) {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return pgstore.Open(ctx, dsn, g, pgstore.Options{Schema: f.schema, Logger: logger, ApplicationName: "oauthgate caps"})
+}
+
+func runCapsImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("caps import", stderr)
+	var f pgFlags
+	f.register(fs)
+	replace := fs.Bool("replace", false, "delete the stored users that the file does not list")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: oauthgate caps import --config config.yaml [--dsn DSN] [--replace] [caps.yaml]\n\n"+
+			"Writes every user of the user file (default: the config's capabilities.user_file) into the\n"+
+			"PostgreSQL store, in one transaction; each listed user gets exactly the listed capabilities.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseWithArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	g, dsn, file, err := f.load()
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 {
+		file = pos[0]
+	}
+	if file == "" {
+		return fmt.Errorf("no user file: name one, or set capabilities.user_file in %s", f.config)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	users, err := capabilities.DecodeUserFile(data, g, file)
+	if err != nil {
+		return err
+	}
+	s, err := f.open(ctx, g, dsn, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	changed, err := s.Import(ctx, users, *replace)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d users from %s into schema %s (%d rows changed)\n", len(users), file, s.Schema(), changed)
+	return nil
+}
+
+func runCapsExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("caps export", stderr)
+	var f pgFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: oauthgate caps export --config config.yaml [--dsn DSN] [file]\n\n"+
+			"Writes the users of the PostgreSQL store as a user file (caps.yaml format) to file,\n"+
+			"replacing it atomically, or to standard output.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseWithArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	g, dsn, _, err := f.load()
+	if err != nil {
+		return err
+	}
+	s, err := f.open(ctx, g, dsn, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	users, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	data, err := capabilities.EncodeUserFile(users)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 || pos[0] == "-" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	return writeFileAtomic(pos[0], data)
+}
+
+// writeFileAtomic replaces path with data: a crash leaves the old file or
+// the new one.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
