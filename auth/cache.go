@@ -80,6 +80,14 @@ func (c *credCache) put(bearer bool, key string, e *credEntry) {
 	t[strings.Clone(key)] = e
 }
 
+// reset empties the cache, keeping its memory.
+func (c *credCache) reset() {
+	c.mu.Lock()
+	clear(c.sessions)
+	clear(c.bearers)
+	c.mu.Unlock()
+}
+
 func (c *credCache) drop(bearer bool, key string) {
 	c.mu.Lock()
 	delete(c.table(bearer), key)

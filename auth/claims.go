@@ -98,6 +98,15 @@ func (c *TokenClaims) appendBinary(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// sizeHint is an upper bound of the encoded payload's length.
+func (c *TokenClaims) sizeHint() int {
+	n := fixedLen + 3*binary.MaxVarintLen64 + len(c.Subject) + len(c.ID) + len(c.RefreshToken) + 10 + len(c.Extra) + binary.MaxVarintLen64
+	for _, capability := range c.Capabilities {
+		n += 1 + binary.MaxVarintLen64 + len(capability)
+	}
+	return n
+}
+
 func appendField(b []byte, tag byte, v string) []byte {
 	b = append(b, tag)
 	b = binary.AppendUvarint(b, uint64(len(v)))

@@ -41,7 +41,8 @@ func (r *fieldReader) str() string {
 		return ""
 	}
 	n, w := binary.Uvarint(r.b)
-	if w <= 0 || n > uint64(len(r.b)-w) {
+	// A length has one encoding: no padded varint.
+	if w <= 0 || n > uint64(len(r.b)-w) || w != uvarintLen(n) {
 		r.err = errBadSealedValue
 		return ""
 	}
@@ -69,4 +70,12 @@ func (r *fieldReader) done() error {
 		r.err = errBadSealedValue
 	}
 	return r.err
+}
+
+func uvarintLen(n uint64) int {
+	w := 1
+	for ; n >= 0x80; n >>= 7 {
+		w++
+	}
+	return w
 }

@@ -150,6 +150,30 @@ func (m *Manager) StartLogin(w http.ResponseWriter, r *http.Request, next string
 	return nil
 }
 
+// maxFlows is how many logins may be in progress at once in one browser.
+// Flow cookies expire after flow_ttl; a callback that receives more than
+// this many expires them all, so abandoned logins cannot grow the Cookie
+// header without bound.
+const maxFlows = 4
+
+// dropStaleFlows expires the flow cookies sent to the callback when there
+// are more than maxFlows.
+func (m *Manager) dropStaleFlows(w http.ResponseWriter, r *http.Request) {
+	prefix := m.sideCookieName("_flow_")
+	var names []string
+	for _, c := range r.Cookies() {
+		if strings.HasPrefix(c.Name, prefix) {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) <= maxFlows {
+		return
+	}
+	for _, n := range names {
+		http.SetCookie(w, m.sideCookie(n, "", m.cfg.Prefix+"/auth", 0))
+	}
+}
+
 func (m *Manager) sealFlow(f flow) (string, error) {
 	b := []byte{markerFlow}
 	for _, s := range []string{f.state, f.nonce, f.verifier, f.next, f.redirectURI} {
@@ -206,6 +230,7 @@ func validState(s string) bool {
 // No session is created on error.
 func (m *Manager) FinishLogin(w http.ResponseWriter, r *http.Request) (string, error) {
 	w.Header().Set("Cache-Control", "no-store")
+	m.dropStaleFlows(w, r)
 	q := r.URL.Query()
 	state := q.Get("state")
 	var f flow
@@ -244,6 +269,9 @@ func (m *Manager) FinishLogin(w http.ResponseWriter, r *http.Request) (string, e
 	code := q.Get("code")
 	if code == "" {
 		return "", loginBad("the identity provider sent no code", nil)
+	}
+	if m.idp == nil {
+		return "", loginUnavailable("no identity provider is configured", errors.New("auth: server_metadata_url is empty"))
 	}
 	ready, err := m.idp.get(r.Context())
 	if err != nil {

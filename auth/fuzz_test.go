@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,38 @@ func FuzzBearerToken(f *testing.F) {
 		}
 		if strings.ContainsAny(tok, " \t,\"") || strings.TrimRight(tok, "=") == "" {
 			t.Fatalf("BearerToken(%q) = %q", v, tok)
+		}
+	})
+}
+
+// FuzzParseConfig: any input gives a config or an error, never a panic; an
+// accepted config stays valid and its keys make a Codec.
+func FuzzParseConfig(f *testing.F) {
+	easy, err := os.ReadFile("testdata/easy-oauth.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(easy))
+	f.Add(minimal)
+	f.Add(minimal + "token_ttl: 1d2h\ncookie: {same_site: none}\nbase_url: https://a.example/b/\nprefix: /x/\n")
+	f.Add(minimal + "client_secret: ${X:-y}\nprevious_secret_keys: [\"" + testKey2 + "\"]\n")
+	f.Add("a: &a [*a, *a]\nb: *a\n")
+	f.Add("secret_key: ~CRYPT~gAAAA\n")
+	f.Add("capabilities: {graph: {a: [b], b: [a]}, user_file: x.yaml}\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		cfg, err := ParseConfigWith([]byte(s), ParseOptions{LookupEnv: envMap(map[string]string{"X": "1", PasswordEnv: "pw"})})
+		if err != nil {
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error is not a *ConfigError: %v", err)
+			}
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("accepted config fails Validate again: %v", err)
+		}
+		if _, err := NewCodec(cfg.SecretKey, cfg.PreviousSecretKeys); err != nil {
+			t.Fatalf("accepted keys make no codec: %v", err)
 		}
 	})
 }

@@ -27,6 +27,13 @@ func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 		return m.forcedIdentity(r.Context())
 	}
 	if auth, ok := r.Header["Authorization"]; ok && isBearer(auth) {
+		// Fast path: only verified tokens are cached, so a hit on the
+		// header's rest is that token, and needs no syntax check.
+		if len(auth) == 1 && len(auth[0]) > 7 && auth[0][6] == ' ' {
+			if e := m.cache.get(true, auth[0][7:]); e != nil && e.fresh(m, m.now()) {
+				return e.id, nil
+			}
+		}
 		tok, ok := BearerToken(r.Header)
 		if !ok {
 			return m.guest, fmt.Errorf("auth: malformed Authorization header: %w", ErrTokenMalformed)
@@ -110,11 +117,11 @@ func (m *Manager) openToken(tok string, now time.Time) (credential, *recheckStat
 // openAny opens a user or service token (their keys differ, so the wrong
 // purpose fails at once, without decrypting).
 func (m *Manager) openAny(tok string, now time.Time) (TokenClaims, error) {
-	claims, err := m.codec.Open(PurposeUserToken, tok, now)
-	if errors.Is(err, ErrTokenInvalid) {
-		claims, err = m.codec.Open(PurposeServiceToken, tok, now)
+	p := PurposeUserToken
+	if m.codec.sealedFor(PurposeServiceToken, tok) {
+		p = PurposeServiceToken
 	}
-	return claims, err
+	return m.codec.Open(p, tok, now)
 }
 
 // knownSet returns the set of the names that the graph still knows.
@@ -159,6 +166,9 @@ func (m *Manager) newEntry(ctx context.Context, c credential, rs *recheckState) 
 func (m *Manager) refreshEntry(ctx context.Context, bearer bool, key string, e *credEntry, now time.Time) (*Identity, error) {
 	if !now.Before(e.cred.expiresAt) {
 		m.cache.drop(bearer, key)
+		if e.recheck != nil {
+			m.rechecks.Delete(e.cred.id)
+		}
 		return m.guest, fmt.Errorf("auth: %s expired at %s: %w", e.cred.kind, e.cred.expiresAt.Format(time.RFC3339), ErrTokenExpired)
 	}
 	ne := e

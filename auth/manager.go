@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,9 +48,9 @@ type Manager struct {
 }
 
 // New checks cfg ([Config.Validate]) and builds a Manager. It opens the
-// capability store (cfg.Store, else the file capabilities.user_file, else
-// memory) and the token store (cfg.Tokens, else "<user_file>.tokens.yaml",
-// else memory). It does not contact the identity provider: discovery
+// capability store (cfg.CapabilityStore, else the file
+// capabilities.user_file, else memory) and the token store (cfg.TokenStore,
+// else the file "<user_file>.tokens.yaml", else memory). It does not contact the identity provider: discovery
 // happens on the first login and is retried while it fails, so the app
 // starts while the provider is down. force_user is refused unless allowed,
 // and logged loudly when used.
@@ -111,7 +109,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 // openStores opens the stores the configuration does not provide.
 func (m *Manager) openStores() error {
 	c := m.cfg
-	m.store, m.tokens = c.Store, c.Tokens
+	m.store, m.tokens = c.CapabilityStore, c.TokenStore
 	userFile := c.Capabilities.UserFile
 	if m.store == nil {
 		if userFile == "" {
@@ -141,14 +139,8 @@ func (m *Manager) openStores() error {
 }
 
 // tokenFileFor returns the token file kept beside a user file:
-// caps.yaml → caps.tokens.yaml.
-func tokenFileFor(userFile string) string {
-	ext := filepath.Ext(userFile)
-	if ext == ".yaml" || ext == ".yml" {
-		return strings.TrimSuffix(userFile, ext) + ".tokens" + ext
-	}
-	return userFile + ".tokens.yaml"
-}
+// caps.yaml → caps.yaml.tokens.yaml.
+func tokenFileFor(userFile string) string { return userFile + ".tokens.yaml" }
 
 func (m *Manager) closeOwned() error {
 	var errs []error

@@ -64,7 +64,8 @@ func unauthenticated() error {
 // StatusOf returns the HTTP status and public message for an error of this
 // package: a [*RequestError] or [*LoginError] gives its own; an unknown
 // capability 400; a delegation refusal 403 naming the missing
-// capabilities; a bad, expired or revoked token 401; anything else 500
+// capabilities; a bad, expired or revoked token, or one whose user the identity
+// provider could not confirm, 401; anything else 500
 // "internal error" (its text is never public).
 func StatusOf(err error) (status int, msg string) {
 	var re *RequestError
@@ -88,6 +89,8 @@ func StatusOf(err error) (status int, msg string) {
 		return http.StatusUnauthorized, "token revoked"
 	case errors.Is(err, ErrTokenMalformed), errors.Is(err, ErrTokenInvalid):
 		return http.StatusUnauthorized, "invalid token"
+	case errors.Is(err, ErrNotConfirmed):
+		return http.StatusUnauthorized, "the identity provider could not confirm the user; log in again"
 	case errors.Is(err, ErrNoIdentity):
 		return http.StatusUnauthorized, "not authenticated"
 	}

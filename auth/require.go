@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -119,9 +118,6 @@ func (m *Manager) refuseToken(w http.ResponseWriter, r *http.Request, err error)
 		m.log.Error("auth: identifying a request failed", "path", r.URL.Path, "err", err)
 		respond.Detail(w, http.StatusInternalServerError, "internal error")
 		return
-	}
-	if errors.Is(err, ErrNotConfirmed) {
-		msg = "the identity provider could not confirm the user; log in again"
 	}
 	m.log.Debug("auth: bearer token refused", "path", r.URL.Path, "err", err)
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+msg+`"`)

@@ -140,7 +140,7 @@ func (c *Codec) Seal(p Purpose, claims TokenClaims) (string, error) {
 	if claims.ID == "" {
 		claims.ID = NewTokenID()
 	}
-	payload, err := claims.appendBinary(nil)
+	payload, err := claims.appendBinary(make([]byte, 0, claims.sizeHint()))
 	if err != nil {
 		return "", err
 	}

@@ -1,11 +1,9 @@
 package capabilities
 
-// SetClosureTableBudget changes the budget for precomputed closures, so that
-// tests can run both closure strategies; it returns the previous budget.
-func SetClosureTableBudget(bytes int) int {
-	old := closureTableBudget
-	closureTableBudget = bytes
-	return old
+// NewGraphWalking builds a graph without precomputed closures, so that
+// tests can run both closure strategies.
+func NewGraphWalking(implications map[string][]string, autoAdmin bool) (*Graph, error) {
+	return newGraph(implications, autoAdmin, 0)
 }
 
 // ScanUserFile and ParseUserYAML expose the two readers of user files.

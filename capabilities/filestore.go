@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,7 +46,9 @@ const recentWindow = 2 * time.Second
 // are serialised within the process and, through an flock on the file
 // PATH.lock beside it, across processes (on Linux, macOS and the BSDs); each
 // write first re-reads the file if its content changed, so no other
-// process's update is lost. Comments in the file are not kept.
+// process's update is lost. Concurrent writes in one process are committed
+// together (one fsync for all). Emails are written lower-cased and
+// comments in the file are not kept.
 //
 // Changes made by hand or by other processes are picked up by a poller
 // (see [FileStoreOptions.PollInterval]). A hand edit that does not load
@@ -67,8 +70,12 @@ type FileStore struct {
 	sum      uint64    // hash of that file's bytes
 	badSum   uint64    // hash of the last broken content logged
 	users    map[string][]string
-	order    []string // sorted emails
+	order    []string   // sorted emails
+	lists    [][]string // lists[i] is users[order[i]], for writing in order
 	isClosed bool
+
+	queueMu sync.Mutex
+	queue   []*pendingWrite // updates waiting for writeMu
 
 	mu      sync.RWMutex // guards users and order for readers
 	version atomic.Uint64
@@ -161,8 +168,9 @@ func (s *FileStore) hash(data []byte, st fileState) uint64 {
 // install makes t the store's data. The caller holds writeMu (or is Open).
 func (s *FileStore) install(t *userTable, sum uint64, st fileState) {
 	s.mu.Lock()
-	s.users, s.order = t.users, t.order
+	s.users = t.users
 	s.mu.Unlock()
+	s.order, s.lists = t.order, t.lists
 	s.sum, s.seen, s.badSum = sum, st, 0
 	s.version.Add(1)
 }
@@ -290,69 +298,132 @@ func (s *FileStore) write(ctx context.Context, email string, caps []string, mk f
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Group commit: the writer that gets writeMu commits every update queued
+	// meanwhile in one durable write, so concurrent writers share the cost
+	// of the fsyncs while each still returns only once its update is on disk.
+	p := &pendingWrite{key: key, apply: apply}
+	s.queueMu.Lock()
+	s.queue = append(s.queue, p)
+	s.queueMu.Unlock()
 	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	if !p.done {
+		s.queueMu.Lock()
+		batch := s.queue
+		s.queue = nil
+		s.queueMu.Unlock()
+		s.commit(batch)
+	}
+	s.writeMu.Unlock()
+	return p.result, p.err
+}
+
+// pendingWrite is one update waiting for a commit. Its result fields are
+// set under writeMu.
+type pendingWrite struct {
+	key    string
+	apply  update
+	done   bool
+	result []string
+	err    error
+}
+
+// commit applies batch, in order, in one durable write. The caller holds
+// writeMu.
+func (s *FileStore) commit(batch []*pendingWrite) {
+	fail := func(err error) {
+		for _, p := range batch {
+			p.done, p.err = true, err
+		}
+	}
 	if s.isClosed {
-		return nil, ErrClosed
+		fail(ErrClosed)
+		return
 	}
 	unlock, err := s.lockFile()
 	if err != nil {
-		return nil, err
+		fail(err)
+		return
 	}
 	defer unlock()
 	if _, err := s.refresh(); err != nil {
-		return nil, fmt.Errorf("%w (writes are refused until it is fixed): %w", ErrInvalidUserFile, err)
+		fail(fmt.Errorf("%w (writes are refused until it is fixed): %w", ErrInvalidUserFile, err))
+		return
 	}
-	cur, exists := s.users[key]
-	next := apply(cur)
-	if next == nil {
-		next = []string{}
+	changed := make(map[string][]string, len(batch))
+	for _, p := range batch {
+		cur, exists := changed[p.key]
+		if !exists {
+			cur, exists = s.users[p.key]
+		}
+		next := p.apply(cur)
+		if next == nil {
+			next = []string{}
+		}
+		if !exists || !slices.Equal(cur, next) {
+			changed[p.key] = next
+		}
+		p.result = slices.Clone(next)
 	}
-	if exists && slices.Equal(cur, next) {
-		return slices.Clone(next), nil
+	if len(changed) == 0 {
+		fail(nil)
+		return
 	}
-	data, err := s.encodeWith(key, next)
-	if err != nil {
-		return nil, err
+	order, lists := s.merge(changed)
+	data, err := encodeLists(order, lists, int(s.seen.size)+256)
+	if err == nil {
+		var st fileState
+		if st, err = s.writeDurable(data); err == nil {
+			s.order, s.lists = order, lists
+			s.mu.Lock()
+			for k, v := range changed {
+				s.users[k] = v
+			}
+			s.mu.Unlock()
+			s.sum, s.seen, s.badSum = s.hash(data, st), st, 0
+			s.version.Add(1)
+			fail(nil)
+			return
+		}
+		err = fmt.Errorf("capabilities: writing %s: %w", s.path, err)
 	}
-	st, err := s.writeDurable(data)
-	if err != nil {
-		return nil, fmt.Errorf("capabilities: writing %s: %w", s.path, err)
+	for _, p := range batch {
+		p.result = nil
 	}
-	s.mu.Lock()
-	if !exists {
-		i, _ := slices.BinarySearch(s.order, key)
-		s.order = slices.Insert(s.order, i, key)
-	}
-	s.users[key] = next
-	s.mu.Unlock()
-	s.sum, s.seen, s.badSum = s.hash(data, st), st, 0
-	s.version.Add(1)
-	return slices.Clone(next), nil
+	fail(err)
 }
 
-// encodeWith returns the file's bytes with key's list replaced by caps. The
-// caller holds writeMu, so users and order cannot change meanwhile.
-func (s *FileStore) encodeWith(key string, caps []string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(int(s.seen.size) + len(key) + 64)
-	pos, found := slices.BinarySearch(s.order, key)
-	for i, email := range s.order {
-		if i == pos && !found {
-			if err := writeEntry(&buf, key, caps); err != nil {
-				return nil, err
-			}
+// merge returns the sorted emails and their lists once changed is applied.
+// It walks the sorted users once, without a map lookup per user, since those
+// dominate the cost of rewriting a large file.
+func (s *FileStore) merge(changed map[string][]string) ([]string, [][]string) {
+	keys := slices.Sorted(maps.Keys(changed))
+	order := make([]string, 0, len(s.order)+len(keys))
+	lists := make([][]string, 0, len(s.order)+len(keys))
+	i := 0
+	for j, email := range s.order {
+		for i < len(keys) && keys[i] < email {
+			order, lists = append(order, keys[i]), append(lists, changed[keys[i]])
+			i++
 		}
-		list := s.users[email]
-		if email == key {
-			list = caps
+		list := s.lists[j]
+		if i < len(keys) && keys[i] == email {
+			list = changed[email]
+			i++
 		}
-		if err := writeEntry(&buf, email, list); err != nil {
-			return nil, err
-		}
+		order, lists = append(order, email), append(lists, list)
 	}
-	if pos == len(s.order) && !found {
-		if err := writeEntry(&buf, key, caps); err != nil {
+	for ; i < len(keys); i++ {
+		order, lists = append(order, keys[i]), append(lists, changed[keys[i]])
+	}
+	return order, lists
+}
+
+// encodeLists returns the file's bytes for users order[i] holding lists[i].
+func encodeLists(order []string, lists [][]string, sizeHint int) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(sizeHint)
+	for i, email := range order {
+		if err := writeEntry(&buf, email, lists[i]); err != nil {
 			return nil, err
 		}
 	}

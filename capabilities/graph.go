@@ -16,7 +16,7 @@ const AdminCapability = "admin"
 
 // closureTableBudget bounds the memory (in bytes) spent on precomputed
 // per-capability closures. Larger graphs compute closures by a walk instead.
-var closureTableBudget = 32 << 20
+const closureTableBudget = 32 << 20
 
 // Graph is an immutable set of capabilities with the implications between
 // them. Each capability name is interned as a [Cap]. A Graph is safe for
@@ -37,6 +37,10 @@ type Graph struct {
 // "graph"). With autoAdmin, the capability [AdminCapability] is added (or
 // extended, if defined) to imply every capability.
 func NewGraph(implications map[string][]string, autoAdmin bool) (*Graph, error) {
+	return newGraph(implications, autoAdmin, closureTableBudget)
+}
+
+func newGraph(implications map[string][]string, autoAdmin bool, tableBudget int) (*Graph, error) {
 	names := make([]string, 0, len(implications)+1)
 	for name := range implications {
 		if err := checkName(name); err != nil {
@@ -79,7 +83,7 @@ func NewGraph(implications map[string][]string, autoAdmin bool) (*Graph, error) 
 		admin := g.index[AdminCapability]
 		g.direct[admin] = slices.DeleteFunc(slices.Clone(all), func(c Cap) bool { return c == admin })
 	}
-	g.buildClosureTable()
+	g.buildClosureTable(tableBudget)
 	return g, nil
 }
 
@@ -95,14 +99,14 @@ func checkName(name string) error {
 }
 
 // buildClosureTable precomputes the closure of every capability when it fits
-// closureTableBudget: strongly connected components (found without
+// budget bytes: strongly connected components (found without
 // recursion, so long chains cannot overflow the stack) are visited sinks
 // first, and each one's closure is its members plus its successors' closures.
-func (g *Graph) buildClosureTable() {
+func (g *Graph) buildClosureTable(budget int) {
 	n := len(g.names)
 	comp, count := g.components()
 	words := (n + 63) / 64
-	if count*words*8 > closureTableBudget {
+	if count*words*8 > budget {
 		return
 	}
 	members := make([][]Cap, count)

@@ -20,6 +20,15 @@ func mustGraph(tb testing.TB, m map[string][]string, autoAdmin bool) *capabiliti
 	return g
 }
 
+func mustWalkingGraph(tb testing.TB, m map[string][]string, autoAdmin bool) *capabilities.Graph {
+	tb.Helper()
+	g, err := capabilities.NewGraphWalking(m, autoAdmin)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
 func closureNames(tb testing.TB, g *capabilities.Graph, names ...string) []string {
 	tb.Helper()
 	s, err := g.Set(names...)
@@ -27,16 +36,6 @@ func closureNames(tb testing.TB, g *capabilities.Graph, names ...string) []strin
 		tb.Fatal(err)
 	}
 	return g.SetNames(g.Closure(s))
-}
-
-// withBothStrategies runs fn with precomputed closures and with walks.
-func withBothStrategies(t *testing.T, fn func(t *testing.T)) {
-	t.Run("table", fn)
-	t.Run("walk", func(t *testing.T) {
-		old := capabilities.SetClosureTableBudget(0)
-		defer capabilities.SetClosureTableBudget(old)
-		fn(t)
-	})
 }
 
 func TestClosure(t *testing.T) {
@@ -65,16 +64,19 @@ func TestClosure(t *testing.T) {
 		{"implies admin", map[string][]string{"root": {"admin"}, "read": nil}, true, []string{"root"}, []string{"admin", "read", "root"}},
 		{"cycle through admin", map[string][]string{"root": {"admin"}, "read": nil}, true, []string{"admin"}, []string{"admin", "read", "root"}},
 	}
-	withBothStrategies(t, func(t *testing.T) {
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				g := mustGraph(t, tt.graph, tt.autoAdmin)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for strategy, g := range map[string]*capabilities.Graph{
+				"table": mustGraph(t, tt.graph, tt.autoAdmin),
+				"walk":  mustWalkingGraph(t, tt.graph, tt.autoAdmin),
+			} {
 				if got := closureNames(t, g, tt.of...); !slices.Equal(got, tt.want) {
-					t.Errorf("Closure(%q) = %q; want %q", tt.of, got, tt.want)
+					t.Errorf("%s: Closure(%q) = %q; want %q", strategy, tt.of, got, tt.want)
 				}
-			})
-		}
-	})
+			}
+		})
+	}
 }
 
 func TestNewGraphErrors(t *testing.T) {
@@ -232,9 +234,7 @@ func TestClosureMatchesReference(t *testing.T) {
 		}
 		autoAdmin := round%3 == 0
 		table := mustGraph(t, m, autoAdmin)
-		old := capabilities.SetClosureTableBudget(0)
-		walk := mustGraph(t, m, autoAdmin)
-		capabilities.SetClosureTableBudget(old)
+		walk := mustWalkingGraph(t, m, autoAdmin)
 		for range 5 {
 			var of []string
 			for range 1 + rng.IntN(3) {

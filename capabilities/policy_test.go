@@ -182,3 +182,42 @@ func TestEffectiveCacheSeesChanges(t *testing.T) {
 		t.Fatalf("after Remove = %q", got)
 	}
 }
+
+func TestEffectiveCacheConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := bakeryPolicy(t)
+	g := p.Graph()
+	store := capabilities.NewMemoryStore(g)
+	cache := capabilities.NewEffectiveCache(p, store, 16)
+	baker, _ := g.Lookup("baker")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			if i%2 == 0 {
+				store.Add(ctx, "u@example.com", "baker")
+			} else {
+				store.Remove(ctx, "u@example.com", "baker")
+			}
+		}
+		store.Add(ctx, "u@example.com", "baker")
+	}()
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					cache.Effective(ctx, "u@example.com")
+				}
+			}
+		}()
+	}
+	<-done
+	s, err := cache.Effective(ctx, "u@example.com")
+	if err != nil || !s.Has(baker) {
+		t.Fatalf("after the last Add: %v, %v; want baker held", g.SetNames(s), err)
+	}
+}

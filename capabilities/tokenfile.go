@@ -315,4 +315,3 @@ func (s *FileTokenStore) Close() error {
 	})
 	return err
 }
-

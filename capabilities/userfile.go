@@ -39,7 +39,8 @@ type userEntry struct {
 // userTable is a checked user file: normalized emails, sorted lists.
 type userTable struct {
 	users map[string][]string
-	order []string // sorted emails
+	order []string   // sorted emails
+	lists [][]string // lists[i] is users[order[i]]
 }
 
 // DecodeUserFile parses the user file data and checks it against g. Emails
@@ -102,6 +103,10 @@ func decodeUsers(data []byte, g *Graph, file string) (*userTable, error) {
 		t.order = append(t.order, key)
 	}
 	slices.Sort(t.order)
+	t.lists = make([][]string, len(t.order))
+	for i, email := range t.order {
+		t.lists[i] = t.users[email]
+	}
 	return t, nil
 }
 
@@ -113,9 +118,14 @@ func fileName(file string) string {
 }
 
 // scanUserFile reads the block and flow forms of the format line by line.
-// It reports false for anything else (quoted scalars, tabs, documents
-// markers, anchors...), which is then left to yaml.v3.
+// It reports false for anything else (quoted scalars, tabs, non-ASCII,
+// document markers, anchors...), which is then left to yaml.v3.
 func scanUserFile(data []byte) (entries []userEntry, ok bool) {
+	for _, b := range data {
+		if (b < ' ' || b > '~') && b != '\n' {
+			return nil, false // tabs, CR, control and non-ASCII bytes: yaml.v3 decides
+		}
+	}
 	cur := -1        // entry whose block list is open, or -1
 	itemIndent := -1 // indentation of that list's items
 	for lineNo := 1; len(data) > 0; lineNo++ {

@@ -30,7 +30,8 @@ func publicError(err error) *respond.Error {
 // bad, which RFC 6750 §3.1 signals with error="invalid_token".
 func isTokenError(err error) bool {
 	return errors.Is(err, auth.ErrTokenExpired) || errors.Is(err, auth.ErrTokenRevoked) ||
-		errors.Is(err, auth.ErrTokenMalformed) || errors.Is(err, auth.ErrTokenInvalid)
+		errors.Is(err, auth.ErrTokenMalformed) || errors.Is(err, auth.ErrTokenInvalid) ||
+		errors.Is(err, auth.ErrNotConfirmed)
 }
 
 // fail writes err as JSON {"detail": msg} and logs the cause. A 401 carries

@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"io"
+	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
@@ -135,7 +139,9 @@ func TestCallbackErrors(t *testing.T) {
 		b.Get(t, "/me").Expect(t, 401)
 	})
 	t.Run("token endpoint fails", func(t *testing.T) {
-		if err := idp.Provider.FailNext(mockidp.FaultTokenError); err != nil {
+		// x/oauth2 retries a failed exchange once with the credentials in
+		// the body (auth style auto-detection): fail both.
+		if err := idp.Provider.FailNextN(mockidp.FaultTokenError, 2); err != nil {
 			t.Fatal(err)
 		}
 		b := app.NewBrowser("tokenerr")
@@ -189,13 +195,14 @@ func downableIdP(t *testing.T) (*mockidp.Server, *switchable) {
 		t.Fatal(err)
 	}
 	t.Cleanup(idp.Close)
-	target, _ := url.Parse(idp.URL)
-	sw := &switchable{proxy: httputil.NewSingleHostReverseProxy(target)}
+	// idp.URL is the issuer, the front's URL: proxy to where idp listens.
+	target, _ := url.Parse("http://" + idp.Addr().String())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	sw := &switchable{proxy: proxy}
 	front.Config.Handler = sw
 	front.Start()
 	t.Cleanup(front.Close)
-	// The app and the tests know the provider by its issuer.
-	idp.URL = issuer
 	return idp, sw
 }
 
@@ -309,4 +316,30 @@ func TestPrefix(t *testing.T) {
 	b.Get(t, "/api/v1/manage_capabilities/list").Expect(t, 200)
 	b.Get(t, "/api/v1/logout").Expect(t, http.StatusSeeOther)
 	b.Get(t, "/me").Expect(t, 401)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// TestOfflineTokenRecheck: a user token from an offline login is re-checked
+// with the provider; a user the provider no longer knows loses access.
+func TestOfflineTokenRecheck(t *testing.T) {
+	t.Parallel()
+	clock := e2etest.NewClock()
+	idp := e2etest.IdP(t)
+	app := e2etest.Start(t, idp, e2etest.MuxApp, e2etest.Options{Edit: func(c *auth.Config) { c.Now = clock.Now }})
+	tok := app.UserToken(t, "leaver@corp.example", true)
+	cli := app.WithBearer("leaver", tok.RefreshToken)
+	cli.Get(t, "/me").Expect(t, 200)
+	idp.Provider.DeleteUser("leaver@corp.example")
+	cli.Get(t, "/me").Expect(t, 200) // not due yet
+	clock.Advance(2 * time.Hour)
+	resp := cli.Get(t, "/me").Expect(t, 401)
+	if got := resp.Header.Get("WWW-Authenticate"); !strings.Contains(got, "invalid_token") {
+		t.Errorf("WWW-Authenticate = %q", got)
+	}
+	// Revoked for good, even once the provider knows the user again.
+	idp.Provider.RestoreUser("leaver@corp.example")
+	cli.Get(t, "/me").Expect(t, 401)
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
-// userManagement is the capability that lets a user read and change other
-// users' capabilities (easy-oauth's name).
-const userManagement = "user_management"
-
 // capsResponse is the answer of every /manage_capabilities route, in
 // easy-oauth's shape. Capabilities are the stored ones; Effective, when
 // given, is what the user holds once defaults, overrides and implications
@@ -53,7 +49,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 	} else if eff, ok := h.effective(resp.Email, stored); ok {
 		resp.Effective = eff
 	}
-	if own && h.holds(id, userManagement) {
+	if own && h.holds(id, auth.UserManagementCapability) {
 		users, err := h.m.Store().List(r.Context())
 		if err != nil {
 			h.fail(w, r, err)
@@ -68,13 +64,9 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 	respond.JSON(w, http.StatusOK, resp)
 }
 
-// effective is the closed set a logged-in user with these stored
-// capabilities holds. Service accounts hold what their tokens allow, so
-// they get none here.
+// effective is the closed set that the account with these stored
+// capabilities holds now (a service token adds its snapshot as a bound).
 func (h *routes) effective(email string, stored []string) ([]string, bool) {
-	if strings.HasSuffix(email, "@service") {
-		return nil, false
-	}
 	p := h.m.Policy()
 	set, err := p.Effective(email, stored)
 	if err != nil {

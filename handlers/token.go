@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 

@@ -14,7 +14,6 @@
 package ginauth
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -64,33 +63,52 @@ func Identity(c *gin.Context) *auth.Identity {
 }
 
 // adapt runs a net/http middleware inside gin's chain. The middleware is
-// built once; the gin context travels to its next handler in the request's
-// context. When the middleware calls next, the rest of gin's chain runs
-// there with the request it passed (which carries the identity); when it
-// answers by itself (401, 403, a redirect), the chain is aborted.
+// built once; the gin context reaches its next handler inside the
+// ResponseWriter (one allocation per request; a middleware that wraps the
+// writer must offer Unwrap, as http.ResponseController expects). When the
+// middleware calls next, the rest of gin's chain runs there with the
+// request it passed (which carries the identity); when it answers by itself
+// (401, 403, a redirect), the chain is aborted.
 func adapt(mw func(http.Handler) http.Handler) gin.HandlerFunc {
-	h := mw(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		st, _ := r.Context().Value(stateKey{}).(*state)
-		if st == nil {
-			return // unreachable: only adapt's handler below reaches here
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pw := findPassWriter(w)
+		if pw == nil {
+			panic("ginauth: the middleware replaced the ResponseWriter with one that has no Unwrap method")
 		}
-		st.passed = true
-		st.c.Request = r
-		st.c.Next()
+		pw.passed = true
+		pw.c.Request = r
+		pw.c.Next()
 	}))
 	return func(c *gin.Context) {
-		st := &state{c: c}
-		h.ServeHTTP(c.Writer, c.Request.WithContext(context.WithValue(c.Request.Context(), stateKey{}, st)))
-		if !st.passed {
+		pw := &passWriter{ResponseWriter: c.Writer, c: c}
+		h.ServeHTTP(pw, c.Request)
+		if !pw.passed {
 			c.Abort()
 		}
 	}
 }
 
-// state is one request's passage through an adapted middleware.
-type state struct {
+// passWriter is gin's writer carrying the gin context through a net/http
+// middleware, and whether the middleware let the request pass.
+type passWriter struct {
+	gin.ResponseWriter
 	c      *gin.Context
 	passed bool
 }
 
-type stateKey struct{}
+// Unwrap returns gin's writer, for http.ResponseController.
+func (w *passWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func findPassWriter(w http.ResponseWriter) *passWriter {
+	for w != nil {
+		if pw, ok := w.(*passWriter); ok {
+			return pw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+package auth
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// Config is the gateway's configuration, read from YAML by [LoadConfig] or
+// [ParseConfig] or built in Go. easy-oauth's config.yaml keys work
+// unchanged; the others are ours. [Config.Validate] fills in the defaults
+// stated on each field and checks every value.
+//
+// String values may use ${NAME} and ${NAME:-default} (environment
+// variables) and may be encrypted in place as "~CRYPT~<fernet>" (see
+// [EncryptSecret]; the password comes from OAUTHGATE_PASSWORD).
+type Config struct {
+	// ServerMetadataURL is the identity provider's OpenID discovery
+	// document, e.g. https://accounts.google.com/.well-known/openid-configuration.
+	// Required unless InsecureForceUser is set. https, or http on a
+	// loopback host (a local mock provider).
+	ServerMetadataURL string `yaml:"server_metadata_url"`
+	// SecretKey derives the keys of sessions, login flows and tokens. At
+	// least 32 bytes of key material (decoded when hex or base64). Make one
+	// with `oauthgate keygen` or `openssl rand -base64 32`. Required.
+	SecretKey string `yaml:"secret_key"`
+	// PreviousSecretKeys still open sessions and tokens made with them;
+	// nothing new is sealed with them. Put the old secret_key here when
+	// rotating, remove it when its tokens should die. Default: none.
+	PreviousSecretKeys []string `yaml:"previous_secret_keys"`
+	// ClientID is the OAuth client id registered with the provider.
+	// Required unless InsecureForceUser is set.
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is the OAuth client secret; may be empty for a public
+	// client (PKCE is always used).
+	ClientSecret string `yaml:"client_secret"`
+	// ClientKwargs are extra parameters of the authorization request, as in
+	// easy-oauth: "scope" (default "openid email"; "openid" is added if
+	// missing), "prompt", and any other authorize parameter except those
+	// the login flow sets itself (state, nonce, redirect_uri, client_id,
+	// response_type, code_challenge, code_challenge_method).
+	ClientKwargs map[string]string `yaml:"client_kwargs"`
+	// Prefix is the path under which the routes (/login, /auth, /token...)
+	// are mounted: "" (default) or "/x/y", without a trailing slash.
+	Prefix string `yaml:"prefix"`
+	// BaseURL is the app's external URL (scheme, host, optional path), the
+	// base of the OAuth redirect URI; the request's Host header is never
+	// trusted for it. https, or http on a loopback host (localhost,
+	// 127.0.0.0/8, ::1). No query, fragment or user info; a trailing slash
+	// is removed. Default: empty, in which case the login flow serves only
+	// loopback hosts.
+	BaseURL string `yaml:"base_url"`
+
+	// InsecureForceUser logs every request in as this email, without any
+	// identity provider: for local development only. It is refused unless
+	// InsecureAllowForceUser is true or the environment has
+	// OAUTHGATE_INSECURE_ALLOW_FORCE_USER=1. Key: force_user.
+	InsecureForceUser string `yaml:"force_user"`
+	// InsecureAllowForceUser allows InsecureForceUser. Default false.
+	InsecureAllowForceUser bool `yaml:"insecure_allow_force_user"`
+
+	// Capabilities is easy-oauth's capabilities section. A relative
+	// user_file is resolved against the configuration file's folder by
+	// LoadConfig.
+	Capabilities capabilities.Config `yaml:"capabilities"`
+
+	// Cookie sets the session cookie's attributes.
+	Cookie CookieConfig `yaml:"cookie"`
+	// SessionMaxAge is how long a browser session lasts after login,
+	// whatever the activity. Default 14d.
+	SessionMaxAge time.Duration `yaml:"session_max_age"`
+	// FlowTTL is how long a login may take between the redirect to the
+	// provider and the callback (the flow cookie's life). Default 10m.
+	FlowTTL time.Duration `yaml:"flow_ttl"`
+	// TokenTTL is the lifetime of user and service bearer tokens minted
+	// by /token. Default 30d.
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// RecheckInterval is how often a user holding a token or session is
+	// re-checked with the identity provider (refresh token). Default 1h.
+	RecheckInterval time.Duration `yaml:"recheck_interval"`
+	// RecheckGrace is how long access continues while the provider cannot
+	// be reached for a re-check (a refusal by the provider ends access at
+	// once). Default 24h.
+	RecheckGrace time.Duration `yaml:"recheck_grace"`
+
+	// AllowedEmailDomains, if not empty, limits login to emails in these
+	// domains or their subdomains (matched on a dot boundary). Stored
+	// lower-case without a leading "@". Default: any domain.
+	AllowedEmailDomains []string `yaml:"allowed_email_domains"`
+	// RequireVerifiedEmail refuses logins whose ID token lacks
+	// email_verified=true. Default (nil) true.
+	RequireVerifiedEmail *bool `yaml:"require_verified_email"`
+
+	// Store says where user capabilities are kept. Default: the YAML file
+	// capabilities.user_file.
+	Store StoreConfig `yaml:"store"`
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For is believed for the client address. Default:
+	// none (the TCP peer is the client).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	// Settings made in Go only, never read from YAML.
+
+	// Logger receives the gateway's logs (never a token or secret).
+	// Default slog.Default().
+	Logger *slog.Logger `yaml:"-"`
+	// Now is the clock of sessions, tokens and re-checks. Default time.Now.
+	Now func() time.Time `yaml:"-"`
+	// HTTPClient makes the requests to the identity provider. Default: a
+	// client with a 10s timeout. Either way, answers longer than 1 MiB
+	// are refused.
+	HTTPClient *http.Client `yaml:"-"`
+	// CapabilityStore keeps user capabilities. Default: the file store at
+	// capabilities.user_file, or a memory store when it is empty.
+	CapabilityStore capabilities.Store `yaml:"-"`
+	// TokenStore keeps revocations and identity-provider grants. Default:
+	// the file "<capabilities.user_file>.tokens.yaml", or a memory store
+	// when user_file is empty.
+	TokenStore capabilities.TokenStore `yaml:"-"`
+
+	unknownKeys []string
+}
+
+// CookieConfig is the `cookie:` section: the session cookie's attributes.
+type CookieConfig struct {
+	// Name of the session cookie. Default "__Host-oauthgate_session" when
+	// the cookie is Secure and has no Domain, else "oauthgate_session".
+	Name string `yaml:"name"`
+	// Secure sends the cookie over https only. Default (nil): true, unless
+	// base_url is http (a loopback development host).
+	Secure *bool `yaml:"secure"`
+	// SameSite is "lax" (default), "strict" or "none" (needs Secure).
+	SameSite string `yaml:"same_site"`
+	// MaxAge is the cookie's Max-Age. Default: session_max_age.
+	MaxAge time.Duration `yaml:"max_age"`
+	// Domain, if set, shares the cookie with subdomains; it must contain
+	// base_url's host. Default: none (host-only cookie).
+	Domain string `yaml:"domain"`
+}
+
+// StoreConfig is the `store:` section: where user capabilities live.
+type StoreConfig struct {
+	// Driver is "file" (default: capabilities.user_file) or "postgres".
+	Driver string `yaml:"driver"`
+	// DSN is the PostgreSQL connection string (driver postgres only).
+	DSN string `yaml:"dsn"`
+}
+
+// Defaults of [Config]'s durations and names.
+const (
+	DefaultScope           = "openid email"
+	DefaultSessionMaxAge   = 14 * 24 * time.Hour
+	DefaultFlowTTL         = 10 * time.Minute
+	DefaultTokenTTL        = 30 * 24 * time.Hour
+	DefaultRecheckInterval = time.Hour
+	DefaultRecheckGrace    = 24 * time.Hour
+	DefaultCookieName      = "oauthgate_session"
+	// The __Host- prefix makes browsers refuse the cookie unless it is
+	// Secure, host-only and for path "/".
+	DefaultSecureCookieName = "__Host-" + DefaultCookieName
+)
+
+// ForceUserEnv is the environment variable that, set to 1, allows
+// force_user like InsecureAllowForceUser.
+const ForceUserEnv = "OAUTHGATE_INSECURE_ALLOW_FORCE_USER"
+
+// VerifiedEmailRequired reports whether logins need email_verified=true
+// (the default).
+func (c *Config) VerifiedEmailRequired() bool {
+	return c.RequireVerifiedEmail == nil || *c.RequireVerifiedEmail
+}
+
+// CookieSecure reports whether the session cookie is Secure: the
+// configured value, else true unless base_url is http.
+func (c *Config) CookieSecure() bool {
+	if c.Cookie.Secure != nil {
+		return *c.Cookie.Secure
+	}
+	return !strings.HasPrefix(strings.ToLower(c.BaseURL), "http:")
+}
+
+// Scopes returns the scopes of the authorization request: client_kwargs'
+// "scope" (default "openid email"), with "openid" first.
+func (c *Config) Scopes() []string {
+	scope, ok := c.ClientKwargs["scope"]
+	if !ok {
+		scope = DefaultScope
+	}
+	scopes := []string{"openid"}
+	for _, s := range strings.Fields(scope) {
+		if s != "openid" {
+			scopes = append(scopes, s)
+		}
+	}
+	return scopes
+}
+
+// AuthorizeParams returns client_kwargs without "scope": the extra
+// parameters of the authorization request (e.g. prompt=select_account).
+func (c *Config) AuthorizeParams() map[string]string {
+	params := make(map[string]string, len(c.ClientKwargs))
+	for k, v := range c.ClientKwargs {
+		if k != "scope" {
+			params[k] = v
+		}
+	}
+	return params
+}
+
+// TrustedProxyPrefixes returns trusted_proxies parsed; a single address
+// becomes a one-address prefix. Entries that do not parse are skipped
+// ([Config.Validate] refuses them).
+func (c *Config) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := parseProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// UnknownKeys lists the keys that were ignored while parsing with
+// ParseOptions.AllowUnknownKeys, as YAML paths ("cookie.secure_"), so that
+// the app can log them: a typo is otherwise silent.
+func (c *Config) UnknownKeys() []string { return c.unknownKeys }

@@ -1,0 +1,335 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oauthgate/oauthgate/internal/redirect"
+)
+
+// reservedAuthorizeParams are set by the login flow itself; a
+// configuration must not override them.
+var reservedAuthorizeParams = map[string]bool{
+	"state": true, "nonce": true, "redirect_uri": true, "client_id": true,
+	"response_type": true, "code_challenge": true, "code_challenge_method": true,
+}
+
+// Validate fills in defaults, normalises values (prefix, base_url, email
+// domains, cookie attributes) and checks everything. It is idempotent.
+// The error names each bad key: errors.As finds a *ConfigError; several
+// problems are joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, reason string) {
+		errs = append(errs, &ConfigError{Key: key, Reason: reason})
+	}
+
+	if err := checkSecretKey(c.SecretKey); err != nil {
+		bad("secret_key", err.Error())
+	}
+	for i, k := range c.PreviousSecretKeys {
+		key := fmt.Sprintf("previous_secret_keys[%d]", i)
+		if err := checkSecretKey(k); err != nil {
+			bad(key, err.Error())
+		} else if k == c.SecretKey || indexOf(c.PreviousSecretKeys[:i], k) >= 0 {
+			bad(key, "repeats secret_key or another previous key")
+		}
+	}
+
+	c.InsecureForceUser = strings.TrimSpace(c.InsecureForceUser)
+	forced := c.InsecureForceUser != ""
+	if forced {
+		if !c.InsecureAllowForceUser && os.Getenv(ForceUserEnv) != "1" {
+			bad("force_user", fmt.Sprintf("refused: it logs every request in without any identity provider; "+
+				"for local development set insecure_allow_force_user: true or %s=1", ForceUserEnv))
+		}
+		if !looksLikeEmail(c.InsecureForceUser) {
+			bad("force_user", fmt.Sprintf("%q is not an email or name@service", c.InsecureForceUser))
+		}
+	}
+	if c.ServerMetadataURL == "" && !forced {
+		bad("server_metadata_url", "missing: the identity provider's discovery URL (…/.well-known/openid-configuration)")
+	} else if c.ServerMetadataURL != "" {
+		if reason := checkServiceURL(c.ServerMetadataURL); reason != "" {
+			bad("server_metadata_url", reason)
+		}
+	}
+	if c.ClientID == "" && !forced {
+		bad("client_id", "missing: the OAuth client id registered with the identity provider")
+	}
+	for k, v := range c.ClientKwargs {
+		if reservedAuthorizeParams[k] {
+			bad("client_kwargs."+k, "set by the login flow itself; remove it")
+		} else if hasControl(v) {
+			bad("client_kwargs."+k, "contains a control character")
+		}
+	}
+
+	if p, reason := normalizePrefix(c.Prefix); reason != "" {
+		bad("prefix", reason)
+	} else {
+		c.Prefix = p
+	}
+	if c.BaseURL != "" {
+		if u, reason := normalizeBaseURL(c.BaseURL); reason != "" {
+			bad("base_url", reason)
+		} else {
+			c.BaseURL = u
+		}
+	}
+
+	for _, d := range []struct {
+		key string
+		v   *time.Duration
+		def time.Duration
+	}{
+		{"session_max_age", &c.SessionMaxAge, DefaultSessionMaxAge},
+		{"flow_ttl", &c.FlowTTL, DefaultFlowTTL},
+		{"token_ttl", &c.TokenTTL, DefaultTokenTTL},
+		{"recheck_interval", &c.RecheckInterval, DefaultRecheckInterval},
+		{"recheck_grace", &c.RecheckGrace, DefaultRecheckGrace},
+		{"cookie.max_age", &c.Cookie.MaxAge, c.SessionMaxAge},
+	} {
+		switch {
+		case *d.v < 0:
+			bad(d.key, "negative duration")
+		case *d.v == 0:
+			*d.v = d.def
+		}
+		if *d.v > maxDuration {
+			bad(d.key, "longer than 100 years")
+		}
+	}
+	if c.Cookie.MaxAge == 0 { // session_max_age was itself 0 above
+		c.Cookie.MaxAge = c.SessionMaxAge
+	}
+	if c.FlowTTL > 24*time.Hour {
+		bad("flow_ttl", "longer than 24h; a login takes minutes")
+	}
+	if c.Cookie.MaxAge > c.SessionMaxAge {
+		bad("cookie.max_age", "longer than session_max_age; the session ends first")
+	}
+
+	errs = append(errs, c.Cookie.normalize(c)...)
+
+	for i, d := range c.AllowedEmailDomains {
+		d = strings.ToLower(strings.TrimSpace(d))
+		d = strings.TrimPrefix(strings.TrimPrefix(d, "@"), ".")
+		if !validDomain(d) {
+			bad(fmt.Sprintf("allowed_email_domains[%d]", i), fmt.Sprintf("%q is not a domain name", c.AllowedEmailDomains[i]))
+			continue
+		}
+		c.AllowedEmailDomains[i] = d
+	}
+
+	c.Store.Driver = strings.ToLower(strings.TrimSpace(c.Store.Driver))
+	switch c.Store.Driver {
+	case "", "file":
+		c.Store.Driver = "file"
+		if c.Store.DSN != "" {
+			bad("store.dsn", "only used with driver: postgres")
+		}
+	case "postgres":
+		if c.Store.DSN == "" {
+			bad("store.dsn", "missing: the PostgreSQL connection string")
+		}
+	default:
+		bad("store.driver", fmt.Sprintf("%q is not file or postgres", c.Store.Driver))
+	}
+
+	for i, s := range c.TrustedProxies {
+		if _, err := parseProxy(strings.TrimSpace(s)); err != nil {
+			bad(fmt.Sprintf("trusted_proxies[%d]", i), fmt.Sprintf("%q is not an IP address or CIDR range", s))
+		}
+	}
+
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+func (k *CookieConfig) normalize(c *Config) []error {
+	var errs []error
+	bad := func(key, reason string) {
+		errs = append(errs, &ConfigError{Key: "cookie." + key, Reason: reason})
+	}
+	secure := c.CookieSecure()
+	k.SameSite = strings.ToLower(strings.TrimSpace(k.SameSite))
+	switch k.SameSite {
+	case "":
+		k.SameSite = "lax"
+	case "lax", "strict":
+	case "none":
+		if !secure {
+			bad("same_site", "none needs a Secure cookie (browsers refuse it otherwise)")
+		}
+	default:
+		bad("same_site", fmt.Sprintf("%q is not lax, strict or none", k.SameSite))
+	}
+	k.Domain = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(k.Domain)), ".")
+	if k.Domain != "" {
+		if !validDomain(k.Domain) {
+			bad("domain", fmt.Sprintf("%q is not a domain name", k.Domain))
+		} else if c.BaseURL != "" {
+			if u, err := url.Parse(c.BaseURL); err == nil {
+				host := strings.ToLower(u.Hostname())
+				if host != k.Domain && !strings.HasSuffix(host, "."+k.Domain) {
+					bad("domain", fmt.Sprintf("%q does not contain base_url's host %q", k.Domain, host))
+				}
+			}
+		}
+	}
+	if k.Name == "" {
+		k.Name = DefaultCookieName
+		if secure && k.Domain == "" {
+			k.Name = DefaultSecureCookieName
+		}
+	}
+	switch {
+	case !isCookieToken(k.Name):
+		bad("name", fmt.Sprintf("%q is not a valid cookie name", k.Name))
+	case strings.HasPrefix(k.Name, "__Host-") && (!secure || k.Domain != ""):
+		bad("name", "a __Host- cookie must be Secure and have no domain")
+	case strings.HasPrefix(k.Name, "__Secure-") && !secure:
+		bad("name", "a __Secure- cookie must be Secure")
+	}
+	return errs
+}
+
+// normalizePrefix returns "" or "/x/y" without a trailing slash.
+func normalizePrefix(p string) (string, string) {
+	p = strings.TrimSpace(p)
+	p = strings.TrimRight(p, "/")
+	if p == "" {
+		return "", ""
+	}
+	if _, ok := redirect.LocalPath(p); !ok || strings.ContainsAny(p, "?#%") {
+		return "", fmt.Sprintf("%q is not a plain path like /auth or /api/v1", p)
+	}
+	return p, ""
+}
+
+// normalizeBaseURL checks an external URL and removes a trailing slash.
+func normalizeBaseURL(s string) (string, string) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "", fmt.Sprintf("not a URL: %v", err)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http" || u.Host == "" || u.Opaque != "":
+		return "", fmt.Sprintf("%q is not an absolute http(s) URL", s)
+	case u.User != nil:
+		return "", "must not contain user info"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#"):
+		return "", "must not have a query or fragment"
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return "", "http is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https"
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	if u.Path != "" {
+		if _, ok := redirect.LocalPath(u.EscapedPath()); !ok {
+			return "", fmt.Sprintf("path %q is not a plain path", u.Path)
+		}
+	}
+	u.RawPath = ""
+	return u.String(), ""
+}
+
+// checkServiceURL checks the identity provider's URL: https, or http on a
+// loopback host.
+func checkServiceURL(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("not a URL: %v", err)
+	case u.Scheme != "https" && u.Scheme != "http" || u.Host == "":
+		return fmt.Sprintf("%q is not an absolute http(s) URL", s)
+	case u.User != nil:
+		return "must not contain user info"
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return "http is allowed only for loopback hosts (a local mock provider); use https"
+	}
+	return ""
+}
+
+func isLoopbackHost(host string) bool {
+	host = strings.ToLower(host)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+func looksLikeEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") &&
+		!strings.ContainsAny(s, " \t\r\n<>\",;") && !hasControl(s)
+}
+
+// validDomain accepts a DNS name of letters, digits, '-' and '.', or an
+// IP literal, without empty labels.
+func validDomain(d string) bool {
+	if d == "" || len(d) > 253 {
+		return false
+	}
+	if net.ParseIP(d) != nil {
+		return true
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isCookieToken checks an RFC 6265 cookie name (an RFC 7230 token).
+func isCookieToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,118 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/mockidp"
+)
+
+func TestSecureCookiesWithHTTPSBaseURL(t *testing.T) {
+	t.Parallel()
+	const base = "https://app.example"
+	e := newEnv(t, envOptions{
+		idp: mockidp.Options{Clients: map[string]mockidp.Client{
+			mockidp.DemoClientID: {Secret: mockidp.DemoClientSecret, RedirectURIs: []string{base + "/auth"}},
+		}},
+		configure: func(c *auth.Config) { c.BaseURL = base },
+	})
+	m := e.m
+	if name := m.Config().Cookie.Name; name != "__Host-oauthgate_session" {
+		t.Fatalf("cookie name %q", name)
+	}
+	rec := httptest.NewRecorder()
+	if err := m.StartLogin(rec, httptest.NewRequest("GET", base+"/login", nil), "/after", false); err != nil {
+		t.Fatal(err)
+	}
+	flowCookie := findSetCookie(t, rec.Header(), "_flow_")
+	if !flowCookie.Secure || flowCookie.Path != "/auth" || flowCookie.Name[:9] != "__Secure-" {
+		t.Fatalf("flow cookie %+v", flowCookie)
+	}
+	cb, err := e.idp.Authorize(context.Background(), rec.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", cb.String(), nil)
+	req.AddCookie(flowCookie)
+	rec = httptest.NewRecorder()
+	next, err := m.FinishLogin(rec, req)
+	if err != nil || next != "/after" {
+		t.Fatalf("FinishLogin = %q, %v", next, err)
+	}
+	sc := setCookieNamed(t, rec.Header(), "__Host-oauthgate_session")
+	if !sc.Secure || sc.Path != "/" || sc.Domain != "" || !sc.HttpOnly || sc.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie %+v", sc)
+	}
+	req = httptest.NewRequest("GET", base+"/me", nil)
+	req.AddCookie(sc)
+	id, err := m.Identify(req)
+	if err != nil || id.IsGuest() || id.Via != "session" || id.Email != "test@example.com" {
+		t.Fatalf("Identify = %+v, %v", id, err)
+	}
+}
+
+func TestLoginNeedsBaseURLOffLoopback(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{configure: func(c *auth.Config) { c.BaseURL = "" }})
+	rec := httptest.NewRecorder()
+	err := e.m.StartLogin(rec, httptest.NewRequest("GET", "http://evil.example/login", nil), "/", false)
+	var le *auth.LoginError
+	if !errors.As(err, &le) || le.Status != http.StatusBadRequest {
+		t.Fatalf("StartLogin on a foreign host: %v", err)
+	}
+	// On a loopback host the redirect URI comes from the request.
+	rec = httptest.NewRecorder()
+	if err := e.m.StartLogin(rec, httptest.NewRequest("GET", "http://127.0.0.1:8123/login", nil), "/", false); err != nil {
+		t.Fatal(err)
+	}
+	loc := mustURL(t, rec.Header().Get("Location"))
+	if got := loc.Query().Get("redirect_uri"); got != "http://127.0.0.1:8123/auth" {
+		t.Fatalf("redirect_uri %q", got)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	b := e.browser()
+	b.login("kim@example.com", "/login")
+	tok := userToken(t, b)
+	cookie := e.m.Config().Cookie.Name + "=" + b.sessionCookie()
+
+	const newSecret = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8="
+	identify := func(m *auth.Manager, h http.Header) (*auth.Identity, error) {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header = h
+		return m.Identify(req)
+	}
+	for _, tc := range []struct {
+		name     string
+		previous []string
+		ok       bool
+	}{
+		{"rotated", []string{testSecret}, true},
+		{"old key dropped", nil, false},
+	} {
+		cfg := *e.cfg
+		cfg.SecretKey, cfg.PreviousSecretKeys = newSecret, tc.previous
+		cfg.TokenStore = e.m.Tokens()
+		cfg.CapabilityStore = e.m.Store()
+		m, err := auth.New(context.Background(), &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := identify(m, http.Header{"Authorization": {"Bearer " + tok}})
+		if tc.ok != (err == nil && id.Email == "kim@example.com") {
+			t.Errorf("%s: token: %+v, %v", tc.name, id, err)
+		}
+		id, _ = identify(m, http.Header{"Cookie": {cookie}})
+		if tc.ok != (id.Email == "kim@example.com") {
+			t.Errorf("%s: session: %+v", tc.name, id)
+		}
+		m.Close()
+	}
+}

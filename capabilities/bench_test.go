@@ -1,0 +1,161 @@
+package capabilities_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// graph10k has 10,000 capabilities in 100 chains of 100.
+func graph10k(tb testing.TB) *capabilities.Graph {
+	m := make(map[string][]string, 10_000)
+	for c := range 100 {
+		for i := range 100 {
+			var next []string
+			if i < 99 {
+				next = []string{fmt.Sprintf("c%02d-%02d", c, i+1)}
+			}
+			m[fmt.Sprintf("c%02d-%02d", c, i)] = next
+		}
+	}
+	return mustGraph(tb, m, true)
+}
+
+func BenchmarkHas10k(b *testing.B) {
+	g := graph10k(b)
+	var heads []string
+	for c := 0; c < 100; c += 2 {
+		heads = append(heads, fmt.Sprintf("c%02d-00", c))
+	}
+	s, err := g.Set(heads...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	held := g.Closure(s) // half of the graph
+	caps := make([]capabilities.Cap, 1024)
+	for i := range caps {
+		caps[i] = capabilities.Cap(i * 9973 % g.Len())
+	}
+	b.ReportAllocs()
+	n, hits := 0, 0
+	for b.Loop() {
+		if held.Has(caps[n&1023]) {
+			hits++
+		}
+		n++
+	}
+	if hits == 0 {
+		b.Fatal("no hit")
+	}
+}
+
+func BenchmarkClosure10k(b *testing.B) {
+	g := graph10k(b)
+	s, err := g.Set("c00-00", "c50-50", "c99-98")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		g.Closure(s)
+	}
+}
+
+// BenchmarkEffectiveCached is the path of a request: the effective set of
+// a known user from the cache, then a capability check.
+func BenchmarkEffectiveCached(b *testing.B) {
+	ctx := context.Background()
+	p, err := capabilities.Config{Graph: bakery, DefaultCapabilities: []string{"read"}}.Policy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := make(map[string][]string)
+	for i := range 1000 {
+		users[fmt.Sprintf("user%d@example.com", i)] = []string{"moderate"}
+	}
+	data, err := capabilities.EncodeUserFile(users)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "caps.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	store, err := capabilities.OpenFileStore(path, p.Graph(), capabilities.FileStoreOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	cache := capabilities.NewEffectiveCache(p, store, 0)
+	write, _ := p.Graph().Lookup("write")
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s, err := cache.Effective(ctx, "user500@example.com")
+			if err != nil || !s.Has(write) {
+				b.Fatal("lookup failed", err)
+			}
+		}
+	})
+}
+
+// userFile100k writes a file of 100,000 users with one or two capabilities.
+func userFile100k(b *testing.B) string {
+	caps := []string{"read", "write", "moderate", "announce", "baker", "user_management"}
+	users := make(map[string][]string, 100_000)
+	for i := range 100_000 {
+		users[fmt.Sprintf("user%06d@example.com", i)] = []string{caps[i%6], caps[(i/6)%6]}
+	}
+	data, err := capabilities.EncodeUserFile(users)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "caps.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func BenchmarkLoad100kUsers(b *testing.B) {
+	g := mustGraph(b, bakery, true)
+	path := userFile100k(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := capabilities.OpenFileStore(path, g, noPoll())
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
+
+func BenchmarkDurableUpdate100kUsers(b *testing.B) {
+	ctx := context.Background()
+	g := mustGraph(b, bakery, true)
+	s, err := capabilities.OpenFileStore(userFile100k(b), g, noPoll())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		email := fmt.Sprintf("user%06d@example.com", i*7919%100_000)
+		var err error
+		if i%2 == 0 {
+			_, err = s.Add(ctx, email, "admin")
+		} else {
+			_, err = s.Remove(ctx, email, "admin")
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
