@@ -8,10 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
 )
@@ -37,33 +35,21 @@ type pgFlags struct {
 func (f *pgFlags) register(fs interface {
 	StringVar(p *string, name, value, usage string)
 }) {
-	fs.StringVar(&f.dsn, "dsn", "", "PostgreSQL connection string (default: the config's store.dsn, with ${VAR} expanded)")
-	fs.StringVar(&f.config, "config", "", "configuration file whose capabilities: section defines the graph (required)")
+	fs.StringVar(&f.dsn, "dsn", "", "PostgreSQL connection string (default: the config's store.dsn)")
+	fs.StringVar(&f.config, "config", "", "the app's configuration file, whose capabilities: section defines the graph (required)")
 	fs.StringVar(&f.schema, "schema", pgstore.DefaultSchema, "schema holding the store's tables")
 }
 
-// capsConfig is what the commands read from the configuration file.
-type capsConfig struct {
-	Capabilities capabilities.Config `yaml:"capabilities"`
-	Store        struct {
-		Driver string `yaml:"driver"`
-		DSN    string `yaml:"dsn"`
-	} `yaml:"store"`
-}
-
-// load reads the configuration file and returns its graph, the resolved
-// DSN and the configured user file (absolute, or "").
+// load reads the app's configuration file (see auth.LoadConfig: ${VAR}
+// and ~CRYPT~ values work) and returns its graph, the DSN (--dsn, else
+// store.dsn) and the configured user file (resolved, or "").
 func (f *pgFlags) load() (*capabilities.Graph, string, string, error) {
 	if f.config == "" {
 		return nil, "", "", errors.New("--config is required: the graph checks every capability")
 	}
-	data, err := os.ReadFile(f.config)
+	cfg, err := auth.LoadConfig(f.config)
 	if err != nil {
 		return nil, "", "", err
-	}
-	var cfg capsConfig
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return nil, "", "", fmt.Errorf("%s: %w", f.config, err)
 	}
 	p, err := cfg.Capabilities.Policy()
 	if err != nil {
@@ -71,41 +57,12 @@ func (f *pgFlags) load() (*capabilities.Graph, string, string, error) {
 	}
 	dsn := f.dsn
 	if dsn == "" {
-		if cfg.Store.Driver != "" && cfg.Store.Driver != pgstore.DriverName {
+		if cfg.Store.Driver != pgstore.DriverName {
 			return nil, "", "", fmt.Errorf("%s: store.driver is %q, not %q: pass --dsn", f.config, cfg.Store.Driver, pgstore.DriverName)
 		}
-		if dsn, err = expandEnv(cfg.Store.DSN); err != nil {
-			return nil, "", "", fmt.Errorf("%s: store.dsn: %w", f.config, err)
-		}
-		if dsn == "" {
-			return nil, "", "", fmt.Errorf("no DSN: pass --dsn or set store.dsn in %s", f.config)
-		}
+		dsn = cfg.Store.DSN
 	}
-	userFile := cfg.Capabilities.UserFile
-	if userFile != "" && !filepath.IsAbs(userFile) {
-		userFile = filepath.Join(filepath.Dir(f.config), userFile)
-	}
-	return p.Graph(), dsn, userFile, nil
-}
-
-// expandEnv replaces ${NAME} with the variable's value; an unset variable
-// is an error. An encrypted value cannot be used here.
-func expandEnv(s string) (string, error) {
-	if strings.HasPrefix(s, "~CRYPT~") {
-		return "", errors.New("the value is encrypted: pass --dsn")
-	}
-	var missing []string
-	out := os.Expand(s, func(name string) string {
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return "", fmt.Errorf("environment variable %s is not set", missing[0])
-	}
-	return out, nil
+	return p.Graph(), dsn, cfg.Capabilities.UserFile, nil
 }
 
 func (f *pgFlags) open(ctx context.Context, g *capabilities.Graph, dsn string, stderr io.Writer) (*pgstore.Store, error) {
