@@ -104,8 +104,7 @@ func (s *Store) waitOne(ctx context.Context, conn *pgx.Conn) error {
 	cancel()
 	if err == nil {
 		s.markSynced()
-		_, own := s.ownPIDs.Load(n.PID)
-		return s.apply(ctx, conn, n.Payload, !own)
+		return s.apply(ctx, conn, n.Payload)
 	}
 	if ctx.Err() != nil || !pgconn.Timeout(err) {
 		return err
@@ -128,13 +127,15 @@ func (s *Store) waitOne(ctx context.Context, conn *pgx.Conn) error {
 }
 
 // apply acts on one notification payload (see the migrations for their
-// forms) and, with bump, changes Version. An error means the connection
-// cannot be trusted any more.
-func (s *Store) apply(ctx context.Context, conn *pgx.Conn, payload string, bump bool) error {
-	if bump {
+// forms) and changes Version, unless the change came from this store's
+// own write, which already did. An error means the connection cannot be
+// trusted any more.
+func (s *Store) apply(ctx context.Context, conn *pgx.Conn, payload string) error {
+	kind, rest, _ := strings.Cut(payload, ":")
+	writer, rest, _ := strings.Cut(rest, ":")
+	if kind == "U" || kind == "T" || writer != s.writer {
 		defer s.version.Add(1)
 	}
-	kind, rest, _ := strings.Cut(payload, ":")
 	switch kind {
 	case "u":
 		if s.cache != nil {

@@ -39,19 +39,26 @@ CREATE TABLE S.grants (
 );
 CREATE INDEX ON S.grants (until);
 
--- Payloads: u:<email> (one user changed), U (reload every user),
--- r:<until µs>:<id> (token revoked), s:<before µs>:<subject> (subject
--- revoked), T (reload every revocation). NOTIFY payloads are limited to
--- 8000 bytes: longer keys fall back to a reload.
+-- Payloads: u:<writer>:<email> (one user changed), U (reload every
+-- user), r:<writer>:<until µs>:<id> (token revoked),
+-- s:<writer>:<before µs>:<subject> (subject revoked), T (reload every
+-- revocation). The writer is the oauthgate.writer setting of the session
+-- that made the change (each Store sets its own; empty for psql), so that
+-- a Store knows its own changes. NOTIFY payloads are limited to 8000
+-- bytes: longer keys fall back to a reload.
+CREATE FUNCTION S.writer() RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT coalesce(current_setting('oauthgate.writer', true), '')
+$$;
 CREATE FUNCTION S.notify_user() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	ch text := 'oauthgate:' || TG_TABLE_SCHEMA;
+	w text := S.writer();
 BEGIN
 	IF TG_OP IN ('UPDATE', 'DELETE') THEN
-		PERFORM pg_notify(ch, CASE WHEN octet_length(OLD.email) > 7000 THEN 'U' ELSE 'u:' || OLD.email END);
+		PERFORM pg_notify(ch, CASE WHEN octet_length(OLD.email) > 7000 THEN 'U' ELSE 'u:' || w || ':' || OLD.email END);
 	END IF;
 	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		PERFORM pg_notify(ch, CASE WHEN octet_length(NEW.email) > 7000 THEN 'U' ELSE 'u:' || NEW.email END);
+		PERFORM pg_notify(ch, CASE WHEN octet_length(NEW.email) > 7000 THEN 'U' ELSE 'u:' || w || ':' || NEW.email END);
 	END IF;
 	RETURN NULL;
 END $$;
@@ -63,13 +70,13 @@ END $$;
 CREATE FUNCTION S.notify_revoked_token() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM pg_notify('oauthgate:' || TG_TABLE_SCHEMA, CASE WHEN octet_length(NEW.id) > 7000 THEN 'T'
-		ELSE 'r:' || floor(extract(epoch FROM NEW.until) * 1000000)::bigint || ':' || NEW.id END);
+		ELSE 'r:' || S.writer() || ':' || floor(extract(epoch FROM NEW.until) * 1000000)::bigint || ':' || NEW.id END);
 	RETURN NULL;
 END $$;
 CREATE FUNCTION S.notify_revoked_subject() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM pg_notify('oauthgate:' || TG_TABLE_SCHEMA, CASE WHEN octet_length(NEW.subject) > 7000 THEN 'T'
-		ELSE 's:' || floor(extract(epoch FROM NEW.before) * 1000000)::bigint || ':' || NEW.subject END);
+		ELSE 's:' || S.writer() || ':' || floor(extract(epoch FROM NEW.before) * 1000000)::bigint || ':' || NEW.subject END);
 	RETURN NULL;
 END $$;
 CREATE FUNCTION S.notify_all_tokens() RETURNS trigger LANGUAGE plpgsql AS $$

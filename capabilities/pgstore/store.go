@@ -2,6 +2,8 @@ package pgstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,7 +73,7 @@ type Store struct {
 	staleAfter time.Duration
 
 	version atomic.Uint64
-	ownPIDs sync.Map   // backend pids of the pool's connections → struct{}
+	writer  string     // this store's oauthgate.writer (see the migrations)
 	cache   *userCache // nil when turned off
 	revs    atomic.Pointer[revocations]
 
@@ -151,14 +153,11 @@ func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) 
 		conn.Close(context.Background())
 		return nil, s.openError(ctx, err)
 	}
-	// The store already bumped Version for its own writes: remembering
-	// its backends lets it skip their notifications, so that Version
-	// changes once per write.
-	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
-		s.ownPIDs.Store(c.PgConn().PID(), struct{}{})
-		return nil
-	}
-	cfg.BeforeClose = func(c *pgx.Conn) { s.ownPIDs.Delete(c.PgConn().PID()) }
+	// The store bumps Version at once for its own writes: the triggers
+	// name the writer in the notifications, so that their echo does not
+	// bump it again.
+	s.writer = newWriterID()
+	cfg.ConnConfig.RuntimeParams["oauthgate.writer"] = s.writer
 	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		conn.Close(context.Background())
@@ -223,6 +222,13 @@ func (s *Store) fresh() bool {
 		return true
 	}
 	return s.staleAfter > 0 && s.now().Sub(time.Unix(0, s.syncedAt.Load())) < s.staleAfter
+}
+
+// newWriterID returns a random id (hex) that names one store's sessions.
+func newWriterID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (s *Store) markSynced() { s.syncedAt.Store(s.now().UnixNano()) }
