@@ -151,7 +151,7 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, payload string) error
 		at, key, ok := strings.Cut(rest, ":")
 		if us, err := strconv.ParseInt(at, 10, 64); ok && err == nil {
 			if kind == "r" {
-				s.revs.Load().addID(key, us)
+				s.revs.Load().addID(key, us, s.now())
 			} else {
 				s.revs.Load().addSubject(key, us)
 			}

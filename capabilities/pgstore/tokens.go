@@ -39,7 +39,13 @@ func raise(m *sync.Map, key string, v int64) bool {
 	}
 }
 
-func (r *revocations) addID(id string, until int64) { raise(&r.ids, id, until) }
+// addID records the revocation of id until the time until (unix µs),
+// unless that time has already passed at now.
+func (r *revocations) addID(id string, until int64, now time.Time) {
+	if until >= now.UnixMicro() {
+		raise(&r.ids, id, until)
+	}
+}
 
 func (r *revocations) addSubject(subject string, before int64) {
 	if raise(&r.subjects, subject, before) {
@@ -87,7 +93,7 @@ func (s *Store) Revoke(ctx context.Context, id string, until time.Time) error {
 	}); err != nil {
 		return err
 	}
-	s.revs.Load().addID(id, until.UnixMicro())
+	s.revs.Load().addID(id, until.UnixMicro(), s.now())
 	s.version.Add(1)
 	return nil
 }
@@ -184,7 +190,7 @@ func (s *Store) loadRevocations(ctx context.Context, conn *pgx.Conn) (*revocatio
 		return nil, err
 	}
 	if _, err := pgx.ForEachRow(rows, []any{&key, &t}, func() error {
-		r.addID(key, t.UnixMicro())
+		r.addID(key, t.UnixMicro(), time.Time{})
 		return nil
 	}); err != nil {
 		return nil, err

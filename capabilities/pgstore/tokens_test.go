@@ -146,6 +146,15 @@ func TestTokenStore(t *testing.T) {
 		}
 	})
 
+	t.Run("ExpiredRevocationIsNotKept", func(t *testing.T) {
+		if err := s.Revoke(ctx, "old", now.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if s.Revoked("old", "", issued) {
+			t.Error("a revocation that had already expired is kept")
+		}
+	})
+
 	t.Run("Reopened", func(t *testing.T) {
 		r := openStore(t, g, schema, pgstore.Options{Now: clock.Now})
 		if !r.Revoked("id-1", "", issued) || !r.Revoked("x", "bot@service", issued) {
