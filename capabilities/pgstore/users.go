@@ -1,0 +1,299 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// queries are the statements of one schema. Each write is one statement:
+// an upsert takes the row lock, so writes to one user from any number of
+// replicas are serialised by the database and none is lost; the triggers
+// send the notifications in the same transaction.
+type queries struct {
+	get, set, add, remove, list                string
+	revoke, revokeSubject, putGrant, grant     string
+	loadRevoked, loadSubjects, pruneTokens     string
+	importTable, importUpsert, importDeleteNot string
+}
+
+func newQueries(schema string) queries {
+	q := queries{
+		get: `SELECT capabilities FROM S.users WHERE email = $1`,
+		set: `INSERT INTO S.users AS u (email, capabilities) VALUES ($1, $2)
+			ON CONFLICT (email) DO UPDATE SET capabilities = EXCLUDED.capabilities, updated_at = now()
+			RETURNING u.capabilities`,
+		add: `INSERT INTO S.users AS u (email, capabilities) VALUES ($1, $2)
+			ON CONFLICT (email) DO UPDATE SET updated_at = now(), capabilities = ARRAY(
+				SELECT DISTINCT c COLLATE "C" FROM unnest(u.capabilities || EXCLUDED.capabilities) AS t(c) ORDER BY 1)
+			RETURNING u.capabilities`,
+		remove: `INSERT INTO S.users AS u (email) VALUES ($1)
+			ON CONFLICT (email) DO UPDATE SET updated_at = now(), capabilities = ARRAY(
+				SELECT c FROM unnest(u.capabilities) AS t(c) WHERE c <> ALL ($2::text[]))
+			RETURNING u.capabilities`,
+		list: `SELECT email, capabilities FROM S.users`,
+
+		revoke: `INSERT INTO S.revoked_tokens AS r (id, until) VALUES ($1, $2)
+			ON CONFLICT (id) DO UPDATE SET until = EXCLUDED.until WHERE EXCLUDED.until > r.until`,
+		revokeSubject: `INSERT INTO S.revoked_subjects AS r (subject, before) VALUES ($1, $2)
+			ON CONFLICT (subject) DO UPDATE SET before = EXCLUDED.before WHERE EXCLUDED.before > r.before`,
+		putGrant: `INSERT INTO S.grants (id, sealed, until) VALUES ($1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET sealed = EXCLUDED.sealed, until = EXCLUDED.until`,
+		grant:        `SELECT sealed FROM S.grants WHERE id = $1 AND until >= $2`,
+		loadRevoked:  `SELECT id, until FROM S.revoked_tokens WHERE until >= $1`,
+		loadSubjects: `SELECT subject, before FROM S.revoked_subjects`,
+		pruneTokens: `WITH r AS (DELETE FROM S.revoked_tokens WHERE until < $1)
+			DELETE FROM S.grants WHERE until < $1`,
+
+		importTable: `CREATE TEMPORARY TABLE oauthgate_import (email text PRIMARY KEY, capabilities text[] NOT NULL) ON COMMIT DROP`,
+		importUpsert: `INSERT INTO S.users AS u (email, capabilities) SELECT email, capabilities FROM oauthgate_import
+			ON CONFLICT (email) DO UPDATE SET capabilities = EXCLUDED.capabilities, updated_at = now()
+			WHERE u.capabilities IS DISTINCT FROM EXCLUDED.capabilities`,
+		importDeleteNot: `DELETE FROM S.users WHERE email NOT IN (SELECT email FROM oauthgate_import)`,
+	}
+	for _, p := range []*string{&q.get, &q.set, &q.add, &q.remove, &q.list, &q.revoke, &q.revokeSubject,
+		&q.putGrant, &q.grant, &q.loadRevoked, &q.loadSubjects, &q.pruneTokens, &q.importUpsert, &q.importDeleteNot} {
+		*p = sqlFor(schema, *p)
+	}
+	return q
+}
+
+// userKey returns the normalized email, or why it cannot be stored.
+// PostgreSQL text holds no NUL byte, so an email with one is refused too.
+func userKey(email string) (string, error) {
+	if !utf8.ValidString(email) {
+		return "", fmt.Errorf("pgstore: email %q is not valid UTF-8", email)
+	}
+	if strings.IndexByte(email, 0) >= 0 {
+		return "", fmt.Errorf("pgstore: email %q holds a NUL byte", email)
+	}
+	key := capabilities.NormalizeEmail(email)
+	if key == "" {
+		return "", fmt.Errorf("pgstore: email %q is empty", email)
+	}
+	return key, nil
+}
+
+// checkCaps returns caps sorted, without duplicates and never nil, or an
+// [*capabilities.UnknownCapabilityError] naming email.
+func (s *Store) checkCaps(email string, caps []string) ([]string, error) {
+	out := make([]string, 0, len(caps))
+	for _, c := range caps {
+		if _, ok := s.graph.Lookup(c); !ok {
+			return nil, &capabilities.UnknownCapabilityError{Name: c, Email: email}
+		}
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// clean returns what a row holds as the Store contract wants it: sorted,
+// without duplicates, never nil. Names the graph does not know (written by
+// hand, or by a replica with another graph) are dropped and logged: a
+// user never gains a capability from a name nobody defined.
+func (s *Store) clean(email string, caps []string) []string {
+	out := make([]string, 0, len(caps))
+	for _, c := range caps {
+		if _, ok := s.graph.Lookup(c); ok {
+			out = append(out, c)
+		} else {
+			s.log.Warn("pgstore: ignoring a stored capability the graph does not define", "email", email, "capability", c)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Get implements [capabilities.Store]. It answers from the cache when it
+// can; while the database is unreachable, cached answers are served for
+// [Options.StaleAfter].
+func (s *Store) Get(ctx context.Context, email string) ([]string, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	key, err := userKey(email)
+	if err != nil {
+		return nil, nil // such a user cannot have been stored
+	}
+	var cached cachedUser
+	var hit bool
+	if s.cache != nil {
+		if cached, hit = s.cache.get(key); hit && s.fresh() {
+			return cached.result(), nil
+		}
+	}
+	var gen uint64
+	if s.cache != nil {
+		gen = s.cache.generation()
+	}
+	listening := s.listening.Load()
+	var u cachedUser
+	err = s.do(ctx, "get", func(ctx context.Context) error {
+		var caps []string
+		err := s.pool.QueryRow(ctx, s.sql.get, key).Scan(&caps)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			u = cachedUser{}
+			return nil
+		case err != nil:
+			return err
+		}
+		u = cachedUser{caps: s.clean(key, caps), stored: true}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Without the listening connection, a cached entry could miss a change.
+	if s.cache != nil && listening {
+		s.cache.fill(key, u, gen)
+	}
+	return u.result(), nil
+}
+
+// result is a cached user as Get returns it: nil for a user without a row.
+func (u cachedUser) result() []string {
+	if !u.stored {
+		return nil
+	}
+	return append(make([]string, 0, len(u.caps)), u.caps...)
+}
+
+// Set implements [capabilities.Store].
+func (s *Store) Set(ctx context.Context, email string, caps []string) ([]string, error) {
+	return s.write(ctx, "set", s.sql.set, email, caps)
+}
+
+// Add implements [capabilities.Store].
+func (s *Store) Add(ctx context.Context, email string, caps ...string) ([]string, error) {
+	return s.write(ctx, "add", s.sql.add, email, caps)
+}
+
+// Remove implements [capabilities.Store].
+func (s *Store) Remove(ctx context.Context, email string, caps ...string) ([]string, error) {
+	return s.write(ctx, "remove", s.sql.remove, email, caps)
+}
+
+func (s *Store) write(ctx context.Context, op, query, email string, caps []string) ([]string, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	key, err := userKey(email)
+	if err != nil {
+		return nil, err
+	}
+	checked, err := s.checkCaps(key, caps)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = s.do(ctx, op, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, query, key, checked).Scan(&out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The notification will say so too; dropping the entry now makes this
+	// replica read its own write at once.
+	if s.cache != nil {
+		s.cache.invalidate(key)
+	}
+	s.version.Add(1)
+	return s.clean(key, out), nil
+}
+
+// List implements [capabilities.Store]. It always asks the database.
+func (s *Store) List(ctx context.Context) (map[string][]string, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	var users map[string][]string
+	err := s.do(ctx, "list", func(ctx context.Context) error {
+		users = make(map[string][]string)
+		rows, err := s.pool.Query(ctx, s.sql.list)
+		if err != nil {
+			return err
+		}
+		var email string
+		var caps []string
+		_, err = pgx.ForEachRow(rows, []any{&email, &caps}, func() error {
+			users[email] = s.clean(email, caps)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// Import writes users (emails to capabilities, as in a user file) in one
+// transaction: each listed user gets exactly the listed capabilities and,
+// with replace, every user not listed is deleted. Everything is checked
+// against the graph before anything is written. It returns the number of
+// users whose row changed.
+func (s *Store) Import(ctx context.Context, users map[string][]string, replace bool) (int, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	rows := make([][]any, 0, len(users))
+	seen := make(map[string]string, len(users))
+	for _, email := range slices.Sorted(maps.Keys(users)) {
+		key, err := userKey(email)
+		if err != nil {
+			return 0, err
+		}
+		if other, dup := seen[key]; dup {
+			return 0, fmt.Errorf("pgstore: import: %q and %q are the same user", other, email)
+		}
+		seen[key] = email
+		caps, err := s.checkCaps(key, users[email])
+		if err != nil {
+			return 0, err
+		}
+		rows = append(rows, []any{key, caps})
+	}
+	var changed int64
+	err := s.do(ctx, "import", func(ctx context.Context) error {
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			changed = 0
+			if _, err := tx.Exec(ctx, s.sql.importTable); err != nil {
+				return err
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"oauthgate_import"}, []string{"email", "capabilities"}, pgx.CopyFromRows(rows)); err != nil {
+				return err
+			}
+			if replace {
+				tag, err := tx.Exec(ctx, s.sql.importDeleteNot)
+				if err != nil {
+					return err
+				}
+				changed += tag.RowsAffected()
+			}
+			tag, err := tx.Exec(ctx, s.sql.importUpsert)
+			if err != nil {
+				return err
+			}
+			changed += tag.RowsAffected()
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	if s.cache != nil {
+		s.cache.clear()
+	}
+	s.version.Add(1)
+	return int(changed), nil
+}
