@@ -3,8 +3,10 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth"
@@ -79,6 +81,21 @@ func TestManageCapabilitiesDelegation(t *testing.T) {
 	}
 }
 
+func TestNewNamesAnUnregisteredStoreDriver(t *testing.T) {
+	t.Parallel()
+	_, err := auth.New(context.Background(), &auth.Config{
+		ServerMetadataURL: "http://127.0.0.1:1/.well-known/openid-configuration",
+		SecretKey:         "3q2+7wABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhs=",
+		ClientID:          "app",
+		Store:             auth.StoreConfig{Driver: "postgres", DSN: "postgres://127.0.0.1:1/x"},
+		Capabilities:      capabilities.Config{Graph: map[string][]string{"read": {}}},
+	})
+	var ce *auth.ConfigError
+	if !errors.As(err, &ce) || ce.Key != "store.driver" || !strings.Contains(ce.Reason, "capabilities/pgstore") {
+		t.Fatalf("New without the postgres driver = %v; want a store.driver error naming the package to import", err)
+	}
+}
+
 func TestStatusOf(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -91,6 +108,7 @@ func TestStatusOf(t *testing.T) {
 		{auth.ErrTokenRevoked, http.StatusUnauthorized},
 		{auth.ErrNotConfirmed, http.StatusUnauthorized},
 		{&auth.LoginError{Status: http.StatusBadGateway, Msg: "down"}, http.StatusBadGateway},
+		{fmt.Errorf("pgstore: get: %w", capabilities.ErrUnavailable), http.StatusServiceUnavailable},
 		{errors.New("disk on fire"), http.StatusInternalServerError},
 	} {
 		code, msg := auth.StatusOf(tc.err)

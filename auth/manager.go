@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	}
 	m.graph = m.policy.Graph()
 	m.userMgmt, m.hasMgmt = m.graph.Lookup(UserManagementCapability)
-	if err := m.openStores(); err != nil {
+	if err := m.openStores(ctx); err != nil {
 		m.closeOwned()
 		return nil, err
 	}
@@ -106,10 +106,15 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	return m, nil
 }
 
-// openStores opens the stores the configuration does not provide.
-func (m *Manager) openStores() error {
+// openStores opens the stores the configuration does not provide: through
+// the registered store driver when store.driver is not "file", else the
+// user file (or memory without one).
+func (m *Manager) openStores(ctx context.Context) error {
 	c := m.cfg
 	m.store, m.tokens = c.CapabilityStore, c.TokenStore
+	if c.Store.Driver != "" && c.Store.Driver != "file" && (m.store == nil || m.tokens == nil) {
+		return m.openDriverStores(ctx)
+	}
 	userFile := c.Capabilities.UserFile
 	if m.store == nil {
 		if userFile == "" {
@@ -134,6 +139,44 @@ func (m *Manager) openStores() error {
 			m.tokens = ts
 		}
 		m.owned = append(m.owned, m.tokens)
+	}
+	return nil
+}
+
+// openDriverStores opens the stores of store.driver. Drivers register
+// themselves when imported, so auth never depends on a database library:
+// an app on PostgreSQL imports _ "github.com/oauthgate/oauthgate/capabilities/pgstore".
+func (m *Manager) openDriverStores(ctx context.Context) error {
+	c := m.cfg
+	open, ok := capabilities.LookupDriver(c.Store.Driver)
+	if !ok {
+		reason := fmt.Sprintf("no store driver %q is registered", c.Store.Driver)
+		if c.Store.Driver == "postgres" {
+			reason += `: import _ "github.com/oauthgate/oauthgate/capabilities/pgstore" in the app`
+		}
+		return &ConfigError{Key: "store.driver", Reason: reason}
+	}
+	store, tokens, err := open(ctx, c.Store.DSN, m.graph, m.log)
+	if err != nil {
+		return fmt.Errorf("auth: opening the %s store: %w", c.Store.Driver, err)
+	}
+	// A driver may return one object for both roles: own each used object
+	// once, close what is not used.
+	used := map[any]bool{}
+	if m.store == nil {
+		m.store, used[store] = store, true
+	}
+	if m.tokens == nil {
+		m.tokens, used[tokens] = tokens, true
+	}
+	for _, c := range []io.Closer{store, tokens} {
+		switch {
+		case used[c]:
+			m.owned = append(m.owned, c)
+			delete(used, c)
+		case !used[c] && c != io.Closer(m.store) && c != io.Closer(m.tokens):
+			_ = c.Close()
+		}
 	}
 	return nil
 }

@@ -93,6 +93,8 @@ func StatusOf(err error) (status int, msg string) {
 		return http.StatusUnauthorized, "the identity provider could not confirm the user; log in again"
 	case errors.Is(err, ErrNoIdentity):
 		return http.StatusUnauthorized, "not authenticated"
+	case errors.Is(err, capabilities.ErrUnavailable):
+		return http.StatusServiceUnavailable, "the capability store is unavailable; try again shortly"
 	}
 	return http.StatusInternalServerError, "internal error"
 }
