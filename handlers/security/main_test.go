@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -276,3 +277,6 @@ func (t *idpRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// discardLog silences the test servers' own error logs.
+var discardLog = log.New(io.Discard, "", 0)
