@@ -22,10 +22,12 @@ import (
 // 400 page, and no session is created.
 
 // refused checks a refused callback: a 400 HTML page, no session cookie
-// set, and the browser still a guest.
-func refused(t *testing.T, b *e2etest.Client, resp *e2etest.Response) {
+// set, the flow cookie of the state deleted (a state is used once), and
+// the browser still a guest.
+func refused(t *testing.T, b *e2etest.Client, cb string) {
 	t.Helper()
-	resp.Expect(t, http.StatusBadRequest)
+	resp := b.Get(t, cb).Expect(t, http.StatusBadRequest)
+	noFlowCookieLeft(t, b, cb)
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("Content-Type %q; want an HTML page", ct)
 	}
@@ -35,6 +37,22 @@ func refused(t *testing.T, b *e2etest.Client, resp *e2etest.Response) {
 		}
 	}
 	b.Get(t, "/me").Expect(t, http.StatusUnauthorized)
+}
+
+// noFlowCookieLeft fails if b still holds a flow cookie for the state of
+// its last callback: the callback must delete it, success or not.
+func noFlowCookieLeft(t *testing.T, b *e2etest.Client, cb string) {
+	t.Helper()
+	state := param(t, cb, "state")
+	if len(state) < 8 {
+		return
+	}
+	u, _ := url.Parse(cb)
+	for _, c := range b.HTTP.Jar.Cookies(u) {
+		if strings.HasSuffix(c.Name, "_flow_"+state[:8]) {
+			t.Errorf("flow cookie %s kept after the callback", c.Name)
+		}
+	}
 }
 
 // withQuery returns raw with its query parameter k set to v ("" deletes).
@@ -69,12 +87,12 @@ func TestLoginStateFaults(t *testing.T) {
 	t.Run("missing state", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, withQuery(t, cb, "state", "")))
+		refused(t, b, withQuery(t, cb, "state", ""))
 	})
 	t.Run("empty state and code", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, "/auth?state=&code="))
+		refused(t, b, "/auth?state=&code=")
 	})
 	t.Run("mismatched state", func(t *testing.T) {
 		// Same first characters (so the flow cookie is found), other end:
@@ -86,20 +104,20 @@ func TestLoginStateFaults(t *testing.T) {
 		if strings.HasSuffix(state, "A") {
 			last = "B"
 		}
-		refused(t, b, b.Get(t, withQuery(t, cb, "state", state[:len(state)-1]+last)))
+		refused(t, b, withQuery(t, cb, "state", state[:len(state)-1]+last))
 	})
 	t.Run("state of another login", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		first := b.StartLogin(t, e2etest.UserEmail, "/me", false)
 		second := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, withQuery(t, first, "state", param(t, second, "state"))))
+		refused(t, b, withQuery(t, first, "state", param(t, second, "state")))
 	})
 	t.Run("replayed state", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
 		b.Get(t, cb).Expect(t, http.StatusSeeOther)
 		other := a.NewBrowser("replayer")
-		refused(t, other, other.Get(t, cb))
+		refused(t, other, cb)
 		// The same browser, logged in now, cannot replay it either.
 		b.Get(t, cb).Expect(t, http.StatusBadRequest)
 	})
@@ -108,7 +126,7 @@ func TestLoginStateFaults(t *testing.T) {
 		attacker := a.NewBrowser("attacker")
 		cb := attacker.StartLogin(t, "attacker@corp.example", "/me", false)
 		victim := a.NewBrowser("victim")
-		refused(t, victim, victim.Get(t, cb))
+		refused(t, victim, cb)
 	})
 	t.Run("expired flow", func(t *testing.T) {
 		// A flow cookie kept past flow_ttl (the browser did not drop it).
@@ -117,7 +135,7 @@ func TestLoginStateFaults(t *testing.T) {
 		b := ca.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
 		clock.Advance(auth.DefaultFlowTTL + time.Second)
-		refused(t, b, b.Get(t, cb))
+		refused(t, b, cb)
 	})
 }
 
@@ -131,7 +149,7 @@ func TestLoginCodeFaults(t *testing.T) {
 		b.Get(t, "/logout").Expect(t, http.StatusSeeOther)
 		// A fresh login whose callback carries the used code.
 		second := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, withQuery(t, second, "code", param(t, first, "code"))))
+		refused(t, b, withQuery(t, second, "code", param(t, first, "code")))
 	})
 	t.Run("code of another login", func(t *testing.T) {
 		// Code injection: a code issued for another PKCE challenge and
@@ -139,17 +157,17 @@ func TestLoginCodeFaults(t *testing.T) {
 		b := a.NewBrowser("b")
 		first := b.StartLogin(t, e2etest.UserEmail, "/me", false)
 		second := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, withQuery(t, second, "code", param(t, first, "code"))))
+		refused(t, b, withQuery(t, second, "code", param(t, first, "code")))
 	})
 	t.Run("made-up code", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, withQuery(t, cb, "code", "bm90LWEtY29kZS1vZi10aGUtcHJvdmlkZXI")))
+		refused(t, b, withQuery(t, cb, "code", "bm90LWEtY29kZS1vZi10aGUtcHJvdmlkZXI"))
 	})
 	t.Run("no code", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		refused(t, b, b.Get(t, withQuery(t, cb, "code", "")))
+		refused(t, b, withQuery(t, cb, "code", ""))
 	})
 }
 
@@ -180,7 +198,7 @@ func TestLoginPKCE(t *testing.T) {
 	a.toIdP.tamper.Store(&wrong)
 	defer a.toIdP.tamper.Store(nil)
 	other := a.NewBrowser("other")
-	refused(t, other, other.Get(t, other.StartLogin(t, e2etest.UserEmail, "/me", false)))
+	refused(t, other, other.StartLogin(t, e2etest.UserEmail, "/me", false))
 }
 
 // TestLoginIDTokenFaults: every ID token defect the mock provider can make
@@ -202,12 +220,25 @@ func TestLoginIDTokenFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := a.NewBrowser("b")
-			refused(t, b, b.Get(t, b.StartLogin(t, e2etest.UserEmail, "/me", false)))
+			refused(t, b, b.StartLogin(t, e2etest.UserEmail, "/me", false))
 			idp.Provider.ClearFaults()
 		})
 	}
 	// Without a fault the same login works: the refusals were the faults'.
 	a.NewBrowser("ok").Login(t, e2etest.UserEmail, "/me", false)
+
+	// With require_verified_email: false, an ID token without email is
+	// still refused.
+	lax := startWith(t, idp, e2etest.Options{Extra: "require_verified_email: false\n"})
+	if err := idp.Provider.FailNext(mockidp.FaultMissingEmail); err != nil {
+		t.Fatal(err)
+	}
+	b := lax.NewBrowser("b")
+	refused(t, b, b.StartLogin(t, e2etest.UserEmail, "/me", false))
+	if err := idp.Provider.FailNext(mockidp.FaultEmailUnverified); err != nil {
+		t.Fatal(err)
+	}
+	lax.NewBrowser("unverified").Login(t, e2etest.UserEmail, "/me", false)
 }
 
 // TestLoginEmailDomains: allowed_email_domains matches the domain exactly
@@ -229,6 +260,7 @@ func TestLoginEmailDomains(t *testing.T) {
 		{"eve@xcompany.example", false},
 		{"eve@company.example@evil.example", false},
 		{"eve@evil.example@company.example", false},
+		{"eve@evil.example@eu.company.example", false},
 		{"eve@@company.example", false},
 		{`"eve@evil.example"@company.example`, false},
 		{"eve@company-example.com", false},
@@ -241,13 +273,14 @@ func TestLoginEmailDomains(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := a.NewBrowser("b")
-			resp := b.Get(t, b.StartLogin(t, "", "/me", false))
+			cb := b.StartLogin(t, "", "/me", false)
 			if tc.ok {
-				resp.Expect(t, http.StatusSeeOther)
+				b.Get(t, cb).Expect(t, http.StatusSeeOther)
+				noFlowCookieLeft(t, b, cb)
 				b.Get(t, "/me").Expect(t, http.StatusOK)
 				return
 			}
-			refused(t, b, resp)
+			refused(t, b, cb)
 		})
 	}
 }
