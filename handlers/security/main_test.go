@@ -34,7 +34,7 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if err := checkLogs(suiteLogs.String(), suiteSecrets); err != nil {
+		if err := checkLogs(suiteLogs.String(), suiteSecrets, testing.Verbose()); err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: logs of the suite:", err)
 			code = 1
 		}
@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 
 // checkLogs reports an error if logs contain any secret of set. Logs and
 // secrets must not be empty when tests ran: the check would prove nothing.
-func checkLogs(logs string, set *secretSet) error {
+func checkLogs(logs string, set *secretSet, report bool) error {
 	kinds := set.snapshot()
 	if len(kinds) == 0 {
 		return nil // no test ran (e.g. -run matched nothing, or fuzzing)
@@ -68,6 +68,13 @@ func checkLogs(logs string, set *secretSet) error {
 	if len(found) > 0 {
 		return fmt.Errorf("%d secrets are in the logs: %s", len(found), strings.Join(found, ", "))
 	}
+	if report {
+		counts := make([]string, 0, len(names))
+		for _, kind := range names {
+			counts = append(counts, fmt.Sprintf("%d %s", len(kinds[kind]), kind))
+		}
+		fmt.Printf("logs: %d bytes, none of these secrets in them: %s\n", len(logs), strings.Join(counts, ", "))
+	}
 	return nil
 }
 
@@ -76,10 +83,10 @@ func TestLogCheckFindsSecrets(t *testing.T) {
 	t.Parallel()
 	set := &secretSet{kinds: map[string]map[string]bool{}}
 	set.add("token", "c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1")
-	if err := checkLogs(`level=INFO msg="auth: login" token=c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1`, set); err == nil {
+	if err := checkLogs(`level=INFO msg="auth: login" token=c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1`, set, false); err == nil {
 		t.Fatal("a token in the logs went unnoticed")
 	}
-	if err := checkLogs(`level=INFO msg="auth: login" email=a@b.example`, set); err != nil {
+	if err := checkLogs(`level=INFO msg="auth: login" email=a@b.example`, set, false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -108,7 +108,12 @@ func TestTokenFaults(t *testing.T) {
 		invalidToken(t, a.WithBearer("s", st).Get(t, "/me"))
 	})
 	t.Run("expired", func(t *testing.T) {
+		// Tokens never used before (not in any cache) and tokens in use.
+		unusedUser := a.UserToken(t, e2etest.UserEmail, false).RefreshToken
+		unusedService := admin.ServiceToken(t, e2etest.ServiceName).ServiceToken
 		clock.Advance(auth.DefaultTokenTTL + time.Second)
+		invalidToken(t, a.WithBearer("u", unusedUser).Get(t, "/me"))
+		invalidToken(t, a.WithBearer("s", unusedService).Get(t, "/me"))
 		invalidToken(t, a.WithBearer("u", user).Get(t, "/me"))
 		invalidToken(t, a.WithBearer("s", service).Get(t, "/me"))
 	})
