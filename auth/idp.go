@@ -66,10 +66,12 @@ func (p *idp) get(ctx context.Context) (*idpReady, error) {
 	if r := p.ready.Load(); r != nil {
 		return r, nil
 	}
-	if p.lastErr != nil && time.Since(p.lastTry) < discoveryRetry {
+	// The manager's clock, so that tests can step past the retry delay.
+	now := p.m.now()
+	if p.lastErr != nil && now.Sub(p.lastTry) < discoveryRetry {
 		return nil, p.lastErr
 	}
-	p.lastTry = time.Now()
+	p.lastTry = now
 	r, err := p.discover(ctx)
 	if err != nil {
 		p.lastErr = fmt.Errorf("auth: discovery of %s: %w", p.issuer, err)

@@ -87,13 +87,17 @@ func isTrue(v any) bool {
 }
 
 // checkEmail checks a normalized email: exactly one '@' with something on
-// both sides, no service account name, and, when domains is not empty, a
-// domain equal to one of them or a subdomain of one on a dot boundary
-// (x.company.com matches company.com; evilcompany.com does not).
+// both sides, a domain without empty labels, no service account name, and,
+// when domains is not empty, a domain equal to one of them or a subdomain
+// of one on a dot boundary (x.company.com matches company.com;
+// evilcompany.com and .company.com do not).
 func checkEmail(email string, domains []string) error {
 	at := strings.IndexByte(email, '@')
 	if at <= 0 || at == len(email)-1 || strings.Count(email, "@") != 1 {
 		return fmt.Errorf("auth: %q is not an email address", email)
+	}
+	if d := email[at+1:]; d[0] == '.' || d[len(d)-1] == '.' || strings.Contains(d, "..") {
+		return fmt.Errorf("auth: %q is not an email address (empty domain label)", email)
 	}
 	if strings.HasSuffix(email, serviceSuffix) {
 		return fmt.Errorf("auth: %q is a service account name; no login may claim it", email)

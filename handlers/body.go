@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
@@ -44,6 +45,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return badRequest("the request body is empty: send a JSON object", nil)
 	}
+	if !utf8.Valid(data) {
+		// encoding/json would silently turn bad bytes into U+FFFD.
+		return badRequest("the request body is not valid UTF-8", nil)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -52,7 +57,65 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("the request body must hold one JSON object and nothing after it", err)
 	}
+	return checkKeys(data, dst)
+}
+
+// checkKeys refuses what encoding/json lets through: a key repeated (the
+// last one wins) or spelled in another case ("Capability" fills
+// "capability"). Another parser in front of the app (a proxy, a log
+// filter) could read such a body differently. data is one valid JSON
+// object.
+func checkKeys(data []byte, dst any) error {
+	known := jsonNames(dst)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // '{'
+		return badRequest("the request body is not valid JSON", err)
+	}
+	seen := make(map[string]bool, len(known))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return badRequest("the request body is not valid JSON", err)
+		}
+		key, _ := tok.(string)
+		switch {
+		case !known[key]:
+			return badRequest(fmt.Sprintf("unknown field %q (field names are case-sensitive)", key), nil)
+		case seen[key]:
+			return badRequest(fmt.Sprintf("field %q appears more than once", key), nil)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return badRequest("the request body is not valid JSON", err)
+		}
+	}
 	return nil
+}
+
+// jsonNames returns the JSON names of the fields of dst (a pointer to a
+// struct).
+func jsonNames(dst any) map[string]bool {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
 }
 
 func checkJSONContentType(ct string) error {
