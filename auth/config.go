@@ -103,6 +103,10 @@ type Config struct {
 	// none (the TCP peer is the client).
 	TrustedProxies []string `yaml:"trusted_proxies"`
 
+	// MachineConfig configures machine clients (jwt_issuers,
+	// scope_capabilities).
+	MachineConfig `yaml:",inline"`
+
 	// Settings made in Go only, never read from YAML.
 
 	// Logger receives the gateway's logs (never a token or secret).

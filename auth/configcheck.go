@@ -149,6 +149,8 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	errs = append(errs, c.MachineConfig.validate()...)
+
 	switch len(errs) {
 	case 0:
 		return nil

@@ -238,7 +238,7 @@ func (d *configDecoder) decodeStruct(path string, n *yaml.Node, v reflect.Value)
 			d.fail(join(path, key), reason, nil)
 			continue
 		}
-		d.decode(join(path, key), n.Content[i+1], v.Field(idx))
+		d.decode(join(path, key), n.Content[i+1], v.FieldByIndex(idx))
 	}
 }
 
@@ -352,29 +352,36 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// yamlFields maps a struct's YAML keys to field indexes.
-func yamlFields(t reflect.Type) map[string]int {
-	m := make(map[string]int, t.NumField())
+// yamlFields maps a struct's YAML keys to field index paths; the keys of
+// a struct field tagged `yaml:",inline"` are the parent's.
+func yamlFields(t reflect.Type) map[string][]int {
+	m := make(map[string][]int, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "-" {
+			continue
+		}
+		if name == "" && opts == "inline" && f.Type.Kind() == reflect.Struct {
+			for k, idx := range yamlFields(f.Type) {
+				m[k] = append([]int{i}, idx...)
+			}
 			continue
 		}
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		m[name] = i
+		m[name] = []int{i}
 	}
 	return m
 }
 
 // nearestKey suggests the known key closest to a mistyped one (at most
 // two edits away; ties go to the alphabetically first).
-func nearestKey(key string, fields map[string]int) string {
+func nearestKey(key string, fields map[string][]int) string {
 	best, bestDist := "", 3
 	for k := range fields {
 		dist := editDistance(key, k)

@@ -38,6 +38,9 @@ func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 		if !ok {
 			return m.guest, fmt.Errorf("auth: malformed Authorization header: %w", ErrTokenMalformed)
 		}
+		if id, ok, err := m.machineBearer(r.Context(), tok); ok {
+			return id, err
+		}
 		return m.bearer(r.Context(), tok)
 	}
 	if v, ok := cookieValue(r.Header, m.sess.name); ok {

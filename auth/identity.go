@@ -16,9 +16,10 @@ const (
 	KindGuest   Kind = iota // no credential: the guest capabilities apply
 	KindUser                // a person, by session cookie or user token
 	KindService             // a service account (name@service), by service token
+	KindClient              // a machine client, by a JWT access token (client credentials)
 )
 
-// String returns "guest", "user" or "service".
+// String returns "guest", "user", "service" or "client".
 func (k Kind) String() string {
 	switch k {
 	case KindGuest:
@@ -27,6 +28,8 @@ func (k Kind) String() string {
 		return "user"
 	case KindService:
 		return "service"
+	case KindClient:
+		return "client"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -34,8 +37,11 @@ func (k Kind) String() string {
 // Identity is who made a request and what they may do. Identities are
 // shared between requests and must not be modified.
 type Identity struct {
-	// Email is the user's normalized email, or name@service; "" for a guest.
+	// Email is the user's normalized email, or name@service; "" for a guest
+	// or a machine client.
 	Email string
+	// Subject is a machine client's sub claim; "" for other kinds.
+	Subject string
 	// Kind is guest, user or service.
 	Kind Kind
 	// TokenID is the id of the bearer token that carried the identity; ""
@@ -51,6 +57,8 @@ type Identity struct {
 	graph *capabilities.Graph
 	// sessionID identifies the browser session (Via "session").
 	sessionID string
+	// machine is what a machine client's token says (KindClient).
+	machine *Machine
 }
 
 // Has reports whether the identity holds capability (directly or implied).
@@ -89,10 +97,14 @@ func (id *Identity) Set() capabilities.Set {
 // IsGuest reports whether the request carried no identity.
 func (id *Identity) IsGuest() bool { return id == nil || id.Kind == KindGuest }
 
-// String returns "guest" or "user:email" / "service:name@service", for logs.
+// String returns "guest" or "user:email" / "service:name@service" /
+// "client:sub", for logs.
 func (id *Identity) String() string {
 	if id.IsGuest() {
 		return "guest"
+	}
+	if id.Kind == KindClient {
+		return "client:" + id.Subject
 	}
 	return id.Kind.String() + ":" + id.Email
 }

@@ -36,6 +36,8 @@ type Manager struct {
 	idp    *idp // nil with force_user and no provider
 	sess   *sessionCodec
 	cache  *credCache
+	// machine verifies JWTs of machine clients; nil without jwt_issuers.
+	machine *machineVerifier
 
 	guest     *Identity
 	forced    string // force_user, normalized
@@ -95,6 +97,10 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	}
 	m.cache = newCredCache(defaultCacheEntries)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
+	if err := m.initMachine(); err != nil {
+		m.closeOwned()
+		return nil, err
+	}
 	if c.ServerMetadataURL != "" {
 		m.idp = newIdP(m, c.ServerMetadataURL)
 	}

@@ -1,0 +1,153 @@
+package auth
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// MachineConfig is the part of [Config] about machine clients: programs
+// that call the app with a JWT access token (OAuth 2.0 client credentials).
+// Its keys sit at the top level of the YAML file.
+type MachineConfig struct {
+	// JWTIssuers are the external issuers whose JWT access tokens are
+	// accepted as bearer tokens. Default: none.
+	JWTIssuers []JWTIssuer `yaml:"jwt_issuers"`
+	// ScopeCapabilities maps a scope or permission of a machine token
+	// ("read:pets") to capabilities of the graph; the client holds their
+	// closure. Default: none (a client holds only the guest capabilities).
+	ScopeCapabilities map[string][]string `yaml:"scope_capabilities"`
+}
+
+// JWTIssuer is one trusted issuer of JWT access tokens.
+type JWTIssuer struct {
+	// Issuer is the exact iss claim, e.g. "https://tenant.auth0.com/".
+	// Required. https, or http on a loopback host.
+	Issuer string `yaml:"issuer"`
+	// Audience must be one of the token's aud values. Required.
+	Audience string `yaml:"audience"`
+	// JWKSURL is where the issuer publishes its public keys. Either it or
+	// Discovery is required.
+	JWKSURL string `yaml:"jwks_url"`
+	// Discovery finds the keys through the issuer's OpenID discovery
+	// document ({issuer}/.well-known/openid-configuration), fetched on the
+	// first token and retried at most every 2s while it fails.
+	Discovery bool `yaml:"discovery"`
+	// Algorithms are the accepted signature algorithms. Default ["RS256"].
+	// Allowed: RS256/384/512, PS256/384/512, ES256/384/512, EdDSA; never
+	// "none" nor an HMAC algorithm (HS*), which a public key cannot check.
+	Algorithms []string `yaml:"algorithms"`
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 1m,
+	// at most 10m.
+	Leeway time.Duration `yaml:"leeway"`
+	// RefetchInterval is the least time between two fetches of the key set
+	// caused by tokens naming an unknown key id (kid): a stream of forged
+	// kids cannot make the gateway hammer the issuer. Default 10s.
+	RefetchInterval time.Duration `yaml:"refetch_interval"`
+}
+
+// Defaults of [JWTIssuer].
+const (
+	DefaultJWTLeeway           = time.Minute
+	DefaultJWKSRefetchInterval = 10 * time.Second
+	maxJWTLeeway               = 10 * time.Minute
+)
+
+// asymmetricAlgs are the algorithms a public key set can check.
+var asymmetricAlgs = map[string]bool{
+	"RS256": true, "RS384": true, "RS512": true,
+	"PS256": true, "PS384": true, "PS512": true,
+	"ES256": true, "ES384": true, "ES512": true,
+	"EdDSA": true,
+}
+
+// validate fills in the defaults of the machine settings and checks them.
+// Capability names in scope_capabilities are checked by New against the
+// graph.
+func (c *MachineConfig) validate() []error {
+	var errs []error
+	bad := func(key, reason string) {
+		errs = append(errs, &ConfigError{Key: key, Reason: reason})
+	}
+	seen := map[string]bool{}
+	for i := range c.JWTIssuers {
+		iss := &c.JWTIssuers[i]
+		key := fmt.Sprintf("jwt_issuers[%d]", i)
+		iss.Issuer = strings.TrimSpace(iss.Issuer)
+		switch {
+		case iss.Issuer == "":
+			bad(key+".issuer", "missing: the exact iss claim of the issuer's tokens")
+		case seen[iss.Issuer]:
+			bad(key+".issuer", "listed twice")
+		default:
+			if reason := checkIssuerURL(iss.Issuer); reason != "" {
+				bad(key+".issuer", reason)
+			}
+		}
+		seen[iss.Issuer] = true
+		if strings.TrimSpace(iss.Audience) == "" {
+			bad(key+".audience", "missing: the aud that tokens for this app carry")
+		}
+		switch {
+		case iss.JWKSURL == "" && !iss.Discovery:
+			bad(key+".jwks_url", "missing: set jwks_url or discovery: true")
+		case iss.JWKSURL != "" && iss.Discovery:
+			bad(key+".jwks_url", "set either jwks_url or discovery, not both")
+		case iss.JWKSURL != "":
+			if reason := checkIssuerURL(iss.JWKSURL); reason != "" {
+				bad(key+".jwks_url", reason)
+			}
+		}
+		if len(iss.Algorithms) == 0 {
+			iss.Algorithms = []string{"RS256"}
+		}
+		for j, alg := range iss.Algorithms {
+			if !asymmetricAlgs[alg] {
+				bad(fmt.Sprintf("%s.algorithms[%d]", key, j),
+					fmt.Sprintf("%q is not allowed: use a public-key algorithm such as RS256 or ES256 (never none or HS*)", alg))
+			}
+		}
+		switch {
+		case iss.Leeway < 0:
+			bad(key+".leeway", "negative duration")
+		case iss.Leeway == 0:
+			iss.Leeway = DefaultJWTLeeway
+		case iss.Leeway > maxJWTLeeway:
+			bad(key+".leeway", "longer than 10m")
+		}
+		switch {
+		case iss.RefetchInterval < 0:
+			bad(key+".refetch_interval", "negative duration")
+		case iss.RefetchInterval == 0:
+			iss.RefetchInterval = DefaultJWKSRefetchInterval
+		}
+	}
+	for scope, caps := range c.ScopeCapabilities {
+		if scope == "" || strings.ContainsAny(scope, " \t\r\n\"\\") {
+			bad("scope_capabilities", fmt.Sprintf("%q is not a scope (no spaces or quotes)", scope))
+		}
+		if len(caps) == 0 {
+			bad("scope_capabilities."+scope, "maps to no capability")
+		}
+	}
+	return errs
+}
+
+// checkIssuerURL returns why s is not an acceptable issuer or key URL, or "".
+func checkIssuerURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return fmt.Sprintf("%q is not an absolute URL", s)
+	}
+	switch u.Scheme {
+	case "https":
+		return ""
+	case "http":
+		if isLoopbackHost(u.Hostname()) {
+			return ""
+		}
+		return "http is only allowed on a loopback host; use https"
+	}
+	return fmt.Sprintf("%q is not an http(s) URL", s)
+}
