@@ -128,6 +128,13 @@ func TestMachineIdentityFields(t *testing.T) {
 	if id.ExpiresAt.IsZero() || id.TokenID == "" {
 		t.Fatalf("expiry %v, token id %q", id.ExpiresAt, id.TokenID)
 	}
+	// "Myself" means nothing for a client: the manage calls ask for a user.
+	if _, err := e.m.StoredCapabilities(context.Background(), id, ""); !errors.Is(err, auth.ErrBadRequest) {
+		t.Fatalf("StoredCapabilities(client, \"\") = %v; want ErrBadRequest", err)
+	}
+	if _, err := e.m.AddCapabilities(context.Background(), id, "", "read"); !errors.Is(err, auth.ErrForbidden) {
+		t.Fatalf("AddCapabilities(client, \"\") = %v; want ErrForbidden", err)
+	}
 }
 
 func TestMachineTokenRefusals(t *testing.T) {

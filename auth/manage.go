@@ -20,6 +20,10 @@ import (
 func targetEmail(by *Identity, email string) (string, error) {
 	e := capabilities.NormalizeEmail(email)
 	if e == "" {
+		if by.Email == "" {
+			// A machine client has no stored capabilities of its own.
+			return "", badRequest("name the user: a machine client has no stored capabilities")
+		}
 		return by.Email, nil
 	}
 	at := strings.IndexByte(e, '@')
