@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
-	"io/fs"
 	"log/slog"
-	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,25 +33,14 @@ type FileTokenStoreOptions struct {
 // an flock on PATH.lock, re-reading the file before each write so that no
 // other process's revocation is lost, and polled for changes.
 type FileTokenStore struct {
-	path string
-	log  *slog.Logger
-	now  func() time.Time
-	seed maphash.Seed
-
-	writeMu  sync.Mutex // serialises writes and reloads; guards the fields below
-	lock     *os.File
-	seen     fileState
-	sum      uint64
-	badSum   uint64
-	isClosed bool
-
-	state   atomic.Pointer[tokenState]
-	version atomic.Uint64
-	closed  atomic.Bool
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	now   func() time.Time
+	file  watchedFile[*tokenState]
+	state atomic.Pointer[tokenState]
 }
+
+// errInvalidTokenFile starts the error of a write refused because the
+// token file does not load.
+var errInvalidTokenFile = errors.New("capabilities: the token file does not load")
 
 // tokenFile is the file's YAML form.
 type tokenFile struct {
@@ -72,35 +57,27 @@ type tokenFile struct {
 // A missing file is an empty store, created by the first write; its folder
 // must exist by then. A file that does not load is an error.
 func OpenFileTokenStore(path string, opts FileTokenStoreOptions) (*FileTokenStore, error) {
-	s := &FileTokenStore{path: path, log: opts.Logger, now: opts.Now, seed: maphash.MakeSeed()}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
+	s := &FileTokenStore{now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	data, st, err := readState(path)
-	if err != nil {
-		return nil, fmt.Errorf("capabilities: %w", err)
+	s.file = watchedFile[*tokenState]{
+		path:        path,
+		log:         opts.Logger,
+		decode:      func(data []byte) (*tokenState, error) { return decodeTokenFile(data, path) },
+		install:     s.state.Store,
+		invalid:     errInvalidTokenFile,
+		checkFailed: "capabilities: cannot check the token file",
+		loadFailed:  "capabilities: the token file does not load; keeping the last good state",
 	}
-	t, err := decodeTokenFile(data, path)
-	if err != nil {
+	if err := s.file.open(opts.PollInterval); err != nil {
 		return nil, err
-	}
-	s.install(t, s.hash(data, st), st)
-	poll := opts.PollInterval
-	if poll == 0 {
-		poll = DefaultPollInterval
-	}
-	if poll > 0 {
-		s.stop, s.done = make(chan struct{}), make(chan struct{})
-		go s.watch(poll)
 	}
 	return s, nil
 }
 
 // Path returns the token file's path.
-func (s *FileTokenStore) Path() string { return s.path }
+func (s *FileTokenStore) Path() string { return s.file.path }
 
 func decodeTokenFile(data []byte, path string) (*tokenState, error) {
 	var f tokenFile
@@ -129,105 +106,19 @@ func encodeTokenFile(t *tokenState) ([]byte, error) {
 	return data, nil
 }
 
-func (s *FileTokenStore) hash(data []byte, st fileState) uint64 {
-	h := maphash.Bytes(s.seed, data)
-	if !st.exists {
-		h = ^h
-	}
-	return h
-}
-
-// install makes t the store's state. The caller holds writeMu (or is Open).
-func (s *FileTokenStore) install(t *tokenState, sum uint64, st fileState) {
-	s.state.Store(t)
-	s.sum, s.seen, s.badSum = sum, st, 0
-	s.version.Add(1)
-}
-
-func (s *FileTokenStore) watch(every time.Duration) {
-	defer close(s.done)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-tick.C:
-			s.poll()
-		}
-	}
-}
-
-func (s *FileTokenStore) poll() {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if s.isClosed {
-		return
-	}
-	var st fileState
-	fi, err := os.Stat(s.path)
-	switch {
-	case err == nil:
-		st = stateOf(fi)
-	case !errors.Is(err, fs.ErrNotExist):
-		s.log.Error("capabilities: cannot check the token file", "file", s.path, "err", err)
-		return
-	}
-	if st == s.seen && (!st.exists || time.Since(time.Unix(0, st.mtime)) > recentWindow) {
-		return
-	}
-	sum, err := s.refresh()
-	if err != nil && sum != s.badSum {
-		s.badSum = sum
-		s.log.Error("capabilities: the token file does not load; keeping the last good state", "file", s.path, "err", err)
-	}
-}
-
-// refresh reads the file and installs it when its content changed. The
-// caller holds writeMu.
-func (s *FileTokenStore) refresh() (uint64, error) {
-	data, st, err := readState(s.path)
-	if err != nil {
-		return 0, err
-	}
-	sum := s.hash(data, st)
-	if sum == s.sum {
-		s.seen = st
-		return sum, nil
-	}
-	t, err := decodeTokenFile(data, s.path)
-	if err != nil {
-		return sum, err
-	}
-	s.install(t, sum, st)
-	return sum, nil
-}
-
 func (s *FileTokenStore) apply(ctx context.Context, change tokenChange) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if s.isClosed {
-		return ErrClosed
+	s.file.writeMu.Lock()
+	defer s.file.writeMu.Unlock()
+	// A revocation must not be lost: a file that does not load is not
+	// overwritten, the write fails.
+	unlock, err := s.file.beginWrite()
+	if err != nil {
+		return err
 	}
-	if s.lock == nil {
-		f, err := os.OpenFile(s.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return fmt.Errorf("capabilities: opening the lock file: %w", err)
-		}
-		s.lock = f
-	}
-	if err := lockFile(s.lock); err != nil {
-		return fmt.Errorf("capabilities: locking %s: %w", s.lock.Name(), err)
-	}
-	defer unlockFile(s.lock)
-	if _, err := s.refresh(); err != nil {
-		// A revocation must not be lost: a file that does not load is not
-		// overwritten, the write fails.
-		return fmt.Errorf("capabilities: the token file does not load (writes are refused until it is fixed): %w", err)
-	}
+	defer unlock()
 	next := s.state.Load().clone()
 	next.prune(s.now())
 	change(next)
@@ -235,18 +126,12 @@ func (s *FileTokenStore) apply(ctx context.Context, change tokenChange) error {
 	if err != nil {
 		return err
 	}
-	st, err := writeFileDurable(s.path, data)
+	st, err := s.file.write(data)
 	if err != nil {
-		return fmt.Errorf("capabilities: writing %s: %w", s.path, err)
+		return err
 	}
-	s.install(next, s.hash(data, st), st)
+	s.file.set(next, s.file.hash(data, st), st)
 	return nil
-}
-
-// writeFileDurable replaces the file at path with data through the same
-// atomic, durable write as [FileStore].
-func writeFileDurable(path string, data []byte) (fileState, error) {
-	return (&FileStore{path: path}).writeDurable(data)
 }
 
 // Revoke implements [TokenStore].
@@ -283,7 +168,7 @@ func (s *FileTokenStore) Grant(ctx context.Context, id string) (string, bool, er
 	if err := ctx.Err(); err != nil {
 		return "", false, err
 	}
-	if s.closed.Load() {
+	if s.file.closed.Load() {
 		return "", false, ErrClosed
 	}
 	g, ok := s.state.Load().grants[id]
@@ -294,24 +179,10 @@ func (s *FileTokenStore) Grant(ctx context.Context, id string) (string, bool, er
 }
 
 // Version implements [TokenStore].
-func (s *FileTokenStore) Version() uint64 { return s.version.Load() }
+func (s *FileTokenStore) Version() uint64 { return s.file.version.Load() }
 
 // Close stops watching the file and releases the lock file. Later writes
 // fail with [ErrClosed].
 func (s *FileTokenStore) Close() error {
-	var err error
-	s.once.Do(func() {
-		s.closed.Store(true)
-		if s.stop != nil {
-			close(s.stop)
-			<-s.done
-		}
-		s.writeMu.Lock()
-		defer s.writeMu.Unlock()
-		s.isClosed = true
-		if s.lock != nil {
-			err = s.lock.Close()
-		}
-	})
-	return err
+	return s.file.close()
 }
