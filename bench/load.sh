@@ -2,9 +2,10 @@
 # Loopback load test: starts bench/loadapp on 127.0.0.1 (a free port) and
 # runs wrk against GET /public (no middleware) and GET /protected
 # (m.Require("read"), a user bearer token), alternating, then prints
-# requests/s, p50 and p99 latency per run, the medians and the
-# protected/unprotected ratio. Both routes get the same request (with the
-# Authorization header) and the same handler: only the middleware differs.
+# requests/s, p50 and p99 latency and the app's CPU time per request for
+# each run, the medians and the protected/unprotected ratios. Both routes
+# get the same request (with the Authorization header) and the same
+# handler: only the middleware differs.
 #
 # With --soak N it then loads /protected for N seconds and prints the app's
 # heap (after a GC) before and after.
@@ -97,7 +98,7 @@ run_wrk() {
 	fi
 }
 
-# parse FILE: prints "requests/s p50_us p99_us".
+# parse FILE: prints "requests/s p50_us p99_us requests".
 parse() {
 	awk '
 	function us(v) {
@@ -107,10 +108,19 @@ parse() {
 		return v + 0
 	}
 	/^Requests\/sec:/ { rps = $2 }
+	/ requests in / { total = $1 }
 	$1 == "50%" { p50 = us($2) }
 	$1 == "99%" { p99 = us($2) }
-	END { printf "%.0f %.0f %.0f\n", rps, p50, p99 }' "$1"
+	END { printf "%.0f %.0f %.0f %d\n", rps, p50, p99, total }' "$1"
 }
+
+# cpu_ticks: the app's user+system CPU time so far, in clock ticks. CPU
+# time per request is a steadier measure than requests/s on a machine
+# whose other load changes: it counts only the app's own work.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$app_pid/stat"
+}
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 
 heap() {
 	curl -sS --max-time 30 "$url/debug/heap"
@@ -122,7 +132,7 @@ echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds,
 run_wrk public 2 "$tmp/warm-public"
 run_wrk protected 2 "$tmp/warm-protected"
 
-printf '%-6s %-10s %12s %10s %10s\n' round route "requests/s" "p50 µs" "p99 µs"
+printf '%-6s %-10s %12s %10s %10s %12s\n' round route "requests/s" "p50 µs" "p99 µs" "app CPU µs/req"
 : >"$tmp/results"
 for round in $(seq "$ROUNDS"); do
 	# Alternate which route goes first, so that neither always follows
@@ -130,10 +140,13 @@ for round in $(seq "$ROUNDS"); do
 	routes="public protected"
 	if [ $((round % 2)) = 0 ]; then routes="protected public"; fi
 	for route in $routes; do
+		t0=$(cpu_ticks)
 		run_wrk "$route" "$DURATION" "$tmp/run-$round-$route"
-		read -r rps p50 p99 < <(parse "$tmp/run-$round-$route")
-		printf '%-6s %-10s %12s %10s %10s\n' "$round" "$route" "$rps" "$p50" "$p99"
-		echo "$round $route $rps $p50 $p99" >>"$tmp/results"
+		t1=$(cpu_ticks)
+		read -r rps p50 p99 total < <(parse "$tmp/run-$round-$route")
+		cpu=$(awk -v t="$((t1 - t0))" -v us="$tick_us" -v n="$total" 'BEGIN { printf "%.2f", n ? t * us / n : 0 }')
+		printf '%-6s %-10s %12s %10s %10s %12s\n' "$round" "$route" "$rps" "$p50" "$p99" "$cpu"
+		echo "$round $route $rps $p50 $p99 $cpu" >>"$tmp/results"
 	done
 done
 
@@ -144,27 +157,31 @@ function median(a, n,   i, j, t) {
 	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 }
 {
-	n[$2]++; rps[$2, n[$2]] = $3; p50[$2, n[$2]] = $4; p99[$2, n[$2]] = $5
-	byround[$1, $2] = $3
+	n[$2]++; rps[$2, n[$2]] = $3; p50[$2, n[$2]] = $4; p99[$2, n[$2]] = $5; cpu[$2, n[$2]] = $6
+	byround[$1, $2] = $3; cpuround[$1, $2] = $6
 	rounds[$1] = 1
 }
 END {
-	printf "%-10s %12s %10s %10s\n", "route", "requests/s", "p50 µs", "p99 µs"
+	printf "%-10s %12s %10s %10s %14s\n", "route", "requests/s", "p50 µs", "p99 µs", "app CPU µs/req"
 	for (k = 1; k <= 2; k++) {
 		r = k == 1 ? "public" : "protected"
-		for (i = 1; i <= n[r]; i++) { a[i] = rps[r, i]; b[i] = p50[r, i]; c[i] = p99[r, i] }
-		m[r] = median(a, n[r])
-		printf "%-10s %12.0f %10.0f %10.0f\n", r, m[r], median(b, n[r]), median(c, n[r])
+		for (i = 1; i <= n[r]; i++) { a[i] = rps[r, i]; b[i] = p50[r, i]; c[i] = p99[r, i]; d[i] = cpu[r, i] }
+		m[r] = median(a, n[r]); mc[r] = median(d, n[r])
+		printf "%-10s %12.0f %10.0f %10.0f %14.2f\n", r, m[r], median(b, n[r]), median(c, n[r]), mc[r]
 	}
 	# Each round runs the two routes back to back, so the per-round
 	# ratio is the least disturbed by a machine whose load changes.
-	line = ""; nr = 0
+	line = ""; cline = ""; nr = 0
 	for (x = 1; (x, "public") in byround; x++) {
-		q[++nr] = 100 * byround[x, "protected"] / byround[x, "public"]
-		line = line sprintf(" %.1f", q[nr])
+		nr++
+		q[nr] = 100 * byround[x, "protected"] / byround[x, "public"]
+		cq[nr] = cpuround[x, "protected"] > 0 ? 100 * cpuround[x, "public"] / cpuround[x, "protected"] : 0
+		line = line sprintf(" %.1f", q[nr]); cline = cline sprintf(" %.1f", cq[nr])
 	}
 	printf "protected/unprotected requests/s: %.1f%% (median of the per-round ratios; ratio of the medians %.1f%%)\n", median(q, nr), 100 * m["protected"] / m["public"]
-	printf "per-round ratios (%%):%s\n", line
+	printf "  per round (%%):%s\n", line
+	printf "unprotected/protected app CPU per request: %.1f%% (median of the per-round ratios; the app-bound capacity ratio)\n", median(cq, nr)
+	printf "  per round (%%):%s\n", cline
 }' "$tmp/results"
 
 if [ "$SOAK" -gt 0 ]; then
@@ -181,7 +198,7 @@ if [ "$SOAK" -gt 0 ]; then
 	done
 	wait "$wrk_pid"
 	after=$(heap)
-	read -r rps p50 p99 < <(parse "$tmp/soak")
+	read -r rps p50 p99 _ < <(parse "$tmp/soak")
 	echo "requests/s $rps, p50 ${p50} µs, p99 ${p99} µs"
 	echo "heap before: $before"
 	echo "heap after:  $after"
