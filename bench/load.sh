@@ -26,7 +26,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 SOAK=${SOAK:-0}
 
 usage() {
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 	exit 2
 }
 while [ $# -gt 0 ]; do
