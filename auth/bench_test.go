@@ -128,9 +128,11 @@ func BenchmarkUnprotected(b *testing.B) {
 	r := requestWith(nil, "none", "")
 	w := &nopWriter{h: http.Header{}}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
 	}
+	reportCPU(b, cpu)
 	if w.code != 0 {
 		b.Fatalf("status %d", w.code)
 	}
@@ -146,9 +148,11 @@ func benchHot(b *testing.B, kind string) {
 		b.Fatalf("status %d", w.code)
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
 	}
+	reportCPU(b, cpu)
 	if w.code != 0 {
 		b.Fatalf("status %d", w.code)
 	}
@@ -171,6 +175,7 @@ func benchCold(b *testing.B, kind string) {
 	h.ServeHTTP(w, requestWith(m, kind, credentials(b, m, kind, 1)[0]))
 	m.cache.reset()
 	b.ReportAllocs()
+	cpu := processCPU()
 	i := 0
 	for b.Loop() {
 		if i == pool {
@@ -182,6 +187,7 @@ func benchCold(b *testing.B, kind string) {
 		h.ServeHTTP(w, reqs[i])
 		i++
 	}
+	reportCPU(b, cpu)
 	if w.code != 0 {
 		b.Fatalf("status %d", w.code)
 	}
