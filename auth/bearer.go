@@ -35,17 +35,22 @@ func BearerToken(h http.Header) (string, bool) {
 	return token, true
 }
 
+// token68Char marks the token68 characters before the padding: ALPHA,
+// DIGIT and "-._~+/". A table, because every new bearer token is
+// scanned (hundreds of bytes).
+var token68Char = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") {
+		t[c] = true
+	}
+	return t
+}()
+
 // isToken68 reports whether s matches 1*( ALPHA / DIGIT / "-" / "." / "_" /
 // "~" / "+" / "/" ) *"=".
 func isToken68(s string) bool {
 	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
+	for i < len(s) && token68Char[s[i]] {
+		i++
 	}
 	if i == 0 {
 		return false

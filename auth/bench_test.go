@@ -98,27 +98,49 @@ func requestWith(m *Manager, kind, cred string) *http.Request {
 	r, _ := http.NewRequest("GET", "http://127.0.0.1:8080/read?x=1", nil)
 	r.Header.Set("Accept", "application/json")
 	r.Header.Set("User-Agent", "bench")
-	if kind == "session" {
+	switch kind {
+	case "none":
+		r.Header.Set("Cookie", "theme=dark; lang=en")
+	case "session":
 		r.Header.Set("Cookie", "theme=dark; "+m.sess.name+"="+cred+"; lang=en")
-	} else {
+	default:
 		r.Header.Set("Authorization", "Bearer "+cred)
 	}
 	return r
 }
 
+// benchMux is the app's router: a few routes, one of them (GET /read)
+// served by h. The protected and unprotected benchmarks differ only in h,
+// so their difference is the middleware's overhead.
+func benchMux(h http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /read", h)
+	mux.Handle("POST /write", benchHandler)
+	mux.Handle("GET /items/{id}", benchHandler)
+	mux.Handle("GET /{$}", benchHandler)
+	return mux
+}
+
+// BenchmarkUnprotected is the baseline: the same route, request and
+// writer as the protected benchmarks, without the middleware.
 func BenchmarkUnprotected(b *testing.B) {
+	h := benchMux(benchHandler)
+	r := requestWith(nil, "none", "")
 	w := &nopWriter{h: http.Header{}}
-	r, _ := http.NewRequest("GET", "http://127.0.0.1:8080/read?x=1", nil)
-	r.Header.Set("Cookie", "theme=dark; lang=en")
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
-		benchHandler.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
+	}
+	reportCPU(b, cpu)
+	if w.code != 0 {
+		b.Fatalf("status %d", w.code)
 	}
 }
 
 func benchHot(b *testing.B, kind string) {
 	m := benchManager(b)
-	h := m.Require("read")(benchHandler)
+	h := benchMux(m.Require("read")(benchHandler))
 	r := requestWith(m, kind, credentials(b, m, kind, 1)[0])
 	w := &nopWriter{h: http.Header{}}
 	h.ServeHTTP(w, r)
@@ -126,9 +148,11 @@ func benchHot(b *testing.B, kind string) {
 		b.Fatalf("status %d", w.code)
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
 	}
+	reportCPU(b, cpu)
 	if w.code != 0 {
 		b.Fatalf("status %d", w.code)
 	}
@@ -138,7 +162,7 @@ func benchHot(b *testing.B, kind string) {
 // new one; when the pool runs out, the cache is emptied off the clock.
 func benchCold(b *testing.B, kind string) {
 	m := benchManager(b)
-	h := m.Require("read")(benchHandler)
+	h := benchMux(m.Require("read")(benchHandler))
 	const pool = 4096
 	creds := credentials(b, m, kind, pool)
 	reqs := make([]*http.Request, pool)
@@ -151,6 +175,7 @@ func benchCold(b *testing.B, kind string) {
 	h.ServeHTTP(w, requestWith(m, kind, credentials(b, m, kind, 1)[0]))
 	m.cache.reset()
 	b.ReportAllocs()
+	cpu := processCPU()
 	i := 0
 	for b.Loop() {
 		if i == pool {
@@ -162,6 +187,7 @@ func benchCold(b *testing.B, kind string) {
 		h.ServeHTTP(w, reqs[i])
 		i++
 	}
+	reportCPU(b, cpu)
 	if w.code != 0 {
 		b.Fatalf("status %d", w.code)
 	}

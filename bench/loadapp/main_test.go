@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+func testManager(t *testing.T, secret string) *auth.Manager {
+	t.Helper()
+	m, err := auth.New(context.Background(), &auth.Config{
+		ServerMetadataURL: "http://127.0.0.1:9/.well-known/openid-configuration",
+		SecretKey:         secret,
+		ClientID:          "loadapp",
+		BaseURL:           "http://127.0.0.1:8080",
+		Capabilities: capabilities.Config{
+			Graph:               map[string][]string{"read": {}},
+			DefaultCapabilities: []string{"read"},
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	secret := randomSecret()
+	h := routes(testManager(t, secret))
+	token, err := mintUserToken(secret, loadUser, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := mintUserToken(randomSecret(), loadUser, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, token, remote string
+		want                      int
+		body                      string
+	}{
+		{"public with token", "/public", token, "", http.StatusOK, "hello guest\n"},
+		{"public without token", "/public", "", "", http.StatusOK, "hello guest\n"},
+		{"protected with token", "/protected", token, "", http.StatusOK, "hello user\n"},
+		{"protected without token", "/protected", "", "", http.StatusUnauthorized, ""},
+		{"protected, token of another secret", "/protected", other, "", http.StatusUnauthorized, ""},
+		{"heap from loopback", "/debug/heap", "", "127.0.0.1:5555", http.StatusOK, ""},
+		{"heap from elsewhere", "/debug/heap", "", "192.0.2.1:5555", http.StatusForbidden, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			if tc.token != "" {
+				r.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			if tc.remote != "" {
+				r.RemoteAddr = tc.remote
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tc.want {
+				t.Fatalf("GET %s: status %d, want %d", tc.path, w.Code, tc.want)
+			}
+			if tc.body != "" && w.Body.String() != tc.body {
+				t.Errorf("GET %s: body %q, want %q", tc.path, w.Body.String(), tc.body)
+			}
+			if tc.path == "/debug/heap" && w.Code == http.StatusOK {
+				var rep heapReport
+				if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil || rep.HeapAlloc == 0 || rep.NumGC == 0 {
+					t.Errorf("heap report %q: %+v, %v", w.Body.String(), rep, err)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	t.Parallel()
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:0": true, "[::1]:8080": true, "127.0.0.2:80": true,
+		"0.0.0.0:0": false, ":8080": false, "localhost:0": false, "192.0.2.1:80": false, "nonsense": false,
+	} {
+		if err := checkLoopback(addr); (err == nil) != ok {
+			t.Errorf("checkLoopback(%q) = %v, want ok %v", addr, err, ok)
+		}
+	}
+}
+
+func TestRunRefusesOtherAddresses(t *testing.T) {
+	t.Parallel()
+	if err := run([]string{"--addr", "0.0.0.0:0"}, io.Discard); err == nil {
+		t.Fatal("run listened on 0.0.0.0")
+	}
+	if err := run([]string{"extra"}, io.Discard); err == nil {
+		t.Fatal("run took an extra argument")
+	}
+}
+
+// TestRunServes starts the app as load.sh does; its self-check makes the
+// measured requests, and --max-life stops it.
+func TestRunServes(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	if err := run([]string{"--addr", "127.0.0.1:0", "--max-life", "500ms"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "url=http://127.0.0.1:") || !strings.Contains(out.String(), "\ntoken=") {
+		t.Errorf("output %q", out.String())
+	}
+}
