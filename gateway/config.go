@@ -302,10 +302,10 @@ func yamlKeys(t reflect.Type) map[string]reflect.Type {
 // auth configuration with [auth.Config.Validate]. Errors name the key
 // (errors.As finds an *auth.ConfigError).
 func (c *Config) Validate() error {
-	if err := c.Auth.Validate(); err != nil {
-		return err
-	}
 	var errs []error
+	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	bad := func(key, reason string) { errs = append(errs, &auth.ConfigError{Key: key, Reason: reason}) }
 	if c.Listen == "" {
 		c.Listen = DefaultListen
@@ -324,10 +324,7 @@ func (c *Config) Validate() error {
 	if len(c.Upstreams) == 0 {
 		bad("upstreams", "missing: at least one {path_prefix, url, require}")
 	}
-	policy, err := c.Auth.Capabilities.Policy()
-	if err != nil {
-		return err
-	}
+	policy, perr := c.Auth.Capabilities.Policy()
 	seen := map[string]bool{}
 	for i := range c.Upstreams {
 		u := &c.Upstreams[i]
@@ -357,6 +354,9 @@ func (c *Config) Validate() error {
 			bad(key+".require", `missing: "public", "login" or a capability name`)
 		case RequirePublic, RequireLogin:
 		default:
+			if perr != nil {
+				break // named by the auth configuration's error
+			}
 			if _, ok := policy.Graph().Lookup(u.Require); !ok {
 				bad(key+".require", fmt.Sprintf("unknown capability %q", u.Require))
 			}
