@@ -33,7 +33,7 @@ const (
 // env is a gateway between a test client and a real upstream, with a
 // mock identity provider.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	idp *mockidp.Server
 	gw  *gateway.Gateway
 	srv *httptest.Server
@@ -95,7 +95,7 @@ func testConfig(idpURL, upURL string) *gateway.Config {
 
 // newEnv starts the upstream (echo unless given), the provider and the
 // gateway; change lets a test edit the configuration first.
-func newEnv(t *testing.T, upstream http.Handler, change func(*gateway.Config)) *env {
+func newEnv(t testing.TB, upstream http.Handler, change func(*gateway.Config)) *env {
 	t.Helper()
 	if upstream == nil {
 		upstream = echoUpstream()
@@ -207,7 +207,7 @@ func (e *env) clientToken(id string) string {
 	return tok
 }
 
-func (c *caller) do(t *testing.T, req *http.Request) (*http.Response, []byte) {
+func (c *caller) do(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
@@ -221,7 +221,7 @@ func (c *caller) do(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	return resp, body
 }
 
-func (c *caller) get(t *testing.T, u string, hdr ...string) (*http.Response, []byte) {
+func (c *caller) get(t testing.TB, u string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -230,7 +230,7 @@ func (c *caller) get(t *testing.T, u string, hdr ...string) (*http.Response, []b
 	return c.do(t, req)
 }
 
-func (c *caller) getJSON(t *testing.T, u string, v any) {
+func (c *caller) getJSON(t testing.TB, u string, v any) {
 	t.Helper()
 	resp, body := c.get(t, u)
 	if resp.StatusCode != http.StatusOK {
@@ -242,7 +242,7 @@ func (c *caller) getJSON(t *testing.T, u string, v any) {
 }
 
 // upstreamSaw does GET u and returns what the echo upstream received.
-func (c *caller) upstreamSaw(t *testing.T, u string, hdr ...string) seen {
+func (c *caller) upstreamSaw(t testing.TB, u string, hdr ...string) seen {
 	t.Helper()
 	resp, body := c.get(t, u, hdr...)
 	if resp.StatusCode != http.StatusOK {
