@@ -103,3 +103,30 @@ func TestLoadConfigMissing(t *testing.T) {
 		t.Error("no error for a list")
 	}
 }
+
+// The gateway.yaml of the README parses.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Skip("no README:", err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "### gateway.yaml")
+	if !ok {
+		t.Fatal("no gateway.yaml section in the README")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("no yaml block in the gateway.yaml section")
+	}
+	t.Setenv("OAUTH_CLIENT_ID", "app")
+	t.Setenv("OAUTH_CLIENT_SECRET", "secret")
+	t.Setenv("OAUTHGATE_SECRET_KEY", "q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o")
+	cfg, err := gateway.ParseConfig([]byte(example), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Upstreams) != 3 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 {
+		t.Errorf("parsed: %+v", cfg)
+	}
+}
