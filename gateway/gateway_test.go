@@ -388,3 +388,29 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met in 10s")
 }
+
+// Paths whose dots or slashes are encoded cannot reach an upstream under
+// another prefix's rule.
+func TestDotSegments(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	tests := []struct {
+		path string
+		want int
+	}{
+		{"/pub/%2e%2e/write/x", 400},
+		{"/pub/..%2Fwrite/x", 400},
+		{"/pub/.%2e/write/x", 400},
+		{"/pub/..%5Cwrite/x", 400},
+		{"/pub/..;/write/x", 400},
+		{"/pub/%2e/x", 400},
+		{"/pub/../write/x", 400},
+		{"/pub/a..b/.x/x.", 200},
+		{"/pub/a%2Fb", 200},
+	}
+	for _, tt := range tests {
+		resp, body := e.guest().get(t, e.srv.URL+tt.path)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d (%s)", tt.path, resp.StatusCode, tt.want, body)
+		}
+	}
+}
