@@ -414,3 +414,18 @@ func TestDotSegments(t *testing.T) {
 		}
 	}
 }
+
+// An upstream slower than timeouts.response_header gives 504.
+func TestUpstreamTimeout(t *testing.T) {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	e := newEnv(t, slow, func(c *gateway.Config) { c.Timeouts.ResponseHeader = 100 * time.Millisecond })
+	resp, body := e.guest().get(t, e.srv.URL+"/pub/a")
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}
