@@ -12,6 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/oauthgate/oauthgate/gateway"
+	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
 )
 
 // Each kind of caller gets the right status on public, login and
@@ -52,27 +53,40 @@ func TestAccessByIdentity(t *testing.T) {
 	}
 }
 
-// ClientCredentialsEndpoint is where a client-credentials token of the
-// app's own token endpoint will be checked like the provider's: today the
-// machine token comes from the provider through jwt_issuers.
+// A machine client's client-credentials access token passes on its
+// capabilities, and the upstream sees the client, not the token. Each
+// source of such tokens is a row: today the identity provider's, accepted
+// through jwt_issuers; the app's own token endpoint ({prefix}/oauth/token)
+// is to be added as a row when it exists.
 func TestClientCredentialsToken(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	c := e.bearer("cron", e.clientToken("cron"))
-	s := c.upstreamSaw(t, e.srv.URL+"/write/jobs")
-	if got := s.get("X-Auth-Request-User"); got != "cron" {
-		t.Errorf("user %q, want the client's subject", got)
+	sources := []struct {
+		name  string
+		token func(t *testing.T) string
+		sub   string
+	}{
+		{"identity provider via jwt_issuers", func(*testing.T) string { return e.clientToken(gatewaytest.Writer) }, gatewaytest.Writer},
 	}
-	if got := s.get("X-Auth-Request-Email"); got != "" {
-		t.Errorf("a machine client has no email, got %q", got)
-	}
-	if got := s.get("X-Auth-Request-Kind"); got != "client" {
-		t.Errorf("kind %q", got)
-	}
-	if got := s.get("X-Auth-Request-Capabilities"); got != "read,write" {
-		t.Errorf("capabilities %q", got)
-	}
-	if got := s.get("Authorization"); got != "" {
-		t.Errorf("the client's token reached the upstream: %q", got)
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			c := e.bearer("client", src.token(t))
+			s := c.upstreamSaw(t, e.srv.URL+"/write/jobs")
+			want := map[string]string{
+				"X-Auth-Request-User":         src.sub,
+				"X-Auth-Request-Email":        "",
+				"X-Auth-Request-Kind":         "client",
+				"X-Auth-Request-Capabilities": "read,write",
+				"Authorization":               "",
+			}
+			for h, v := range want {
+				if got := s.get(h); got != v {
+					t.Errorf("%s = %q, want %q", h, got, v)
+				}
+			}
+			if resp, _ := c.get(t, e.srv.URL+"/oauth2/check?require=write"); resp.StatusCode != 200 {
+				t.Errorf("check: %d", resp.StatusCode)
+			}
+		})
 	}
 }
 
