@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -363,7 +364,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if len(c.PassHeaders) == 0 {
-		c.PassHeaders = defaultPassHeaders
+		c.PassHeaders = slices.Clone(defaultPassHeaders)
 	}
 	for i, h := range c.PassHeaders {
 		canon := http.CanonicalHeaderKey(strings.TrimSpace(h))
@@ -418,12 +419,7 @@ func (c *Config) Validate() error {
 
 // passes reports whether pass_headers lists the header h (canonical).
 func (c *Config) passes(h string) bool {
-	for _, p := range c.PassHeaders {
-		if p == h {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(c.PassHeaders, h)
 }
 
 // logger returns the auth configuration's logger, or slog's default.

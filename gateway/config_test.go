@@ -33,6 +33,7 @@ timeouts: {read: 30s, response_header: 5s}
 `
 
 func TestParseConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, err := gateway.ParseConfig([]byte(validYAML), dir)
 	if err != nil {
@@ -60,6 +61,7 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestParseConfigErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, change, key string
 	}{
@@ -92,6 +94,7 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 func TestLoadConfigMissing(t *testing.T) {
+	t.Parallel()
 	if _, err := gateway.LoadConfig(filepath.Join(t.TempDir(), "none.yaml")); err == nil {
 		t.Error("no error for a missing file")
 	}

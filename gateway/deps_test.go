@@ -10,6 +10,7 @@ import (
 // test-only packages out of the gateway package, so that it embeds
 // lightly; `oauthgate serve` adds Prometheus in cmd/.
 func TestDependencies(t *testing.T) {
+	t.Parallel()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not found:", err)

@@ -310,7 +310,7 @@ func route(class string, h http.Handler) http.Handler {
 
 func hasBearer(h http.Header) bool {
 	v := h.Get("Authorization")
-	return len(v) >= 6 && (v[:6] == "Bearer" || v[:6] == "bearer" || v[:6] == "BEARER")
+	return len(v) >= 6 && strings.EqualFold(v[:6], "bearer")
 }
 
 // Server returns an http.Server for the gateway on cfg.Listen with the

@@ -18,6 +18,7 @@ import (
 // Each kind of caller gets the right status on public, login and
 // capability routes.
 func TestAccessByIdentity(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	callers := []*caller{
 		e.guest(),
@@ -59,6 +60,7 @@ func TestAccessByIdentity(t *testing.T) {
 // through jwt_issuers; the app's own token endpoint ({prefix}/oauth/token)
 // is to be added as a row when it exists.
 func TestClientCredentialsToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	sources := []struct {
 		name  string
@@ -93,6 +95,7 @@ func TestClientCredentialsToken(t *testing.T) {
 // The upstream gets the identity headers, never the client's copies, the
 // gateway's cookies or its bearer tokens; the app's cookies pass.
 func TestIdentityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	spoof := []string{
 		"X-Auth-Request-Email", "evil@example.com",
@@ -175,6 +178,7 @@ func TestIdentityHeaders(t *testing.T) {
 
 // From a trusted proxy, X-Forwarded-* are kept and the peer appended.
 func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) { c.Auth.TrustedProxies = []string{"127.0.0.0/8"} })
 	s := e.guest().upstreamSaw(t, e.srv.URL+"/pub/a", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "app.example.com")
 	if got := s.get("X-Forwarded-For"); got != "203.0.113.9, 127.0.0.1" {
@@ -191,6 +195,7 @@ func TestTrustedProxies(t *testing.T) {
 
 // strip_prefix removes the prefix; the upstream URL's path comes first.
 func TestStripPrefix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	s := e.guest().upstreamSaw(t, e.srv.URL+"/strip/a%2Fb/c")
 	if s.Path != "/base/a%2Fb/c|/base/a/b/c" {
@@ -205,6 +210,7 @@ func TestStripPrefix(t *testing.T) {
 // The optional JWT describes the identity and verifies with the keys the
 // gateway publishes.
 func TestUpstreamJWT(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) {
 		c.PassHeaders = []string{"x-auth-request-email", "Authorization"}
 		c.UpstreamJWT.Audience = "my-app"
@@ -246,6 +252,7 @@ func TestUpstreamJWT(t *testing.T) {
 // Forward-auth: 2xx with the identity headers, 401, 403, or the login
 // redirect back to the original URI.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	check := e.srv.URL + "/oauth2/check"
 	b := e.browser(alice)
@@ -287,6 +294,7 @@ func TestCheck(t *testing.T) {
 
 // Health and readiness, and readiness while the provider is down.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	waitFor(t, e.gw.Ready)
 	for _, p := range []string{"/healthz", "/readyz"} {
@@ -310,6 +318,7 @@ func TestHealth(t *testing.T) {
 
 // The observer hears every request with its route class and decision.
 func TestObserver(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	b := e.browser(alice)
 	b.get(t, e.srv.URL+"/write/x")
@@ -355,6 +364,7 @@ func TestObserver(t *testing.T) {
 
 // An upstream that cannot be reached gives 502 JSON.
 func TestUpstreamDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams[0].URL = "http://127.0.0.1:1" })
 	resp, body := e.guest().get(t, e.srv.URL+"/pub/a")
 	var d struct{ Detail string }
@@ -367,6 +377,7 @@ func TestUpstreamDown(t *testing.T) {
 // A reload with a bad configuration keeps the running one; a good one
 // applies to the next request.
 func TestReload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	b := e.browser(alice)
 	if resp, _ := b.get(t, e.srv.URL+"/write/x"); resp.StatusCode != 403 {
@@ -406,6 +417,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // Paths whose dots or slashes are encoded cannot reach an upstream under
 // another prefix's rule.
 func TestDotSegments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	tests := []struct {
 		path string
@@ -431,6 +443,7 @@ func TestDotSegments(t *testing.T) {
 
 // An upstream slower than timeouts.response_header gives 504.
 func TestUpstreamTimeout(t *testing.T) {
+	t.Parallel()
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(2 * time.Second):

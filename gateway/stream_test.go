@@ -11,6 +11,7 @@ import (
 // An event stream reaches the client event by event, not when the
 // upstream is done.
 func TestEventStream(t *testing.T) {
+	t.Parallel()
 	next := make(chan struct{})
 	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")

@@ -10,6 +10,7 @@ import (
 // A session cookie works from any client, e.g. for a proxy in front that
 // asks {prefix}/check.
 func TestSessionCookie(t *testing.T) {
+	t.Parallel()
 	gs := gatewaytest.New(t, gatewaytest.Options{})
 	c := gs.SessionCookie(gatewaytest.Alice)
 	for _, tt := range []struct {
