@@ -252,3 +252,33 @@ func TestServeBinary(t *testing.T) {
 	}
 	p.waitLog(t, "oauthgate serve: stopped")
 }
+
+// The other commands read a gateway file too, and config check checks
+// its gateway keys.
+func TestCommandsOnGatewayFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gateway.yaml")
+	good := serveConfig("https://idp.example.com", "http://127.0.0.1:8000", "public")
+	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := cli(t, "config", "check", "--config", path); code != 0 || !strings.HasPrefix(stdout, "ok") {
+		t.Errorf("config check: %d %q %q", code, stdout, stderr)
+	}
+	if code, stdout, stderr := cli(t, "token", "mint", "--config", path, "--user", "a@example.com"); code != 0 || stdout == "" {
+		t.Errorf("token mint: %d %q", code, stderr)
+	}
+	bad := strings.Replace(good, "require: public", "require: public, stripprefix: true", 1)
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := cli(t, "config", "check", "--config", path); code != 1 || !strings.Contains(stderr, "upstreams[0].stripprefix") {
+		t.Errorf("config check of a bad gateway key: %d %q", code, stderr)
+	}
+	if code, _, stderr := cli(t, "serve", "--config", path); code != 1 || !strings.Contains(stderr, "upstreams[0].stripprefix") {
+		t.Errorf("serve with a bad gateway key: %d %q", code, stderr)
+	}
+	if code, _, _ := cli(t, "serve"); code != 2 {
+		t.Errorf("serve without --config: %d", code)
+	}
+}
