@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			"the configuration; SIGTERM drains the requests in flight and exits.")
 	path := fs.String("config", "", "gateway configuration file (required)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	accessLog := fs.String("access-log", "on", "access log lines: on, buffered (written at most 1s late, fewer system calls) or off")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -54,6 +55,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError(fs, "bad --log-level %q", *level)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	var access *slog.Logger
+	switch *accessLog {
+	case "on":
+		access = logger
+	case "buffered":
+		bw := newBufferedWriter(stderr, time.Second)
+		defer bw.Close()
+		access = slog.New(slog.NewJSONHandler(bw, &slog.HandlerOptions{Level: lvl}))
+	case "off":
+	default:
+		return usageError(fs, "bad --access-log %q", *accessLog)
+	}
 
 	// SIGHUP is caught from the start, so that an early one does not kill
 	// the process (its default action).
@@ -66,7 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	metrics := newServeMetrics()
-	cfg.Observer = &serveObserver{metrics: metrics, log: logger}
+	cfg.Observer = &serveObserver{metrics: metrics, log: access}
 	g, err := gateway.New(ctx, cfg)
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (m *serveMetrics) handler() http.Handler {
 // log lines. RequestInfo holds no token, cookie or query string.
 type serveObserver struct {
 	metrics *serveMetrics
-	log     *slog.Logger
+	log     *slog.Logger // nil: no access log
 }
 
 func (o *serveObserver) Request(i gateway.RequestInfo) {
@@ -95,6 +95,9 @@ func (o *serveObserver) Request(i gateway.RequestInfo) {
 			result = "invalid"
 		}
 		m.tokens.WithLabelValues(result).Inc()
+	}
+	if o.log == nil {
+		return
 	}
 	attrs := []slog.Attr{
 		slog.String("route", i.Route),

@@ -278,6 +278,9 @@ func TestCommandsOnGatewayFile(t *testing.T) {
 	if code, _, stderr := cli(t, "serve", "--config", path); code != 1 || !strings.Contains(stderr, "upstreams[0].stripprefix") {
 		t.Errorf("serve with a bad gateway key: %d %q", code, stderr)
 	}
+	if code, _, _ := cli(t, "serve", "--config", path, "--access-log", "sometimes"); code != 2 {
+		t.Errorf("serve with a bad --access-log: %d", code)
+	}
 	if code, _, _ := cli(t, "serve"); code != 2 {
 		t.Errorf("serve without --config: %d", code)
 	}
