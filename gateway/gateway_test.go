@@ -456,3 +456,17 @@ func TestUpstreamTimeout(t *testing.T) {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// The client's Accept-Encoding reaches the upstream unchanged: the
+// gateway neither asks for gzip itself nor decompresses.
+func TestAcceptEncodingPasses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	c := &caller{name: "plain", hc: &http.Client{Transport: &http.Transport{DisableCompression: true}}}
+	if s := c.upstreamSaw(t, e.srv.URL+"/pub/a"); s.get("Accept-Encoding") != "" {
+		t.Errorf("Accept-Encoding %q added", s.get("Accept-Encoding"))
+	}
+	if s := c.upstreamSaw(t, e.srv.URL+"/pub/a", "Accept-Encoding", "br"); s.get("Accept-Encoding") != "br" {
+		t.Errorf("Accept-Encoding %q", s.get("Accept-Encoding"))
+	}
+}

@@ -35,6 +35,9 @@ func newTransport(t *Timeouts) *http.Transport {
 		TLSHandshakeTimeout:   t.TLSHandshake,
 		ResponseHeaderTimeout: t.ResponseHeader,
 		ExpectContinueTimeout: time.Second,
+		// The client's Accept-Encoding goes upstream as it is; otherwise
+		// the transport would ask for gzip itself and decompress.
+		DisableCompression: true,
 	}
 }
 
