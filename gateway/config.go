@@ -80,6 +80,10 @@ type Upstream struct {
 	// StripPrefix removes PathPrefix from the path sent upstream.
 	// Default false.
 	StripPrefix bool `yaml:"strip_prefix"`
+	// PassHost sends the client's Host header upstream instead of the
+	// URL's host (the original host is in X-Forwarded-Host either way).
+	// Default false.
+	PassHost bool `yaml:"pass_host"`
 	// LoginRedirect sends a browser GET without identity to the login
 	// route (302) instead of answering 401. Default (nil) true; set false
 	// for an API.

@@ -193,6 +193,19 @@ func TestTrustedProxies(t *testing.T) {
 	})
 }
 
+// The upstream gets its own host, or the client's with pass_host.
+func TestPassHost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams[0].PassHost = true })
+	gwHost, upHost := strings.TrimPrefix(e.srv.URL, "http://"), strings.TrimPrefix(e.up.URL, "http://")
+	if s := e.guest().upstreamSaw(t, e.srv.URL+"/pub/a"); s.Host != gwHost {
+		t.Errorf("pass_host: Host %q, want %q", s.Host, gwHost)
+	}
+	if s := e.guest().upstreamSaw(t, e.srv.URL+"/strip/a"); s.Host != upHost {
+		t.Errorf("Host %q, want %q", s.Host, upHost)
+	}
+}
+
 // strip_prefix removes the prefix; the upstream URL's path comes first.
 func TestStripPrefix(t *testing.T) {
 	t.Parallel()

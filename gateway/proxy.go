@@ -126,6 +126,9 @@ func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 		}
 	}
 	pr.SetURL(u.target)
+	if u.PassHost {
+		out.Host = in.Host
+	}
 	xff, _, viaProxy := st.proxies.forwarded(in)
 	out.Header.Set("X-Forwarded-For", xff)
 	proto, host := "http", in.Host

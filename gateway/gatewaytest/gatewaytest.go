@@ -148,6 +148,7 @@ func New(t testing.TB, opts Options) *Server {
 // Seen is what the [Echo] upstream received.
 type Seen struct {
 	Method string `json:"method"`
+	Host   string `json:"host"`
 	// Path is the raw path (when it differs from the decoded one), "|",
 	// and the decoded path: "/a%2Fb|/a/b", or "|/a/b".
 	Path   string      `json:"path"`
@@ -159,7 +160,7 @@ type Seen struct {
 func Echo() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(Seen{Method: r.Method, Path: r.URL.RawPath + "|" + r.URL.Path, Header: r.Header})
+		_ = json.NewEncoder(w).Encode(Seen{Method: r.Method, Host: r.Host, Path: r.URL.RawPath + "|" + r.URL.Path, Header: r.Header})
 	})
 }
 
