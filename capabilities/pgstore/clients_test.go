@@ -63,7 +63,9 @@ func TestClientChangesReachReplicas(t *testing.T) {
 			t.Fatalf("ClientsVersion unchanged after %s", what)
 		}
 	}
-	sees("the new client", func() error { return a.PutClient(ctx, storetest.FullClient("job")) }, func(c capabilities.Client, ok bool) bool { return ok && storetest.SameClient(c, storetest.FullClient("job")) == "" })
+	sees("the new client", func() error { return a.PutClient(ctx, storetest.FullClient("job")) }, func(c capabilities.Client, ok bool) bool {
+		return ok && storetest.SameClient(c, storetest.FullClient("job")) == ""
+	})
 	disabled := storetest.FullClient("job")
 	disabled.Disabled = true
 	sees("disabling", func() error { return a.PutClient(ctx, disabled) }, func(c capabilities.Client, ok bool) bool { return ok && c.Disabled })
