@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -302,4 +303,39 @@ func clientIDs(t *testing.T, s capabilities.ClientStore) []string {
 		out = append(out, c.ID)
 	}
 	return out
+}
+
+// BenchmarkClientLookup measures the per-request "is this client still
+// enabled" read of each in-process store, with 1,000 clients.
+func BenchmarkClientLookup(b *testing.B) {
+	ctx := context.Background()
+	file, err := capabilities.OpenFileClientStore(filepath.Join(b.TempDir(), "clients.yaml"), capabilities.FileClientStoreOptions{PollInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer file.Close()
+	var all []capabilities.Client
+	for i := range 1000 {
+		all = append(all, storetest.FullClient("client-"+strconv.Itoa(i)))
+	}
+	data, err := capabilities.EncodeClientFile(all)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(file.Path(), data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := file.PutClient(ctx, storetest.FullClient("client-0")); err != nil { // loads the file
+		b.Fatal(err)
+	}
+	for name, s := range map[string]capabilities.ClientStore{"memory": capabilities.NewMemoryClientStore(all...), "file": file} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok, _ := s.Client(ctx, "client-500"); !ok {
+					b.Fatal("missing")
+				}
+			}
+		})
+	}
 }

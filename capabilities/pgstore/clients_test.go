@@ -199,3 +199,18 @@ func TestOpenClientsWithSelectOnlyRole(t *testing.T) {
 		t.Errorf("OpenClients without SELECT = %v; want advice, without the password", err)
 	}
 }
+
+// BenchmarkClient measures a client read from a store's memory.
+func BenchmarkClient(b *testing.B) {
+	ctx := context.Background()
+	s := openStore(b, storetest.Graph(b), newSchema(b), pgstore.Options{})
+	if err := s.PutClient(ctx, storetest.FullClient("job")); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok, _ := s.Client(ctx, "job"); !ok {
+			b.Fatal("missing")
+		}
+	}
+}
