@@ -214,3 +214,36 @@ func BenchmarkClient(b *testing.B) {
 		}
 	}
 }
+
+// A schema of version 1 (made before clients existed) is migrated by the
+// next Open, its data kept; OpenClients refuses it until then.
+func TestClientsMigrationFromVersion1(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g := storetest.Graph(t)
+	schema := newSchema(t)
+	s := openStore(t, g, schema, pgstore.Options{})
+	if _, err := s.Set(ctx, "u@example.com", []string{"read"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn := admin(t)
+	if _, err := conn.Exec(ctx, "DROP TABLE "+schema+".clients; DROP FUNCTION "+schema+".notify_client(), "+schema+".notify_all_clients(); "+
+		"DELETE FROM "+schema+".schema_version WHERE version = 2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pgstore.OpenClients(ctx, testDSN(t), pgstore.Options{Schema: schema}); err == nil || !strings.Contains(err.Error(), "no clients table") {
+		t.Fatalf("OpenClients on version 1 = %v", err)
+	}
+	s = openStore(t, g, schema, pgstore.Options{})
+	if got, err := s.Get(ctx, "u@example.com"); err != nil || len(got) != 1 {
+		t.Fatalf("users lost in the migration: %q %v", got, err)
+	}
+	if err := s.PutClient(ctx, storetest.FullClient("job")); err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	if err := conn.QueryRow(ctx, "SELECT max(version) FROM "+schema+".schema_version").Scan(&v); err != nil || v != pgstore.SchemaVersion || v != 2 {
+		t.Fatalf("schema version %d (%v); want 2", v, err)
+	}
+}
