@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -79,8 +80,6 @@ const (
 // ErrGatewayUnauthorized is the answer to an event without a valid token.
 // Its message is exactly "Unauthorized": a Lambda authorizer that fails
 // with that message makes API Gateway answer 401.
-//
-//lint:ignore ST1005 API Gateway matches this exact message.
 var ErrGatewayUnauthorized = errors.New("Unauthorized")
 
 // GatewayUnauthorizedError is the error of [Manager.AuthorizeGateway] for
@@ -155,7 +154,18 @@ type gatewayAuthorizer struct {
 	keys     []string // of mappings, sorted: statements in a stable order
 
 	mu    sync.RWMutex
-	cache map[string]*machineEntry // audience + "\x00" + token
+	cache map[gatewayKey]*gatewayEntry
+}
+
+// gatewayKey is a token verified for an audience.
+type gatewayKey struct{ aud, tok string }
+
+// gatewayEntry is a verified token's identity and authorizer context
+// (copied into each response).
+type gatewayEntry struct {
+	id      *Identity
+	context map[string]string
+	exp     time.Time
 }
 
 // initGateway reads AUTH0_AUTH_MAPPINGS and prepares AuthorizeGateway;
@@ -168,7 +178,7 @@ func (m *Manager) initGateway() error {
 	if err != nil {
 		return err
 	}
-	g := &gatewayAuthorizer{cfg: m.cfg.GatewayAuthorizer, cache: map[string]*machineEntry{}}
+	g := &gatewayAuthorizer{cfg: m.cfg.GatewayAuthorizer, cache: map[gatewayKey]*gatewayEntry{}}
 	g.mappings = mergeAuthMappings(g.cfg.AuthMappings, env)
 	for k := range g.mappings {
 		g.keys = append(g.keys, k)
@@ -229,16 +239,16 @@ func (m *Manager) AuthorizeGateway(ctx context.Context, ev GatewayEvent) (*Gatew
 	if !ok {
 		return nil, &GatewayUnauthorizedError{Cause: fmt.Errorf("auth: no bearer token in the event: %w", ErrNoIdentity)}
 	}
-	id, err := m.gatewayIdentity(ctx, tok, arn.Stage)
+	e, err := m.gatewayIdentity(ctx, tok, arn.Stage)
 	if err != nil {
 		m.log.Debug("auth: gateway authorizer refused a token", "methodArn", ev.MethodArn, "err", err)
 		return nil, &GatewayUnauthorizedError{Cause: err}
 	}
-	mi := id.machine
+	mi := e.id.machine
 	resp := &GatewayResponse{
-		PrincipalID:    id.Subject,
+		PrincipalID:    e.id.Subject,
 		PolicyDocument: PolicyDocument{Version: PolicyVersion},
-		Context:        gatewayContext(id.Subject, mi),
+		Context:        maps.Clone(e.context),
 	}
 	if !scopeOK || scope != "" && !scopeGrants(mi, scope) {
 		resp.Context["required_scope"] = scope
@@ -306,7 +316,7 @@ var errNotMachineToken = fmt.Errorf("auth: not a JWT of a configured issuer: %w"
 
 // gatewayIdentity verifies tok for the audience of the configuration and
 // the event's stage, from the cache when possible.
-func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*Identity, error) {
+func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*gatewayEntry, error) {
 	g := m.gateway
 	aud := g.cfg.Audience
 	switch aud {
@@ -315,17 +325,20 @@ func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*Iden
 		if !handled {
 			return nil, errNotMachineToken
 		}
-		return id, err
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayEntry{id: id, context: gatewayContext(id.Subject, id.machine)}, nil
 	case GatewayAudienceStage:
 		aud = stage
 	}
-	key := aud + "\x00" + tok
+	key := gatewayKey{aud, tok}
 	now := m.now()
 	g.mu.RLock()
 	e := g.cache[key]
 	g.mu.RUnlock()
 	if e != nil && now.Before(e.exp) {
-		return e.id, nil
+		return e, nil
 	}
 	iss, ok := jwtIssuerOf(tok)
 	if !ok {
@@ -340,6 +353,7 @@ func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*Iden
 		return nil, err
 	}
 	id := m.clientIdentity(c)
+	e = &gatewayEntry{id: id, context: gatewayContext(id.Subject, id.machine), exp: c.ExpiresAt}
 	g.mu.Lock()
 	if len(g.cache) >= defaultCacheEntries {
 		for k, e := range g.cache {
@@ -351,9 +365,9 @@ func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*Iden
 			clear(g.cache)
 		}
 	}
-	g.cache[strings.Clone(key)] = &machineEntry{id: id, exp: c.ExpiresAt}
+	g.cache[gatewayKey{strings.Clone(aud), strings.Clone(tok)}] = e
 	g.mu.Unlock()
-	return id, nil
+	return e, nil
 }
 
 // maxAudienceVerifiers bounds the verifiers kept per issuer for gateway

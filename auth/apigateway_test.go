@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,6 +218,29 @@ func TestAuthorizeGatewayErrors(t *testing.T) {
 	if _, err := e.m.AuthorizeGateway(ctx, ev); err != nil {
 		t.Fatalf("valid token: %v", err)
 	}
+	// Verified for prod (and cached): still refused on another stage.
+	other := ev
+	other.MethodArn = strings.Replace(arn, "/prod/", "/dev/", 1)
+	if _, err := e.m.AuthorizeGateway(ctx, other); !errors.Is(err, auth.ErrGatewayUnauthorized) {
+		t.Fatalf("cached token on another stage: %v", err)
+	}
+	// Concurrent events share the cache safely (go test -race).
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				resp, err := e.m.AuthorizeGateway(ctx, ev)
+				if err != nil || resp.PrincipalID != "reader-1" {
+					t.Errorf("concurrent: %+v %v", resp, err)
+					return
+				}
+				resp.Context["sub"] = "changed" // each response is the caller's own
+			}
+		}()
+	}
+	wg.Wait()
 	// Expired: Unauthorized, with the cause for logs.
 	e.clock.Advance(2 * time.Hour)
 	_, err = e.m.AuthorizeGateway(ctx, ev)
