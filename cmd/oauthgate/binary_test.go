@@ -97,4 +97,20 @@ func TestBinaryTools(t *testing.T) {
 	if code, _, stderr := exe("", nil, "token", "client", "--url", idp.URL+"/token", "--id", "job", "--secret", "nope"); code != 1 || !strings.Contains(stderr, "invalid_client") {
 		t.Errorf("token client with a wrong secret: %d %q", code, stderr)
 	}
+
+	// authorize: an event on stdin, the response on stdout; Unauthorized
+	// exits 1, a malformed AUTH0_AUTH_MAPPINGS stops it at start-up.
+	authPath, event := authorizeSetup(t)
+	if code, stdout, stderr := exe(event, nil, "authorize", "--config", authPath); code != 0 || !strings.Contains(stdout, `"principalId": "reader-1"`) {
+		t.Errorf("authorize: %d %q %q", code, stdout, stderr)
+	}
+	if code, stdout, stderr := exe(restEvent("x.y.z", "GET/pets"), nil, "authorize", "--config", authPath); code != 1 || stdout != "" || !strings.HasPrefix(stderr, "oauthgate authorize: refused: ") || !strings.HasSuffix(stderr, "oauthgate authorize: Unauthorized\n") {
+		t.Errorf("authorize, bad token: %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := exe(event, []string{auth.AuthMappingsEnv + "={"}, "authorize", "--config", authPath); code != 1 || !strings.Contains(stderr, auth.AuthMappingsEnv) {
+		t.Errorf("authorize, bad %s: %d %q", auth.AuthMappingsEnv, code, stderr)
+	}
+	if code, _, stderr := exe("", nil, "authorize"); code != 2 || !strings.Contains(stderr, "missing --config") {
+		t.Errorf("authorize without --config: %d %q", code, stderr)
+	}
 }
