@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -534,5 +536,42 @@ func TestReloadUnderLoad(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// A gateway restarted while the provider is down is ready at once when
+// discovery_cache holds the provider's document from an earlier run.
+func TestDiscoveryCache(t *testing.T) {
+	t.Parallel()
+	cache := filepath.Join(t.TempDir(), "discovery.json")
+	e := newEnv(t, nil, func(c *gateway.Config) { c.DiscoveryCache = cache })
+	waitFor(t, func() bool { _, err := os.Stat(cache); return err == nil })
+
+	e.idp.Close() // the provider goes down
+	restart := func(change func(*gateway.Config)) *gateway.Gateway {
+		cfg := *e.gw.Config()
+		cfg.Observer = nil
+		if change != nil {
+			change(&cfg)
+		}
+		g, err := gateway.New(context.Background(), &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = g.Close() })
+		return g
+	}
+	if g := restart(nil); !g.Ready() {
+		t.Error("not ready with the cached document")
+	}
+	if g := restart(func(c *gateway.Config) { c.DiscoveryCache = filepath.Join(t.TempDir(), "none.json") }); g.Ready() {
+		t.Error("ready without a cached document while the provider is down")
+	}
+	other := filepath.Join(t.TempDir(), "other.json")
+	if err := os.WriteFile(other, []byte(`{"issuer": "https://elsewhere.example.com"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if g := restart(func(c *gateway.Config) { c.DiscoveryCache = other }); g.Ready() {
+		t.Error("ready with another provider's document")
 	}
 }
