@@ -288,9 +288,8 @@ type infoKey struct{}
 
 // dotSegments reports whether the decoded path has a "." or ".." segment,
 // counting a backslash as a separator and ignoring ";" parameters, as
-// some servers do. ServeMux
-// redirects such paths when they are written plainly, but not when the
-// dots or the slashes are percent-encoded.
+// some servers do. ServeMux redirects such paths when they are written
+// plainly, but not when the dots or the slashes are percent-encoded.
 func dotSegments(p string) bool {
 	if !strings.Contains(p, ".") {
 		return false
