@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
@@ -19,6 +20,7 @@ import (
 type machineClaims struct {
 	Issuer    string    `json:"-"`
 	Subject   string    `json:"-"`
+	Audience  []string  `json:"-"`
 	ExpiresAt time.Time `json:"-"`
 	IssuedAt  time.Time `json:"-"`
 	NotBefore *float64  `json:"nbf"`
@@ -75,10 +77,17 @@ func (id *Identity) Machine() *Machine {
 	return id.machine
 }
 
+// issuerVerifier verifies the JWTs of one issuer: a configured external
+// one (*jwtIssuer) or the gateway's own (*clientGrant). Tokens are routed
+// to it by their iss.
+type issuerVerifier interface {
+	verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error)
+}
+
 // machineVerifier verifies the JWTs of the configured issuers and caches
 // the identities they give until the tokens expire.
 type machineVerifier struct {
-	issuers map[string]*jwtIssuer
+	issuers map[string]issuerVerifier
 	scopes  map[string]capabilities.Set // scope or permission → closed set
 
 	mu    sync.RWMutex
@@ -88,6 +97,12 @@ type machineVerifier struct {
 type machineEntry struct {
 	id  *Identity
 	exp time.Time
+	// Own tokens only: the token's client and aud, re-checked whenever the
+	// client store's version differs from ver.
+	own      bool
+	clientID string
+	aud      []string
+	ver      atomic.Uint64
 }
 
 // initMachine builds the verifier of machine tokens; nil when no issuer is
@@ -106,12 +121,15 @@ func (m *Manager) initMachine() error {
 		}
 		scopes[scope] = m.graph.Closure(s)
 	}
-	if len(mc.JWTIssuers) == 0 {
+	if len(mc.JWTIssuers) == 0 && m.grant == nil {
 		return nil
 	}
-	v := &machineVerifier{issuers: map[string]*jwtIssuer{}, scopes: scopes, cache: map[string]*machineEntry{}}
+	v := &machineVerifier{issuers: map[string]issuerVerifier{}, scopes: scopes, cache: map[string]*machineEntry{}}
 	for _, iss := range mc.JWTIssuers {
 		v.issuers[iss.Issuer] = newJWTIssuer(m, iss)
+	}
+	if m.grant != nil {
+		v.issuers[m.grant.issuer] = m.grant
 	}
 	m.machine = v
 	return nil
@@ -129,13 +147,21 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	e := v.cache[tok]
 	v.mu.RUnlock()
 	if e != nil {
-		if now.Before(e.exp) {
-			return e.id, true, nil
+		if !now.Before(e.exp) {
+			v.drop(tok)
+			return m.guest, true, fmt.Errorf("auth: JWT expired: %w", ErrTokenExpired)
 		}
-		v.mu.Lock()
-		delete(v.cache, tok)
-		v.mu.Unlock()
-		return m.guest, true, fmt.Errorf("auth: JWT expired: %w", ErrTokenExpired)
+		if e.own {
+			// A client disabled or removed loses its tokens at once.
+			if ver := m.grant.version(); ver != e.ver.Load() {
+				if err := m.grant.stillValid(ctx, e.clientID, e.aud); err != nil {
+					v.drop(tok)
+					return m.guest, true, err
+				}
+				e.ver.Store(ver)
+			}
+		}
+		return e.id, true, nil
 	}
 	iss, ok := jwtIssuerOf(tok)
 	if !ok {
@@ -144,6 +170,12 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	j := v.issuers[iss]
 	if j == nil {
 		return nil, false, nil
+	}
+	own := m.grant != nil && iss == m.grant.issuer
+	var ver uint64
+	if own {
+		// Read before the check: a change meanwhile makes the entry stale.
+		ver = m.grant.version()
 	}
 	c, err := j.verify(ctx, tok, now)
 	if err != nil {
@@ -155,9 +187,18 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	if len(v.cache) >= defaultCacheEntries {
 		v.pruneLocked(now)
 	}
-	v.cache[strings.Clone(tok)] = &machineEntry{id: id, exp: c.ExpiresAt}
+	e = &machineEntry{id: id, exp: c.ExpiresAt, own: own, clientID: c.ClientID, aud: c.Audience}
+	e.ver.Store(ver)
+	v.cache[strings.Clone(tok)] = e
 	v.mu.Unlock()
 	return id, true, nil
+}
+
+// drop removes a token from the cache.
+func (v *machineVerifier) drop(tok string) {
+	v.mu.Lock()
+	delete(v.cache, tok)
+	v.mu.Unlock()
 }
 
 // pruneLocked drops expired entries, or everything when none has expired
