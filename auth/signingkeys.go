@@ -88,6 +88,7 @@ func loadSigningKeys(cfg *ClientCredentialsConfig, logf func(msg string, args ..
 		ks.lazy = func() (crypto.Signer, error) { return generateKey(alg) }
 		return ks, nil
 	}
+	ks.once.Do(func() {}) // built now: nothing left to do on first use
 	if err := ks.build(current); err != nil {
 		key := "client_credentials.signing_key_file"
 		if cfg.SigningKeyFile == "" {
@@ -120,7 +121,6 @@ func (ks *signingKeys) build(priv crypto.Signer) error {
 		return err
 	}
 	ks.ring = ring
-	ks.once.Do(func() {}) // built: nothing left to do lazily
 	return nil
 }
 
