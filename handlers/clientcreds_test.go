@@ -36,7 +36,7 @@ type ccApp struct {
 	store   *capabilities.MemoryClientStore
 }
 
-func startCC(t *testing.T, extra string) *ccApp {
+func startCC(t testing.TB, extra string) *ccApp {
 	t.Helper()
 	idp, err := mockidp.NewServer(mockidp.Options{Algorithm: "ES256", Clients: map[string]mockidp.Client{
 		mockidp.DemoClientID: mockidp.DemoClients()[mockidp.DemoClientID],
@@ -101,7 +101,7 @@ type tokenAnswer struct {
 
 // tokenRequest posts to the token route; how is "json", "form" or "basic"
 // (form body, credentials in the Authorization header).
-func (a *ccApp) tokenRequest(t *testing.T, path, how string, params map[string]string) (*e2etest.Response, tokenAnswer) {
+func (a *ccApp) tokenRequest(t testing.TB, path, how string, params map[string]string) (*e2etest.Response, tokenAnswer) {
 	t.Helper()
 	h := http.Header{}
 	var body string
@@ -130,7 +130,7 @@ func (a *ccApp) tokenRequest(t *testing.T, path, how string, params map[string]s
 	return resp, ans
 }
 
-func (a *ccApp) token(t *testing.T, id, secret string) string {
+func (a *ccApp) token(t testing.TB, id, secret string) string {
 	t.Helper()
 	resp, ans := a.tokenRequest(t, "/oauth/token", "json", map[string]string{"grant_type": "client_credentials", "client_id": id, "client_secret": secret})
 	resp.Expect(t, 200)
@@ -500,5 +500,19 @@ func TestClientCredentialsJWKS(t *testing.T) {
 	}
 	if _, err := jws.Verify(&k); err != nil {
 		t.Errorf("verify with the JWKS key: %v", err)
+	}
+}
+
+// BenchmarkClientTokenRequest: a whole client-credentials token request
+// over loopback HTTP (JSON body, argon2id secret check, RS256 signature).
+func BenchmarkClientTokenRequest(b *testing.B) {
+	a := startCC(b, "")
+	params := map[string]string{"grant_type": "client_credentials", "client_id": "cron", "client_secret": "cron-plain-secret-1"}
+	a.token(b, "cron", "cron-plain-secret-1")
+	b.ReportAllocs()
+	for b.Loop() {
+		if resp, _ := a.tokenRequest(b, "/oauth/token", "json", params); resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
 	}
 }
