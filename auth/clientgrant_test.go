@@ -4,16 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities"
 )
 
 // ccYAML is a configuration with the client-credentials grant and no
@@ -281,5 +285,70 @@ func TestSigningKeyFileKeptAndRotated(t *testing.T) {
 	// Without the old key, its tokens are refused.
 	if err := identify(newCC(t, extra)); !errors.Is(err, auth.ErrTokenInvalid) {
 		t.Fatalf("old key dropped: %v", err)
+	}
+}
+
+func TestConfigClientHidesStoredClient(t *testing.T) {
+	t.Parallel()
+	cfg, err := parseCC(t, "clients:\n  a: {client_secret: config-secret}\n", auth.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	hash, _ := auth.HashClientSecret("stored-secret")
+	cfg.ClientStore = capabilities.NewMemoryClientStore(capabilities.Client{ID: "a", SecretHash: hash}, capabilities.Client{ID: "b", SecretHash: hash})
+	m, err := auth.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	if _, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "a", ClientSecret: "stored-secret"}); err == nil {
+		t.Error("the stored client's secret works for a configured client")
+	}
+	for id, secret := range map[string]string{"a": "config-secret", "b": "stored-secret"} {
+		if _, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: id, ClientSecret: secret}); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	if n := strings.Count(logs.String(), "hides the stored client"); n != 1 {
+		t.Errorf("logged %d times:\n%s", n, logs.String())
+	}
+}
+
+// TestClientTokenFlood: many concurrent token requests, fewer hash
+// computations at once than requests; all answered.
+func TestClientTokenFlood(t *testing.T) {
+	t.Parallel()
+	m := newCC(t, "clients:\n  a: {client_secret: a-secret}\n")
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			secret := "a-secret"
+			if i%2 == 1 {
+				secret = "wrong"
+			}
+			_, err := m.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: "a", ClientSecret: secret})
+			if (err == nil) != (i%2 == 0) {
+				errs <- fmt.Errorf("request %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// A cancelled request gives up waiting.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "a", ClientSecret: "a-secret"})
+	var oe *auth.OAuthError
+	if err != nil && (!errors.As(err, &oe) || oe.Status != 503) {
+		t.Errorf("cancelled: %v", err)
 	}
 }

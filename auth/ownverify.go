@@ -23,6 +23,10 @@ var ownAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 // iss, exp, nbf, iat, aud, and that its client still exists and is
 // enabled. It implements the issuer dispatch of machine tokens.
 func (g *clientGrant) verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error) {
+	if !g.keys.built.Load() {
+		// No token was ever signed: do not make a key for a stranger's.
+		return nil, fmt.Errorf("auth: no token was signed yet: %w", ErrTokenInvalid)
+	}
 	ring, err := g.keys.get()
 	if err != nil {
 		return nil, fmt.Errorf("auth: no signing key: %w: %w", ErrTokenInvalid, err)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -44,8 +45,9 @@ type signingKeys struct {
 	alg      jose.SignatureAlgorithm
 	previous []*ownKey
 
-	once sync.Once
-	ring *keyRing
+	once  sync.Once
+	built atomic.Bool // the ring exists (a lazy key is made on first signing)
+	ring  *keyRing
 	err  error
 	lazy func() (crypto.Signer, error)
 }
@@ -121,6 +123,7 @@ func (ks *signingKeys) build(priv crypto.Signer) error {
 		return err
 	}
 	ks.ring = ring
+	ks.built.Store(true)
 	return nil
 }
 
