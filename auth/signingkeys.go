@@ -48,8 +48,8 @@ type signingKeys struct {
 	once  sync.Once
 	built atomic.Bool // the ring exists (a lazy key is made on first signing)
 	ring  *keyRing
-	err  error
-	lazy func() (crypto.Signer, error)
+	err   error
+	lazy  func() (crypto.Signer, error)
 }
 
 // minRSABits is the smallest RSA key accepted for signing.
