@@ -97,10 +97,6 @@ type clientGrant struct {
 	dummy     string // hash checked for unknown clients
 }
 
-// clientFileFor returns the clients file kept beside a user file:
-// caps.yaml → caps.yaml.clients.yaml.
-func clientFileFor(userFile string) string { return userFile + ".clients.yaml" }
-
 // initClients sets up the client-credentials grant when it is configured:
 // the configuration's clients (plaintext secrets hashed now), the client
 // store and the signing keys.
@@ -180,10 +176,12 @@ func (m *Manager) openClientStore(ctx context.Context) (capabilities.ClientStore
 	}
 	var cs capabilities.ClientStore
 	if userFile := m.cfg.Capabilities.UserFile; userFile != "" {
-		// File store wiring point: the clients file beside the user file,
-		// capabilities.OpenFileClientStore(clientFileFor(userFile), ...).
-		_ = clientFileFor(userFile)
-		cs = capabilities.NewMemoryClientStore()
+		fs, err := capabilities.OpenFileClientStore(capabilities.ClientFileFor(userFile),
+			capabilities.FileClientStoreOptions{Logger: m.log, Now: m.now})
+		if err != nil {
+			return nil, err
+		}
+		cs = fs
 	} else {
 		cs = capabilities.NewMemoryClientStore()
 	}

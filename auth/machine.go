@@ -82,6 +82,9 @@ func (id *Identity) Machine() *Machine {
 // to it by their iss.
 type issuerVerifier interface {
 	verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error)
+	// verifyAudience is verify for the audience aud instead of the
+	// configured one (API Gateway stages).
+	verifyAudience(ctx context.Context, tok string, now time.Time, aud string) (*machineClaims, error)
 }
 
 // machineVerifier verifies the JWTs of the configured issuers and caches
@@ -97,12 +100,53 @@ type machineVerifier struct {
 type machineEntry struct {
 	id  *Identity
 	exp time.Time
-	// Own tokens only: the token's client and aud, re-checked whenever the
-	// client store's version differs from ver.
-	own      bool
+	own *ownCheck // nil for tokens of other issuers
+}
+
+// ownCheck is what a cache entry of one of the gateway's own tokens needs
+// to re-check its client whenever the client store's version differs from
+// ver: a client disabled or removed loses its tokens at once.
+type ownCheck struct {
 	clientID string
 	aud      []string
 	ver      atomic.Uint64
+}
+
+// newOwnCheck returns the check of verified own claims c, as of store
+// version ver (read before the verification); nil for other issuers.
+func (m *Manager) newOwnCheck(c *machineClaims, own bool, ver uint64) *ownCheck {
+	if !own {
+		return nil
+	}
+	oc := &ownCheck{clientID: c.ClientID, aud: c.Audience}
+	oc.ver.Store(ver)
+	return oc
+}
+
+// recheckOwn re-checks the client of a cached own token when the client
+// store changed since; nil for other issuers.
+func (m *Manager) recheckOwn(ctx context.Context, oc *ownCheck) error {
+	if oc == nil {
+		return nil
+	}
+	ver := m.grant.version()
+	if ver == oc.ver.Load() {
+		return nil
+	}
+	if err := m.grant.stillValid(ctx, oc.clientID, oc.aud); err != nil {
+		return err
+	}
+	oc.ver.Store(ver)
+	return nil
+}
+
+// ownIssuer reports whether iss is the gateway's own, and if so returns
+// the client store's version, read before verifying.
+func (m *Manager) ownIssuer(iss string) (own bool, ver uint64) {
+	if m.grant == nil || iss != m.grant.issuer {
+		return false, 0
+	}
+	return true, m.grant.version()
 }
 
 // initMachine builds the verifier of machine tokens; nil when no issuer is
@@ -151,15 +195,9 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 			v.drop(tok)
 			return m.guest, true, fmt.Errorf("auth: JWT expired: %w", ErrTokenExpired)
 		}
-		if e.own {
-			// A client disabled or removed loses its tokens at once.
-			if ver := m.grant.version(); ver != e.ver.Load() {
-				if err := m.grant.stillValid(ctx, e.clientID, e.aud); err != nil {
-					v.drop(tok)
-					return m.guest, true, err
-				}
-				e.ver.Store(ver)
-			}
+		if err := m.recheckOwn(ctx, e.own); err != nil {
+			v.drop(tok)
+			return m.guest, true, err
 		}
 		return e.id, true, nil
 	}
@@ -171,12 +209,7 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	if j == nil {
 		return nil, false, nil
 	}
-	own := m.grant != nil && iss == m.grant.issuer
-	var ver uint64
-	if own {
-		// Read before the check: a change meanwhile makes the entry stale.
-		ver = m.grant.version()
-	}
+	own, ver := m.ownIssuer(iss)
 	c, err := j.verify(ctx, tok, now)
 	if err != nil {
 		m.log.Debug("auth: machine token refused", "issuer", iss, "err", err)
@@ -187,9 +220,7 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	if len(v.cache) >= defaultCacheEntries {
 		v.pruneLocked(now)
 	}
-	e = &machineEntry{id: id, exp: c.ExpiresAt, own: own, clientID: c.ClientID, aud: c.Audience}
-	e.ver.Store(ver)
-	v.cache[strings.Clone(tok)] = e
+	v.cache[strings.Clone(tok)] = &machineEntry{id: id, exp: c.ExpiresAt, own: m.newOwnCheck(c, own, ver)}
 	v.mu.Unlock()
 	return id, true, nil
 }

@@ -40,6 +40,8 @@ type Manager struct {
 	machine *machineVerifier
 	// grant runs the client-credentials grant; nil when not configured.
 	grant *clientGrant
+	// gateway answers API Gateway authorizer events; nil without jwt_issuers.
+	gateway *gatewayAuthorizer
 
 	guest     *Identity
 	forced    string // force_user, normalized
@@ -104,6 +106,10 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	if err := m.initMachine(); err != nil {
+		m.closeOwned()
+		return nil, err
+	}
+	if err := m.initGateway(); err != nil {
 		m.closeOwned()
 		return nil, err
 	}

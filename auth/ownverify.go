@@ -23,6 +23,12 @@ var ownAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 // iss, exp, nbf, iat, aud, and that its client still exists and is
 // enabled. It implements the issuer dispatch of machine tokens.
 func (g *clientGrant) verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error) {
+	return g.verifyAudience(ctx, tok, now, "")
+}
+
+// verifyAudience is verify with aud, when not empty, as the one accepted
+// audience (instead of client_credentials.audiences or the client's).
+func (g *clientGrant) verifyAudience(ctx context.Context, tok string, now time.Time, aud string) (*machineClaims, error) {
 	if !g.keys.built.Load() {
 		// No token was ever signed: do not make a key for a stranger's.
 		return nil, fmt.Errorf("auth: no token was signed yet: %w", ErrTokenInvalid)
@@ -82,7 +88,11 @@ func (g *clientGrant) verify(ctx context.Context, tok string, now time.Time) (*m
 	case c.IssuedAt.After(now.Add(ownLeeway)):
 		return nil, fmt.Errorf("auth: JWT issued in the future: %w", ErrTokenInvalid)
 	}
-	if len(g.audiences) > 0 && !intersects(std.Audience, g.audiences) {
+	accepted := g.audiences
+	if aud != "" {
+		accepted = []string{aud}
+	}
+	if len(accepted) > 0 && !intersects(std.Audience, accepted) {
 		return nil, fmt.Errorf("auth: JWT for another audience: %w", ErrTokenInvalid)
 	}
 	c.Audience = slices.Clip([]string(std.Audience))

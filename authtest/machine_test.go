@@ -25,7 +25,11 @@ func TestMachineKeepsAttributesAndReplacesScope(t *testing.T) {
 	})
 	store := at.Manager.ClientStore()
 	ctx := context.Background()
-	if err := store.PutClient(ctx, capabilities.Client{ID: "oven", Subject: "oven-1", SecretHash: "x", Permissions: []string{"bake:bread"}, Scope: []string{"read:pets"}}); err != nil {
+	hash, err := auth.HashClientSecret("first-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PutClient(ctx, capabilities.Client{ID: "oven", Subject: "oven-1", SecretHash: hash, Permissions: []string{"bake:bread"}, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	old, _, _ := store.Client(ctx, "oven")
