@@ -516,3 +516,85 @@ func BenchmarkClientTokenRequest(b *testing.B) {
 		}
 	}
 }
+
+// TestClientCredentialsFileStoreHoldsNoSecret: with a user file, clients
+// are kept in "<user_file>.clients.yaml" and the signing key beside it;
+// neither that file nor the logs ever hold a secret or a token.
+func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
+	t.Parallel()
+	idp := e2etest.IdP(t)
+	dir := t.TempDir()
+	userFile := filepath.Join(dir, "users.yaml")
+	app := e2etest.Start(t, idp, ccBuild, e2etest.Options{
+		Extra: "scope_capabilities: {\"read:pets\": [read]}\nclients:\n  conf: {client_secret: conf-plain-secret-7, scope: read:pets}\n",
+		Edit:  func(c *auth.Config) { c.Capabilities.UserFile = userFile },
+	})
+	store := app.Manager.ClientStore()
+	if _, ok := store.(*capabilities.FileClientStore); !ok {
+		t.Fatalf("client store %T", store)
+	}
+	const secret = "file-stored-secret-never-written"
+	hash, err := auth.HashClientSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := store.PutClient(ctx, capabilities.Client{ID: "filed", SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
+		t.Fatal(err)
+	}
+	a := &ccApp{App: app}
+	var tokens []string
+	for _, c := range [][2]string{{"filed", secret}, {"conf", "conf-plain-secret-7"}} {
+		tok := a.token(t, c[0], c[1])
+		a.WithBearer(c[0], tok).Get(t, "/pets").Expect(t, 200)
+		tokens = append(tokens, tok)
+	}
+	a.tokenRequest(t, "/oauth/token", "form", map[string]string{"grant_type": "client_credentials", "client_id": "filed", "client_secret": secret + "-typo"})
+
+	file, err := os.ReadFile(capabilities.ClientFileFor(userFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(file), "filed:") || !strings.Contains(string(file), "$argon2id$") {
+		t.Fatalf("clients file:\n%s", file)
+	}
+	if st, err := os.Stat(userFile + ".signing-key.pem"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("default signing key: %v %v", st, err)
+	}
+	logs := app.Logs.String()
+	for _, s := range append(tokens, secret, "conf-plain-secret-7") {
+		if strings.Contains(string(file), s) || strings.Contains(logs, s) {
+			t.Errorf("%q is in the clients file or the logs", s)
+		}
+	}
+	// Removing the client from the file (as the CLI does) stops its token.
+	if err := store.RemoveClient(ctx, "filed"); err != nil {
+		t.Fatal(err)
+	}
+	a.WithBearer("filed", tokens[0]).Get(t, "/pets").Expect(t, 401)
+
+	// Another process (the clients command) disables a client: the app
+	// sees the file change and refuses its token within the poll interval.
+	if err := store.PutClient(ctx, capabilities.Client{ID: "other", SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
+		t.Fatal(err)
+	}
+	bot := a.WithBearer("other", a.token(t, "other", secret))
+	bot.Get(t, "/pets").Expect(t, 200)
+	cli, err := capabilities.OpenFileClientStore(capabilities.ClientFileFor(userFile), capabilities.FileClientStoreOptions{PollInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	c, _, _ := cli.Client(ctx, "other")
+	c.Disabled = true
+	if err := cli.PutClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for bot.Get(t, "/pets").StatusCode == 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("the disabled client's token still works after 5s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
