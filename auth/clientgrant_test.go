@@ -352,3 +352,52 @@ func TestClientTokenFlood(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestAuthorizeGatewayOwnToken: the gateway's own tokens pass the API
+// Gateway authorizer like an external issuer's, for the stage's audience,
+// and stop when their client is disabled.
+func TestAuthorizeGatewayOwnToken(t *testing.T) {
+	t.Parallel()
+	store := capabilities.NewMemoryClientStore()
+	cfg, err := parseCC(t, "", auth.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ClientStore = store
+	m, err := auth.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	hash, _ := auth.HashClientSecret("gw-secret")
+	if err := store.PutClient(ctx, capabilities.Client{ID: "gw", Subject: "gw-1", SecretHash: hash, Audience: []string{"prod", "dev"}, Scope: []string{"read:pets"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "gw", ClientSecret: "gw-secret", Audience: "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorize := func(stage string) (*auth.GatewayResponse, error) {
+		return m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: "Bearer " + tok.AccessToken,
+			MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/" + stage + "/GET/pets"})
+	}
+	resp, err := authorize("prod")
+	if err != nil || resp.PrincipalID != "gw-1" || resp.PolicyDocument.Statement[0].Effect != auth.EffectAllow {
+		t.Fatalf("prod: %+v %v", resp, err)
+	}
+	if _, err := authorize("dev"); err == nil {
+		t.Error("a token for prod passed for dev")
+	}
+	if _, err := authorize("prod"); err != nil { // cached
+		t.Fatal(err)
+	}
+	c, _, _ := store.Client(ctx, "gw")
+	c.Disabled = true
+	if err := store.PutClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authorize("prod"); err == nil {
+		t.Error("a disabled client's token passed the authorizer")
+	}
+}
