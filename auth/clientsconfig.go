@@ -98,8 +98,10 @@ const (
 func signingKeyFileFor(userFile string) string { return userFile + ".signing-key.pem" }
 
 // ClientCredentialsEnabled reports whether the gateway runs its own
-// client-credentials grant: clients, clients_file or client_credentials is
-// configured, or Config.ClientStore is set.
+// client-credentials grant: clients, clients_file or a key of
+// client_credentials is set, or Config.ClientStore is. An empty
+// `client_credentials: {}` does not count: set one of its keys (such as
+// token_ttl) to run the grant with store clients only.
 func (c *Config) ClientCredentialsEnabled() bool {
 	cc := &c.ClientCredentials
 	return len(c.Clients) > 0 || c.ClientsFile != "" || c.ClientStore != nil ||

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -597,4 +598,33 @@ func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// FuzzClientTokenRequest: whatever the body, content type and
+// Authorization header, the token route answers an RFC 6749 JSON error or
+// a token, never a 500 or a panic.
+func FuzzClientTokenRequest(f *testing.F) {
+	a := startCC(f, "")
+	h := a.Server.Config.Handler
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("cron:cron-plain-secret-1"))
+	f.Add("application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=cron&client_secret=cron-plain-secret-1", "")
+	f.Add("application/json", `{"grant_type":"client_credentials","scope":"read:pets"}`, basic)
+	f.Add("application/json", `{"grant_type":"client_credentials","client_id":null,"audience":7}`, basic)
+	f.Add("application/json; charset=utf-8", `[]`, "Basic Og==")
+	f.Add("application/x-www-form-urlencoded", "grant_type=%zz", "Bearer x")
+	f.Add("multipart/form-data; boundary=x", "--x--", basic)
+	f.Fuzz(func(t *testing.T, ct, body, authz string) {
+		req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		if authz != "" {
+			req.Header.Set("Authorization", authz)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var ans tokenAnswer
+		if err := json.Unmarshal(rec.Body.Bytes(), &ans); err != nil || rec.Code >= 500 ||
+			rec.Code == 200 && ans.AccessToken == "" || rec.Code != 200 && ans.Error == "" {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	})
 }
