@@ -166,6 +166,7 @@ type gatewayEntry struct {
 	id      *Identity
 	context map[string]string
 	exp     time.Time
+	own     *ownCheck // nil for tokens of other issuers
 }
 
 // initGateway reads AUTH0_AUTH_MAPPINGS and prepares AuthorizeGateway;
@@ -338,6 +339,9 @@ func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*gate
 	e := g.cache[key]
 	g.mu.RUnlock()
 	if e != nil && now.Before(e.exp) {
+		if err := m.recheckOwn(ctx, e.own); err != nil {
+			return nil, err
+		}
 		return e, nil
 	}
 	iss, ok := jwtIssuerOf(tok)
@@ -348,12 +352,13 @@ func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*gate
 	if j == nil {
 		return nil, errNotMachineToken
 	}
+	own, ver := m.ownIssuer(iss)
 	c, err := j.verifyAudience(ctx, tok, now, aud)
 	if err != nil {
 		return nil, err
 	}
 	id := m.clientIdentity(c)
-	e = &gatewayEntry{id: id, context: gatewayContext(id.Subject, id.machine), exp: c.ExpiresAt}
+	e = &gatewayEntry{id: id, context: gatewayContext(id.Subject, id.machine), exp: c.ExpiresAt, own: m.newOwnCheck(c, own, ver)}
 	g.mu.Lock()
 	if len(g.cache) >= defaultCacheEntries {
 		for k, e := range g.cache {

@@ -104,7 +104,7 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 
 	// MachineConfig configures machine clients (jwt_issuers,
-	// scope_capabilities).
+	// scope_capabilities, clients, clients_file, client_credentials).
 	MachineConfig `yaml:",inline"`
 	// GatewayAuthorizer configures [Manager.AuthorizeGateway] (AWS API
 	// Gateway Lambda authorizer events).
@@ -128,6 +128,12 @@ type Config struct {
 	// the file "<capabilities.user_file>.tokens.yaml", or a memory store
 	// when user_file is empty.
 	TokenStore capabilities.TokenStore `yaml:"-"`
+	// ClientStore keeps machine clients of the client-credentials grant,
+	// besides those of the configuration. Default: the store driver's when
+	// it keeps clients (PostgreSQL), else the file
+	// "<capabilities.user_file>.clients.yaml", else a memory store. Setting
+	// it turns the grant on.
+	ClientStore capabilities.ClientStore `yaml:"-"`
 
 	unknownKeys []string
 }

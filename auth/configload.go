@@ -80,6 +80,9 @@ func ParseConfigWith(data []byte, opts ParseOptions) (*Config, error) {
 	if opts.Dir != "" && cfg.Capabilities.UserFile != "" && !filepath.IsAbs(cfg.Capabilities.UserFile) {
 		cfg.Capabilities.UserFile = filepath.Join(opts.Dir, cfg.Capabilities.UserFile)
 	}
+	if opts.Dir != "" {
+		cfg.resolvePaths(opts.Dir)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -121,7 +124,10 @@ type configDecoder struct {
 // maxNodes bounds the work on hostile input (aliases can multiply nodes).
 const maxNodes = 100_000
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType   = reflect.TypeOf(time.Duration(0))
+	stringListType = reflect.TypeOf(StringList(nil))
+)
 
 func (d *configDecoder) fail(key, reason string, err error) {
 	if len(d.errs) < 20 {
@@ -148,6 +154,12 @@ func (d *configDecoder) decode(path string, n *yaml.Node, v reflect.Value) {
 	}
 	if v.Type() == durationType {
 		d.decodeDuration(path, n, v)
+		return
+	}
+	if v.Type() == stringListType && n.Kind == yaml.ScalarNode {
+		if s, ok := d.scalar(path, n); ok {
+			v.Set(reflect.ValueOf(StringList{s}))
+		}
 		return
 	}
 	switch v.Kind() {

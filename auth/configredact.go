@@ -19,6 +19,15 @@ func (c Config) redactedCopy() Config {
 	if r.Store.DSN != "" {
 		r.Store.DSN = redacted
 	}
+	if len(r.Clients) > 0 {
+		r.Clients = make(map[string]ClientConfig, len(c.Clients))
+		for id, cl := range c.Clients {
+			if cl.ClientSecret != "" {
+				cl.ClientSecret = redacted
+			}
+			r.Clients[id] = cl
+		}
+	}
 	if len(r.PreviousSecretKeys) > 0 {
 		r.PreviousSecretKeys = make([]string, len(c.PreviousSecretKeys))
 		for i := range r.PreviousSecretKeys {
@@ -29,7 +38,7 @@ func (c Config) redactedCopy() Config {
 }
 
 // String prints the configuration with secret_key, previous_secret_keys,
-// client_secret and store.dsn redacted, so that logging it leaks nothing.
+// client_secret, the clients' secrets and store.dsn redacted, so that logging it leaks nothing.
 func (c Config) String() string {
 	type plain Config // drops the methods, so no recursion
 	return fmt.Sprintf("%+v", plain(c.redactedCopy()))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
@@ -19,6 +20,7 @@ import (
 type machineClaims struct {
 	Issuer    string    `json:"-"`
 	Subject   string    `json:"-"`
+	Audience  []string  `json:"-"`
 	ExpiresAt time.Time `json:"-"`
 	IssuedAt  time.Time `json:"-"`
 	NotBefore *float64  `json:"nbf"`
@@ -75,10 +77,20 @@ func (id *Identity) Machine() *Machine {
 	return id.machine
 }
 
+// issuerVerifier verifies the JWTs of one issuer: a configured external
+// one (*jwtIssuer) or the gateway's own (*clientGrant). Tokens are routed
+// to it by their iss.
+type issuerVerifier interface {
+	verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error)
+	// verifyAudience is verify for the audience aud instead of the
+	// configured one (API Gateway stages).
+	verifyAudience(ctx context.Context, tok string, now time.Time, aud string) (*machineClaims, error)
+}
+
 // machineVerifier verifies the JWTs of the configured issuers and caches
 // the identities they give until the tokens expire.
 type machineVerifier struct {
-	issuers map[string]*jwtIssuer
+	issuers map[string]issuerVerifier
 	scopes  map[string]capabilities.Set // scope or permission → closed set
 
 	mu    sync.RWMutex
@@ -88,6 +100,53 @@ type machineVerifier struct {
 type machineEntry struct {
 	id  *Identity
 	exp time.Time
+	own *ownCheck // nil for tokens of other issuers
+}
+
+// ownCheck is what a cache entry of one of the gateway's own tokens needs
+// to re-check its client whenever the client store's version differs from
+// ver: a client disabled or removed loses its tokens at once.
+type ownCheck struct {
+	clientID string
+	aud      []string
+	ver      atomic.Uint64
+}
+
+// newOwnCheck returns the check of verified own claims c, as of store
+// version ver (read before the verification); nil for other issuers.
+func (m *Manager) newOwnCheck(c *machineClaims, own bool, ver uint64) *ownCheck {
+	if !own {
+		return nil
+	}
+	oc := &ownCheck{clientID: c.ClientID, aud: c.Audience}
+	oc.ver.Store(ver)
+	return oc
+}
+
+// recheckOwn re-checks the client of a cached own token when the client
+// store changed since; nil for other issuers.
+func (m *Manager) recheckOwn(ctx context.Context, oc *ownCheck) error {
+	if oc == nil {
+		return nil
+	}
+	ver := m.grant.version()
+	if ver == oc.ver.Load() {
+		return nil
+	}
+	if err := m.grant.stillValid(ctx, oc.clientID, oc.aud); err != nil {
+		return err
+	}
+	oc.ver.Store(ver)
+	return nil
+}
+
+// ownIssuer reports whether iss is the gateway's own, and if so returns
+// the client store's version, read before verifying.
+func (m *Manager) ownIssuer(iss string) (own bool, ver uint64) {
+	if m.grant == nil || iss != m.grant.issuer {
+		return false, 0
+	}
+	return true, m.grant.version()
 }
 
 // initMachine builds the verifier of machine tokens; nil when no issuer is
@@ -106,12 +165,15 @@ func (m *Manager) initMachine() error {
 		}
 		scopes[scope] = m.graph.Closure(s)
 	}
-	if len(mc.JWTIssuers) == 0 {
+	if len(mc.JWTIssuers) == 0 && m.grant == nil {
 		return nil
 	}
-	v := &machineVerifier{issuers: map[string]*jwtIssuer{}, scopes: scopes, cache: map[string]*machineEntry{}}
+	v := &machineVerifier{issuers: map[string]issuerVerifier{}, scopes: scopes, cache: map[string]*machineEntry{}}
 	for _, iss := range mc.JWTIssuers {
 		v.issuers[iss.Issuer] = newJWTIssuer(m, iss)
+	}
+	if m.grant != nil {
+		v.issuers[m.grant.issuer] = m.grant
 	}
 	m.machine = v
 	return nil
@@ -129,13 +191,15 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	e := v.cache[tok]
 	v.mu.RUnlock()
 	if e != nil {
-		if now.Before(e.exp) {
-			return e.id, true, nil
+		if !now.Before(e.exp) {
+			v.drop(tok)
+			return m.guest, true, fmt.Errorf("auth: JWT expired: %w", ErrTokenExpired)
 		}
-		v.mu.Lock()
-		delete(v.cache, tok)
-		v.mu.Unlock()
-		return m.guest, true, fmt.Errorf("auth: JWT expired: %w", ErrTokenExpired)
+		if err := m.recheckOwn(ctx, e.own); err != nil {
+			v.drop(tok)
+			return m.guest, true, err
+		}
+		return e.id, true, nil
 	}
 	iss, ok := jwtIssuerOf(tok)
 	if !ok {
@@ -145,6 +209,7 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	if j == nil {
 		return nil, false, nil
 	}
+	own, ver := m.ownIssuer(iss)
 	c, err := j.verify(ctx, tok, now)
 	if err != nil {
 		m.log.Debug("auth: machine token refused", "issuer", iss, "err", err)
@@ -155,9 +220,16 @@ func (m *Manager) machineBearer(ctx context.Context, tok string) (id *Identity, 
 	if len(v.cache) >= defaultCacheEntries {
 		v.pruneLocked(now)
 	}
-	v.cache[strings.Clone(tok)] = &machineEntry{id: id, exp: c.ExpiresAt}
+	v.cache[strings.Clone(tok)] = &machineEntry{id: id, exp: c.ExpiresAt, own: m.newOwnCheck(c, own, ver)}
 	v.mu.Unlock()
 	return id, true, nil
+}
+
+// drop removes a token from the cache.
+func (v *machineVerifier) drop(tok string) {
+	v.mu.Lock()
+	delete(v.cache, tok)
+	v.mu.Unlock()
 }
 
 // pruneLocked drops expired entries, or everything when none has expired

@@ -18,6 +18,18 @@ type MachineConfig struct {
 	// ("read:pets") to capabilities of the graph; the client holds their
 	// closure. Default: none (a client holds only the guest capabilities).
 	ScopeCapabilities map[string][]string `yaml:"scope_capabilities"`
+
+	// Clients are machine clients of the gateway's own client-credentials
+	// grant (POST {prefix}/oauth/token), in simple_oauth_server's format.
+	// They win over store clients of the same id. Default: none.
+	Clients map[string]ClientConfig `yaml:"clients"`
+	// ClientsFile is a simple_oauth_server clients file (a YAML document
+	// whose only key is clients:), read at start-up and added to Clients
+	// (an id in both is an error). Relative to the configuration file's
+	// folder. Default: none.
+	ClientsFile string `yaml:"clients_file"`
+	// ClientCredentials configures the gateway's own tokens.
+	ClientCredentials ClientCredentialsConfig `yaml:"client_credentials"`
 }
 
 // JWTIssuer is one trusted issuer of JWT access tokens.

@@ -61,9 +61,10 @@ var DefaultGraph = map[string][]string{auth.UserManagementCapability: {}}
 //   - server_metadata_url, client_id, client_secret and base_url, for the
 //     mock provider and the test server;
 //   - secret_key, when empty, to a random key;
-//   - the capability and token stores, when cfg does not give them (as
-//     CapabilityStore, TokenStore), to memory stores: a user_file is never
-//     read nor written by a test;
+//   - the capability, token and client stores, when cfg does not give them
+//     (as CapabilityStore, TokenStore, ClientStore), to memory stores: a
+//     user_file is never read nor written by a test; the client store turns
+//     the client-credentials grant on (see Tester.Machine);
 //   - Logger, when nil, to one that discards.
 //
 // build receives the Manager (for m.Require and the like) and returns the
@@ -175,6 +176,10 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	}
 	if c.TokenStore == nil {
 		c.TokenStore = capabilities.NewMemoryTokenStore()
+	}
+	if c.ClientStore == nil {
+		// Turns the client-credentials grant on, for Tester.Machine.
+		c.ClientStore = capabilities.NewMemoryClientStore()
 	}
 	c.Capabilities.UserFile = ""
 

@@ -1,0 +1,240 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/respond"
+)
+
+// clientTokenResponse is the client-credentials answer (RFC 6749 §5.1).
+// Token repeats AccessToken: clients of simple_oauth_server read that key.
+type clientTokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope"`
+	Token       string `json:"token"`
+}
+
+// oauthErrorResponse is an RFC 6749 §5.2 error. OAuth clients read
+// "error", so this route does not use the {"detail"} shape.
+type oauthErrorResponse struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
+// tokenParams are the parameters of a token request.
+var tokenParams = []string{"grant_type", "client_id", "client_secret", "audience", "scope"}
+
+// clientToken answers POST /oauth/token (and POST /token): the OAuth 2.0
+// client-credentials grant. The client authenticates with HTTP Basic or
+// with client_id and client_secret in the body (form or JSON); when both
+// are present they must agree.
+func (h *routes) clientToken(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	req, err := readTokenRequest(w, r)
+	if err != nil {
+		h.oauthFail(w, r, "", err)
+		return
+	}
+	tok, err := h.m.IssueClientToken(r.Context(), req)
+	if err != nil {
+		h.oauthFail(w, r, req.ClientID, err)
+		return
+	}
+	h.m.Logger().Info("client token issued", "client_id", tok.ClientID, "aud", tok.Audience, "scope", tok.Scope, "jti", tok.ID)
+	respond.JSON(w, http.StatusOK, clientTokenResponse{
+		AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn, Scope: tok.Scope, Token: tok.AccessToken,
+	})
+}
+
+// oauthFail writes an RFC 6749 error and logs its private cause (never a
+// secret: neither the request body nor the Authorization header is logged).
+func (h *routes) oauthFail(w http.ResponseWriter, r *http.Request, clientID string, err error) {
+	var oe *auth.OAuthError
+	if !errors.As(err, &oe) {
+		oe = &auth.OAuthError{Code: auth.OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable,
+			Description: "the token could not be issued, retry later", Err: err}
+	}
+	if oe.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="oauthgate", charset="UTF-8"`)
+	}
+	level := "client token refused"
+	args := []any{"error", oe.Code, "client_id", clientID, "path", r.URL.Path}
+	if oe.Err != nil {
+		args = append(args, "cause", oe.Err.Error())
+	}
+	if oe.Status >= 500 {
+		h.m.Logger().Error(level, args...)
+	} else {
+		h.m.Logger().Info(level, args...)
+	}
+	respond.JSON(w, oe.Status, oauthErrorResponse{Error: oe.Code, ErrorDescription: oe.Description})
+}
+
+func invalidRequest(desc string) *auth.OAuthError {
+	return &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Description: desc}
+}
+
+// readTokenRequest reads the parameters from a form or JSON body and the
+// client credentials from HTTP Basic or the body.
+func readTokenRequest(w http.ResponseWriter, r *http.Request) (auth.ClientTokenRequest, error) {
+	var req auth.ClientTokenRequest
+	params, err := readTokenBody(w, r)
+	if err != nil {
+		return req, err
+	}
+	switch gt := params["grant_type"]; gt {
+	case "":
+		return req, invalidRequest("grant_type is missing")
+	case "client_credentials":
+	default:
+		return req, &auth.OAuthError{Code: auth.OAuthUnsupportedGrantType, Status: http.StatusBadRequest,
+			Description: "only grant_type=client_credentials is supported here"}
+	}
+	req.ClientID, req.ClientSecret = params["client_id"], params["client_secret"]
+	req.Audience, req.Scope = params["audience"], params["scope"]
+	if _, _, ok := r.BasicAuth(); ok || r.Header.Get("Authorization") != "" {
+		id, secret, ok := basicCredentials(r)
+		if !ok {
+			return req, &auth.OAuthError{Code: auth.OAuthInvalidClient, Status: http.StatusUnauthorized,
+				Description: "the Authorization header is not valid HTTP Basic client authentication"}
+		}
+		if req.ClientID != "" && req.ClientID != id ||
+			req.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(req.ClientSecret), []byte(secret)) != 1 {
+			return req, invalidRequest("the client credentials of the Authorization header and of the body differ")
+		}
+		req.ClientID, req.ClientSecret = id, secret
+	}
+	return req, nil
+}
+
+// basicCredentials reads HTTP Basic client credentials. RFC 6749 §2.3.1
+// has clients form-encode the id and secret first; most do not, so a value
+// is decoded only when it contains '%'.
+func basicCredentials(r *http.Request) (id, secret string, ok bool) {
+	id, secret, ok = r.BasicAuth()
+	if !ok || len(r.Header.Values("Authorization")) != 1 {
+		return "", "", false
+	}
+	dec := func(s string) string {
+		if !strings.Contains(s, "%") {
+			return s
+		}
+		if d, err := url.QueryUnescape(s); err == nil {
+			return d
+		}
+		return s
+	}
+	return dec(id), dec(secret), id != ""
+}
+
+// readTokenBody reads a form or JSON body into single-valued parameters.
+// A repeated parameter is refused (RFC 6749 §3.2).
+func readTokenBody(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" && mt != "application/json" {
+		return nil, invalidRequest("send the parameters as application/x-www-form-urlencoded or application/json")
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Description: "the request body is too large"}
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Description: "the request body is too large"}
+		}
+		return nil, &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Description: "could not read the request body", Err: err}
+	}
+	if !utf8.Valid(data) {
+		return nil, invalidRequest("the request body is not valid UTF-8")
+	}
+	params := make(map[string]string, len(tokenParams))
+	if mt == "application/json" {
+		var raw map[string]json.RawMessage
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&raw); err != nil || raw == nil || dec.More() {
+			return nil, invalidRequest("the request body must be one JSON object")
+		}
+		if repeatedKey(data) {
+			return nil, invalidRequest("a parameter appears more than once")
+		}
+		for _, name := range tokenParams {
+			v, ok := raw[name]
+			if !ok || string(v) == "null" {
+				continue
+			}
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				return nil, invalidRequest(name + " must be a string")
+			}
+			params[name] = s
+		}
+		return params, nil
+	}
+	form, err := url.ParseQuery(string(data))
+	if err != nil {
+		return nil, invalidRequest("the form body is malformed")
+	}
+	for _, name := range tokenParams {
+		switch v := form[name]; len(v) {
+		case 0:
+		case 1:
+			params[name] = v[0]
+		default:
+			return nil, invalidRequest(name + " appears more than once")
+		}
+	}
+	return params, nil
+}
+
+// repeatedKey reports whether the JSON object data (already decoded once)
+// has a key twice: encoding/json would keep the last one silently.
+func repeatedKey(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return true
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, _ := tok.(string)
+		if err != nil || seen[key] {
+			return true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// jwks serves the public keys of the gateway's own tokens.
+func (h *routes) jwks(w http.ResponseWriter, r *http.Request) {
+	set, err := h.m.JWKS()
+	switch {
+	case err != nil:
+		h.fail(w, r, respond.NewError(http.StatusServiceUnavailable, "the key set is unavailable", err))
+		return
+	case set == nil:
+		h.fail(w, r, respond.NewError(http.StatusNotFound, "this server issues no tokens of its own", nil))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(set)
+}
