@@ -4,10 +4,13 @@
 // protection and GET /protected behind m.Require("read").
 //
 //	go run ./bench/loadapp [--addr 127.0.0.1:0] [--max-life 30m]
+//	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT
 //
 // It listens on loopback only and prints, one per line, "url=<base URL>"
 // and "token=<a user bearer token holding read>", then serves until
-// SIGINT/SIGTERM or --max-life. GET /debug/heap answers the heap after a
+// SIGINT/SIGTERM or --max-life. With --upstream it is instead the plain app
+// behind `oauthgate serve` (GET /hello, no middleware) and writes the
+// gateway's configuration to FILE (see upstream.go). GET /debug/heap answers the heap after a
 // garbage collection, as JSON (HeapAlloc, HeapInuse, HeapObjects, NumGC).
 package main
 
@@ -47,6 +50,9 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("loadapp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	maxLife := fs.Duration("max-life", 30*time.Minute, "stop after this long even without a signal")
+	upstream := fs.Bool("upstream", false, "serve as the app behind oauthgate serve (see upstream.go)")
+	gatewayConfig := fs.String("gateway-config", "", "with --upstream: where to write the gateway's configuration")
+	gatewayAddr := fs.String("gateway-addr", "", "with --upstream: the loopback address the gateway is to listen on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,6 +61,16 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := checkLoopback(*addr); err != nil {
 		return err
+	}
+	if *upstream {
+		if *gatewayConfig == "" || *gatewayAddr == "" {
+			return fmt.Errorf("loadapp: --upstream needs --gateway-config and --gateway-addr")
+		}
+		if err := checkLoopback(*gatewayAddr); err != nil {
+			return err
+		}
+	} else if *gatewayConfig != "" || *gatewayAddr != "" {
+		return fmt.Errorf("loadapp: --gateway-config and --gateway-addr go with --upstream")
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -70,6 +86,11 @@ func run(args []string, out io.Writer) error {
 
 	secret := randomSecret()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *upstream {
+		return serveUpstream(ctx, ln, upstreamSetup{
+			Secret: secret, GatewayConfig: *gatewayConfig, GatewayAddr: *gatewayAddr,
+		}, out, logger)
+	}
 	m, err := auth.New(ctx, &auth.Config{
 		// The provider is never called: the measured routes take bearer
 		// tokens minted here.

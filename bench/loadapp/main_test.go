@@ -7,9 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
@@ -119,5 +123,67 @@ func TestRunServes(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "url=http://127.0.0.1:") || !strings.Contains(out.String(), "\ntoken=") {
 		t.Errorf("output %q", out.String())
+	}
+}
+
+// TestRunUpstream starts the proxy mode's app as load.sh does: it writes
+// the gateway's configuration, answers GET /hello without any token, and
+// --max-life stops it.
+func TestRunUpstream(t *testing.T) {
+	t.Parallel()
+	conf := filepath.Join(t.TempDir(), "gateway.yaml")
+	var out strings.Builder
+	args := []string{"--addr", "127.0.0.1:0", "--max-life", "500ms", "--upstream", "--gateway-config", conf, "--gateway-addr", "127.0.0.1:0"}
+	if err := run(args, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		lines[k] = v
+	}
+	if !strings.HasPrefix(lines["url"], "http://127.0.0.1:") || !strings.HasPrefix(lines["gateway"], "http://127.0.0.1:") ||
+		strings.HasSuffix(lines["gateway"], ":0") || lines["token"] == "" {
+		t.Errorf("output %q", out.String())
+	}
+	fi, err := os.Stat(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("config mode %v, want 0600 (it holds the secret key)", fi.Mode().Perm())
+	}
+	data, _ := os.ReadFile(conf)
+	var got struct {
+		Listen    string `yaml:"listen"`
+		Upstreams []struct {
+			PathPrefix string `yaml:"path_prefix"`
+			URL        string `yaml:"url"`
+			Require    string `yaml:"require"`
+		} `yaml:"upstreams"`
+	}
+	if err := yaml.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if "http://"+got.Listen != lines["gateway"] || len(got.Upstreams) != 1 || got.Upstreams[0].URL != lines["url"] || got.Upstreams[0].Require != "read" {
+		t.Errorf("config %s", data)
+	}
+	if err := run([]string{"--upstream"}, io.Discard); err == nil {
+		t.Error("--upstream ran without --gateway-config")
+	}
+	if err := run([]string{"--gateway-addr", "127.0.0.1:0"}, io.Discard); err == nil {
+		t.Error("--gateway-addr was taken without --upstream")
+	}
+	if err := run([]string{"--upstream", "--gateway-config", conf, "--gateway-addr", "10.0.0.1:80"}, io.Discard); err == nil {
+		t.Error("--gateway-addr took a non-loopback address")
+	}
+}
+
+func TestUpstreamRoutes(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	upstreamRoutes().ServeHTTP(rec, httptest.NewRequest("GET", "/hello", nil))
+	if rec.Code != 200 || rec.Body.String() != "hello user\n" {
+		t.Errorf("GET /hello: %d %q", rec.Code, rec.Body)
 	}
 }

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// upstreamSetup is what --upstream needs besides the listener.
+type upstreamSetup struct {
+	Secret        string // the gateway's secret_key, which seals the token
+	GatewayConfig string // where the gateway's configuration is written
+	GatewayAddr   string // the gateway's listen address
+}
+
+// serveUpstream is --upstream: the app behind `oauthgate serve` in
+// load.sh's proxy mode. It serves GET /hello with no middleware at all,
+// so that wrk against it directly and through the gateway measures the
+// gateway alone; it writes the gateway's configuration (this app as the
+// one upstream, behind the capability "read", which every user holds)
+// and prints "url=", "gateway=" (the gateway's base URL; a port 0 in
+// --gateway-addr is replaced by a free one) and "token=", sealed with the
+// gateway's secret_key.
+func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io.Writer, logger *slog.Logger) error {
+	base := "http://" + ln.Addr().String()
+	if _, port, err := net.SplitHostPort(s.GatewayAddr); err == nil && port == "0" {
+		if s.GatewayAddr, err = freePort(s.GatewayAddr); err != nil {
+			return err
+		}
+	}
+	conf, err := gatewayConfig(base, s)
+	if err != nil {
+		return err
+	}
+	// 0600: the file holds the secret key.
+	if err := os.WriteFile(s.GatewayConfig, conf, 0o600); err != nil {
+		return fmt.Errorf("loadapp: %w", err)
+	}
+	token, err := mintUserToken(s.Secret, loadUser, time.Hour)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           upstreamRoutes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(out, "url=%s\ngateway=http://%s\ntoken=%s\n", base, s.GatewayAddr, token)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("loadapp: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	return srv.Shutdown(shutdown)
+}
+
+// upstreamRoutes answers GET /hello as the normal mode's handler does,
+// and the heap report.
+func upstreamRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "hello user\n")
+	})
+	mux.HandleFunc("GET /debug/heap", heap)
+	return mux
+}
+
+// gatewayConfig is the gateway's configuration: auth keys at the top
+// level and the gateway's own (listen, upstreams). The provider is never
+// called: the load sends a bearer token.
+func gatewayConfig(upstreamURL string, s upstreamSetup) ([]byte, error) {
+	conf := map[string]any{
+		"server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+		"secret_key":          s.Secret,
+		"client_id":           "loadapp",
+		"base_url":            "http://" + s.GatewayAddr,
+		"prefix":              "/oauthgate",
+		"capabilities": map[string]any{
+			"graph":                map[string][]string{"read": {}},
+			"default_capabilities": []string{"read"},
+		},
+		"listen": s.GatewayAddr,
+		"upstreams": []map[string]any{
+			{"path_prefix": "/", "url": upstreamURL, "require": "read"},
+		},
+	}
+	out, err := yaml.Marshal(conf)
+	if err != nil {
+		return nil, fmt.Errorf("loadapp: %w", err)
+	}
+	return out, nil
+}
+
+// freePort turns a loopback address with port 0 into one with a port
+// that was free a moment ago, for the gateway to listen on.
+func freePort(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("loadapp: --gateway-addr: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
