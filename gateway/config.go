@@ -1,0 +1,435 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/auth"
+)
+
+// Config is a gateway's configuration: the auth configuration (every key
+// of [auth.Config], at the top level of the same file) plus the gateway's
+// own keys. [LoadConfig] reads it; [Config.Validate] fills in the defaults
+// stated on each field.
+type Config struct {
+	// Auth is the login, session, token and capability configuration.
+	Auth auth.Config `yaml:"-"`
+
+	// Listen is the address of the gateway's HTTP server. Default ":4180".
+	Listen string `yaml:"listen"`
+	// MetricsListen, if set, is the address of a second server that
+	// answers only /metrics (Prometheus). Default: none.
+	MetricsListen string `yaml:"metrics_listen"`
+	// Upstreams are the apps behind the gateway, matched by path prefix
+	// (the longest wins). At least one.
+	Upstreams []Upstream `yaml:"upstreams"`
+	// PassHeaders are the identity headers sent to the upstreams and
+	// answered by {prefix}/check, among X-Auth-Request-Email,
+	// X-Auth-Request-User, X-Auth-Request-Capabilities,
+	// X-Auth-Request-Kind and Authorization (a short-lived signed JWT, see
+	// UpstreamJWT). Names are case-insensitive. Default: the four
+	// X-Auth-Request-* headers. Whatever the list, client-sent copies of
+	// all of them are removed.
+	PassHeaders []string `yaml:"pass_headers"`
+	// UpstreamJWT configures the JWT sent as Authorization when
+	// pass_headers lists it.
+	UpstreamJWT UpstreamJWT `yaml:"upstream_jwt"`
+	// Timeouts bound every side of a request.
+	Timeouts Timeouts `yaml:"timeouts"`
+	// HealthPath answers 200 while the process runs. Default "/healthz".
+	HealthPath string `yaml:"health_path"`
+	// ReadyPath answers 200 once the identity provider's discovery has
+	// succeeded (at once without a provider), else 503. Default "/readyz".
+	ReadyPath string `yaml:"ready_path"`
+
+	// Settings made in Go only, never read from YAML. [Gateway.Reload]
+	// keeps the running ones when the new configuration leaves them nil.
+
+	// Observer receives the outcome of every request and of every request
+	// to the identity provider (metrics, access logs). Default: none.
+	Observer Observer `yaml:"-"`
+	// Transport, if set, carries the requests to the upstreams instead of
+	// the transport built from Timeouts.
+	Transport http.RoundTripper `yaml:"-"`
+}
+
+// Upstream is one app behind the gateway.
+type Upstream struct {
+	// PathPrefix selects the requests for this upstream: "/" (all), or
+	// "/app", which matches /app and /app/... Required.
+	PathPrefix string `yaml:"path_prefix"`
+	// URL is where the requests go: http or https, with an optional
+	// path that is put in front of the request's path. Required.
+	URL string `yaml:"url"`
+	// Require is who may pass: "public" (anyone; the identity, if any, is
+	// still sent), "login" (any user, service or machine client), or the
+	// name of a capability of the graph. Required.
+	Require string `yaml:"require"`
+	// StripPrefix removes PathPrefix from the path sent upstream.
+	// Default false.
+	StripPrefix bool `yaml:"strip_prefix"`
+	// LoginRedirect sends a browser GET without identity to the login
+	// route (302) instead of answering 401. Default (nil) true; set false
+	// for an API.
+	LoginRedirect *bool `yaml:"login_redirect"`
+	// FlushInterval is how often a streamed answer is flushed to the
+	// client; negative flushes after every write. Event streams
+	// (text/event-stream) and answers without a length are always flushed
+	// at once. Default 0.
+	FlushInterval time.Duration `yaml:"flush_interval"`
+
+	target *url.URL
+}
+
+// Redirects reports whether a browser without identity is sent to login.
+func (u *Upstream) Redirects() bool { return u.LoginRedirect == nil || *u.LoginRedirect }
+
+// The special values of [Upstream.Require].
+const (
+	RequirePublic = "public"
+	RequireLogin  = "login"
+)
+
+// UpstreamJWT is the `upstream_jwt:` section.
+type UpstreamJWT struct {
+	// Issuer is the iss claim. Default: auth base_url + prefix, else
+	// "oauthgate".
+	Issuer string `yaml:"issuer"`
+	// Audience is the aud claim. Default "upstream".
+	Audience string `yaml:"audience"`
+	// TTL is the token's life. Default 60s, at most 1h.
+	TTL time.Duration `yaml:"ttl"`
+	// KeyFile is a PEM private key (PKCS#8, EC or RSA) to sign with; a
+	// relative path is resolved against the configuration's folder.
+	// Default: a P-256 key made at start, so the upstream must fetch the
+	// keys from {prefix}/.well-known/upstream-jwks.json after a restart.
+	KeyFile string `yaml:"key_file"`
+}
+
+// Timeouts is the `timeouts:` section. A zero value takes the default.
+type Timeouts struct {
+	// ReadHeader bounds reading a request's headers. Default 10s.
+	ReadHeader time.Duration `yaml:"read_header"`
+	// Read bounds reading a whole request, body included. Default 60s;
+	// negative: none.
+	Read time.Duration `yaml:"read"`
+	// Write bounds writing an answer. Default: none (negative), since
+	// streams and WebSockets last; set it for plain apps.
+	Write time.Duration `yaml:"write"`
+	// Idle is how long a keep-alive connection waits for the next
+	// request. Default 120s.
+	Idle time.Duration `yaml:"idle"`
+	// Dial bounds connecting to an upstream. Default 5s.
+	Dial time.Duration `yaml:"dial"`
+	// TLSHandshake bounds an upstream's TLS handshake. Default 5s.
+	TLSHandshake time.Duration `yaml:"tls_handshake"`
+	// ResponseHeader bounds the wait for an upstream's answer headers
+	// once the request is sent. Default 60s.
+	ResponseHeader time.Duration `yaml:"response_header"`
+	// UpstreamIdle is how long an idle upstream connection is kept.
+	// Default 90s.
+	UpstreamIdle time.Duration `yaml:"upstream_idle"`
+	// Shutdown bounds the drain of in-flight requests at shutdown.
+	// Default 30s.
+	Shutdown time.Duration `yaml:"shutdown"`
+}
+
+// Defaults of [Config].
+const (
+	DefaultListen         = ":4180"
+	DefaultHealthPath     = "/healthz"
+	DefaultReadyPath      = "/readyz"
+	DefaultJWTAudience    = "upstream"
+	DefaultJWTTTL         = time.Minute
+	maxJWTTTL             = time.Hour
+	DefaultJWTIssuer      = "oauthgate"
+	defaultReadHeader     = 10 * time.Second
+	defaultRead           = 60 * time.Second
+	defaultIdle           = 120 * time.Second
+	defaultDial           = 5 * time.Second
+	defaultTLSHandshake   = 5 * time.Second
+	defaultResponseHeader = 60 * time.Second
+	defaultUpstreamIdle   = 90 * time.Second
+	defaultShutdown       = 30 * time.Second
+)
+
+// The identity headers (canonical form).
+const (
+	HeaderEmail        = "X-Auth-Request-Email"
+	HeaderUser         = "X-Auth-Request-User"
+	HeaderCapabilities = "X-Auth-Request-Capabilities"
+	HeaderKind         = "X-Auth-Request-Kind"
+	HeaderJWT          = "Authorization"
+)
+
+var defaultPassHeaders = []string{HeaderEmail, HeaderUser, HeaderCapabilities, HeaderKind}
+
+// gatewayKeys are the top-level keys that belong to the gateway; all the
+// others go to the auth configuration.
+var gatewayKeys = yamlKeys(reflect.TypeFor[Config]())
+
+// LoadConfig reads and checks the gateway configuration file at path.
+// Relative paths in it (capabilities.user_file, upstream_jwt.key_file) are
+// resolved against path's folder. Unknown keys are errors naming the key.
+func LoadConfig(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &auth.ConfigError{Reason: "cannot read the configuration file", Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, auth.MaxConfigSize+1))
+	if err != nil {
+		return nil, &auth.ConfigError{Reason: "cannot read the configuration file", Err: err}
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, &auth.ConfigError{Reason: "cannot resolve the configuration folder", Err: err}
+	}
+	return ParseConfig(data, dir)
+}
+
+// ParseConfig parses and checks a gateway configuration. dir, if not
+// empty, is the folder against which relative paths are resolved. The
+// gateway's keys are taken out; the rest is the auth configuration, parsed
+// by [auth.ParseConfigWith] (unknown keys are errors there too).
+func ParseConfig(data []byte, dir string) (*Config, error) {
+	if len(data) > auth.MaxConfigSize {
+		return nil, &auth.ConfigError{Reason: fmt.Sprintf("configuration larger than %d bytes", auth.MaxConfigSize)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &auth.ConfigError{Reason: "invalid YAML", Err: err}
+	}
+	gw := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	if len(doc.Content) > 0 {
+		root := doc.Content[0]
+		if root.Kind != yaml.MappingNode {
+			return nil, &auth.ConfigError{Reason: "the configuration must be a mapping of keys"}
+		}
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k, v := root.Content[i], root.Content[i+1]
+			if _, ok := gatewayKeys[k.Value]; ok {
+				gw.Content = append(gw.Content, k, v)
+			} else {
+				rest.Content = append(rest.Content, k, v)
+			}
+		}
+	}
+	cfg := &Config{}
+	if err := checkKeys("", gw, reflect.TypeFor[Config]()); err != nil {
+		return nil, err
+	}
+	if err := gw.Decode(cfg); err != nil {
+		return nil, &auth.ConfigError{Reason: "invalid value", Err: err}
+	}
+	authYAML, err := yaml.Marshal(rest)
+	if err != nil {
+		return nil, &auth.ConfigError{Reason: "cannot split the configuration", Err: err}
+	}
+	ac, err := auth.ParseConfigWith(authYAML, auth.ParseOptions{Dir: dir})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Auth = *ac
+	if dir != "" && cfg.UpstreamJWT.KeyFile != "" && !filepath.IsAbs(cfg.UpstreamJWT.KeyFile) {
+		cfg.UpstreamJWT.KeyFile = filepath.Join(dir, cfg.UpstreamJWT.KeyFile)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// checkKeys fails on a key that the struct type t (or its nested structs
+// and slices of structs) does not know, naming it by its YAML path.
+func checkKeys(path string, n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := yamlKeys(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			key := k
+			if path != "" {
+				key = path + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				return &auth.ConfigError{Key: key, Reason: "unknown key"}
+			}
+			if err := checkKeys(key, n.Content[i+1], ft); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, item := range n.Content {
+			if err := checkKeys(fmt.Sprintf("%s[%d]", path, i), item, t.Elem()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// yamlKeys maps the YAML keys of struct type t to their field types.
+func yamlKeys(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.IsExported() && name != "" && name != "-" {
+			out[name] = f.Type
+		}
+	}
+	return out
+}
+
+// Validate fills in the defaults and checks the gateway's keys, and the
+// auth configuration with [auth.Config.Validate]. Errors name the key
+// (errors.As finds an *auth.ConfigError).
+func (c *Config) Validate() error {
+	if err := c.Auth.Validate(); err != nil {
+		return err
+	}
+	var errs []error
+	bad := func(key, reason string) { errs = append(errs, &auth.ConfigError{Key: key, Reason: reason}) }
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.HealthPath == "" {
+		c.HealthPath = DefaultHealthPath
+	}
+	if c.ReadyPath == "" {
+		c.ReadyPath = DefaultReadyPath
+	}
+	for key, p := range map[string]string{"health_path": c.HealthPath, "ready_path": c.ReadyPath} {
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " {}?#") {
+			bad(key, "must be a path starting with /")
+		}
+	}
+	if len(c.Upstreams) == 0 {
+		bad("upstreams", "missing: at least one {path_prefix, url, require}")
+	}
+	policy, err := c.Auth.Capabilities.Policy()
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i := range c.Upstreams {
+		u := &c.Upstreams[i]
+		key := fmt.Sprintf("upstreams[%d]", i)
+		p := u.PathPrefix
+		if p != "/" {
+			p = strings.TrimSuffix(p, "/")
+		}
+		switch {
+		case !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " {}?#%") || strings.Contains(p, "//") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
+			bad(key+".path_prefix", "must be a clean path starting with /, such as / or /app")
+		case seen[p]:
+			bad(key+".path_prefix", fmt.Sprintf("%q is already the prefix of another upstream", p))
+		}
+		u.PathPrefix, seen[p] = p, true
+		t, err := url.Parse(u.URL)
+		switch {
+		case u.URL == "":
+			bad(key+".url", "missing: the upstream's http or https URL")
+		case err != nil || (t.Scheme != "http" && t.Scheme != "https") || t.Host == "" || t.RawQuery != "" || t.Fragment != "" || t.User != nil:
+			bad(key+".url", "must be an http or https URL without query, fragment or user info")
+		default:
+			u.target = t
+		}
+		switch u.Require {
+		case "":
+			bad(key+".require", `missing: "public", "login" or a capability name`)
+		case RequirePublic, RequireLogin:
+		default:
+			if _, ok := policy.Graph().Lookup(u.Require); !ok {
+				bad(key+".require", fmt.Sprintf("unknown capability %q", u.Require))
+			}
+		}
+	}
+	if len(c.PassHeaders) == 0 {
+		c.PassHeaders = defaultPassHeaders
+	}
+	for i, h := range c.PassHeaders {
+		canon := http.CanonicalHeaderKey(strings.TrimSpace(h))
+		switch canon {
+		case HeaderEmail, HeaderUser, HeaderCapabilities, HeaderKind, HeaderJWT:
+			c.PassHeaders[i] = canon
+		default:
+			bad(fmt.Sprintf("pass_headers[%d]", i), fmt.Sprintf("unknown identity header %q (known: %s)", h, strings.Join(append(defaultPassHeaders[:len(defaultPassHeaders):len(defaultPassHeaders)], HeaderJWT), ", ")))
+		}
+	}
+	j := &c.UpstreamJWT
+	if j.Audience == "" {
+		j.Audience = DefaultJWTAudience
+	}
+	if j.Issuer == "" {
+		j.Issuer = DefaultJWTIssuer
+		if c.Auth.BaseURL != "" {
+			j.Issuer = c.Auth.BaseURL + c.Auth.Prefix
+		}
+	}
+	switch {
+	case j.TTL == 0:
+		j.TTL = DefaultJWTTTL
+	case j.TTL < time.Second || j.TTL > maxJWTTTL:
+		bad("upstream_jwt.ttl", "must be between 1s and 1h")
+	}
+	t := &c.Timeouts
+	for _, d := range []struct {
+		key string
+		v   *time.Duration
+		def time.Duration
+	}{
+		{"read_header", &t.ReadHeader, defaultReadHeader},
+		{"read", &t.Read, defaultRead},
+		{"write", &t.Write, -1},
+		{"idle", &t.Idle, defaultIdle},
+		{"dial", &t.Dial, defaultDial},
+		{"tls_handshake", &t.TLSHandshake, defaultTLSHandshake},
+		{"response_header", &t.ResponseHeader, defaultResponseHeader},
+		{"upstream_idle", &t.UpstreamIdle, defaultUpstreamIdle},
+		{"shutdown", &t.Shutdown, defaultShutdown},
+	} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+		if *d.v < 0 && d.key != "read" && d.key != "write" {
+			bad("timeouts."+d.key, "must be positive")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// passes reports whether pass_headers lists the header h (canonical).
+func (c *Config) passes(h string) bool {
+	for _, p := range c.PassHeaders {
+		if p == h {
+			return true
+		}
+	}
+	return false
+}
+
+// logger returns the auth configuration's logger, or slog's default.
+func (c *Config) logger() *slog.Logger {
+	if c.Auth.Logger != nil {
+		return c.Auth.Logger
+	}
+	return slog.Default()
+}

@@ -1,0 +1,336 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/handlers"
+)
+
+// Gateway is a login gateway in front of apps: it checks each request with
+// the auth middleware of its upstream's rule, then proxies it with the
+// identity headers. It is an http.Handler, safe for concurrent use, whose
+// configuration can be replaced while it serves ([Gateway.Reload]).
+type Gateway struct {
+	cur   atomic.Pointer[state]
+	ready atomic.Bool
+	log   *slog.Logger
+
+	mu     sync.Mutex // serialises Reload and Close
+	obs    Observer
+	signer *jwtSigner
+	closed bool
+	stop   context.CancelFunc // ends the background discovery
+	bg     context.Context
+}
+
+// state is one configuration's running parts. A reload builds a new one;
+// the old one is closed when its last request ends.
+type state struct {
+	cfg       *Config
+	m         *auth.Manager
+	mux       *http.ServeMux
+	transport http.RoundTripper
+	owned     *http.Transport // closed with the state; nil when given
+	cookies   cookieFilter
+	proxies   proxies
+	signer    *jwtSigner
+	obs       Observer
+	checks    sync.Map // "cap\x00redirect" → http.Handler
+	ids       sync.Map // *auth.Identity → *idHeaders
+	idCount   atomic.Int64
+
+	refs    atomic.Int64
+	retired atomic.Bool
+}
+
+// New checks cfg, builds the Manager and the routes, and starts trying
+// the identity provider's discovery in the background (see
+// [Gateway.Ready]). cfg is copied. Call [Gateway.Close] when done.
+func New(ctx context.Context, cfg *Config) (*Gateway, error) {
+	if cfg == nil {
+		return nil, errors.New("gateway: New: nil config")
+	}
+	g := &Gateway{obs: cfg.Observer, log: cfg.logger()}
+	if g.obs == nil {
+		g.obs = NopObserver{}
+	}
+	st, err := g.build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.cur.Store(st)
+	g.bg, g.stop = context.WithCancel(context.Background())
+	go g.discover(st)
+	return g, nil
+}
+
+// build makes the running state of cfg.
+func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
+	c := *in
+	c.Upstreams = append([]Upstream(nil), in.Upstreams...)
+	c.PassHeaders = append([]string(nil), in.PassHeaders...)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.Observer == nil {
+		c.Observer = g.obs
+	}
+	c.Auth.HTTPClient = observedClient(c.Auth.HTTPClient, c.Observer)
+	signer := g.signer
+	if c.passes(HeaderJWT) && (signer == nil || signer.keyFile != c.UpstreamJWT.KeyFile) {
+		var err error
+		if signer, err = newJWTSigner(c.UpstreamJWT.KeyFile); err != nil {
+			return nil, err
+		}
+	}
+	m, err := auth.New(ctx, &c.Auth)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{
+		cfg: &c, m: m, obs: c.Observer, signer: signer,
+		cookies: newCookieFilter(m.Config().Cookie.Name),
+		proxies: proxies(m.Config().TrustedProxyPrefixes()),
+	}
+	st.transport = c.Transport
+	if st.transport == nil {
+		st.owned = newTransport(&c.Timeouts)
+		st.transport = st.owned
+	}
+	st.mux = http.NewServeMux()
+	handlers.Mount(routerFunc(func(pattern string, h http.Handler) {
+		st.mux.Handle(pattern, route(RouteAuth, h))
+	}), m)
+	p := m.Prefix()
+	st.mux.Handle("GET "+p+"/check", route(RouteCheck, http.HandlerFunc(st.check)))
+	st.mux.Handle("GET "+p+UpstreamJWKSPath, route(RouteJWKS, http.HandlerFunc(st.serveJWKS)))
+	st.mux.Handle("GET "+c.HealthPath, route(RouteHealth, http.HandlerFunc(serveHealth)))
+	st.mux.Handle("GET "+c.ReadyPath, route(RouteHealth, http.HandlerFunc(g.serveReady)))
+	for i := range c.Upstreams {
+		if err := st.mountUpstream(&c.Upstreams[i]); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// Reload replaces the configuration: requests that arrive afterwards use
+// the new one, those in flight finish with the old one, whose Manager is
+// closed when they are done. On error (a bad configuration, a store that
+// does not open) the running configuration stays and the error says why.
+// Listen, MetricsListen and the server timeouts are the caller's to apply
+// ([Gateway.Server] makes a new server); Observer and Transport, when nil
+// in cfg, are kept.
+func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
+	if cfg == nil {
+		return errors.New("gateway: Reload: nil config")
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return errors.New("gateway: Reload after Close")
+	}
+	old := g.cur.Load()
+	c := *cfg
+	if c.Observer == nil {
+		c.Observer = old.cfg.Observer
+	}
+	if c.Transport == nil {
+		c.Transport = old.cfg.Transport
+	}
+	if c.Auth.Logger == nil {
+		c.Auth.Logger = old.cfg.Auth.Logger
+	}
+	st, err := g.build(ctx, &c)
+	if err != nil {
+		return err
+	}
+	if st.signer != nil {
+		g.signer = st.signer
+	}
+	g.cur.Store(st)
+	go g.discover(st)
+	g.retire(old)
+	return nil
+}
+
+// retire closes st once no request uses it any more.
+func (g *Gateway) retire(st *state) {
+	st.retired.Store(true)
+	go func() {
+		for st.refs.Load() > 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+		st.close()
+	}()
+}
+
+func (st *state) close() {
+	if err := st.m.Close(); err != nil {
+		st.m.Logger().Error("gateway: closing the auth manager", "err", err)
+	}
+	if st.owned != nil {
+		st.owned.CloseIdleConnections()
+	}
+}
+
+// Close stops the background discovery and closes the Manager. Requests
+// still in flight finish first (in the background); serve no more
+// requests after Close.
+func (g *Gateway) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil
+	}
+	g.closed = true
+	g.stop()
+	g.retire(g.cur.Load())
+	return nil
+}
+
+// Manager returns the auth Manager of the running configuration. It is
+// replaced by a reload.
+func (g *Gateway) Manager() *auth.Manager { return g.cur.Load().m }
+
+// Config returns the running configuration, defaults filled in. It must
+// not be modified.
+func (g *Gateway) Config() *Config { return g.cur.Load().cfg }
+
+// Ready reports whether the identity provider's discovery has succeeded
+// at least once (true at once without a provider).
+func (g *Gateway) Ready() bool { return g.ready.Load() }
+
+// discover tries the discovery of st's provider until it succeeds, st is
+// replaced, or the gateway is closed.
+func (g *Gateway) discover(st *state) {
+	for {
+		ctx, cancel := context.WithTimeout(g.bg, 15*time.Second)
+		err := st.m.Discover(ctx)
+		cancel()
+		if err == nil {
+			g.ready.Store(true)
+			return
+		}
+		select {
+		case <-g.bg.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+		if st.retired.Load() {
+			return
+		}
+	}
+}
+
+// ServeHTTP serves a request with the running configuration.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := g.acquire()
+	defer st.refs.Add(-1)
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	info := &RequestInfo{Route: RouteNone}
+	ctx := context.WithValue(r.Context(), infoKey{}, info)
+	st.mux.ServeHTTP(rec, r.WithContext(ctx))
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	info.Method, info.Path = r.Method, r.URL.Path
+	info.Client = st.proxies.clientAddr(r)
+	info.Status, info.Bytes, info.Duration = rec.status, rec.bytes, time.Since(start)
+	if info.Route == RouteUpstream || info.Route == RouteCheck {
+		info.Decision = rec.decide(w.Header())
+		info.Identity = rec.identity
+		info.Bearer = hasBearer(r.Header)
+	}
+	st.obs.Request(*info)
+}
+
+// acquire returns the running state, counted as in use.
+func (g *Gateway) acquire() *state {
+	for {
+		st := g.cur.Load()
+		st.refs.Add(1)
+		if !st.retired.Load() || g.closedState(st) {
+			return st
+		}
+		st.refs.Add(-1)
+	}
+}
+
+// closedState reports whether st is the last state of a closed gateway,
+// which still serves (Close does not stop the servers).
+func (g *Gateway) closedState(st *state) bool { return g.cur.Load() == st }
+
+type infoKey struct{}
+
+// route marks the request's route class.
+func route(class string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(infoKey{}).(*RequestInfo); ok {
+			info.Route = class
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func hasBearer(h http.Header) bool {
+	v := h.Get("Authorization")
+	return len(v) >= 6 && (v[:6] == "Bearer" || v[:6] == "bearer" || v[:6] == "BEARER")
+}
+
+// Server returns an http.Server for the gateway on cfg.Listen with the
+// configured timeouts.
+func (g *Gateway) Server() *http.Server {
+	c := g.Config()
+	t := c.Timeouts
+	s := &http.Server{
+		Addr:              c.Listen,
+		Handler:           g,
+		ReadHeaderTimeout: t.ReadHeader,
+		IdleTimeout:       t.Idle,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
+	if t.Read > 0 {
+		s.ReadTimeout = t.Read
+	}
+	if t.Write > 0 {
+		s.WriteTimeout = t.Write
+	}
+	return s
+}
+
+func serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (g *Gateway) serveReady(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if !g.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("waiting for the identity provider's discovery\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (st *state) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	if st.signer == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(st.signer.jwks)
+}

@@ -1,0 +1,390 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/oauthgate/oauthgate/gateway"
+)
+
+// Each kind of caller gets the right status on public, login and
+// capability routes.
+func TestAccessByIdentity(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	callers := []*caller{
+		e.guest(),
+		e.browser(alice),
+		e.bearer("admin user token", e.userToken(admin)),
+		e.bearer("service token", e.serviceToken(bot)),
+		e.bearer("client credentials (write)", e.clientToken("cron")),
+		e.bearer("client credentials (read)", e.clientToken("reader")),
+		e.bearer("forged token", "not-a-token"),
+	}
+	// want[i] is the status of callers[i].
+	tests := []struct {
+		path string
+		want []int
+	}{
+		{"/pub/x", []int{200, 200, 200, 200, 200, 200, 401}},
+		{"/app/x", []int{401, 200, 200, 200, 200, 200, 401}},
+		{"/write/x", []int{401, 403, 200, 200, 200, 403, 401}},
+		{"/other", []int{401, 200, 200, 200, 200, 200, 401}},
+		{"/web/x", []int{302, 200, 200, 200, 200, 200, 401}},
+	}
+	for _, tt := range tests {
+		for i, c := range callers {
+			resp, body := c.get(t, e.srv.URL+tt.path)
+			if resp.StatusCode != tt.want[i] {
+				t.Errorf("%s GET %s: %d, want %d (%s)", c.name, tt.path, resp.StatusCode, tt.want[i], body)
+			}
+		}
+	}
+	resp, _ := e.guest().get(t, e.srv.URL+"/web/page?a=1")
+	if loc := resp.Header.Get("Location"); loc != "/oauth2/login?next=%2Fweb%2Fpage%3Fa%3D1" {
+		t.Errorf("guest on a browser route: Location %q", loc)
+	}
+}
+
+// ClientCredentialsEndpoint is where a client-credentials token of the
+// app's own token endpoint will be checked like the provider's: today the
+// machine token comes from the provider through jwt_issuers.
+func TestClientCredentialsToken(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	c := e.bearer("cron", e.clientToken("cron"))
+	s := c.upstreamSaw(t, e.srv.URL+"/write/jobs")
+	if got := s.get("X-Auth-Request-User"); got != "cron" {
+		t.Errorf("user %q, want the client's subject", got)
+	}
+	if got := s.get("X-Auth-Request-Email"); got != "" {
+		t.Errorf("a machine client has no email, got %q", got)
+	}
+	if got := s.get("X-Auth-Request-Kind"); got != "client" {
+		t.Errorf("kind %q", got)
+	}
+	if got := s.get("X-Auth-Request-Capabilities"); got != "read,write" {
+		t.Errorf("capabilities %q", got)
+	}
+	if got := s.get("Authorization"); got != "" {
+		t.Errorf("the client's token reached the upstream: %q", got)
+	}
+}
+
+// The upstream gets the identity headers, never the client's copies, the
+// gateway's cookies or its bearer tokens; the app's cookies pass.
+func TestIdentityHeaders(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	spoof := []string{
+		"X-Auth-Request-Email", "evil@example.com",
+		"x-auth-request-user", "evil",
+		"X_Auth_Request_Capabilities", "admin",
+		"X-AUTH-REQUEST-KIND", "user",
+		"X-Auth-Request-Groups", "admins",
+	}
+	identityHeaders := []string{"X-Auth-Request-Email", "X-Auth-Request-User", "X-Auth-Request-Kind", "X-Auth-Request-Capabilities", "X_Auth_Request_Capabilities", "X-Auth-Request-Groups"}
+
+	t.Run("guest on a public route", func(t *testing.T) {
+		s := e.guest().upstreamSaw(t, e.srv.URL+"/pub/a", spoof...)
+		for _, h := range identityHeaders {
+			if v := s.get(h); v != "" {
+				t.Errorf("%s reached the upstream: %q", h, v)
+			}
+		}
+		if len(s.Header) == 0 {
+			t.Fatal("no headers at all")
+		}
+		for k := range s.Header {
+			if strings.HasPrefix(strings.ToLower(strings.ReplaceAll(k, "_", "-")), "x-auth-request") {
+				t.Errorf("%s reached the upstream", k)
+			}
+		}
+	})
+
+	t.Run("browser session", func(t *testing.T) {
+		b := e.browser(alice)
+		hdr := append([]string{"Cookie", "theme=dark; oauthgate_session_flow_x=1"}, spoof...)
+		s := b.upstreamSaw(t, e.srv.URL+"/app/a", hdr...)
+		want := map[string]string{
+			"X-Auth-Request-Email":        alice,
+			"X-Auth-Request-User":         alice,
+			"X-Auth-Request-Capabilities": "read",
+			"X-Auth-Request-Kind":         "user",
+			"X_auth_request_capabilities": "",
+			"X-Auth-Request-Groups":       "",
+		}
+		for h, v := range want {
+			if got := s.get(h); got != v {
+				t.Errorf("%s = %q, want %q", h, got, v)
+			}
+		}
+		cookie := s.get("Cookie")
+		if cookie != "theme=dark" {
+			t.Errorf("Cookie upstream %q, want only the app's cookie", cookie)
+		}
+		if !strings.Contains(s.get("Via"), "1.1 oauthgate") {
+			t.Errorf("Via %q", s.get("Via"))
+		}
+		if s.get("X-Forwarded-For") != "127.0.0.1" || s.get("X-Forwarded-Proto") != "http" || s.get("X-Forwarded-Host") != strings.TrimPrefix(e.srv.URL, "http://") {
+			t.Errorf("forwarded headers: %q %q %q", s.get("X-Forwarded-For"), s.get("X-Forwarded-Proto"), s.get("X-Forwarded-Host"))
+		}
+	})
+
+	t.Run("bearer tokens stay at the gateway", func(t *testing.T) {
+		for _, c := range []*caller{e.bearer("user", e.userToken(admin)), e.bearer("service", e.serviceToken(bot))} {
+			s := c.upstreamSaw(t, e.srv.URL+"/write/a", "X-Forwarded-For", "6.6.6.6")
+			if got := s.get("Authorization"); got != "" {
+				t.Errorf("%s: Authorization reached the upstream: %q", c.name, got)
+			}
+			if got := s.get("X-Forwarded-For"); got != "127.0.0.1" {
+				t.Errorf("%s: X-Forwarded-For %q: an untrusted peer's chain was kept", c.name, got)
+			}
+		}
+		s := e.bearer("service", e.serviceToken(bot)).upstreamSaw(t, e.srv.URL+"/write/a")
+		if s.get("X-Auth-Request-Email") != bot || s.get("X-Auth-Request-Kind") != "service" || s.get("X-Auth-Request-Capabilities") != "read,write" {
+			t.Errorf("service identity: %v", s.Header)
+		}
+	})
+
+	t.Run("basic authorization passes", func(t *testing.T) {
+		s := e.browser(alice).upstreamSaw(t, e.srv.URL+"/app/a", "Authorization", "Basic YTpi")
+		if got := s.get("Authorization"); got != "Basic YTpi" {
+			t.Errorf("Authorization %q", got)
+		}
+	})
+}
+
+// From a trusted proxy, X-Forwarded-* are kept and the peer appended.
+func TestTrustedProxies(t *testing.T) {
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Auth.TrustedProxies = []string{"127.0.0.0/8"} })
+	s := e.guest().upstreamSaw(t, e.srv.URL+"/pub/a", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "app.example.com")
+	if got := s.get("X-Forwarded-For"); got != "203.0.113.9, 127.0.0.1" {
+		t.Errorf("X-Forwarded-For %q", got)
+	}
+	if s.get("X-Forwarded-Proto") != "https" || s.get("X-Forwarded-Host") != "app.example.com" {
+		t.Errorf("forwarded: %q %q", s.get("X-Forwarded-Proto"), s.get("X-Forwarded-Host"))
+	}
+	waitFor(t, func() bool {
+		info, ok := e.obs.last("/pub/a")
+		return ok && info.Client == "203.0.113.9"
+	})
+}
+
+// strip_prefix removes the prefix; the upstream URL's path comes first.
+func TestStripPrefix(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	s := e.guest().upstreamSaw(t, e.srv.URL+"/strip/a%2Fb/c")
+	if s.Path != "/base/a%2Fb/c|/base/a/b/c" {
+		t.Errorf("path %q", s.Path)
+	}
+	s = e.guest().upstreamSaw(t, e.srv.URL+"/strip")
+	if s.Path != "|/base/" {
+		t.Errorf("path %q", s.Path)
+	}
+}
+
+// The optional JWT describes the identity and verifies with the keys the
+// gateway publishes.
+func TestUpstreamJWT(t *testing.T) {
+	e := newEnv(t, nil, func(c *gateway.Config) {
+		c.PassHeaders = []string{"x-auth-request-email", "Authorization"}
+		c.UpstreamJWT.Audience = "my-app"
+	})
+	s := e.browser(alice).upstreamSaw(t, e.srv.URL+"/app/a")
+	if s.get("X-Auth-Request-User") != "" || s.get("X-Auth-Request-Email") != alice {
+		t.Errorf("pass_headers not followed: %v", s.Header)
+	}
+	raw, ok := strings.CutPrefix(s.get("Authorization"), "Bearer ")
+	if !ok {
+		t.Fatalf("no JWT: %q", s.get("Authorization"))
+	}
+	var jwks jose.JSONWebKeySet
+	e.guest().getJSON(t, e.srv.URL+"/oauth2"+gateway.UpstreamJWKSPath, &jwks)
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		jwt.Claims
+		Email        string   `json:"email"`
+		Kind         string   `json:"kind"`
+		Capabilities []string `json:"capabilities"`
+	}
+	if err := tok.Claims(jwks.Key(tok.Headers[0].KeyID)[0].Key, &claims); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if err := claims.Validate(jwt.Expected{Issuer: e.gw.Config().Auth.BaseURL + "/oauth2", AnyAudience: jwt.Audience{"my-app"}, Time: time.Now()}); err != nil {
+		t.Errorf("claims: %v", err)
+	}
+	if claims.Subject != alice || claims.Email != alice || claims.Kind != "user" || strings.Join(claims.Capabilities, ",") != "read" {
+		t.Errorf("claims %+v", claims)
+	}
+	if life := claims.Expiry.Time().Sub(claims.IssuedAt.Time()); life != gateway.DefaultJWTTTL {
+		t.Errorf("life %v", life)
+	}
+}
+
+// Forward-auth: 2xx with the identity headers, 401, 403, or the login
+// redirect back to the original URI.
+func TestCheck(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	check := e.srv.URL + "/oauth2/check"
+	b := e.browser(alice)
+	admin := e.bearer("admin", e.userToken(admin))
+	tests := []struct {
+		name  string
+		c     *caller
+		query string
+		want  int
+	}{
+		{"guest login", e.guest(), "", 401},
+		{"guest public", e.guest(), "?require=public", 200},
+		{"user login", b, "", 200},
+		{"user read", b, "?require=read", 200},
+		{"user write", b, "?require=write", 403},
+		{"admin write", admin, "?require=write", 200},
+		{"unknown capability", b, "?require=nope", 400},
+		{"forged token", e.bearer("forged", "x"), "?require=public", 401},
+	}
+	for _, tt := range tests {
+		resp, body := tt.c.get(t, check+tt.query)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d (%s)", tt.name, resp.StatusCode, tt.want, body)
+		}
+	}
+	resp, _ := b.get(t, check+"?require=read")
+	if resp.Header.Get("X-Auth-Request-Email") != alice || resp.Header.Get("X-Auth-Request-Capabilities") != "read" {
+		t.Errorf("check headers: %v", resp.Header)
+	}
+	resp, _ = e.guest().get(t, check+"?require=read&redirect=1", "X-Forwarded-Uri", "/orders/7?x=1", "X-Forwarded-Method", "GET")
+	if resp.StatusCode != 302 || resp.Header.Get("Location") != "/oauth2/login?next=%2Forders%2F7%3Fx%3D1" {
+		t.Errorf("redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = e.guest().get(t, check+"?redirect=1", "X-Forwarded-Uri", "/orders", "X-Forwarded-Method", "POST")
+	if resp.StatusCode != 401 {
+		t.Errorf("a POST is not redirected: %d", resp.StatusCode)
+	}
+}
+
+// Health and readiness, and readiness while the provider is down.
+func TestHealth(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	waitFor(t, e.gw.Ready)
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if resp, body := e.guest().get(t, e.srv.URL+p); resp.StatusCode != 200 {
+			t.Errorf("%s: %d %s", p, resp.StatusCode, body)
+		}
+	}
+
+	down := newEnv(t, nil, func(c *gateway.Config) {
+		c.Auth.ServerMetadataURL = "http://127.0.0.1:1/.well-known/openid-configuration"
+		c.Auth.JWTIssuers = nil
+		c.Auth.ScopeCapabilities = nil
+	})
+	if resp, _ := down.guest().get(t, down.srv.URL+"/readyz"); resp.StatusCode != 503 {
+		t.Errorf("readyz with the provider down: %d", resp.StatusCode)
+	}
+	if resp, _ := down.guest().get(t, down.srv.URL+"/healthz"); resp.StatusCode != 200 {
+		t.Errorf("healthz with the provider down: %d", resp.StatusCode)
+	}
+}
+
+// The observer hears every request with its route class and decision.
+func TestObserver(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	b := e.browser(alice)
+	b.get(t, e.srv.URL+"/write/x")
+	e.bearer("forged", "zzz").get(t, e.srv.URL+"/app/x?token=secret")
+	b.get(t, e.srv.URL+"/app/y")
+	b.get(t, e.srv.URL+"/oauth2/check?require=write")
+	waitFor(t, func() bool { _, ok := e.obs.last("/oauth2/check"); return ok })
+	tests := []struct {
+		path, route, decision string
+		status                int
+		bearer                bool
+	}{
+		{"/write/x", gateway.RouteUpstream, gateway.DecisionForbidden, 403, false},
+		{"/app/x", gateway.RouteUpstream, gateway.DecisionInvalidToken, 401, true},
+		{"/app/y", gateway.RouteUpstream, gateway.DecisionAllow, 200, false},
+		{"/oauth2/check", gateway.RouteCheck, gateway.DecisionForbidden, 403, false},
+		{"/oauth2/auth", gateway.RouteAuth, "", 303, false},
+	}
+	for _, tt := range tests {
+		info, ok := e.obs.last(tt.path)
+		if !ok {
+			t.Errorf("%s: not observed", tt.path)
+			continue
+		}
+		if info.Route != tt.route || info.Decision != tt.decision || info.Status != tt.status || info.Bearer != tt.bearer {
+			t.Errorf("%s: %+v", tt.path, info)
+		}
+	}
+	if info, _ := e.obs.last("/app/y"); info.Identity != "user:"+alice || info.Upstream != "/app" {
+		t.Errorf("allowed request: %+v", info)
+	}
+	e.obs.mu.Lock()
+	defer e.obs.mu.Unlock()
+	if e.obs.idp == 0 {
+		t.Error("no request to the provider observed")
+	}
+	for _, r := range e.obs.reqs {
+		if strings.Contains(r.Path, "secret") || strings.Contains(r.Path, "?") {
+			t.Errorf("query in the observed path: %q", r.Path)
+		}
+	}
+}
+
+// An upstream that cannot be reached gives 502 JSON.
+func TestUpstreamDown(t *testing.T) {
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams[0].URL = "http://127.0.0.1:1" })
+	resp, body := e.guest().get(t, e.srv.URL+"/pub/a")
+	var d struct{ Detail string }
+	_ = json.Unmarshal(body, &d)
+	if resp.StatusCode != http.StatusBadGateway || d.Detail != "upstream unavailable" {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}
+
+// A reload with a bad configuration keeps the running one; a good one
+// applies to the next request.
+func TestReload(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	b := e.browser(alice)
+	if resp, _ := b.get(t, e.srv.URL+"/write/x"); resp.StatusCode != 403 {
+		t.Fatalf("before: %d", resp.StatusCode)
+	}
+	bad := *e.gw.Config()
+	bad.Upstreams = append([]gateway.Upstream(nil), bad.Upstreams...)
+	bad.Upstreams[3].Require = "no-such-capability"
+	err := e.gw.Reload(context.Background(), &bad)
+	if err == nil || !strings.Contains(err.Error(), "upstreams[3].require") {
+		t.Errorf("bad reload: %v", err)
+	}
+	if resp, _ := b.get(t, e.srv.URL+"/write/x"); resp.StatusCode != 403 {
+		t.Errorf("after a bad reload: %d", resp.StatusCode)
+	}
+	good := *e.gw.Config()
+	good.Upstreams = append([]gateway.Upstream(nil), good.Upstreams...)
+	good.Upstreams[3].Require = "read"
+	if err := e.gw.Reload(context.Background(), &good); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := b.get(t, e.srv.URL+"/write/x"); resp.StatusCode != 200 {
+		t.Errorf("after a good reload: %d (the session must survive)", resp.StatusCode)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met in 10s")
+}

@@ -1,0 +1,195 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/respond"
+)
+
+// viaToken is what the gateway adds to the Via header (RFC 9110 §7.6.3).
+const viaToken = "1.1 oauthgate"
+
+// maxCachedIdentities bounds the identity-header cache; it is emptied when
+// full.
+const maxCachedIdentities = 10000
+
+// newTransport returns the transport to the upstreams: pooled keep-alive
+// connections with a timeout on each step.
+func newTransport(t *Timeouts) *http.Transport {
+	d := &net.Dialer{Timeout: t.Dial, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 nil, // an upstream is reached directly, whatever HTTP_PROXY says
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       t.UpstreamIdle,
+		TLSHandshakeTimeout:   t.TLSHandshake,
+		ResponseHeaderTimeout: t.ResponseHeader,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// routerFunc adapts a function to handlers.Router.
+type routerFunc func(pattern string, h http.Handler)
+
+func (f routerFunc) Handle(pattern string, h http.Handler) { f(pattern, h) }
+
+// mountUpstream registers u's routes: its access rule, then the proxy.
+func (st *state) mountUpstream(u *Upstream) error {
+	rp := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { st.rewrite(u, pr) },
+		Transport:     st.transport,
+		FlushInterval: u.FlushInterval,
+		ErrorLog:      nil,
+		ErrorHandler:  st.proxyError,
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Add("Via", viaToken)
+			return nil
+		},
+	}
+	var opts []auth.RequireOption
+	if u.Redirects() {
+		opts = append(opts, auth.RedirectToLogin)
+	}
+	var rule func(http.Handler) http.Handler
+	switch u.Require {
+	case RequirePublic:
+		rule = st.m.Optional()
+	case RequireLogin:
+		rule = st.m.RequireLogin(opts...)
+	default:
+		rule = st.m.Require(u.Require, opts...)
+	}
+	h := route(RouteUpstream, upstreamName(u.PathPrefix, rule(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := auth.IdentityFrom(r.Context())
+		allow(w, id.String())
+		rp.ServeHTTP(w, r)
+	}))))
+	if u.PathPrefix == "/" {
+		st.mux.Handle("/", h)
+		return nil
+	}
+	st.mux.Handle(u.PathPrefix, h)
+	st.mux.Handle(u.PathPrefix+"/", h)
+	return nil
+}
+
+// upstreamName records the upstream's prefix for the observer.
+func upstreamName(prefix string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(infoKey{}).(*RequestInfo); ok {
+			info.Upstream = prefix
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// rewrite builds the upstream request: target URL, path, forwarded
+// headers, Via, and the identity headers in place of the client's copies
+// and of the gateway's credentials.
+func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
+	out, in := pr.Out, pr.In
+	if u.StripPrefix && u.PathPrefix != "/" {
+		out.URL.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(in.URL.Path, u.PathPrefix), "/")
+		if in.URL.RawPath != "" {
+			raw := strings.TrimPrefix(in.URL.EscapedPath(), u.PathPrefix)
+			out.URL.RawPath = "/" + strings.TrimPrefix(raw, "/")
+		}
+	}
+	pr.SetURL(u.target)
+	xff, _, viaProxy := st.proxies.forwarded(in)
+	out.Header.Set("X-Forwarded-For", xff)
+	proto, host := "http", in.Host
+	if in.TLS != nil {
+		proto = "https"
+	}
+	if viaProxy {
+		if p := in.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+			proto = p
+		}
+		if h := in.Header.Get("X-Forwarded-Host"); h != "" {
+			host = h
+		}
+	}
+	out.Header.Set("X-Forwarded-Proto", proto)
+	out.Header.Set("X-Forwarded-Host", host)
+	out.Header.Add("Via", viaToken)
+	stripIdentityHeaders(out.Header)
+	stripBearer(out.Header)
+	st.cookies.filter(out.Header)
+	st.setIdentity(out.Header, auth.IdentityFrom(in.Context()), true)
+}
+
+// setIdentity sets the identity headers of pass_headers for id; nothing
+// for a guest. toUpstream replaces the Authorization header with the JWT;
+// otherwise (a /check answer) it is added.
+func (st *state) setIdentity(h http.Header, id *auth.Identity, toUpstream bool) {
+	if id.IsGuest() {
+		return
+	}
+	e := st.identity(id)
+	for _, name := range st.cfg.PassHeaders {
+		switch name {
+		case HeaderEmail:
+			if id.Email != "" {
+				h[HeaderEmail] = []string{id.Email}
+			}
+		case HeaderUser:
+			h[HeaderUser] = []string{e.user}
+		case HeaderCapabilities:
+			h[HeaderCapabilities] = []string{e.caps}
+		case HeaderKind:
+			h[HeaderKind] = []string{id.Kind.String()}
+		case HeaderJWT:
+			tok, err := e.token(st.signer, &st.cfg.UpstreamJWT, id, st.m.Now())
+			if err != nil {
+				st.m.Logger().Error("gateway: signing the upstream JWT failed", "err", err)
+				continue
+			}
+			h["Authorization"] = []string{"Bearer " + tok}
+		}
+	}
+}
+
+// identity returns the cached identity headers of id.
+func (st *state) identity(id *auth.Identity) *idHeaders {
+	if v, ok := st.ids.Load(id); ok {
+		return v.(*idHeaders)
+	}
+	user := id.Email
+	if id.Kind == auth.KindClient {
+		user = id.Subject
+	}
+	e := &idHeaders{user: user, caps: strings.Join(id.Capabilities(), ",")}
+	if st.idCount.Add(1) > maxCachedIdentities {
+		st.ids.Clear()
+		st.idCount.Store(1)
+	}
+	v, _ := st.ids.LoadOrStore(id, e)
+	return v.(*idHeaders)
+}
+
+// proxyError answers when the upstream cannot be reached or fails
+// mid-answer: 502, or 504 on a timeout. The cause goes to the log only.
+func (st *state) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away: nobody to answer.
+		w.WriteHeader(499)
+		return
+	}
+	code, msg := http.StatusBadGateway, "upstream unavailable"
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		code, msg = http.StatusGatewayTimeout, "upstream timed out"
+	}
+	st.m.Logger().Warn("gateway: upstream request failed", "path", r.URL.Path, "err", err)
+	respond.Detail(w, code, msg)
+}
