@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -150,8 +151,16 @@ func startOnce(t testing.TB, name, dir, addr string, l launch) (*Server, error) 
 	return s, nil
 }
 
-// waitReady waits until the port accepts connections or the server exits.
+// waitReady waits until the server answers HTTP on its port, or exits.
+// The answer must name the server (its Server header): another process
+// may have taken the port, and a dial to a free port of the ephemeral
+// range can even connect to itself (TCP simultaneous open).
 func (s *Server) waitReady() error {
+	client := &http.Client{
+		Timeout:       time.Second,
+		Transport:     &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		select {
@@ -159,14 +168,21 @@ func (s *Server) waitReady() error {
 			return fmt.Errorf("%s exited at start (%v)", s.name, s.cmd.ProcessState)
 		default:
 		}
-		c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+		// A host no site serves: nginx refuses it (400) and Caddy
+		// answers it empty, both before any location or route, so
+		// that the answer comes without the upstreams.
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/", nil)
+		req.Host = "webservertest..invalid"
+		resp, err := client.Do(req)
 		if err == nil {
-			c.Close()
-			return nil
+			resp.Body.Close()
+			if strings.Contains(strings.ToLower(resp.Header.Get("Server")), s.name) {
+				return nil
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return errors.New(s.name + " did not accept connections within " + startTimeout.String())
+	return errors.New(s.name + " did not answer on " + s.Addr + " within " + startTimeout.String())
 }
 
 // lockedBuffer collects a child's output while the test reads it.

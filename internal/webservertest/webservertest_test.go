@@ -2,10 +2,13 @@ package webservertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +16,8 @@ import (
 
 // standIn is a small forward-auth endpoint with the shape of oauthgate's
 // check: GET {prefix}/check?require=CAP answers 200 with the identity
-// headers, 401 without an identity, 403 without the capability. Its
+// headers, 401 without an identity (with redirect=1, a GET goes to the
+// login page, 302), 403 without the capability. Its
 // identities are bearer tokens from a fixed table. It records the last
 // check request, to show what the web server sends.
 type standIn struct {
@@ -45,14 +49,17 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.last = r
 	s.mu.Unlock()
 	u, ok := standInUsers[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	method := r.Header.Get("X-Forwarded-Method")
 	switch {
+	case !ok && r.URL.Query().Get("redirect") == "1" && (method == "GET" || method == "HEAD"):
+		http.Redirect(w, r, "/oauthgate/login?next="+url.QueryEscape(r.Header.Get("X-Forwarded-Uri")), http.StatusFound)
 	case !ok:
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		http.Error(w, `{"detail": "login required"}`, http.StatusUnauthorized)
 	case u.email == "":
 		// Present even when empty: Caddy 2.6's copy_headers leaves its
 		// placeholder text in a header that the answer lacks.
-		for _, k := range []string{"X-Auth-Request-Email", "X-Auth-Request-User", "X-Auth-Request-Capabilities"} {
+		for _, k := range []string{"X-Auth-Request-Email", "X-Auth-Request-User", "X-Auth-Request-Capabilities", "X-Auth-Request-Kind"} {
 			w.Header()[k] = []string{""}
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -62,6 +69,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Auth-Request-Email", u.email)
 		w.Header().Set("X-Auth-Request-User", strings.Split(u.email, "@")[0])
 		w.Header().Set("X-Auth-Request-Capabilities", u.caps)
+		w.Header().Set("X-Auth-Request-Kind", "user")
 		w.WriteHeader(http.StatusOK)
 	}
 }
@@ -85,8 +93,28 @@ var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		"email": strings.Join(r.Header.Values("X-Auth-Request-Email"), "|"),
 		"user":  strings.Join(r.Header.Values("X-Auth-Request-User"), "|"),
 		"caps":  strings.Join(r.Header.Values("X-Auth-Request-Capabilities"), "|"),
+		"kind":  strings.Join(r.Header.Values("X-Auth-Request-Kind"), "|"),
+		"other": otherAuthHeaders(r.Header),
 	})
 })
+
+// otherAuthHeaders lists the X-Auth-Request* headers other than the four
+// the web server sets, such as X-Auth-Request_Email, which many app
+// frameworks read as X-Auth-Request-Email (HTTP_X_AUTH_REQUEST_EMAIL).
+func otherAuthHeaders(h http.Header) string {
+	var out []string
+	for k := range h {
+		switch k {
+		case "X-Auth-Request-Email", "X-Auth-Request-User", "X-Auth-Request-Capabilities", "X-Auth-Request-Kind":
+		default:
+			if strings.HasPrefix(strings.ToLower(k), "x-auth-request") {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
 
 func hostPort(t *testing.T, rawURL string) string {
 	t.Helper()
@@ -97,67 +125,85 @@ func hostPort(t *testing.T, rawURL string) string {
 	return "127.0.0.1:" + port
 }
 
+// startSnippet starts the named server with its snippet.
+func startSnippet(t *testing.T, server string, p Params) *Server {
+	t.Helper()
+	switch server {
+	case "nginx":
+		return Nginx(t, func(listen string) string { p.Listen = listen; return NginxAuthRequest.Render(p) })
+	case "caddy":
+		return Caddy(t, func(site string) string { p.Site = site; return CaddyForwardAuth.Render(p) })
+	}
+	t.Fatalf("unknown server %q", server)
+	return nil
+}
+
+// noRedirects is a client that shows each redirect.
+var noRedirects = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
 // The snippets, run by the real servers against the stand-in: allowed,
-// refused with the check's own status, identity copied to the app and
-// never taken from the client.
+// refused with the check's own answer, identity copied to the app and
+// never taken from the client; with and without the login redirect.
 func TestForwardAuthStandIn(t *testing.T) {
 	t.Parallel()
-	servers := []struct {
-		name  string
-		start func(t *testing.T, p Params) *Server
-	}{
-		{"nginx", func(t *testing.T, p Params) *Server {
-			return Nginx(t, func(listen string) string { p.Listen = listen; return NginxAuthRequest.Render(p) })
-		}},
-		{"caddy", func(t *testing.T, p Params) *Server {
-			return Caddy(t, func(site string) string { p.Site = site; return CaddyForwardAuth.Render(p) })
-		}},
-	}
-	for _, srv := range servers {
-		t.Run(srv.name, func(t *testing.T) {
-			t.Parallel()
-			gate := &standIn{}
-			gw := httptest.NewServer(gate)
-			t.Cleanup(gw.Close)
-			app := httptest.NewServer(echo)
-			t.Cleanup(app.Close)
-			web := srv.start(t, Params{
-				Gateway: hostPort(t, gw.URL), Upstream: hostPort(t, app.URL),
-				Prefix: "/oauthgate", Capability: "read",
+	for _, server := range []string{"nginx", "caddy"} {
+		for _, redirect := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/redirect=%v", server, redirect), func(t *testing.T) {
+				t.Parallel()
+				gate := &standIn{}
+				gw := httptest.NewServer(gate)
+				t.Cleanup(gw.Close)
+				app := httptest.NewServer(echo)
+				t.Cleanup(app.Close)
+				web := startSnippet(t, server, Params{
+					Gateway: hostPort(t, gw.URL), Upstream: hostPort(t, app.URL),
+					Prefix: "/oauthgate", Capability: "read", Redirect: redirect,
+				})
+				runForwardAuthCases(t, web, gate, redirect)
 			})
-			// nginx answers a refusal with its own page; Caddy passes
-			// the check's answer through.
-			runForwardAuthCases(t, web, gate, srv.name == "caddy")
-		})
+		}
 	}
 }
 
-func runForwardAuthCases(t *testing.T, web *Server, gate *standIn, checkBodyPassed bool) {
+func runForwardAuthCases(t *testing.T, web *Server, gate *standIn, redirect bool) {
 	spoof := map[string]string{
 		"X-Auth-Request-Email":        "boss@example.com",
 		"X-Auth-Request-User":         "boss",
 		"X-Auth-Request-Capabilities": "admin",
+		"X-Auth-Request_Email":        "boss@example.com",
+		"X-Auth-Request-Kind":         "user",
+	}
+	guest := struct {
+		code     int
+		location string
+		body     string
+	}{401, "", "login required"}
+	if redirect {
+		guest.code, guest.location, guest.body = 302, "/oauthgate/login?next=%2Fpage%3Fa%3D1%26b%3D2", ""
 	}
 	tests := []struct {
-		name      string
-		method    string
-		path      string
-		token     string
-		header    map[string]string
-		wantCode  int
-		wantEcho  map[string]string // the app's view, when allowed
-		wantInBod string            // part of the body, when refused
+		name         string
+		method       string
+		path         string
+		token        string
+		header       map[string]string
+		wantCode     int
+		wantLocation string
+		wantEcho     map[string]string // the app's view, when allowed
+		wantInBody   string
 	}{
-		{name: "guest", path: "/page", wantCode: 401, wantInBod: "login required"},
-		{name: "lacks capability", path: "/page", token: "other-token", wantCode: 403, wantInBod: "forbidden"},
+		{name: "guest", path: "/page?a=1&b=2", wantCode: guest.code, wantLocation: guest.location, wantInBody: guest.body},
+		{name: "guest POST", method: "POST", path: "/form", header: spoof, wantCode: 401, wantInBody: "login required"},
+		{name: "lacks capability", path: "/page", token: "other-token", wantCode: 403, wantInBody: "forbidden"},
 		{name: "allowed", path: "/page?a=1&b=2", token: "reader-token", wantCode: 200,
-			wantEcho: map[string]string{"path": "/page?a=1&b=2", "email": "reader@example.com", "user": "reader", "caps": "read"}},
+			wantEcho: map[string]string{"path": "/page?a=1&b=2", "email": "reader@example.com", "user": "reader", "caps": "read", "kind": "user"}},
 		{name: "allowed, client's identity headers replaced", path: "/page", token: "reader-token", header: spoof, wantCode: 200,
-			wantEcho: map[string]string{"email": "reader@example.com", "user": "reader", "caps": "read"}},
+			wantEcho: map[string]string{"email": "reader@example.com", "user": "reader", "caps": "read", "kind": "user", "other": ""}},
 		{name: "allowed without identity, client's headers dropped", path: "/page", token: "anonymous-token", header: spoof, wantCode: 200,
-			wantEcho: map[string]string{"email": "", "user": "", "caps": ""}},
-		{name: "refused POST", method: "POST", path: "/form", header: spoof, wantCode: 401},
-		{name: "login route passed through", path: "/oauthgate/login", wantCode: 200, wantInBod: "login page"},
+			wantEcho: map[string]string{"email": "", "user": "", "caps": "", "kind": "", "other": ""}},
+		{name: "login route passed through", path: "/oauthgate/login", wantCode: 200, wantInBody: "login page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,9 +219,9 @@ func runForwardAuthCases(t *testing.T, web *Server, gate *standIn, checkBodyPass
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
 			for k, v := range tt.header {
-				req.Header.Set(k, v)
+				req.Header[k] = []string{v} // as given: X-Auth-Request_Email stays so
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := noRedirects.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,8 +230,11 @@ func runForwardAuthCases(t *testing.T, web *Server, gate *standIn, checkBodyPass
 			if resp.StatusCode != tt.wantCode {
 				t.Fatalf("%s %s: status %d, want %d; body %s", method, tt.path, resp.StatusCode, tt.wantCode, body)
 			}
-			if (checkBodyPassed || resp.StatusCode < 300) && !strings.Contains(string(body), tt.wantInBod) {
-				t.Errorf("body %q does not contain %q", body, tt.wantInBod)
+			if !strings.Contains(string(body), tt.wantInBody) {
+				t.Errorf("body %q does not contain %q", body, tt.wantInBody)
+			}
+			if got := resp.Header.Get("Location"); got != tt.wantLocation {
+				t.Errorf("Location %q, want %q", got, tt.wantLocation)
 			}
 			if tt.wantEcho != nil {
 				var got map[string]string
