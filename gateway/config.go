@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,10 @@ type Upstream struct {
 	// StripPrefix removes PathPrefix from the path sent upstream.
 	// Default false.
 	StripPrefix bool `yaml:"strip_prefix"`
+	// PassHost sends the client's Host header upstream instead of the
+	// URL's host (the original host is in X-Forwarded-Host either way).
+	// Default false.
+	PassHost bool `yaml:"pass_host"`
 	// LoginRedirect sends a browser GET without identity to the login
 	// route (302) instead of answering 401. Default (nil) true; set false
 	// for an API.
@@ -302,10 +307,10 @@ func yamlKeys(t reflect.Type) map[string]reflect.Type {
 // auth configuration with [auth.Config.Validate]. Errors name the key
 // (errors.As finds an *auth.ConfigError).
 func (c *Config) Validate() error {
-	if err := c.Auth.Validate(); err != nil {
-		return err
-	}
 	var errs []error
+	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	bad := func(key, reason string) { errs = append(errs, &auth.ConfigError{Key: key, Reason: reason}) }
 	if c.Listen == "" {
 		c.Listen = DefaultListen
@@ -324,10 +329,7 @@ func (c *Config) Validate() error {
 	if len(c.Upstreams) == 0 {
 		bad("upstreams", "missing: at least one {path_prefix, url, require}")
 	}
-	policy, err := c.Auth.Capabilities.Policy()
-	if err != nil {
-		return err
-	}
+	policy, perr := c.Auth.Capabilities.Policy()
 	seen := map[string]bool{}
 	for i := range c.Upstreams {
 		u := &c.Upstreams[i]
@@ -357,13 +359,16 @@ func (c *Config) Validate() error {
 			bad(key+".require", `missing: "public", "login" or a capability name`)
 		case RequirePublic, RequireLogin:
 		default:
+			if perr != nil {
+				break // named by the auth configuration's error
+			}
 			if _, ok := policy.Graph().Lookup(u.Require); !ok {
 				bad(key+".require", fmt.Sprintf("unknown capability %q", u.Require))
 			}
 		}
 	}
 	if len(c.PassHeaders) == 0 {
-		c.PassHeaders = defaultPassHeaders
+		c.PassHeaders = slices.Clone(defaultPassHeaders)
 	}
 	for i, h := range c.PassHeaders {
 		canon := http.CanonicalHeaderKey(strings.TrimSpace(h))
@@ -418,12 +423,7 @@ func (c *Config) Validate() error {
 
 // passes reports whether pass_headers lists the header h (canonical).
 func (c *Config) passes(h string) bool {
-	for _, p := range c.PassHeaders {
-		if p == h {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(c.PassHeaders, h)
 }
 
 // logger returns the auth configuration's logger, or slog's default.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/handlers"
+	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
 // Gateway is a login gateway in front of apps: it checks each request with
@@ -238,8 +240,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
 	info := &RequestInfo{Route: RouteNone}
-	ctx := context.WithValue(r.Context(), infoKey{}, info)
-	st.mux.ServeHTTP(rec, r.WithContext(ctx))
+	if dotSegments(r.URL.Path) {
+		// Routing saw /pub/%2e%2e/admin under /pub; an upstream that
+		// decodes and then resolves the dots would serve /admin.
+		respond.Detail(rec, http.StatusBadRequest, "invalid path: dot segments")
+	} else {
+		ctx := context.WithValue(r.Context(), infoKey{}, info)
+		st.mux.ServeHTTP(rec, r.WithContext(ctx))
+	}
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
@@ -272,6 +280,24 @@ func (g *Gateway) closedState(st *state) bool { return g.cur.Load() == st }
 
 type infoKey struct{}
 
+// dotSegments reports whether the decoded path has a "." or ".." segment,
+// counting a backslash as a separator and ignoring ";" parameters, as
+// some servers do. ServeMux
+// redirects such paths when they are written plainly, but not when the
+// dots or the slashes are percent-encoded.
+func dotSegments(p string) bool {
+	if !strings.Contains(p, ".") {
+		return false
+	}
+	for seg := range strings.FieldsFuncSeq(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		seg, _, _ = strings.Cut(seg, ";") // "..;" is ".." to Java servers
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // route marks the request's route class.
 func route(class string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -284,7 +310,7 @@ func route(class string, h http.Handler) http.Handler {
 
 func hasBearer(h http.Header) bool {
 	v := h.Get("Authorization")
-	return len(v) >= 6 && (v[:6] == "Bearer" || v[:6] == "bearer" || v[:6] == "BEARER")
+	return len(v) >= 6 && strings.EqualFold(v[:6], "bearer")
 }
 
 // Server returns an http.Server for the gateway on cfg.Listen with the

@@ -12,11 +12,13 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/oauthgate/oauthgate/gateway"
+	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
 )
 
 // Each kind of caller gets the right status on public, login and
 // capability routes.
 func TestAccessByIdentity(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	callers := []*caller{
 		e.guest(),
@@ -52,33 +54,48 @@ func TestAccessByIdentity(t *testing.T) {
 	}
 }
 
-// ClientCredentialsEndpoint is where a client-credentials token of the
-// app's own token endpoint will be checked like the provider's: today the
-// machine token comes from the provider through jwt_issuers.
+// A machine client's client-credentials access token passes on its
+// capabilities, and the upstream sees the client, not the token. Each
+// source of such tokens is a row: today the identity provider's, accepted
+// through jwt_issuers; the app's own token endpoint ({prefix}/oauth/token)
+// is to be added as a row when it exists.
 func TestClientCredentialsToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
-	c := e.bearer("cron", e.clientToken("cron"))
-	s := c.upstreamSaw(t, e.srv.URL+"/write/jobs")
-	if got := s.get("X-Auth-Request-User"); got != "cron" {
-		t.Errorf("user %q, want the client's subject", got)
+	sources := []struct {
+		name  string
+		token func(t *testing.T) string
+		sub   string
+	}{
+		{"identity provider via jwt_issuers", func(*testing.T) string { return e.clientToken(gatewaytest.Writer) }, gatewaytest.Writer},
 	}
-	if got := s.get("X-Auth-Request-Email"); got != "" {
-		t.Errorf("a machine client has no email, got %q", got)
-	}
-	if got := s.get("X-Auth-Request-Kind"); got != "client" {
-		t.Errorf("kind %q", got)
-	}
-	if got := s.get("X-Auth-Request-Capabilities"); got != "read,write" {
-		t.Errorf("capabilities %q", got)
-	}
-	if got := s.get("Authorization"); got != "" {
-		t.Errorf("the client's token reached the upstream: %q", got)
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			c := e.bearer("client", src.token(t))
+			s := c.upstreamSaw(t, e.srv.URL+"/write/jobs")
+			want := map[string]string{
+				"X-Auth-Request-User":         src.sub,
+				"X-Auth-Request-Email":        "",
+				"X-Auth-Request-Kind":         "client",
+				"X-Auth-Request-Capabilities": "read,write",
+				"Authorization":               "",
+			}
+			for h, v := range want {
+				if got := s.get(h); got != v {
+					t.Errorf("%s = %q, want %q", h, got, v)
+				}
+			}
+			if resp, _ := c.get(t, e.srv.URL+"/oauth2/check?require=write"); resp.StatusCode != 200 {
+				t.Errorf("check: %d", resp.StatusCode)
+			}
+		})
 	}
 }
 
 // The upstream gets the identity headers, never the client's copies, the
 // gateway's cookies or its bearer tokens; the app's cookies pass.
 func TestIdentityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	spoof := []string{
 		"X-Auth-Request-Email", "evil@example.com",
@@ -161,6 +178,7 @@ func TestIdentityHeaders(t *testing.T) {
 
 // From a trusted proxy, X-Forwarded-* are kept and the peer appended.
 func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) { c.Auth.TrustedProxies = []string{"127.0.0.0/8"} })
 	s := e.guest().upstreamSaw(t, e.srv.URL+"/pub/a", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "app.example.com")
 	if got := s.get("X-Forwarded-For"); got != "203.0.113.9, 127.0.0.1" {
@@ -175,8 +193,22 @@ func TestTrustedProxies(t *testing.T) {
 	})
 }
 
+// The upstream gets its own host, or the client's with pass_host.
+func TestPassHost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams[0].PassHost = true })
+	gwHost, upHost := strings.TrimPrefix(e.srv.URL, "http://"), strings.TrimPrefix(e.up.URL, "http://")
+	if s := e.guest().upstreamSaw(t, e.srv.URL+"/pub/a"); s.Host != gwHost {
+		t.Errorf("pass_host: Host %q, want %q", s.Host, gwHost)
+	}
+	if s := e.guest().upstreamSaw(t, e.srv.URL+"/strip/a"); s.Host != upHost {
+		t.Errorf("Host %q, want %q", s.Host, upHost)
+	}
+}
+
 // strip_prefix removes the prefix; the upstream URL's path comes first.
 func TestStripPrefix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	s := e.guest().upstreamSaw(t, e.srv.URL+"/strip/a%2Fb/c")
 	if s.Path != "/base/a%2Fb/c|/base/a/b/c" {
@@ -191,6 +223,7 @@ func TestStripPrefix(t *testing.T) {
 // The optional JWT describes the identity and verifies with the keys the
 // gateway publishes.
 func TestUpstreamJWT(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) {
 		c.PassHeaders = []string{"x-auth-request-email", "Authorization"}
 		c.UpstreamJWT.Audience = "my-app"
@@ -232,6 +265,7 @@ func TestUpstreamJWT(t *testing.T) {
 // Forward-auth: 2xx with the identity headers, 401, 403, or the login
 // redirect back to the original URI.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	check := e.srv.URL + "/oauth2/check"
 	b := e.browser(alice)
@@ -273,6 +307,7 @@ func TestCheck(t *testing.T) {
 
 // Health and readiness, and readiness while the provider is down.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	waitFor(t, e.gw.Ready)
 	for _, p := range []string{"/healthz", "/readyz"} {
@@ -296,6 +331,7 @@ func TestHealth(t *testing.T) {
 
 // The observer hears every request with its route class and decision.
 func TestObserver(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	b := e.browser(alice)
 	b.get(t, e.srv.URL+"/write/x")
@@ -341,6 +377,7 @@ func TestObserver(t *testing.T) {
 
 // An upstream that cannot be reached gives 502 JSON.
 func TestUpstreamDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams[0].URL = "http://127.0.0.1:1" })
 	resp, body := e.guest().get(t, e.srv.URL+"/pub/a")
 	var d struct{ Detail string }
@@ -353,6 +390,7 @@ func TestUpstreamDown(t *testing.T) {
 // A reload with a bad configuration keeps the running one; a good one
 // applies to the next request.
 func TestReload(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil, nil)
 	b := e.browser(alice)
 	if resp, _ := b.get(t, e.srv.URL+"/write/x"); resp.StatusCode != 403 {
@@ -387,4 +425,61 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 	t.Fatal("condition not met in 10s")
+}
+
+// Paths whose dots or slashes are encoded cannot reach an upstream under
+// another prefix's rule.
+func TestDotSegments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	tests := []struct {
+		path string
+		want int
+	}{
+		{"/pub/%2e%2e/write/x", 400},
+		{"/pub/..%2Fwrite/x", 400},
+		{"/pub/.%2e/write/x", 400},
+		{"/pub/..%5Cwrite/x", 400},
+		{"/pub/..;/write/x", 400},
+		{"/pub/%2e/x", 400},
+		{"/pub/../write/x", 400},
+		{"/pub/a..b/.x/x.", 200},
+		{"/pub/a%2Fb", 200},
+	}
+	for _, tt := range tests {
+		resp, body := e.guest().get(t, e.srv.URL+tt.path)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d (%s)", tt.path, resp.StatusCode, tt.want, body)
+		}
+	}
+}
+
+// An upstream slower than timeouts.response_header gives 504.
+func TestUpstreamTimeout(t *testing.T) {
+	t.Parallel()
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	e := newEnv(t, slow, func(c *gateway.Config) { c.Timeouts.ResponseHeader = 100 * time.Millisecond })
+	resp, body := e.guest().get(t, e.srv.URL+"/pub/a")
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+}
+
+// The client's Accept-Encoding reaches the upstream unchanged: the
+// gateway neither asks for gzip itself nor decompresses.
+func TestAcceptEncodingPasses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	c := &caller{name: "plain", hc: &http.Client{Transport: &http.Transport{DisableCompression: true}}}
+	if s := c.upstreamSaw(t, e.srv.URL+"/pub/a"); s.get("Accept-Encoding") != "" {
+		t.Errorf("Accept-Encoding %q added", s.get("Accept-Encoding"))
+	}
+	if s := c.upstreamSaw(t, e.srv.URL+"/pub/a", "Accept-Encoding", "br"); s.get("Accept-Encoding") != "br" {
+		t.Errorf("Accept-Encoding %q", s.get("Accept-Encoding"))
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
@@ -34,8 +35,26 @@ func newTransport(t *Timeouts) *http.Transport {
 		TLSHandshakeTimeout:   t.TLSHandshake,
 		ResponseHeaderTimeout: t.ResponseHeader,
 		ExpectContinueTimeout: time.Second,
+		// The client's Accept-Encoding goes upstream as it is; otherwise
+		// the transport would ask for gzip itself and decompress.
+		DisableCompression: true,
 	}
 }
+
+// copyBuffers are the buffers that copy answers from the upstreams: a
+// ReverseProxy otherwise allocates 32 KiB per request.
+var copyBuffers httputil.BufferPool = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // routerFunc adapts a function to handlers.Router.
 type routerFunc func(pattern string, h http.Handler)
@@ -47,6 +66,7 @@ func (st *state) mountUpstream(u *Upstream) error {
 	rp := &httputil.ReverseProxy{
 		Rewrite:       func(pr *httputil.ProxyRequest) { st.rewrite(u, pr) },
 		Transport:     st.transport,
+		BufferPool:    copyBuffers,
 		FlushInterval: u.FlushInterval,
 		ErrorLog:      nil,
 		ErrorHandler:  st.proxyError,
@@ -98,6 +118,7 @@ func upstreamName(prefix string, h http.Handler) http.Handler {
 func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 	out, in := pr.Out, pr.In
 	if u.StripPrefix && u.PathPrefix != "/" {
+		out.Header.Set("X-Forwarded-Prefix", u.PathPrefix)
 		out.URL.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(in.URL.Path, u.PathPrefix), "/")
 		if in.URL.RawPath != "" {
 			raw := strings.TrimPrefix(in.URL.EscapedPath(), u.PathPrefix)
@@ -105,6 +126,9 @@ func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 		}
 	}
 	pr.SetURL(u.target)
+	if u.PassHost {
+		out.Host = in.Host
+	}
 	xff, _, viaProxy := st.proxies.forwarded(in)
 	out.Header.Set("X-Forwarded-For", xff)
 	proto, host := "http", in.Host

@@ -10,6 +10,7 @@ import (
 
 // A WebSocket echo works through the gateway, behind a login rule.
 func TestWebSocket(t *testing.T) {
+	t.Parallel()
 	echo := websocket.Server{Handler: func(c *websocket.Conn) {
 		for {
 			var msg string

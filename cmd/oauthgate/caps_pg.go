@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
 )
@@ -47,7 +46,7 @@ func (f *pgFlags) load() (*capabilities.Graph, string, string, error) {
 	if f.config == "" {
 		return nil, "", "", errors.New("--config is required: the graph checks every capability")
 	}
-	cfg, err := auth.LoadConfig(f.config)
+	cfg, err := loadAuthConfig(f.config)
 	if err != nil {
 		return nil, "", "", err
 	}

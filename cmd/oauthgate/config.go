@@ -34,7 +34,7 @@ func init() {
 // loadConfig loads the configuration at path; several problems come back
 // joined, one per line.
 func loadConfig(path string) (*auth.Config, error) {
-	cfg, err := auth.LoadConfig(path)
+	cfg, err := loadAuthConfig(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s:\n%w", path, err)
 	}
@@ -76,7 +76,7 @@ legal but risky: plaintext secrets, an empty base_url, force_user.`)
 		return usageError(fs, "missing --config FILE")
 	}
 
-	cfg, err := auth.LoadConfig(*path)
+	cfg, err := loadAuthConfig(*path)
 	if err != nil {
 		problems := flatten(err)
 		for _, p := range problems {

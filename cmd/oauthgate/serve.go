@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"reflect"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/gateway"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "run the login gateway (reverse proxy and forward-auth) in front of apps",
+		run:     runServe,
+	})
+}
+
+// runServe runs the gateway until ctx ends (SIGTERM, SIGINT), then drains
+// the requests in flight. SIGHUP reloads the configuration file; a bad one
+// is logged and the running one kept.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newCommandFlags("serve", "serve --config gateway.yaml",
+		"Runs the login gateway: the auth configuration plus listen, upstreams,\n"+
+			"pass_headers, upstream_jwt and timeouts (see README, \"Gateway\").\n"+
+			"Logs and access logs are JSON lines on standard error. SIGHUP reloads\n"+
+			"the configuration; SIGTERM drains the requests in flight and exits.")
+	path := fs.String("config", "", "gateway configuration file (required)")
+	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	accessLog := fs.String("access-log", "on", "access log lines: on, buffered (written at most 1s late, fewer system calls) or off")
+	rest, err := parseCommandLine(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError(fs, "unexpected argument %q", rest[0])
+	}
+	if *path == "" {
+		return usageError(fs, "--config is required")
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return usageError(fs, "bad --log-level %q", *level)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	var access *slog.Logger
+	switch *accessLog {
+	case "on":
+		access = logger
+	case "buffered":
+		bw := newBufferedWriter(stderr, time.Second)
+		defer bw.Close()
+		access = slog.New(slog.NewJSONHandler(bw, &slog.HandlerOptions{Level: lvl}))
+	case "off":
+	default:
+		return usageError(fs, "bad --access-log %q", *accessLog)
+	}
+
+	// SIGHUP is caught from the start, so that an early one does not kill
+	// the process (its default action).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	cfg, err := loadServeConfig(*path, logger)
+	if err != nil {
+		return err
+	}
+	metrics := newServeMetrics()
+	cfg.Observer = &serveObserver{metrics: metrics, log: access}
+	g, err := gateway.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	metrics.watchReady(g)
+
+	srv := g.Server()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	var msrv *http.Server
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("metrics listen: %w", err)
+		}
+		msrv = &http.Server{Handler: metrics.handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+		go func() { errc <- msrv.Serve(mln) }()
+		logger.Info("oauthgate serve: metrics", "addr", mln.Addr().String())
+	}
+	logger.Info("oauthgate serve: listening", "addr", ln.Addr().String(), "upstreams", len(cfg.Upstreams), "prefix", cfg.Auth.Prefix)
+
+	for {
+		select {
+		case <-hup:
+			reload(ctx, g, *path, logger)
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-ctx.Done():
+			return shutdown(g, srv, msrv, logger)
+		}
+	}
+}
+
+// loadServeConfig reads the gateway configuration with logger as the auth
+// logger.
+func loadServeConfig(path string, logger *slog.Logger) (*gateway.Config, error) {
+	cfg, err := gateway.LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Auth.Logger = logger
+	return cfg, nil
+}
+
+// reload applies the configuration file again; on error the running one
+// stays. Listen addresses and server timeouts need a restart.
+func reload(ctx context.Context, g *gateway.Gateway, path string, logger *slog.Logger) {
+	cfg, err := loadServeConfig(path, logger)
+	if err == nil {
+		old := g.Config()
+		if cfg.Listen != old.Listen || cfg.MetricsListen != old.MetricsListen || !reflect.DeepEqual(cfg.Timeouts, old.Timeouts) {
+			logger.Warn("oauthgate serve: listen, metrics_listen and timeouts change only with a restart; the rest is reloaded")
+		}
+		err = g.Reload(ctx, cfg)
+	}
+	if err != nil {
+		logger.Error("oauthgate serve: reload failed; the running configuration stays", "err", err.Error())
+		return
+	}
+	logger.Info("oauthgate serve: configuration reloaded", "upstreams", len(cfg.Upstreams))
+}
+
+// shutdown stops accepting connections and waits for the requests in
+// flight, at most timeouts.shutdown.
+func shutdown(g *gateway.Gateway, srv, msrv *http.Server, logger *slog.Logger) error {
+	timeout := g.Config().Timeouts.Shutdown
+	logger.Info("oauthgate serve: shutting down; draining requests in flight", "timeout", timeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if msrv != nil {
+		_ = msrv.Shutdown(ctx)
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("requests still in flight after %s", timeout)
+		}
+		return err
+	}
+	logger.Info("oauthgate serve: stopped")
+	return nil
+}
+
+// loadAuthConfig loads the auth configuration of an app's file, or of a
+// gateway file (one with `upstreams:`, checked whole by gateway.LoadConfig),
+// so that every command works on both.
+func loadAuthConfig(path string) (*auth.Config, error) {
+	if !isGatewayFile(path) {
+		return auth.LoadConfig(path)
+	}
+	cfg, err := gateway.LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return &cfg.Auth, nil
+}
+
+// isGatewayFile reports whether the YAML file at path has a top-level
+// upstreams key. Unreadable or invalid files are left to the loader's
+// error.
+func isGatewayFile(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > auth.MaxConfigSize {
+		return false
+	}
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, ok := top["upstreams"]
+	return ok
+}

@@ -1,0 +1,135 @@
+package gateway_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/gateway"
+)
+
+const validYAML = `
+server_metadata_url: https://idp.example.com/.well-known/openid-configuration
+client_id: app
+secret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o
+base_url: https://app.example.com
+prefix: /oauth2
+trusted_proxies: [10.0.0.0/8]
+capabilities:
+  graph: {read: [], write: [read]}
+  user_file: caps.yaml
+listen: 127.0.0.1:8080
+metrics_listen: 127.0.0.1:9090
+upstreams:
+  - {path_prefix: /api/, url: "http://127.0.0.1:3000/v1", require: write, strip_prefix: true, login_redirect: false}
+  - {path_prefix: /, url: "http://127.0.0.1:3000", require: login}
+pass_headers: [x-auth-request-email, authorization]
+upstream_jwt: {audience: app, ttl: 2m, key_file: jwt.pem}
+timeouts: {read: 30s, response_header: 5s}
+`
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := gateway.ParseConfig([]byte(validYAML), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:8080" || cfg.MetricsListen != "127.0.0.1:9090" || cfg.HealthPath != "/healthz" || cfg.ReadyPath != "/readyz" {
+		t.Errorf("listen: %+v", cfg)
+	}
+	if len(cfg.Upstreams) != 2 || cfg.Upstreams[0].PathPrefix != "/api" || !cfg.Upstreams[0].StripPrefix || cfg.Upstreams[0].Redirects() || !cfg.Upstreams[1].Redirects() {
+		t.Errorf("upstreams: %+v", cfg.Upstreams)
+	}
+	if strings.Join(cfg.PassHeaders, ",") != "X-Auth-Request-Email,Authorization" {
+		t.Errorf("pass_headers: %v", cfg.PassHeaders)
+	}
+	j := cfg.UpstreamJWT
+	if j.Audience != "app" || j.TTL != 2*time.Minute || j.KeyFile != filepath.Join(dir, "jwt.pem") || j.Issuer != "https://app.example.com/oauth2" {
+		t.Errorf("upstream_jwt: %+v", j)
+	}
+	if tm := cfg.Timeouts; tm.Read != 30*time.Second || tm.ResponseHeader != 5*time.Second || tm.ReadHeader != 10*time.Second || tm.Write >= 0 {
+		t.Errorf("timeouts: %+v", tm)
+	}
+	if cfg.Auth.Prefix != "/oauth2" || cfg.Auth.Capabilities.UserFile != filepath.Join(dir, "caps.yaml") || len(cfg.Auth.TrustedProxyPrefixes()) != 1 {
+		t.Errorf("auth: %+v", cfg.Auth)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, change, key string
+	}{
+		{"unknown gateway key", "upstreams:\n  - {path_prefix: /, url: http://127.0.0.1:1, require: login, pathprefix: /x}", "upstreams[0].pathprefix"},
+		{"unknown timeout", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\ntimeouts: {reed: 1s}", "timeouts.reed"},
+		{"unknown top-level key", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nlisten_addr: :1", "listen_addr"},
+		{"no upstream", "", "upstreams"},
+		{"unknown capability", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: nope}]", "upstreams[0].require"},
+		{"no require", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1}]", "upstreams[0].require"},
+		{"bad url", "upstreams: [{path_prefix: /, url: 'ftp://x', require: login}]", "upstreams[0].url"},
+		{"bad prefix", "upstreams: [{path_prefix: app, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"duplicate prefix", "upstreams: [{path_prefix: /a, url: http://127.0.0.1:1, require: login}, {path_prefix: /a/, url: http://127.0.0.1:1, require: login}]", "upstreams[1].path_prefix"},
+		{"unknown header", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\npass_headers: [X-Auth-Request-Groups]", "pass_headers[0]"},
+		{"jwt ttl", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nupstream_jwt: {ttl: 2h}", "upstream_jwt.ttl"},
+		{"auth error", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nsession_max_age: -1s", "session_max_age"},
+	}
+	base := "server_metadata_url: https://idp.example.com/.well-known/openid-configuration\nclient_id: app\nsecret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o\ncapabilities: {graph: {read: []}}\n"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := gateway.ParseConfig([]byte(base+tt.change), "")
+			var ce *auth.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v, want a *auth.ConfigError", err)
+			}
+			if !strings.Contains(err.Error(), tt.key) {
+				t.Errorf("error %q does not name %s", err, tt.key)
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissing(t *testing.T) {
+	t.Parallel()
+	if _, err := gateway.LoadConfig(filepath.Join(t.TempDir(), "none.yaml")); err == nil {
+		t.Error("no error for a missing file")
+	}
+	path := filepath.Join(t.TempDir(), "g.yaml")
+	if err := os.WriteFile(path, []byte("- a\n- b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gateway.LoadConfig(path); err == nil {
+		t.Error("no error for a list")
+	}
+}
+
+// The gateway.yaml of the README parses.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Skip("no README:", err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "### gateway.yaml")
+	if !ok {
+		t.Fatal("no gateway.yaml section in the README")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("no yaml block in the gateway.yaml section")
+	}
+	t.Setenv("OAUTH_CLIENT_ID", "app")
+	t.Setenv("OAUTH_CLIENT_SECRET", "secret")
+	t.Setenv("OAUTHGATE_SECRET_KEY", "q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o")
+	cfg, err := gateway.ParseConfig([]byte(example), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Upstreams) != 3 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 {
+		t.Errorf("parsed: %+v", cfg)
+	}
+}
