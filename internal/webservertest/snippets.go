@@ -144,7 +144,8 @@ var CaddyForwardAuth = snippet("caddy", "caddyfile", `{{.Site}} {
 // TraefikForwardAuth is Traefik's dynamic configuration (file provider):
 // a router for oauthgate's routes and one for the app, whose ForwardAuth
 // middleware asks oauthgate's check and copies the identity headers
-// (authResponseHeaders first removes the client's own copies). Traefik is
+// (authResponseHeaders and authResponseHeadersRegex first remove the
+// client's own copies, the regex also other spellings). Traefik is
 // not a Debian package: this snippet is checked against Traefik's
 // documentation and source, not run.
 var TraefikForwardAuth = snippet("traefik", "yaml", `http:
@@ -169,6 +170,8 @@ var TraefikForwardAuth = snippet("traefik", "yaml", `http:
           - X-Auth-Request-User
           - X-Auth-Request-Capabilities
           - X-Auth-Request-Kind
+        # Also drops the client's own spellings such as X-Auth-Request_Email.
+        authResponseHeadersRegex: "^X-Auth-Request"
 
   services:
     oauthgate:

@@ -77,6 +77,7 @@ func TestTraefikSnippetShape(t *testing.T) {
 				ForwardAuth struct {
 					Address             string   `yaml:"address"`
 					AuthResponseHeaders []string `yaml:"authResponseHeaders"`
+					AuthResponseRegex   string   `yaml:"authResponseHeadersRegex"`
 				} `yaml:"forwardAuth"`
 			} `yaml:"middlewares"`
 			Services map[string]struct {
@@ -107,6 +108,9 @@ func TestTraefikSnippetShape(t *testing.T) {
 	}
 	if strings.Join(fa.AuthResponseHeaders, " ") != "X-Auth-Request-Email X-Auth-Request-User X-Auth-Request-Capabilities X-Auth-Request-Kind" {
 		t.Errorf("authResponseHeaders %q", fa.AuthResponseHeaders)
+	}
+	if fa.AuthResponseRegex != "^X-Auth-Request" {
+		t.Errorf("authResponseHeadersRegex %q", fa.AuthResponseRegex)
 	}
 	for name, url := range map[string]string{"oauthgate": "http://127.0.0.1:4180", "app": "http://127.0.0.1:8000"} {
 		if s := h.Services[name].LoadBalancer.Servers; len(s) != 1 || s[0].URL != url {
