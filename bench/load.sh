@@ -12,18 +12,22 @@
 #
 # With --proxy it measures `oauthgate serve` instead: loadapp --upstream is
 # a plain app (GET /hello, no middleware) and the gateway stands in front
-# of it (require: read, the same bearer token); wrk loads the app directly
-# and through the gateway, alternating, and the CPU per request counts both
-# processes. The target is proxy >= 60% of direct requests/s.
+# of it (require: read, the same bearer token). wrk loads three routes in
+# turn: "direct" (the app), "bare" (a bare standard-library reverse proxy
+# to the app, in the app's process: what any extra HTTP hop costs) and
+# "proxy" (the gateway, with --access-log as given; serve's default is
+# on). The CPU per request counts the app's and the gateway's processes.
+# The target is proxy >= 60% of direct requests/s.
 #
 #   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
-#   bench/load.sh --proxy [--duration 10] [--rounds 3] [--threads 2] [--connections 32]
+#   bench/load.sh --proxy [--access-log on|buffered|off] [--duration 10] [--rounds 3] ...
 #
-# Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1 (same
-# meaning). Limits: duration 1-600 s, rounds 1-60, soak up to 3600 s (not
-# with --proxy). Total time is about 2 + ROUNDS*2*(DURATION+1) + SOAK
-# seconds; every wrk run is also under `timeout`, and the app and the
-# gateway stop by themselves after that time and two minutes.
+# Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1,
+# ACCESS_LOG (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
+# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2 or
+# 3 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
+# `timeout`, and the app and the gateway stop by themselves after that
+# time and two minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +37,7 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 SOAK=${SOAK:-0}
 PROXY=${PROXY:-0}
+ACCESS_LOG=${ACCESS_LOG:-on}
 
 usage() {
 	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--connections) CONNECTIONS=${2:?}; shift 2 ;;
 	--soak) SOAK=${2:?}; shift 2 ;;
 	--proxy) PROXY=1; shift ;;
+	--access-log) ACCESS_LOG=${2:?}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage ;;
 	esac
@@ -59,6 +65,10 @@ if [ "$DURATION" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ 
 	echo "load.sh: need 1 <= duration <= 600, 1 <= rounds <= 60, soak <= 3600" >&2
 	exit 2
 fi
+case "$ACCESS_LOG" in
+on | buffered | off) ;;
+*) echo "load.sh: --access-log must be on, buffered or off, got '$ACCESS_LOG'" >&2; exit 2 ;;
+esac
 if [ "$PROXY" != 0 ] && [ "$SOAK" != 0 ]; then
 	echo "load.sh: --soak is for the default mode, not --proxy" >&2
 	exit 2
@@ -86,7 +96,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 go build -o "$tmp/loadapp" ./bench/loadapp
-max_life=$((ROUNDS * 2 * (DURATION + 5) + SOAK + 120))
+max_life=$((ROUNDS * 3 * (DURATION + 5) + SOAK + 120))
 # --max-life bounds the app even if this script is killed hard.
 app_args=(--addr 127.0.0.1:0 --max-life "${max_life}s")
 if [ "$PROXY" != 0 ]; then
@@ -108,16 +118,19 @@ if [ -z "$url" ] || [ -z "$token" ]; then
 	exit 1
 fi
 
-# The two measured routes (A is the baseline) and their URLs.
-route_a=public route_b=protected
+# The measured routes (the first is the baseline), their URLs, and the
+# ratios to print (B/A: B's requests/s over A's).
+routes_all="public protected"
+ratios="protected/public"
 route_url() { echo "$url/$1"; }
 server_pids() { echo "$app_pid"; }
 
 if [ "$PROXY" != 0 ]; then
 	gateway=$(sed -n 's/^gateway=//p' "$tmp/app.out")
+	bare=$(sed -n 's/^bare=//p' "$tmp/app.out")
 	# timeout bounds the gateway even if this script is killed hard; the
 	# gateway is its child.
-	timeout "$max_life" "$tmp/oauthgate" serve --config "$tmp/gateway.yaml" >"$tmp/gw.out" 2>"$tmp/gw.err" &
+	timeout "$max_life" "$tmp/oauthgate" serve --config "$tmp/gateway.yaml" --access-log "$ACCESS_LOG" >"$tmp/gw.out" 2>"$tmp/gw.err" &
 	gw_pid=$!
 	for _ in $(seq 100); do
 		curl -fsS --max-time 1 -o /dev/null "$gateway/healthz" 2>/dev/null && break
@@ -132,8 +145,15 @@ if [ "$PROXY" != 0 ]; then
 		cat "$tmp/gw.err" >&2
 		exit 1
 	fi
-	route_a=direct route_b=proxy
-	route_url() { if [ "$1" = direct ]; then echo "$url/hello"; else echo "$gateway/hello"; fi; }
+	routes_all="direct bare proxy"
+	ratios="proxy/direct proxy/bare bare/direct"
+	route_url() {
+		case "$1" in
+		direct) echo "$url/hello" ;;
+		bare) echo "$bare/hello" ;;
+		proxy) echo "$gateway/hello" ;;
+		esac
+	}
 	server_pids() { echo "$app_pid $gw_child"; }
 fi
 
@@ -184,20 +204,21 @@ heap() {
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$PROXY" != 0 ]; then
-	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway"
+	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG)"
 else
 	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url"
 fi
-run_wrk "$route_a" 2 "$tmp/warm-$route_a"
-run_wrk "$route_b" 2 "$tmp/warm-$route_b"
+for route in $routes_all; do
+	run_wrk "$route" 2 "$tmp/warm-$route"
+done
 
 printf '%-6s %-10s %12s %10s %10s %12s\n' round route "requests/s" "p50 µs" "p99 µs" "CPU µs/req"
 : >"$tmp/results"
 for round in $(seq "$ROUNDS"); do
-	# Alternate which route goes first, so that neither always follows
-	# the other.
-	routes="$route_a $route_b"
-	if [ $((round % 2)) = 0 ]; then routes="$route_b $route_a"; fi
+	# Rotate which route goes first, so that none always follows another.
+	read -ra rs <<<"$routes_all"
+	routes=""
+	for i in "${!rs[@]}"; do routes="$routes ${rs[$(((i + round - 1) % ${#rs[@]}))]}"; done
 	for route in $routes; do
 		t0=$(cpu_ticks)
 		run_wrk "$route" "$DURATION" "$tmp/run-$round-$route"
@@ -211,8 +232,8 @@ done
 
 echo "== summary (medians over $ROUNDS rounds)"
 cpu_who="app"
-if [ "$PROXY" != 0 ]; then cpu_who="app+gateway"; fi
-awk -v A="$route_a" -v B="$route_b" -v who="$cpu_who" '
+if [ "$PROXY" != 0 ]; then cpu_who="servers"; fi
+awk -v routes="$routes_all" -v ratios="$ratios" -v who="$cpu_who" '
 function median(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
@@ -224,25 +245,30 @@ function median(a, n,   i, j, t) {
 }
 END {
 	printf "%-10s %12s %10s %10s %14s\n", "route", "requests/s", "p50 µs", "p99 µs", who " CPU µs/req"
-	for (k = 1; k <= 2; k++) {
-		r = k == 1 ? A : B
+	nroutes = split(routes, rl, " ")
+	for (k = 1; k <= nroutes; k++) {
+		r = rl[k]
 		for (i = 1; i <= n[r]; i++) { a[i] = rps[r, i]; b[i] = p50[r, i]; c[i] = p99[r, i]; d[i] = cpu[r, i] }
 		m[r] = median(a, n[r]); mc[r] = median(d, n[r])
 		printf "%-10s %12.0f %10.0f %10.0f %14.2f\n", r, m[r], median(b, n[r]), median(c, n[r]), mc[r]
 	}
-	# Each round runs the two routes back to back, so the per-round
-	# ratio is the least disturbed by a machine whose load changes.
-	line = ""; cline = ""; nr = 0
-	for (x = 1; (x, A) in byround; x++) {
-		nr++
-		q[nr] = 100 * byround[x, B] / byround[x, A]
-		cq[nr] = cpuround[x, B] > 0 ? 100 * cpuround[x, A] / cpuround[x, B] : 0
-		line = line sprintf(" %.1f", q[nr]); cline = cline sprintf(" %.1f", cq[nr])
+	# Each round runs the routes back to back, so the per-round ratio is
+	# the least disturbed by a machine whose load changes.
+	nratios = split(ratios, pl, " ")
+	for (k = 1; k <= nratios; k++) {
+		split(pl[k], ab, "/"); B = ab[1]; A = ab[2]
+		line = ""; cline = ""; nr = 0
+		for (x = 1; (x, A) in byround; x++) {
+			nr++
+			q[nr] = 100 * byround[x, B] / byround[x, A]
+			cq[nr] = cpuround[x, B] > 0 ? 100 * cpuround[x, A] / cpuround[x, B] : 0
+			line = line sprintf(" %.1f", q[nr]); cline = cline sprintf(" %.1f", cq[nr])
+		}
+		printf "%s/%s requests/s: %.1f%% (median of the per-round ratios; ratio of the medians %.1f%%)\n", B, A, median(q, nr), 100 * m[B] / m[A]
+		printf "  per round (%%):%s\n", line
+		printf "%s/%s %s CPU per request: %.1f%% (median of the per-round ratios; the server-bound capacity ratio)\n", A, B, who, median(cq, nr)
+		printf "  per round (%%):%s\n", cline
 	}
-	printf "%s/%s requests/s: %.1f%% (median of the per-round ratios; ratio of the medians %.1f%%)\n", B, A, median(q, nr), 100 * m[B] / m[A]
-	printf "  per round (%%):%s\n", line
-	printf "%s/%s %s CPU per request: %.1f%% (median of the per-round ratios; the server-bound capacity ratio)\n", A, B, who, median(cq, nr)
-	printf "  per round (%%):%s\n", cline
 }' "$tmp/results"
 
 if [ "$SOAK" -gt 0 ]; then

@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/gateway"
 )
 
 func testManager(t *testing.T, secret string) *auth.Manager {
@@ -143,6 +142,7 @@ func TestRunUpstream(t *testing.T) {
 		lines[k] = v
 	}
 	if !strings.HasPrefix(lines["url"], "http://127.0.0.1:") || !strings.HasPrefix(lines["gateway"], "http://127.0.0.1:") ||
+		!strings.HasPrefix(lines["bare"], "http://127.0.0.1:") ||
 		strings.HasSuffix(lines["gateway"], ":0") || lines["token"] == "" {
 		t.Errorf("output %q", out.String())
 	}
@@ -153,20 +153,13 @@ func TestRunUpstream(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("config mode %v, want 0600 (it holds the secret key)", fi.Mode().Perm())
 	}
-	data, _ := os.ReadFile(conf)
-	var got struct {
-		Listen    string `yaml:"listen"`
-		Upstreams []struct {
-			PathPrefix string `yaml:"path_prefix"`
-			URL        string `yaml:"url"`
-			Require    string `yaml:"require"`
-		} `yaml:"upstreams"`
-	}
-	if err := yaml.Unmarshal(data, &got); err != nil {
+	got, err := gateway.LoadConfig(conf)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if "http://"+got.Listen != lines["gateway"] || len(got.Upstreams) != 1 || got.Upstreams[0].URL != lines["url"] || got.Upstreams[0].Require != "read" {
-		t.Errorf("config %s", data)
+	if "http://"+got.Listen != lines["gateway"] || len(got.Upstreams) != 1 || got.Upstreams[0].URL != lines["url"] ||
+		got.Upstreams[0].Require != "read" || got.Upstreams[0].Redirects() {
+		t.Errorf("config %+v", got)
 	}
 	if err := run([]string{"--upstream"}, io.Discard); err == nil {
 		t.Error("--upstream ran without --gateway-config")
@@ -185,5 +178,18 @@ func TestUpstreamRoutes(t *testing.T) {
 	upstreamRoutes().ServeHTTP(rec, httptest.NewRequest("GET", "/hello", nil))
 	if rec.Code != 200 || rec.Body.String() != "hello user\n" {
 		t.Errorf("GET /hello: %d %q", rec.Code, rec.Body)
+	}
+	app := httptest.NewServer(upstreamRoutes())
+	defer app.Close()
+	bare := httptest.NewServer(bareProxy(app.URL))
+	defer bare.Close()
+	resp, err := http.Get(bare.URL + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "hello user\n" {
+		t.Errorf("GET /hello through the bare proxy: %d %q", resp.StatusCode, body)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"time"
 
@@ -25,9 +27,11 @@ type upstreamSetup struct {
 // so that wrk against it directly and through the gateway measures the
 // gateway alone; it writes the gateway's configuration (this app as the
 // one upstream, behind the capability "read", which every user holds)
-// and prints "url=", "gateway=" (the gateway's base URL; a port 0 in
-// --gateway-addr is replaced by a free one) and "token=", sealed with the
-// gateway's secret_key.
+// and prints "url=", "bare=" (a bare standard-library reverse proxy to
+// this app, served by this process: the baseline of any proxy's cost),
+// "gateway=" (the gateway's base URL; a port 0 in --gateway-addr is
+// replaced by a free one) and "token=", sealed with the gateway's
+// secret_key.
 func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io.Writer, logger *slog.Logger) error {
 	base := "http://" + ln.Addr().String()
 	if _, port, err := net.SplitHostPort(s.GatewayAddr); err == nil && port == "0" {
@@ -53,9 +57,20 @@ func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	bareLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("loadapp: %w", err)
+	}
+	bare := &http.Server{
+		Handler:           bareProxy(base),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(out, "url=%s\ngateway=http://%s\ntoken=%s\n", base, s.GatewayAddr, token)
+	go func() { errc <- bare.Serve(bareLn) }()
+	fmt.Fprintf(out, "url=%s\nbare=http://%s\ngateway=http://%s\ntoken=%s\n", base, bareLn.Addr(), s.GatewayAddr, token)
 
 	select {
 	case err := <-errc:
@@ -64,7 +79,21 @@ func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io
 	}
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
+	bare.Shutdown(shutdown)
 	return srv.Shutdown(shutdown)
+}
+
+// bareProxy is the baseline of the gateway's cost: the standard library's
+// reverse proxy to the app, with nothing else (no check, no headers, no
+// logs), on an upstream transport sized as the gateway's.
+func bareProxy(upstream string) http.Handler {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		panic("loadapp: " + err.Error()) // upstream is our own listener's URL
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.Transport = &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}
+	return p
 }
 
 // upstreamRoutes answers GET /hello as the normal mode's handler does,
@@ -95,7 +124,9 @@ func gatewayConfig(upstreamURL string, s upstreamSetup) ([]byte, error) {
 		},
 		"listen": s.GatewayAddr,
 		"upstreams": []map[string]any{
-			{"path_prefix": "/", "url": upstreamURL, "require": "read"},
+			// An API: a request without the token gets 401, not the
+			// login redirect.
+			{"path_prefix": "/", "url": upstreamURL, "require": "read", "login_redirect": false},
 		},
 	}
 	out, err := yaml.Marshal(conf)
