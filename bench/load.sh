@@ -13,10 +13,11 @@
 # With --proxy it measures `oauthgate serve` instead: loadapp --upstream is
 # a plain app (GET /hello, no middleware) and the gateway stands in front
 # of it (require: read, the same bearer token). wrk loads three routes in
-# turn: "direct" (the app), "bare" (a bare standard-library reverse proxy
-# to the app, in the app's process: what any extra HTTP hop costs) and
-# "proxy" (the gateway, with --access-log as given; serve's default is
-# on). The CPU per request counts the app's and the gateway's processes.
+# turn: "direct" (the app), "bare" (loadapp --proxy-to, a bare
+# standard-library reverse proxy to the app in a process of its own: what
+# any extra HTTP hop costs) and "proxy" (the gateway, with --access-log as
+# given; serve's default is on). The CPU per request counts the app's,
+# the bare proxy's and the gateway's processes.
 # The target is proxy >= 60% of direct requests/s.
 #
 #   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
@@ -84,9 +85,10 @@ fi
 
 tmp=$(mktemp -d)
 app_pid=""
+bare_pid=""
 gw_pid=""
 cleanup() {
-	for p in $gw_pid $app_pid; do
+	for p in $gw_pid $bare_pid $app_pid; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -127,7 +129,8 @@ server_pids() { echo "$app_pid"; }
 
 if [ "$PROXY" != 0 ]; then
 	gateway=$(sed -n 's/^gateway=//p' "$tmp/app.out")
-	bare=$(sed -n 's/^bare=//p' "$tmp/app.out")
+	"$tmp/loadapp" --addr 127.0.0.1:0 --max-life "${max_life}s" --proxy-to "$url" >"$tmp/bare.out" 2>"$tmp/bare.err" &
+	bare_pid=$!
 	# timeout bounds the gateway even if this script is killed hard; the
 	# gateway is its child.
 	timeout "$max_life" "$tmp/oauthgate" serve --config "$tmp/gateway.yaml" --access-log "$ACCESS_LOG" >"$tmp/gw.out" 2>"$tmp/gw.err" &
@@ -138,6 +141,12 @@ if [ "$PROXY" != 0 ]; then
 		sleep 0.1
 	done
 	gw_child=$(cat "/proc/$gw_pid/task/$gw_pid/children" 2>/dev/null | awk '{ print $1 }')
+	bare=$(sed -n 's/^url=//p' "$tmp/bare.out")
+	if [ -z "$bare" ] || [ "$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$bare/hello" || true)" != 200 ]; then
+		echo "load.sh: the bare proxy did not start:" >&2
+		cat "$tmp/bare.err" >&2
+		exit 1
+	fi
 	code_with=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$gateway/hello" || true)
 	code_without=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$gateway/hello" || true)
 	if [ -z "$gw_child" ] || [ "$code_with" != 200 ] || [ "$code_without" != 401 ]; then
@@ -154,7 +163,7 @@ if [ "$PROXY" != 0 ]; then
 		proxy) echo "$gateway/hello" ;;
 		esac
 	}
-	server_pids() { echo "$app_pid $gw_child"; }
+	server_pids() { echo "$app_pid $bare_pid $gw_child"; }
 fi
 
 # run_wrk ROUTE SECONDS OUTFILE: one wrk run, with the token.

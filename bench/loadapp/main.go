@@ -5,12 +5,15 @@
 //
 //	go run ./bench/loadapp [--addr 127.0.0.1:0] [--max-life 30m]
 //	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT
+//	go run ./bench/loadapp --proxy-to http://127.0.0.1:PORT
 //
 // It listens on loopback only and prints, one per line, "url=<base URL>"
 // and "token=<a user bearer token holding read>", then serves until
 // SIGINT/SIGTERM or --max-life. With --upstream it is instead the plain app
 // behind `oauthgate serve` (GET /hello, no middleware) and writes the
-// gateway's configuration to FILE (see upstream.go). GET /debug/heap answers the heap after a
+// gateway's configuration to FILE; with --proxy-to it is a bare
+// standard-library reverse proxy to that app, the baseline of the
+// gateway's cost (see upstream.go). GET /debug/heap answers the heap after a
 // garbage collection, as JSON (HeapAlloc, HeapInuse, HeapObjects, NumGC).
 package main
 
@@ -53,6 +56,7 @@ func run(args []string, out io.Writer) error {
 	upstream := fs.Bool("upstream", false, "serve as the app behind oauthgate serve (see upstream.go)")
 	gatewayConfig := fs.String("gateway-config", "", "with --upstream: where to write the gateway's configuration")
 	gatewayAddr := fs.String("gateway-addr", "", "with --upstream: the loopback address the gateway is to listen on")
+	proxyTo := fs.String("proxy-to", "", "serve a bare reverse proxy to this loopback app URL instead (see upstream.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,6 +72,9 @@ func run(args []string, out io.Writer) error {
 		}
 		if err := checkLoopback(*gatewayAddr); err != nil {
 			return err
+		}
+		if *proxyTo != "" {
+			return fmt.Errorf("loadapp: --proxy-to does not go with --upstream")
 		}
 	} else if *gatewayConfig != "" || *gatewayAddr != "" {
 		return fmt.Errorf("loadapp: --gateway-config and --gateway-addr go with --upstream")
@@ -86,6 +93,9 @@ func run(args []string, out io.Writer) error {
 
 	secret := randomSecret()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *proxyTo != "" {
+		return serveBareProxy(ctx, ln, *proxyTo, out, logger)
+	}
 	if *upstream {
 		return serveUpstream(ctx, ln, upstreamSetup{
 			Secret: secret, GatewayConfig: *gatewayConfig, GatewayAddr: *gatewayAddr,

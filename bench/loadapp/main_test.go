@@ -142,7 +142,6 @@ func TestRunUpstream(t *testing.T) {
 		lines[k] = v
 	}
 	if !strings.HasPrefix(lines["url"], "http://127.0.0.1:") || !strings.HasPrefix(lines["gateway"], "http://127.0.0.1:") ||
-		!strings.HasPrefix(lines["bare"], "http://127.0.0.1:") ||
 		strings.HasSuffix(lines["gateway"], ":0") || lines["token"] == "" {
 		t.Errorf("output %q", out.String())
 	}
@@ -170,6 +169,15 @@ func TestRunUpstream(t *testing.T) {
 	if err := run([]string{"--upstream", "--gateway-config", conf, "--gateway-addr", "10.0.0.1:80"}, io.Discard); err == nil {
 		t.Error("--gateway-addr took a non-loopback address")
 	}
+	for _, target := range []string{"http://10.0.0.1:80", "ftp://127.0.0.1:21", "%zz"} {
+		if err := run([]string{"--proxy-to", target, "--max-life", "100ms"}, io.Discard); err == nil {
+			t.Errorf("--proxy-to took %q", target)
+		}
+	}
+	out.Reset()
+	if err := run([]string{"--proxy-to", lines["url"], "--max-life", "100ms"}, &out); err != nil || !strings.HasPrefix(out.String(), "url=http://127.0.0.1:") {
+		t.Errorf("--proxy-to: %v %q", err, out.String())
+	}
 }
 
 func TestUpstreamRoutes(t *testing.T) {
@@ -181,7 +189,11 @@ func TestUpstreamRoutes(t *testing.T) {
 	}
 	app := httptest.NewServer(upstreamRoutes())
 	defer app.Close()
-	bare := httptest.NewServer(bareProxy(app.URL))
+	h, err := bareProxy(app.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := httptest.NewServer(h)
 	defer bare.Close()
 	resp, err := http.Get(bare.URL + "/hello")
 	if err != nil {

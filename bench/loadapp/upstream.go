@@ -27,11 +27,9 @@ type upstreamSetup struct {
 // so that wrk against it directly and through the gateway measures the
 // gateway alone; it writes the gateway's configuration (this app as the
 // one upstream, behind the capability "read", which every user holds)
-// and prints "url=", "bare=" (a bare standard-library reverse proxy to
-// this app, served by this process: the baseline of any proxy's cost),
-// "gateway=" (the gateway's base URL; a port 0 in --gateway-addr is
-// replaced by a free one) and "token=", sealed with the gateway's
-// secret_key.
+// and prints "url=", "gateway=" (the gateway's base URL; a port 0 in
+// --gateway-addr is replaced by a free one) and "token=", sealed with the
+// gateway's secret_key.
 func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io.Writer, logger *slog.Logger) error {
 	base := "http://" + ln.Addr().String()
 	if _, port, err := net.SplitHostPort(s.GatewayAddr); err == nil && port == "0" {
@@ -57,21 +55,31 @@ func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	bareLn, err := net.Listen("tcp", "127.0.0.1:0")
+	fmt.Fprintf(out, "url=%s\ngateway=http://%s\ntoken=%s\n", base, s.GatewayAddr, token)
+	return serve(ctx, srv, ln)
+}
+
+// serveBareProxy is --proxy-to: a bare reverse proxy to the app, in a
+// process of its own as the gateway is; it prints "url=".
+func serveBareProxy(ctx context.Context, ln net.Listener, upstream string, out io.Writer, logger *slog.Logger) error {
+	h, err := bareProxy(upstream)
 	if err != nil {
-		return fmt.Errorf("loadapp: %w", err)
+		return err
 	}
-	bare := &http.Server{
-		Handler:           bareProxy(base),
+	srv := &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
-	go func() { errc <- bare.Serve(bareLn) }()
-	fmt.Fprintf(out, "url=%s\nbare=http://%s\ngateway=http://%s\ntoken=%s\n", base, bareLn.Addr(), s.GatewayAddr, token)
+	fmt.Fprintf(out, "url=http://%s\n", ln.Addr())
+	return serve(ctx, srv, ln)
+}
 
+// serve runs srv on ln until ctx ends, then shuts it down.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("loadapp: %w", err)
@@ -79,21 +87,23 @@ func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io
 	}
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
-	bare.Shutdown(shutdown)
 	return srv.Shutdown(shutdown)
 }
 
 // bareProxy is the baseline of the gateway's cost: the standard library's
-// reverse proxy to the app, with nothing else (no check, no headers, no
-// logs), on an upstream transport sized as the gateway's.
-func bareProxy(upstream string) http.Handler {
+// reverse proxy to a loopback app, with nothing else (no check, no
+// headers, no logs), on an upstream transport sized as the gateway's.
+func bareProxy(upstream string) (http.Handler, error) {
 	u, err := url.Parse(upstream)
-	if err != nil {
-		panic("loadapp: " + err.Error()) // upstream is our own listener's URL
+	if err != nil || u.Scheme != "http" {
+		return nil, fmt.Errorf("loadapp: --proxy-to %q is not an http URL", upstream)
+	}
+	if err := checkLoopback(u.Host); err != nil {
+		return nil, err
 	}
 	p := httputil.NewSingleHostReverseProxy(u)
 	p.Transport = &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}
-	return p
+	return p, nil
 }
 
 // upstreamRoutes answers GET /hello as the normal mode's handler does,
