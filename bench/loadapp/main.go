@@ -4,7 +4,7 @@
 // protection and GET /protected behind m.Require("read").
 //
 //	go run ./bench/loadapp [--addr 127.0.0.1:0] [--max-life 30m]
-//	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT
+//	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT [--app-cpu 100us]
 //	go run ./bench/loadapp --proxy-to http://127.0.0.1:PORT
 //
 // It listens on loopback only and prints, one per line, "url=<base URL>"
@@ -56,6 +56,7 @@ func run(args []string, out io.Writer) error {
 	upstream := fs.Bool("upstream", false, "serve as the app behind oauthgate serve (see upstream.go)")
 	gatewayConfig := fs.String("gateway-config", "", "with --upstream: where to write the gateway's configuration")
 	gatewayAddr := fs.String("gateway-addr", "", "with --upstream: the loopback address the gateway is to listen on")
+	appCPU := fs.Duration("app-cpu", 0, "with --upstream: CPU time GET /hello spends per request, as a real app would")
 	proxyTo := fs.String("proxy-to", "", "serve a bare reverse proxy to this loopback app URL instead (see upstream.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,8 +77,8 @@ func run(args []string, out io.Writer) error {
 		if *proxyTo != "" {
 			return fmt.Errorf("loadapp: --proxy-to does not go with --upstream")
 		}
-	} else if *gatewayConfig != "" || *gatewayAddr != "" {
-		return fmt.Errorf("loadapp: --gateway-config and --gateway-addr go with --upstream")
+	} else if *gatewayConfig != "" || *gatewayAddr != "" || *appCPU != 0 {
+		return fmt.Errorf("loadapp: --gateway-config, --gateway-addr and --app-cpu go with --upstream")
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -98,7 +99,7 @@ func run(args []string, out io.Writer) error {
 	}
 	if *upstream {
 		return serveUpstream(ctx, ln, upstreamSetup{
-			Secret: secret, GatewayConfig: *gatewayConfig, GatewayAddr: *gatewayAddr,
+			Secret: secret, GatewayConfig: *gatewayConfig, GatewayAddr: *gatewayAddr, AppCPU: *appCPU,
 		}, out, logger)
 	}
 	m, err := auth.New(ctx, &auth.Config{

@@ -183,11 +183,11 @@ func TestRunUpstream(t *testing.T) {
 func TestUpstreamRoutes(t *testing.T) {
 	t.Parallel()
 	rec := httptest.NewRecorder()
-	upstreamRoutes().ServeHTTP(rec, httptest.NewRequest("GET", "/hello", nil))
+	upstreamRoutes(nil).ServeHTTP(rec, httptest.NewRequest("GET", "/hello", nil))
 	if rec.Code != 200 || rec.Body.String() != "hello user\n" {
 		t.Errorf("GET /hello: %d %q", rec.Code, rec.Body)
 	}
-	app := httptest.NewServer(upstreamRoutes())
+	app := httptest.NewServer(upstreamRoutes(nil))
 	defer app.Close()
 	h, err := bareProxy(app.URL)
 	if err != nil {
@@ -203,5 +203,23 @@ func TestUpstreamRoutes(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != "hello user\n" {
 		t.Errorf("GET /hello through the bare proxy: %d %q", resp.StatusCode, body)
+	}
+}
+
+// --app-cpu makes each request take about that much CPU.
+func TestAppWork(t *testing.T) {
+	if newAppWork(0) != nil {
+		t.Error("no work for 0")
+	}
+	w := newAppWork(2 * time.Millisecond)
+	best := time.Hour
+	for range 5 {
+		start := time.Now()
+		w.do()
+		best = min(best, time.Since(start))
+	}
+	// Loose bounds: the machine is shared.
+	if best < 500*time.Microsecond || best > 20*time.Millisecond {
+		t.Errorf("2ms of work took %v (%d rounds)", best, w.rounds)
 	}
 }

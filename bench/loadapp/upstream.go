@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"runtime"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -20,6 +22,10 @@ type upstreamSetup struct {
 	Secret        string // the gateway's secret_key, which seals the token
 	GatewayConfig string // where the gateway's configuration is written
 	GatewayAddr   string // the gateway's listen address
+	// AppCPU is the CPU time each GET /hello spends before answering, as
+	// a real app would (0: none, the cheapest app, the hardest case for
+	// any proxy).
+	AppCPU time.Duration
 }
 
 // serveUpstream is --upstream: the app behind `oauthgate serve` in
@@ -50,7 +56,7 @@ func serveUpstream(ctx context.Context, ln net.Listener, s upstreamSetup, out io
 		return err
 	}
 	srv := &http.Server{
-		Handler:           upstreamRoutes(),
+		Handler:           upstreamRoutes(newAppWork(s.AppCPU)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -108,9 +114,10 @@ func bareProxy(upstream string) (http.Handler, error) {
 
 // upstreamRoutes answers GET /hello as the normal mode's handler does,
 // and the heap report.
-func upstreamRoutes() http.Handler {
+func upstreamRoutes(work *appWork) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+		work.do()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "hello user\n")
 	})
@@ -155,4 +162,40 @@ func freePort(addr string) (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// appWork is the CPU an app spends on a request: rounds of SHA-256 over a
+// small buffer, as many as took the wanted time at start. A fixed amount
+// of work, not a wait: on a busy machine it takes longer, as an app's
+// work does.
+type appWork struct {
+	rounds int
+}
+
+// newAppWork measures how many rounds make d (nil for 0).
+func newAppWork(d time.Duration) *appWork {
+	if d <= 0 {
+		return nil
+	}
+	const probe = 20000
+	w := &appWork{rounds: probe}
+	best := time.Duration(1 << 62)
+	for range 5 { // the fastest of five probes: the least disturbed
+		start := time.Now()
+		w.do()
+		best = min(best, time.Since(start))
+	}
+	w.rounds = max(1, int(float64(probe)*float64(d)/float64(best)))
+	return w
+}
+
+func (w *appWork) do() {
+	if w == nil {
+		return
+	}
+	var sum [sha256.Size]byte
+	for range w.rounds {
+		sum = sha256.Sum256(sum[:])
+	}
+	runtime.KeepAlive(sum)
 }
