@@ -106,6 +106,9 @@ type Config struct {
 	// MachineConfig configures machine clients (jwt_issuers,
 	// scope_capabilities).
 	MachineConfig `yaml:",inline"`
+	// GatewayAuthorizer configures [Manager.AuthorizeGateway] (AWS API
+	// Gateway Lambda authorizer events).
+	GatewayAuthorizer GatewayAuthorizerConfig `yaml:"gateway_authorizer"`
 
 	// Settings made in Go only, never read from YAML.
 

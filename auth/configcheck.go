@@ -150,6 +150,7 @@ func (c *Config) Validate() error {
 	}
 
 	errs = append(errs, c.MachineConfig.validate()...)
+	errs = append(errs, c.GatewayAuthorizer.validate()...)
 
 	switch len(errs) {
 	case 0:

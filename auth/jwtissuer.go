@@ -29,6 +29,10 @@ type jwtIssuer struct {
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier // nil until the keys' URL is known
 	lastTry  time.Time             // last failed discovery attempt
+	// keys is the verifier's key set; byAudience holds verifiers of the
+	// same keys for other audiences (API Gateway stages).
+	keys       oidc.KeySet
+	byAudience map[string]*oidc.IDTokenVerifier
 }
 
 func newJWTIssuer(m *Manager, cfg JWTIssuer) *jwtIssuer {
@@ -65,13 +69,19 @@ func (j *jwtIssuer) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, err
 		}
 		keys = newLimitedKeySet(j.m, url, j.cfg.RefetchInterval)
 	}
-	j.verifier = oidc.NewVerifier(j.cfg.Issuer, keys, &oidc.Config{
-		ClientID:             j.cfg.Audience,
+	j.keys = keys
+	j.verifier = j.newVerifier(j.cfg.Audience)
+	return j.verifier, nil
+}
+
+// newVerifier returns a verifier of j's keys for audience.
+func (j *jwtIssuer) newVerifier(audience string) *oidc.IDTokenVerifier {
+	return oidc.NewVerifier(j.cfg.Issuer, j.keys, &oidc.Config{
+		ClientID:             audience,
 		SupportedSigningAlgs: j.cfg.Algorithms,
-		// exp, nbf and iat are checked with the issuer's leeway below.
+		// exp, nbf and iat are checked with the issuer's leeway in check.
 		SkipExpiryCheck: true,
 	})
-	return j.verifier, nil
 }
 
 // discoverJWKS reads jwks_uri from the issuer's discovery document.
@@ -101,6 +111,11 @@ func (j *jwtIssuer) verify(ctx context.Context, tok string, now time.Time) (*mac
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
 	}
+	return j.check(ctx, v, tok, now)
+}
+
+// check verifies tok with v, then its time claims and sub.
+func (j *jwtIssuer) check(ctx context.Context, v *oidc.IDTokenVerifier, tok string, now time.Time) (*machineClaims, error) {
 	idt, err := v.Verify(ctx, tok)
 	if err != nil {
 		return nil, fmt.Errorf("auth: JWT of %s: %w: %w", j.cfg.Issuer, ErrTokenInvalid, err)

@@ -38,6 +38,8 @@ type Manager struct {
 	cache  *credCache
 	// machine verifies JWTs of machine clients; nil without jwt_issuers.
 	machine *machineVerifier
+	// gateway answers API Gateway authorizer events; nil without jwt_issuers.
+	gateway *gatewayAuthorizer
 
 	guest     *Identity
 	forced    string // force_user, normalized
@@ -98,6 +100,10 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.cache = newCredCache(defaultCacheEntries)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
 	if err := m.initMachine(); err != nil {
+		m.closeOwned()
+		return nil, err
+	}
+	if err := m.initGateway(); err != nil {
 		m.closeOwned()
 		return nil, err
 	}

@@ -3,11 +3,15 @@ package capabilities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Client is a machine client of the OAuth 2.0 client-credentials grant: a
@@ -56,6 +60,58 @@ func (c Client) Clone() Client {
 	return c
 }
 
+// SecretHashPrefix starts every client-secret hash a [ClientStore] accepts:
+// an argon2id PHC string, as auth.HashClientSecret makes.
+const SecretHashPrefix = "$argon2id$"
+
+// ErrSecretNotHashed is matched (errors.Is) by the error of a client write
+// whose SecretHash is not an argon2id hash: a store never holds a
+// plaintext secret. The error never quotes the refused value.
+var ErrSecretNotHashed = errors.New("capabilities: client secret is not an argon2id hash (a store keeps only hashes: hash it with auth.HashClientSecret or `oauthgate clients hash`)")
+
+// ErrInvalidClient is matched (errors.Is) by the error of a client write
+// whose id or lists cannot be stored.
+var ErrInvalidClient = errors.New("capabilities: invalid client")
+
+// Validate reports why c cannot be stored, or nil. The id must be
+// non-empty printable UTF-8 without a colon (HTTP Basic credentials split
+// on it); SecretHash must be an argon2id hash ([ErrSecretNotHashed]); list
+// entries must be non-empty UTF-8 without control characters, and a scope
+// holds no space (scopes are written space-separated).
+func (c *Client) Validate() error {
+	switch {
+	case c.ID == "":
+		return fmt.Errorf("%w: empty id", ErrInvalidClient)
+	case len(c.ID) > 255:
+		return fmt.Errorf("%w: id longer than 255 bytes", ErrInvalidClient)
+	case !printable(c.ID) || strings.ContainsRune(c.ID, ':') || strings.TrimSpace(c.ID) != c.ID:
+		return fmt.Errorf("%w: id %q: want printable text without ':' or surrounding spaces", ErrInvalidClient, c.ID)
+	}
+	if !strings.HasPrefix(c.SecretHash, SecretHashPrefix) || !printable(c.SecretHash) || strings.ContainsAny(c.SecretHash, " \t") {
+		return fmt.Errorf("%w: client %q", ErrSecretNotHashed, c.ID)
+	}
+	if !printable(c.Subject) {
+		return fmt.Errorf("%w: client %q: sub holds a control character or invalid UTF-8", ErrInvalidClient, c.ID)
+	}
+	for _, l := range []struct {
+		name  string
+		items []string
+	}{{"audience", c.Audience}, {"scope", c.Scope}, {"permissions", c.Permissions}, {"roles", c.Roles}, {"groups", c.Groups}} {
+		for _, item := range l.items {
+			if item == "" || !printable(item) || l.name == "scope" && strings.ContainsFunc(item, unicode.IsSpace) {
+				return fmt.Errorf("%w: client %q: %s entry %q", ErrInvalidClient, c.ID, l.name, item)
+			}
+		}
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters
+// (which includes NUL, which PostgreSQL text cannot hold).
+func printable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
 // ErrClientNotFound is returned by [ClientStore] writes naming an unknown
 // client.
 var ErrClientNotFound = errors.New("capabilities: no such client")
@@ -71,7 +127,9 @@ type ClientStore interface {
 	// Clients returns every client, sorted by id.
 	Clients(ctx context.Context) ([]Client, error)
 	// PutClient creates the client or replaces it whole (Created is kept
-	// when it exists).
+	// when it exists). A client that [Client.Validate] refuses is an
+	// error, and nothing is written: a SecretHash that is not an argon2id
+	// hash matches [ErrSecretNotHashed].
 	PutClient(ctx context.Context, c Client) error
 	// RemoveClient deletes the client; it returns [ErrClientNotFound] when
 	// there is none.
@@ -93,7 +151,9 @@ type MemoryClientStore struct {
 	now     func() time.Time
 }
 
-// NewMemoryClientStore returns a store holding a copy of clients.
+// NewMemoryClientStore returns a store holding a copy of clients. They are
+// not checked (there is no error to return): pass hashed secrets only, or
+// add the clients with [MemoryClientStore.PutClient], which checks them.
 func NewMemoryClientStore(clients ...Client) *MemoryClientStore {
 	s := &MemoryClientStore{clients: make(map[string]Client, len(clients)), now: time.Now}
 	for _, c := range clients {
@@ -132,8 +192,8 @@ func (s *MemoryClientStore) PutClient(ctx context.Context, c Client) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c.ID == "" {
-		return errors.New("capabilities: client without an id")
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

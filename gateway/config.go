@@ -51,8 +51,17 @@ type Config struct {
 	// HealthPath answers 200 while the process runs. Default "/healthz".
 	HealthPath string `yaml:"health_path"`
 	// ReadyPath answers 200 once the identity provider's discovery has
-	// succeeded (at once without a provider), else 503. Default "/readyz".
+	// succeeded (at once without a provider, or with a DiscoveryCache
+	// file), else 503. Default "/readyz".
 	ReadyPath string `yaml:"ready_path"`
+
+	// DiscoveryCache, if set, is a file where the identity provider's
+	// discovery document is kept after each successful discovery; a
+	// relative path is resolved against the configuration's folder. When
+	// it holds the configured provider's document at start, ReadyPath
+	// answers 200 at once, even while the provider is down (sessions and
+	// tokens are checked without it; logins wait for it). Default: none.
+	DiscoveryCache string `yaml:"discovery_cache"`
 
 	// Settings made in Go only, never read from YAML. [Gateway.Reload]
 	// keeps the running ones when the new configuration leaves them nil.
@@ -250,6 +259,9 @@ func ParseConfig(data []byte, dir string) (*Config, error) {
 	cfg.Auth = *ac
 	if dir != "" && cfg.UpstreamJWT.KeyFile != "" && !filepath.IsAbs(cfg.UpstreamJWT.KeyFile) {
 		cfg.UpstreamJWT.KeyFile = filepath.Join(dir, cfg.UpstreamJWT.KeyFile)
+	}
+	if dir != "" && cfg.DiscoveryCache != "" && !filepath.IsAbs(cfg.DiscoveryCache) {
+		cfg.DiscoveryCache = filepath.Join(dir, cfg.DiscoveryCache)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

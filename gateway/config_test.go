@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,37 @@ func TestReadmeExample(t *testing.T) {
 	}
 	if len(cfg.Upstreams) != 3 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 {
 		t.Errorf("parsed: %+v", cfg)
+	}
+}
+
+// The gateway's keys are taken out of the file before the auth part is
+// parsed: none may be an auth key too.
+func TestGatewayKeysAreNotAuthKeys(t *testing.T) {
+	t.Parallel()
+	authKeys := map[string]bool{}
+	var walk func(reflect.Type)
+	walk = func(rt reflect.Type) {
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if opts == "inline" {
+				walk(f.Type)
+				continue
+			}
+			if name != "" && name != "-" {
+				authKeys[name] = true
+			}
+		}
+	}
+	walk(reflect.TypeFor[auth.Config]())
+	if !authKeys["secret_key"] || !authKeys["jwt_issuers"] {
+		t.Fatalf("auth keys not found: %v", authKeys)
+	}
+	rt := reflect.TypeFor[gateway.Config]()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("yaml"), ",")
+		if authKeys[name] {
+			t.Errorf("%s is both a gateway key and an auth key", name)
+		}
 	}
 }

@@ -69,6 +69,10 @@ func New(ctx context.Context, cfg *Config) (*Gateway, error) {
 	}
 	g.cur.Store(st)
 	g.bg, g.stop = context.WithCancel(context.Background())
+	if cachedDiscoveryOK(st.cfg) {
+		g.ready.Store(true)
+		g.log.Info("gateway: ready from the cached discovery document", "file", st.cfg.DiscoveryCache)
+	}
 	go g.discover(st)
 	return g, nil
 }
@@ -208,7 +212,8 @@ func (g *Gateway) Manager() *auth.Manager { return g.cur.Load().m }
 func (g *Gateway) Config() *Config { return g.cur.Load().cfg }
 
 // Ready reports whether the identity provider's discovery has succeeded
-// at least once (true at once without a provider).
+// at least once, or discovery_cache held its document at start (true at
+// once without a provider).
 func (g *Gateway) Ready() bool { return g.ready.Load() }
 
 // discover tries the discovery of st's provider until it succeeds, st is
@@ -220,6 +225,7 @@ func (g *Gateway) discover(st *state) {
 		cancel()
 		if err == nil {
 			g.ready.Store(true)
+			g.cacheDiscovery(st)
 			return
 		}
 		select {
@@ -282,9 +288,8 @@ type infoKey struct{}
 
 // dotSegments reports whether the decoded path has a "." or ".." segment,
 // counting a backslash as a separator and ignoring ";" parameters, as
-// some servers do. ServeMux
-// redirects such paths when they are written plainly, but not when the
-// dots or the slashes are percent-encoded.
+// some servers do. ServeMux redirects such paths when they are written
+// plainly, but not when the dots or the slashes are percent-encoded.
 func dotSegments(p string) bool {
 	if !strings.Contains(p, ".") {
 		return false

@@ -3,8 +3,12 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -481,5 +485,93 @@ func TestAcceptEncodingPasses(t *testing.T) {
 	}
 	if s := c.upstreamSaw(t, e.srv.URL+"/pub/a", "Accept-Encoding", "br"); s.get("Accept-Encoding") != "br" {
 		t.Errorf("Accept-Encoding %q", s.get("Accept-Encoding"))
+	}
+}
+
+// Reloads while requests run: every request is served, by the old or the
+// new configuration, and the old Managers close once idle.
+func TestReloadUnderLoad(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Observer = gateway.NopObserver{} })
+	tok := e.userToken(alice)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := &http.Client{}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/app/x", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := hc.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- resp.Status
+					return
+				}
+			}
+		}()
+	}
+	for range 10 {
+		cfg := *e.gw.Config()
+		if err := e.gw.Reload(context.Background(), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// A gateway restarted while the provider is down is ready at once when
+// discovery_cache holds the provider's document from an earlier run.
+func TestDiscoveryCache(t *testing.T) {
+	t.Parallel()
+	cache := filepath.Join(t.TempDir(), "discovery.json")
+	e := newEnv(t, nil, func(c *gateway.Config) { c.DiscoveryCache = cache })
+	waitFor(t, func() bool { _, err := os.Stat(cache); return err == nil })
+
+	e.idp.Close() // the provider goes down
+	restart := func(change func(*gateway.Config)) *gateway.Gateway {
+		cfg := *e.gw.Config()
+		cfg.Observer = nil
+		if change != nil {
+			change(&cfg)
+		}
+		g, err := gateway.New(context.Background(), &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = g.Close() })
+		return g
+	}
+	if g := restart(nil); !g.Ready() {
+		t.Error("not ready with the cached document")
+	}
+	if g := restart(func(c *gateway.Config) { c.DiscoveryCache = filepath.Join(t.TempDir(), "none.json") }); g.Ready() {
+		t.Error("ready without a cached document while the provider is down")
+	}
+	other := filepath.Join(t.TempDir(), "other.json")
+	if err := os.WriteFile(other, []byte(`{"issuer": "https://elsewhere.example.com"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if g := restart(func(c *gateway.Config) { c.DiscoveryCache = other }); g.Ready() {
+		t.Error("ready with another provider's document")
 	}
 }

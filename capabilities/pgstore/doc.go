@@ -1,11 +1,14 @@
 // Package pgstore keeps capabilities, token revocations and identity-provider
 // grants in PostgreSQL, so that the replicas of an app behind a load balancer
-// share one truth. A [Store] is both a [capabilities.Store] and a
-// [capabilities.TokenStore].
+// share one truth. A [Store] is a [capabilities.Store], a
+// [capabilities.TokenStore] and a [capabilities.ClientStore] (machine
+// clients, in a table of their own; [OpenClients] opens only that table,
+// through a role that may only read it).
 //
 // Every replica keeps an in-memory cache: user capabilities are cached per
-// user as they are read, and every live revocation is held in memory, so
-// that a request never waits for the database when nothing changed. Triggers
+// user as they are read, and every live revocation and every client is
+// held in memory, so that a request never waits for the database when
+// nothing changed. Triggers
 // on the tables announce each change with NOTIFY; every Store LISTENs on a
 // connection of its own and drops the user's cache entry (or adds the
 // revocation) as soon as the notification arrives, and bumps Version, so

@@ -60,7 +60,7 @@ func emptySchema(tb testing.TB) func(t *testing.T, g *capabilities.Graph, opts p
 		t.Helper()
 		if created {
 			if _, err := conn.Exec(context.Background(), "DELETE FROM "+schema+".users; DELETE FROM "+schema+".revoked_tokens; "+
-				"DELETE FROM "+schema+".revoked_subjects; DELETE FROM "+schema+".grants"); err != nil {
+				"DELETE FROM "+schema+".revoked_subjects; DELETE FROM "+schema+".grants; DELETE FROM "+schema+".clients"); err != nil {
 				t.Fatal(err)
 			}
 		}

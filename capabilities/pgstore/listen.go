@@ -32,13 +32,18 @@ func (s *Store) subscribe(ctx context.Context, conn *pgx.Conn) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
 		return err
 	}
-	r, err := s.loadRevocations(ctx, conn)
-	if err != nil {
-		return err
+	if !s.clientsOnly {
+		r, err := s.loadRevocations(ctx, conn)
+		if err != nil {
+			return err
+		}
+		s.revs.Store(r)
+		if s.cache != nil {
+			s.cache.clear()
+		}
 	}
-	s.revs.Store(r)
-	if s.cache != nil {
-		s.cache.clear()
+	if err := s.reloadClients(ctx, conn); err != nil {
+		return err
 	}
 	s.markSynced()
 	s.listening.Store(true)
@@ -116,7 +121,7 @@ func (s *Store) waitOne(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 	s.markSynced()
-	if now := s.now(); now.Sub(s.lastPrune) >= pruneEvery {
+	if now := s.now(); !s.clientsOnly && now.Sub(s.lastPrune) >= pruneEvery {
 		s.lastPrune = now
 		s.revs.Load().prune(now)
 		if _, err := conn.Exec(ctx, s.sql.pruneTokens, now.UTC()); err != nil {
@@ -133,6 +138,16 @@ func (s *Store) waitOne(ctx context.Context, conn *pgx.Conn) error {
 func (s *Store) apply(ctx context.Context, conn *pgx.Conn, payload string) error {
 	kind, rest, _ := strings.Cut(payload, ":")
 	writer, rest, _ := strings.Cut(rest, ":")
+	switch {
+	case kind == "c" && writer == s.writer:
+		return nil // applied by the write
+	case kind == "c":
+		return s.refreshClient(ctx, conn, rest)
+	case kind == "C":
+		return s.reloadClients(ctx, conn)
+	case s.clientsOnly:
+		return nil // users and revocations are not this store's
+	}
 	if kind == "U" || kind == "T" || writer != s.writer {
 		defer s.version.Add(1)
 	}

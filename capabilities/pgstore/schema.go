@@ -97,6 +97,48 @@ CREATE TRIGGER revoked_tokens_truncate AFTER TRUNCATE ON S.revoked_tokens
 CREATE TRIGGER revoked_subjects_truncate AFTER TRUNCATE ON S.revoked_subjects
 	FOR EACH STATEMENT EXECUTE FUNCTION S.notify_all_tokens();
 `,
+	// 2: machine clients of the client-credentials grant, in a table of
+	// their own so that a token endpoint may read them through a role
+	// that may only SELECT it. Secrets are argon2id hashes; the table
+	// refuses anything else. Payloads: c:<writer>:<id> (one client
+	// changed), C (reload every client).
+	`
+CREATE TABLE S.clients (
+	id          text PRIMARY KEY CHECK (id <> ''),
+	secret_hash text NOT NULL CHECK (secret_hash LIKE '$argon2id$%'),
+	audience    text[] NOT NULL DEFAULT '{}',
+	subject     text NOT NULL DEFAULT '',
+	scope       text[] NOT NULL DEFAULT '{}',
+	permissions text[] NOT NULL DEFAULT '{}',
+	roles       text[] NOT NULL DEFAULT '{}',
+	groups      text[] NOT NULL DEFAULT '{}',
+	disabled    boolean NOT NULL DEFAULT false,
+	created_at  timestamptz NOT NULL DEFAULT now(),
+	updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE FUNCTION S.notify_client() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	ch text := 'oauthgate:' || TG_TABLE_SCHEMA;
+	w text := S.writer();
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		PERFORM pg_notify(ch, CASE WHEN octet_length(OLD.id) > 7000 THEN 'C' ELSE 'c:' || w || ':' || OLD.id END);
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		PERFORM pg_notify(ch, CASE WHEN octet_length(NEW.id) > 7000 THEN 'C' ELSE 'c:' || w || ':' || NEW.id END);
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE FUNCTION S.notify_all_clients() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('oauthgate:' || TG_TABLE_SCHEMA, 'C');
+	RETURN NULL;
+END $$;
+CREATE TRIGGER clients_notify AFTER INSERT OR UPDATE OR DELETE ON S.clients
+	FOR EACH ROW EXECUTE FUNCTION S.notify_client();
+CREATE TRIGGER clients_truncate AFTER TRUNCATE ON S.clients
+	FOR EACH STATEMENT EXECUTE FUNCTION S.notify_all_clients();
+`,
 }
 
 // SchemaVersion is the schema version this package creates and expects.
@@ -125,7 +167,15 @@ func sqlFor(schema, query string) string {
 // migrate creates the schema or brings it to SchemaVersion, in one
 // transaction under an advisory lock, so that replicas starting together
 // apply each migration once. A schema newer than this program is an error.
+// A schema already current is only read: a role without the right to
+// create tables may open it.
 func migrate(ctx context.Context, conn *pgx.Conn, schema string) error {
+	if v, err := schemaVersion(ctx, conn, schema); err == nil && v == len(migrations) {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -157,4 +207,19 @@ CREATE TABLE IF NOT EXISTS S.schema_version (
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// schemaVersion returns the version of schema, 0 when it has none. It
+// only reads.
+func schemaVersion(ctx context.Context, conn *pgx.Conn, schema string) (int, error) {
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, pgx.Identifier{schema, "schema_version"}.Sanitize()).Scan(&exists); err != nil {
+		return 0, err
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	err := conn.QueryRow(ctx, sqlFor(schema, `SELECT coalesce(max(version), 0) FROM S.schema_version`)).Scan(&v)
+	return v, err
 }

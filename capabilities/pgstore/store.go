@@ -58,9 +58,10 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is a [capabilities.Store] and a [capabilities.TokenStore] in a
-// PostgreSQL schema. Its Version changes on every change of either kind.
-// Safe for concurrent use.
+// Store is a [capabilities.Store], a [capabilities.TokenStore] and a
+// [capabilities.ClientStore] in a PostgreSQL schema. Its Version changes on
+// every change of users or revocations, its ClientsVersion on every change
+// of clients. Safe for concurrent use.
 type Store struct {
 	graph      *capabilities.Graph
 	pool       *pgxpool.Pool
@@ -76,6 +77,15 @@ type Store struct {
 	writer  string     // this store's oauthgate.writer (see the migrations)
 	cache   *userCache // nil when turned off
 	revs    atomic.Pointer[revocations]
+
+	// clientsOnly marks a store opened by OpenClients: no users, no
+	// revocations, no migration.
+	clientsOnly    bool
+	csql           clientQueries
+	clients        atomic.Pointer[clientState]
+	clientsVersion atomic.Uint64
+	clientMu       sync.Mutex // serialises changes of clients
+	clientGen      uint64     // counts changes of clients; under clientMu
 
 	// listening is true while the listening connection is up, so that
 	// every change reaches the cache; syncedAt (unix ns by s.now) is the
@@ -99,11 +109,17 @@ func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) 
 	if g == nil {
 		return nil, errors.New("pgstore: Open needs a capability graph")
 	}
+	return open(ctx, dsn, g, opts, false)
+}
+
+// open opens a Store; with clientsOnly (OpenClients), only its clients.
+func open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options, clientsOnly bool) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: dsn: %w", err)
 	}
-	s := &Store{graph: g, schema: opts.Schema, log: opts.Logger, now: opts.Now, staleAfter: opts.StaleAfter, done: make(chan struct{})}
+	s := &Store{graph: g, schema: opts.Schema, log: opts.Logger, now: opts.Now, staleAfter: opts.StaleAfter, done: make(chan struct{}),
+		clientsOnly: clientsOnly}
 	if s.schema == "" {
 		s.schema = DefaultSchema
 	}
@@ -121,6 +137,7 @@ func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) 
 		s.staleAfter = DefaultStaleAfter
 	}
 	switch {
+	case clientsOnly:
 	case opts.CacheEntries == 0:
 		s.cache = newUserCache(DefaultCacheEntries)
 	case opts.CacheEntries > 0:
@@ -128,6 +145,8 @@ func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) 
 	}
 	s.channel = "oauthgate:" + s.schema
 	s.sql = newQueries(s.schema)
+	s.csql = newClientQueries(s.schema)
+	s.clients.Store(&clientState{})
 
 	cc := cfg.ConnConfig
 	switch {
@@ -145,7 +164,12 @@ func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) 
 	if err != nil {
 		return nil, s.openError(ctx, err)
 	}
-	if err := migrate(ctx, conn, s.schema); err != nil {
+	if clientsOnly {
+		err = s.checkClientsTable(ctx, conn)
+	} else {
+		err = migrate(ctx, conn, s.schema)
+	}
+	if err != nil {
 		conn.Close(context.Background())
 		return nil, s.openError(ctx, err)
 	}

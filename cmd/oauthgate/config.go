@@ -63,7 +63,8 @@ Loads the configuration file as the app would: every value is checked
 the capability graph and policy are built, and the user file, when it exists,
 is loaded against the graph. Prints "ok" and a summary without secrets, or each
 problem naming its key (exit status 1). Warnings (stderr) point out what is
-legal but risky: plaintext secrets, an empty base_url, force_user.`)
+legal but risky: plaintext secrets (including a client_secret under
+clients:), an empty base_url, force_user.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
@@ -76,6 +77,15 @@ legal but risky: plaintext secrets, an empty base_url, force_user.`)
 		return usageError(fs, "missing --config FILE")
 	}
 
+	// Plaintext client secrets are legal (as in simple_oauth_server) but
+	// worth hashing; said even when the rest does not load.
+	if data, err := os.ReadFile(*path); err == nil {
+		if plain, err := plaintextClientSecrets(data); err == nil {
+			for _, id := range plain {
+				warn(stderr, "config check", "clients.%s.client_secret is plaintext; replace it with its hash: `oauthgate clients hash --config %s`", id, *path)
+			}
+		}
+	}
 	cfg, err := loadAuthConfig(*path)
 	if err != nil {
 		problems := flatten(err)

@@ -17,7 +17,7 @@ var tokenCommands = map[string]command{}
 func init() {
 	register(command{
 		name:    "token",
-		summary: "inspect a token, or mint one offline",
+		summary: "inspect or mint a token, or get one as a machine client",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runGroup(ctx, "token", tokenCommands, args, stdout, stderr)
 		},

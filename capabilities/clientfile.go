@@ -1,0 +1,316 @@
+package capabilities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ClientFileFor returns the clients file kept beside a user file:
+// caps.yaml → caps.yaml.clients.yaml, as the token file is
+// caps.yaml.tokens.yaml.
+func ClientFileFor(userFile string) string { return userFile + ".clients.yaml" }
+
+// ErrInvalidClientFile is matched (errors.Is) by the error of a write
+// refused because the clients file does not load.
+var ErrInvalidClientFile = errors.New("capabilities: the clients file does not load")
+
+// FileClientStoreOptions tunes a [FileClientStore]. The zero value is
+// ready to use.
+type FileClientStoreOptions struct {
+	// Logger receives hand edits that do not load. The default is
+	// slog.Default().
+	Logger *slog.Logger
+	// PollInterval is how often the file is checked for changes made by
+	// hand or by other processes. The default is [DefaultPollInterval]; a
+	// negative value turns polling off (writes still see other processes'
+	// changes).
+	PollInterval time.Duration
+	// Now stamps Created and Updated. The default is time.Now.
+	Now func() time.Time
+}
+
+// FileClientStore is a [ClientStore] kept in a YAML file in the format of
+// simple_oauth_server's clients file (see [DecodeClientFile]), with hashed
+// secrets. It is written like a [FileStore]: atomically and durably
+// (temporary file, sync, rename, folder sync), serialised by a mutex and
+// an flock on PATH.lock, re-reading the file before each write so that no
+// other process's change is lost, and polled for hand edits. A hand edit
+// that does not load (bad YAML, an unknown key, a plaintext secret) is
+// logged; the store keeps its last good state and refuses writes with
+// [ErrInvalidClientFile] until the file loads again.
+type FileClientStore struct {
+	now     func() time.Time
+	file    watchedFile[map[string]Client]
+	clients atomic.Pointer[map[string]Client]
+}
+
+// OpenFileClientStore loads the clients file at path and starts watching
+// it. A missing file is an empty store, created (mode 0600) by the first
+// write; its folder must exist by then. A file that does not load is an
+// error.
+func OpenFileClientStore(path string, opts FileClientStoreOptions) (*FileClientStore, error) {
+	s := &FileClientStore{now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.file = watchedFile[map[string]Client]{
+		path:        path,
+		log:         opts.Logger,
+		decode:      func(data []byte) (map[string]Client, error) { return decodeClients(data, path) },
+		install:     func(m map[string]Client) { s.clients.Store(&m) },
+		invalid:     ErrInvalidClientFile,
+		checkFailed: "capabilities: cannot check the clients file",
+		loadFailed:  "capabilities: the clients file does not load; keeping the last good state and refusing writes until it is fixed",
+	}
+	if err := s.file.open(opts.PollInterval); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the clients file's path.
+func (s *FileClientStore) Path() string { return s.file.path }
+
+// clientEntry is one client in the file. Audience, roles and groups may
+// be a string or a list (as simple_oauth_server accepts); scope is one
+// space-separated string.
+type clientEntry struct {
+	ClientSecret string     `yaml:"client_secret"`
+	Audience     stringList `yaml:"audience,omitempty"`
+	Sub          string     `yaml:"sub,omitempty"`
+	Scope        string     `yaml:"scope,omitempty"`
+	Permissions  stringList `yaml:"permissions,omitempty"`
+	Roles        stringList `yaml:"roles,omitempty"`
+	Groups       stringList `yaml:"groups,omitempty"`
+	Disabled     bool       `yaml:"disabled,omitempty"`
+	Created      time.Time  `yaml:"created,omitempty"`
+	Updated      time.Time  `yaml:"updated,omitempty"`
+}
+
+// stringList is a list that YAML may also give as one string.
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		*l = nil
+	case n.Kind == yaml.ScalarNode:
+		*l = stringList{n.Value}
+	case n.Kind == yaml.SequenceNode:
+		var s []string
+		if err := n.Decode(&s); err != nil {
+			return err
+		}
+		*l = s
+	default:
+		return fmt.Errorf("line %d: want a string or a list of strings", n.Line)
+	}
+	return nil
+}
+
+// DecodeClientFile parses a clients file:
+//
+//	clients:
+//	  reporting-job:
+//	    client_secret: $argon2id$v=19$m=19456,t=2,p=1$…$…
+//	    audience: api            # or a list; the first is the default
+//	    sub: reporting           # default: the id
+//	    scope: read:data write:data
+//	    permissions: [read:data]
+//	    roles: [reader]          # or one string
+//	    groups: east             # or a list
+//	    disabled: true
+//	    created: 2026-01-02T03:04:05Z
+//	    updated: 2026-01-02T03:04:05Z
+//
+// Unknown keys are errors (a misspelt "disabled" must not be ignored), and
+// so is a client_secret that is not an argon2id hash: errors never quote
+// a secret. name is used in error messages. Clients come back sorted by id.
+func DecodeClientFile(data []byte, name string) ([]Client, error) {
+	m, err := decodeClients(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return sortedClients(m), nil
+}
+
+func decodeClients(data []byte, name string) (map[string]Client, error) {
+	var f struct {
+		Clients map[string]clientEntry `yaml:"clients"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("capabilities: clients file %s: %w", name, err)
+	}
+	out := make(map[string]Client, len(f.Clients))
+	for id, e := range f.Clients {
+		c := Client{
+			ID: id, SecretHash: e.ClientSecret, Audience: e.Audience, Subject: e.Sub,
+			Scope: strings.Fields(e.Scope), Permissions: e.Permissions, Roles: e.Roles, Groups: e.Groups,
+			Disabled: e.Disabled, Created: e.Created, Updated: e.Updated,
+		}
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("capabilities: clients file %s: %w", name, err)
+		}
+		out[id] = c
+	}
+	return out, nil
+}
+
+// EncodeClientFile returns the clients file holding clients, sorted by id
+// (YAML maps are written sorted), each client's keys in a fixed order: the
+// same clients always give the same bytes. A client that
+// [Client.Validate] refuses is an error.
+func EncodeClientFile(clients []Client) ([]byte, error) {
+	m := make(map[string]Client, len(clients))
+	for _, c := range clients {
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		m[c.ID] = c
+	}
+	return encodeClients(m)
+}
+
+// clientOut is one client as written: one audience as a plain string, as
+// simple_oauth_server's files have it, several as a list; the other lists
+// always as lists.
+type clientOut struct {
+	ClientSecret string    `yaml:"client_secret"`
+	Audience     any       `yaml:"audience,omitempty"`
+	Sub          string    `yaml:"sub,omitempty"`
+	Scope        string    `yaml:"scope,omitempty"`
+	Permissions  []string  `yaml:"permissions,omitempty"`
+	Roles        []string  `yaml:"roles,omitempty"`
+	Groups       []string  `yaml:"groups,omitempty"`
+	Disabled     bool      `yaml:"disabled,omitempty"`
+	Created      time.Time `yaml:"created,omitempty"`
+	Updated      time.Time `yaml:"updated,omitempty"`
+}
+
+func encodeClients(m map[string]Client) ([]byte, error) {
+	f := struct {
+		Clients map[string]clientOut `yaml:"clients"`
+	}{Clients: make(map[string]clientOut, len(m))}
+	for id, c := range m {
+		var aud any
+		switch len(c.Audience) {
+		case 0:
+		case 1:
+			aud = c.Audience[0]
+		default:
+			aud = c.Audience
+		}
+		f.Clients[id] = clientOut{
+			ClientSecret: c.SecretHash, Audience: aud, Sub: c.Subject,
+			Scope: strings.Join(c.Scope, " "), Permissions: c.Permissions, Roles: c.Roles, Groups: c.Groups,
+			Disabled: c.Disabled, Created: c.Created.UTC(), Updated: c.Updated.UTC(),
+		}
+	}
+	data, err := yaml.Marshal(&f)
+	if err != nil {
+		return nil, fmt.Errorf("capabilities: encoding the clients file: %w", err)
+	}
+	return data, nil
+}
+
+func sortedClients(m map[string]Client) []Client {
+	out := make([]Client, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id].Clone())
+	}
+	return out
+}
+
+// Client implements [ClientStore]. It answers from memory.
+func (s *FileClientStore) Client(ctx context.Context, id string) (Client, bool, error) {
+	if s.file.closed.Load() {
+		return Client{}, false, ErrClosed
+	}
+	c, ok := (*s.clients.Load())[id]
+	return c.Clone(), ok, nil
+}
+
+// Clients implements [ClientStore].
+func (s *FileClientStore) Clients(ctx context.Context) ([]Client, error) {
+	if s.file.closed.Load() {
+		return nil, ErrClosed
+	}
+	return sortedClients(*s.clients.Load()), nil
+}
+
+// PutClient implements [ClientStore].
+func (s *FileClientStore) PutClient(ctx context.Context, c Client) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c = c.Clone()
+	return s.apply(ctx, func(m map[string]Client) error {
+		now := s.now().UTC()
+		c.Created, c.Updated = now, now
+		if old, ok := m[c.ID]; ok && !old.Created.IsZero() {
+			c.Created = old.Created
+		}
+		m[c.ID] = c
+		return nil
+	})
+}
+
+// RemoveClient implements [ClientStore].
+func (s *FileClientStore) RemoveClient(ctx context.Context, id string) error {
+	return s.apply(ctx, func(m map[string]Client) error {
+		if _, ok := m[id]; !ok {
+			return ErrClientNotFound
+		}
+		delete(m, id)
+		return nil
+	})
+}
+
+// apply runs change on a copy of the newest clients and writes the result.
+func (s *FileClientStore) apply(ctx context.Context, change func(map[string]Client) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.file.writeMu.Lock()
+	defer s.file.writeMu.Unlock()
+	unlock, err := s.file.beginWrite()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	next := maps.Clone(*s.clients.Load())
+	if err := change(next); err != nil {
+		return err
+	}
+	data, err := encodeClients(next)
+	if err != nil {
+		return err
+	}
+	st, err := s.file.write(data)
+	if err != nil {
+		return err
+	}
+	s.file.set(next, s.file.hash(data, st), st)
+	return nil
+}
+
+// ClientsVersion implements [ClientStore]: it changes on every write and
+// every change of the file seen by the poller.
+func (s *FileClientStore) ClientsVersion() uint64 { return s.file.version.Load() }
+
+// Close stops watching the file and releases the lock file. Later calls
+// fail with [ErrClosed].
+func (s *FileClientStore) Close() error { return s.file.close() }

@@ -1,0 +1,367 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+// ErrReadOnly is matched (errors.Is) by the error of a client write that
+// the database refused for lack of privilege: the store was opened with a
+// role that may only read the clients table (see [OpenClients]).
+var ErrReadOnly = errors.New("pgstore: this role may not write the clients table (a SELECT-only role reads clients; write them with the owner role)")
+
+// clientQueries are the statements on the clients table of one schema.
+type clientQueries struct {
+	load, one, put, remove string
+}
+
+const clientColumns = `id, secret_hash, audience, subject, scope, permissions, roles, groups, disabled, created_at, updated_at`
+
+func newClientQueries(schema string) clientQueries {
+	q := clientQueries{
+		load: `SELECT ` + clientColumns + ` FROM S.clients`,
+		one:  `SELECT ` + clientColumns + ` FROM S.clients WHERE id = $1`,
+		put: `INSERT INTO S.clients AS c (id, secret_hash, audience, subject, scope, permissions, roles, groups, disabled)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, audience = EXCLUDED.audience,
+				subject = EXCLUDED.subject, scope = EXCLUDED.scope, permissions = EXCLUDED.permissions,
+				roles = EXCLUDED.roles, groups = EXCLUDED.groups, disabled = EXCLUDED.disabled, updated_at = now()
+			RETURNING c.created_at, c.updated_at`,
+		remove: `DELETE FROM S.clients WHERE id = $1`,
+	}
+	for _, p := range []*string{&q.load, &q.one, &q.put, &q.remove} {
+		*p = sqlFor(schema, *p)
+	}
+	return q
+}
+
+// clientState is the in-memory copy of the clients table, replaced whole
+// on every change (copy on write) so that readers take no lock.
+type clientState = map[string]capabilities.Client
+
+// scanClient reads one row of clientColumns.
+func scanClient(row pgx.Row) (capabilities.Client, error) {
+	var c capabilities.Client
+	err := row.Scan(&c.ID, &c.SecretHash, &c.Audience, &c.Subject, &c.Scope, &c.Permissions, &c.Roles, &c.Groups,
+		&c.Disabled, &c.Created, &c.Updated)
+	for _, l := range []*[]string{&c.Audience, &c.Scope, &c.Permissions, &c.Roles, &c.Groups} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
+	return c, err
+}
+
+// usable reports whether a row read from the table may be served. Rows
+// written by hand may break what the store checks on write; they are
+// logged (never with the secret) and ignored, so such a client gets no
+// token.
+func (s *Store) usable(c capabilities.Client) bool {
+	if err := c.Validate(); err != nil {
+		s.log.Warn("pgstore: ignoring a stored client that does not validate", "client", c.ID, "err", err)
+		return false
+	}
+	return true
+}
+
+// loadClients reads the whole clients table through conn.
+func (s *Store) loadClients(ctx context.Context, conn *pgx.Conn) (clientState, error) {
+	rows, err := conn.Query(ctx, s.csql.load)
+	if err != nil {
+		return nil, err
+	}
+	m := clientState{}
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if s.usable(c) {
+			m[c.ID] = c
+		}
+	}
+	return m, rows.Err()
+}
+
+// reloadClients replaces the in-memory clients with the table's. A write
+// through this store that lands meanwhile makes it read again, so that an
+// older read never hides it.
+func (s *Store) reloadClients(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		s.clientMu.Lock()
+		gen := s.clientGen
+		s.clientMu.Unlock()
+		m, err := s.loadClients(ctx, conn)
+		if err != nil {
+			return err
+		}
+		s.clientMu.Lock()
+		if s.clientGen == gen {
+			s.clients.Store(&m)
+			s.clientGen++
+			s.clientsVersion.Add(1)
+			s.clientMu.Unlock()
+			return nil
+		}
+		s.clientMu.Unlock()
+	}
+}
+
+// refreshClient re-reads one client (changed by another writer) through
+// conn, with the same guard as reloadClients.
+func (s *Store) refreshClient(ctx context.Context, conn *pgx.Conn, id string) error {
+	for {
+		s.clientMu.Lock()
+		gen := s.clientGen
+		s.clientMu.Unlock()
+		c, err := scanClient(conn.QueryRow(ctx, s.csql.one, id))
+		found := err == nil
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		s.clientMu.Lock()
+		if s.clientGen == gen {
+			s.setClient(id, c, found && s.usable(c))
+			s.clientMu.Unlock()
+			return nil
+		}
+		s.clientMu.Unlock()
+	}
+}
+
+// setClient installs c under id (or removes id when !present) in a new
+// copy of the clients and bumps ClientsVersion. The caller holds clientMu.
+func (s *Store) setClient(id string, c capabilities.Client, present bool) {
+	m := maps.Clone(*s.clients.Load())
+	if present {
+		m[id] = c
+	} else {
+		delete(m, id)
+	}
+	s.clients.Store(&m)
+	s.clientGen++
+	s.clientsVersion.Add(1)
+}
+
+// Client implements [capabilities.ClientStore]. It answers from memory
+// while the store is up to date (see [Options.StaleAfter]), else asks the
+// database.
+func (s *Store) Client(ctx context.Context, id string) (capabilities.Client, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return capabilities.Client{}, false, err
+	}
+	if s.fresh() {
+		c, ok := (*s.clients.Load())[id]
+		return c.Clone(), ok, nil
+	}
+	var c capabilities.Client
+	found := false
+	err := s.do(ctx, "client", func(ctx context.Context) error {
+		var err error
+		c, err = scanClient(s.pool.QueryRow(ctx, s.csql.one, id))
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			found = false
+			return nil
+		case err != nil:
+			return err
+		}
+		found = s.usable(c)
+		return nil
+	})
+	if err != nil || !found {
+		return capabilities.Client{}, false, err
+	}
+	return c, true, nil
+}
+
+// Clients implements [capabilities.ClientStore].
+func (s *Store) Clients(ctx context.Context) ([]capabilities.Client, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	m := *s.clients.Load()
+	if !s.fresh() {
+		m = clientState{}
+		err := s.do(ctx, "clients", func(ctx context.Context) error {
+			rows, err := s.pool.Query(ctx, s.csql.load)
+			if err != nil {
+				return err
+			}
+			clear(m)
+			for rows.Next() {
+				c, err := scanClient(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				if s.usable(c) {
+					m[c.ID] = c
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]capabilities.Client, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id].Clone())
+	}
+	return out, nil
+}
+
+// PutClient implements [capabilities.ClientStore]. The database keeps
+// Created and sets Updated.
+func (s *Store) PutClient(ctx context.Context, c capabilities.Client) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c = c.Clone()
+	nonNil := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	err := s.do(ctx, "put client", func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, s.csql.put, c.ID, c.SecretHash, nonNil(c.Audience), c.Subject, nonNil(c.Scope),
+			nonNil(c.Permissions), nonNil(c.Roles), nonNil(c.Groups), c.Disabled).Scan(&c.Created, &c.Updated)
+	})
+	if err != nil {
+		return writeError(err)
+	}
+	s.clientMu.Lock()
+	s.setClient(c.ID, c, true)
+	s.clientMu.Unlock()
+	return nil
+}
+
+// RemoveClient implements [capabilities.ClientStore].
+func (s *Store) RemoveClient(ctx context.Context, id string) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	var n int64
+	err := s.do(ctx, "remove client", func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, s.csql.remove, id)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return writeError(err)
+	}
+	if n == 0 {
+		return capabilities.ErrClientNotFound
+	}
+	s.clientMu.Lock()
+	s.setClient(id, capabilities.Client{}, false)
+	s.clientMu.Unlock()
+	return nil
+}
+
+// writeError adds [ErrReadOnly] to a write refused for lack of privilege.
+func writeError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42501" { // insufficient_privilege
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	return err
+}
+
+// ClientsVersion implements [capabilities.ClientStore]: it changes on every
+// client write through this store, on every client change notified by the
+// database, and after every reconnection.
+func (s *Store) ClientsVersion() uint64 { return s.clientsVersion.Load() }
+
+// Clients is the clients part of a PostgreSQL store, opened by
+// [OpenClients] for a token endpoint that needs nothing else. It
+// implements [capabilities.ClientStore]. Safe for concurrent use.
+type Clients struct{ s *Store }
+
+// Client implements [capabilities.ClientStore] (see [Store.Client]).
+func (c *Clients) Client(ctx context.Context, id string) (capabilities.Client, bool, error) {
+	return c.s.Client(ctx, id)
+}
+
+// Clients implements [capabilities.ClientStore].
+func (c *Clients) Clients(ctx context.Context) ([]capabilities.Client, error) {
+	return c.s.Clients(ctx)
+}
+
+// PutClient implements [capabilities.ClientStore]; through a SELECT-only
+// role it fails with an error matching [ErrReadOnly].
+func (c *Clients) PutClient(ctx context.Context, cl capabilities.Client) error {
+	return c.s.PutClient(ctx, cl)
+}
+
+// RemoveClient implements [capabilities.ClientStore]; through a
+// SELECT-only role it fails with an error matching [ErrReadOnly].
+func (c *Clients) RemoveClient(ctx context.Context, id string) error {
+	return c.s.RemoveClient(ctx, id)
+}
+
+// ClientsVersion implements [capabilities.ClientStore].
+func (c *Clients) ClientsVersion() uint64 { return c.s.ClientsVersion() }
+
+// Close stops listening and closes the connections.
+func (c *Clients) Close() error { return c.s.Close() }
+
+// Schema returns the schema that holds the clients table.
+func (c *Clients) Schema() string { return c.s.schema }
+
+var (
+	_ capabilities.ClientStore = (*Store)(nil)
+	_ capabilities.ClientStore = (*Clients)(nil)
+)
+
+// OpenClients connects to the PostgreSQL server of dsn and opens only the
+// clients table of the schema, which must exist already (created by
+// [Open] with a role that may create tables): it never migrates, and
+// reads nothing else, so the role of dsn needs only
+//
+//	GRANT USAGE ON SCHEMA oauthgate TO token_reader;
+//	GRANT SELECT ON oauthgate.clients TO token_reader;
+//
+// Clients are held in memory and kept current by the notifications of the
+// table's triggers, as [Open] does. Writes through such a role fail with
+// an error matching [ErrReadOnly]. Options.CacheEntries is not used.
+func OpenClients(ctx context.Context, dsn string, opts Options) (*Clients, error) {
+	s, err := open(ctx, dsn, nil, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Clients{s}, nil
+}
+
+// checkClientsTable reports why the clients table cannot be read through
+// conn, in words an operator can act on.
+func (s *Store) checkClientsTable(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, s.csql.load+` LIMIT 0`)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "42P01", "3F000": // undefined_table, invalid_schema_name
+			return fmt.Errorf("pgstore: schema %q has no clients table (schema version 2 or later): open it once with pgstore.Open, or `oauthgate clients list`, as a role that may create tables", s.schema)
+		case "42501":
+			return fmt.Errorf("pgstore: the role may not read %s.clients: GRANT USAGE ON SCHEMA %s and SELECT ON %s.clients to it: %w", s.schema, s.schema, s.schema, err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities"
+)
+
+func init() {
+	clientsCommands["hash"] = command{
+		name:    "clients hash",
+		summary: "replace plaintext client_secret values in a YAML file with argon2id hashes",
+		run:     runClientsHash,
+	}
+}
+
+func runClientsHash(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newCommandFlags("clients hash", "clients hash (--config FILE | --file FILE)", `
+Rewrites the file with every plaintext client_secret under its clients:
+key (simple_oauth_server's format) replaced by its argon2id hash, which the
+token endpoint checks secrets against. Comments, order and the file's mode
+are kept; the file is replaced atomically. Values already hashed, encrypted
+(~CRYPT~) or empty, and ${ENV} references, are left alone. The clients keep
+working with the secrets they have; the plaintext is gone from the file.
+Prints what it changed (never a secret). --config and --file do the same:
+--config for the app's configuration, --file for a clients file of its own.`)
+	config := fs.String("config", "", "configuration `FILE` to rewrite")
+	file := fs.String("file", "", "clients `FILE` to rewrite")
+	rest, err := parseCommandLine(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	path := *config + *file
+	switch {
+	case len(rest) > 0:
+		return usageError(fs, "unexpected argument %q", rest[0])
+	case *config != "" && *file != "":
+		return usageError(fs, "give --config or --file, not both")
+	case path == "":
+		return usageError(fs, "missing --config FILE (or --file FILE)")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, lines, n, err := hashClientSecrets(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, line := range lines {
+		fmt.Fprintln(stdout, line)
+	}
+	if n == 0 {
+		fmt.Fprintf(stdout, "%s: no plaintext client secret; file unchanged\n", path)
+		return nil
+	}
+	if err := replaceFile(path, data, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d client secret(s) hashed\n", path, n)
+	return nil
+}
+
+// clientSecretNodes returns the client_secret scalars under the clients:
+// key of doc, with the ids of their clients, in file order. A document
+// without clients: has none.
+func clientSecretNodes(doc *yaml.Node) (ids []string, nodes []*yaml.Node, err error) {
+	clients, err := lookupKey(doc, "clients")
+	if err != nil || clients == nil {
+		return nil, nil, err
+	}
+	if clients.Kind != yaml.MappingNode {
+		return nil, nil, errors.New("clients: want a mapping of client ids")
+	}
+	for i := 0; i+1 < len(clients.Content); i += 2 {
+		id, c := clients.Content[i].Value, clients.Content[i+1]
+		if c.Kind != yaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(c.Content); j += 2 {
+			if c.Content[j].Value != "client_secret" {
+				continue
+			}
+			v := c.Content[j+1]
+			if v.Kind == yaml.AliasNode {
+				return nil, nil, fmt.Errorf("clients.%s.client_secret: is an alias; write the value itself", id)
+			}
+			if v.Kind == yaml.ScalarNode {
+				ids, nodes = append(ids, id), append(nodes, v)
+			}
+		}
+	}
+	return ids, nodes, nil
+}
+
+// clientSecretLeftAlone says why the client_secret scalar n is not a
+// plaintext secret, or "".
+func clientSecretLeftAlone(n *yaml.Node) string {
+	if strings.HasPrefix(n.Value, capabilities.SecretHashPrefix) {
+		return "already hashed"
+	}
+	return secretLeftAlone(n)
+}
+
+// plaintextClientSecrets lists the ids of the clients whose client_secret
+// in the YAML data is written out in plaintext.
+func plaintextClientSecrets(data []byte) ([]string, error) {
+	doc, err := parseConfigDocument(data)
+	if err != nil {
+		return nil, err
+	}
+	ids, nodes, err := clientSecretNodes(doc)
+	if err != nil {
+		return nil, err
+	}
+	var plain []string
+	for i, n := range nodes {
+		if clientSecretLeftAlone(n) == "" {
+			plain = append(plain, ids[i])
+		}
+	}
+	return plain, nil
+}
+
+// hashClientSecrets returns data with every plaintext client secret under
+// clients: replaced by its hash, a line per secret saying what was done,
+// and how many were hashed. The result is checked: each hash matches its
+// secret, and the document is otherwise unchanged.
+func hashClientSecrets(data []byte) ([]byte, []string, int, error) {
+	root, err := parseConfigDocument(data)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ids, nodes, err := clientSecretNodes(root)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	type change struct {
+		id, plain, raw, tag string
+		style               yaml.Style
+	}
+	var lines []string
+	var changes []change
+	for i, n := range nodes {
+		key := "clients." + ids[i] + ".client_secret"
+		if why := clientSecretLeftAlone(n); why != "" {
+			lines = append(lines, fmt.Sprintf("%s: left alone (%s)", key, why))
+			continue
+		}
+		c := change{id: ids[i], plain: unescapeDollar(n.Value), raw: n.Value, tag: n.Tag, style: n.Style}
+		h, err := auth.HashClientSecret(c.plain)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("%s: %w", key, err)
+		}
+		n.Value, n.Tag = h, "!!str"
+		n.Style &= yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
+		changes = append(changes, c)
+		lines = append(lines, key+": hashed")
+	}
+	if len(changes) == 0 {
+		return data, lines, 0, nil
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(guessIndent(data))
+	if err := enc.Encode(root); err != nil {
+		return nil, nil, 0, fmt.Errorf("writing YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, nil, 0, fmt.Errorf("writing YAML: %w", err)
+	}
+	out := buf.Bytes()
+
+	// Check the result: each new value is a hash of its secret, and with
+	// the old values put back the document is the same as before.
+	check, err := parseConfigDocument(out)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("the rewritten file does not parse: %w", err)
+	}
+	checkIDs, checkNodes, err := clientSecretNodes(check)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	byID := map[string]*yaml.Node{}
+	for i, id := range checkIDs {
+		byID[id] = checkNodes[i]
+	}
+	for _, c := range changes {
+		n := byID[c.id]
+		if n == nil {
+			return nil, nil, 0, fmt.Errorf("clients.%s.client_secret: missing from the rewritten file", c.id)
+		}
+		if ok, err := auth.CheckClientSecret(n.Value, c.plain); err != nil || !ok {
+			return nil, nil, 0, fmt.Errorf("clients.%s.client_secret: the rewritten hash does not match the secret", c.id)
+		}
+		n.Value, n.Tag, n.Style = c.raw, c.tag, c.style
+	}
+	var before, after any
+	if err := yaml.Unmarshal(data, &before); err != nil {
+		return nil, nil, 0, err
+	}
+	var restored bytes.Buffer
+	if err := yaml.NewEncoder(&restored).Encode(check); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := yaml.Unmarshal(restored.Bytes(), &after); err != nil {
+		return nil, nil, 0, err
+	}
+	if !reflect.DeepEqual(before, after) {
+		return nil, nil, 0, errors.New("the rewritten file would differ in more than the hashed secrets; file unchanged")
+	}
+	return out, lines, len(changes), nil
+}

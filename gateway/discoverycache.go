@@ -1,0 +1,92 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// maxDiscoveryBytes bounds the discovery document kept in the cache.
+const maxDiscoveryBytes = 1 << 20
+
+// cachedDiscoveryOK reports whether the discovery cache file holds a
+// discovery document of the configured provider: a gateway restarted
+// while the provider is down is then ready at once, serving the sessions
+// and tokens it can check without the provider.
+func cachedDiscoveryOK(c *Config) bool {
+	if c.DiscoveryCache == "" || c.Auth.ServerMetadataURL == "" {
+		return false
+	}
+	data, err := os.ReadFile(c.DiscoveryCache)
+	if err != nil {
+		return false
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	return json.Unmarshal(data, &doc) == nil && doc.Issuer != "" && doc.Issuer == expectedIssuer(c)
+}
+
+// expectedIssuer is the issuer that the discovery URL names.
+func expectedIssuer(c *Config) string {
+	return strings.TrimSuffix(c.Auth.ServerMetadataURL, "/.well-known/openid-configuration")
+}
+
+// saveDiscovery fetches the discovery document again (once, after a
+// successful discovery) and writes it to the cache file atomically.
+func saveDiscovery(ctx context.Context, c *Config, client *http.Client) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Auth.ServerMetadataURL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("discovery answered %s", resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBytes+1))
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if len(data) > maxDiscoveryBytes || json.Unmarshal(data, &doc) != nil || doc.Issuer != expectedIssuer(c) {
+		return errors.New("the discovery document is not the configured provider's")
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.DiscoveryCache), ".discovery-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.DiscoveryCache)
+}
+
+// cacheDiscovery saves the document in the background, logging failures.
+func (g *Gateway) cacheDiscovery(st *state) {
+	if st.cfg.DiscoveryCache == "" || st.cfg.Auth.ServerMetadataURL == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(g.bg, 15*time.Second)
+	defer cancel()
+	if err := saveDiscovery(ctx, st.cfg, st.cfg.Auth.HTTPClient); err != nil {
+		g.log.Warn("gateway: cannot keep the discovery document", "file", st.cfg.DiscoveryCache, "err", err)
+	}
+}
