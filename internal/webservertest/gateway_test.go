@@ -38,7 +38,6 @@ capabilities:
     reader@example.com: [read]
     writer@example.com: [write]
 listen: %[6]s
-pass_headers: [X-Auth-Request-Email, X-Auth-Request-User, X-Auth-Request-Capabilities, X-Auth-Request-Kind]
 upstreams:
   - {path_prefix: /, url: %[7]s, require: read}
 `
