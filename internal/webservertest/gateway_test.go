@@ -111,8 +111,12 @@ func testForwardAuthGateway(t *testing.T, server string, redirect bool) {
 		code             int
 		location, detail string
 	}{401, "", "not authenticated"}
+	// A browser lacking the capability: JSON for an API, the readable
+	// page with the login redirect.
+	browserRefusal := struct{ detail, body string }{`missing capability "read"`, ""}
 	if redirect {
 		guest.code, guest.location, guest.detail = 302, "/oauthgate/login?next=%2Fpage%3Fa%3D1%26b%3D2", ""
+		browserRefusal.detail, browserRefusal.body = "", "<title>Forbidden"
 	}
 	tests := []struct {
 		name         string
@@ -122,11 +126,14 @@ func testForwardAuthGateway(t *testing.T, server string, redirect bool) {
 		wantCode     int
 		wantLocation string
 		wantDetail   string
+		wantInBody   string
 		wantEcho     map[string]string
 	}{
 		{name: "guest", path: "/page?a=1&b=2", wantCode: guest.code, wantLocation: guest.location, wantDetail: guest.detail},
 		{name: "guest POST", method: "POST", path: "/form", header: spoof, wantCode: 401, wantDetail: "not authenticated"},
 		{name: "user without the capability", client: writer, path: "/page", wantCode: 403, wantDetail: `missing capability "read"`},
+		{name: "browser without the capability", client: writer, path: "/page", header: http.Header{"Accept": {"text/html"}},
+			wantCode: 403, wantDetail: browserRefusal.detail, wantInBody: browserRefusal.body},
 		{name: "user with the capability", client: reader, path: "/page?a=1&b=2", wantCode: 200,
 			wantEcho: map[string]string{"path": "/page?a=1&b=2", "email": "reader@example.com", "user": "reader@example.com", "caps": "read", "kind": "user"}},
 		{name: "client's identity headers replaced", client: reader, path: "/page", header: spoof, wantCode: 200,
@@ -163,6 +170,9 @@ func testForwardAuthGateway(t *testing.T, server string, redirect bool) {
 			}
 			if got := resp.Header.Get("Location"); got != tt.wantLocation {
 				t.Errorf("Location %q, want %q", got, tt.wantLocation)
+			}
+			if !strings.Contains(string(body), tt.wantInBody) {
+				t.Errorf("body %s, want it to contain %q", body, tt.wantInBody)
 			}
 			if tt.wantDetail != "" {
 				var d struct{ Detail string }
