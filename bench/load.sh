@@ -10,12 +10,27 @@
 # With --soak N it then loads /protected for N seconds and prints the app's
 # heap (after a GC) before and after.
 #
-#   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
+# With --proxy it measures `oauthgate serve` instead: loadapp --upstream is
+# a plain app (GET /hello, no middleware) and the gateway stands in front
+# of it (require: read, the same bearer token). wrk loads three routes in
+# turn: "direct" (the app), "bare" (loadapp --proxy-to, a bare
+# standard-library reverse proxy to the app in a process of its own: what
+# any extra HTTP hop costs) and "proxy" (the gateway, with --access-log as
+# given; serve's default is on). The CPU per request counts the app's,
+# the bare proxy's and the gateway's processes.
+# The target is proxy >= 60% of direct requests/s. --app-cpu D makes the
+# app spend D of CPU per request (a Go duration: 100us), as a real app
+# does; the default, none, is the hardest case for any proxy.
 #
-# Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK (same meaning).
-# Limits: duration 1-600 s, rounds 1-60, soak up to 3600 s.
-# Total time is about 2 + ROUNDS*2*(DURATION+1) + SOAK seconds; every wrk
-# run is also under `timeout`.
+#   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
+#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--duration 10] [--rounds 3] ...
+#
+# Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1,
+# ACCESS_LOG, APP_CPU (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
+# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2 or
+# 3 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
+# `timeout`, and the app and the gateway stop by themselves after that
+# time and two minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +39,9 @@ ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 SOAK=${SOAK:-0}
+PROXY=${PROXY:-0}
+ACCESS_LOG=${ACCESS_LOG:-on}
+APP_CPU=${APP_CPU:-0}
 
 usage() {
 	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
@@ -36,17 +54,36 @@ while [ $# -gt 0 ]; do
 	--threads) THREADS=${2:?}; shift 2 ;;
 	--connections) CONNECTIONS=${2:?}; shift 2 ;;
 	--soak) SOAK=${2:?}; shift 2 ;;
+	--proxy) PROXY=1; shift ;;
+	--access-log) ACCESS_LOG=${2:?}; shift 2 ;;
+	--app-cpu) APP_CPU=${2:?}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage ;;
 	esac
 done
-for v in DURATION ROUNDS THREADS CONNECTIONS SOAK; do
+for v in DURATION ROUNDS THREADS CONNECTIONS SOAK PROXY; do
 	case "${!v}" in
 	'' | *[!0-9]*) echo "load.sh: $v must be a whole number of seconds or a count, got '${!v}'" >&2; exit 2 ;;
 	esac
 done
 if [ "$DURATION" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$DURATION" -gt 600 ] || [ "$ROUNDS" -gt 60 ] || [ "$SOAK" -gt 3600 ]; then
 	echo "load.sh: need 1 <= duration <= 600, 1 <= rounds <= 60, soak <= 3600" >&2
+	exit 2
+fi
+case "$ACCESS_LOG" in
+on | buffered | off) ;;
+*) echo "load.sh: --access-log must be on, buffered or off, got '$ACCESS_LOG'" >&2; exit 2 ;;
+esac
+case "$APP_CPU" in
+0 | [0-9]*us | [0-9]*ms) ;;
+*) echo "load.sh: --app-cpu must be 0 or a duration in us or ms (e.g. 100us), got '$APP_CPU'" >&2; exit 2 ;;
+esac
+if [ "$PROXY" = 0 ] && [ "$APP_CPU" != 0 ]; then
+	echo "load.sh: --app-cpu goes with --proxy" >&2
+	exit 2
+fi
+if [ "$PROXY" != 0 ] && [ "$SOAK" != 0 ]; then
+	echo "load.sh: --soak is for the default mode, not --proxy" >&2
 	exit 2
 fi
 
@@ -60,19 +97,27 @@ fi
 
 tmp=$(mktemp -d)
 app_pid=""
+bare_pid=""
+gw_pid=""
 cleanup() {
-	if [ -n "$app_pid" ]; then
-		kill "$app_pid" 2>/dev/null || true
-		wait "$app_pid" 2>/dev/null || true
-	fi
+	for p in $gw_pid $bare_pid $app_pid; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 go build -o "$tmp/loadapp" ./bench/loadapp
+max_life=$((ROUNDS * 3 * (DURATION + 5) + SOAK + 120))
 # --max-life bounds the app even if this script is killed hard.
-"$tmp/loadapp" --addr 127.0.0.1:0 --max-life "$((ROUNDS * 2 * (DURATION + 5) + SOAK + 120))s" >"$tmp/app.out" 2>"$tmp/app.err" &
+app_args=(--addr 127.0.0.1:0 --max-life "${max_life}s")
+if [ "$PROXY" != 0 ]; then
+	go build -o "$tmp/oauthgate" ./cmd/oauthgate
+	app_args+=(--upstream --gateway-config "$tmp/gateway.yaml" --gateway-addr 127.0.0.1:0 --app-cpu "$APP_CPU")
+fi
+"$tmp/loadapp" "${app_args[@]}" >"$tmp/app.out" 2>"$tmp/app.err" &
 app_pid=$!
 for _ in $(seq 100); do
 	grep -q '^token=' "$tmp/app.out" 2>/dev/null && break
@@ -87,10 +132,56 @@ if [ -z "$url" ] || [ -z "$token" ]; then
 	exit 1
 fi
 
+# The measured routes (the first is the baseline), their URLs, and the
+# ratios to print (B/A: B's requests/s over A's).
+routes_all="public protected"
+ratios="protected/public"
+route_url() { echo "$url/$1"; }
+server_pids() { echo "$app_pid"; }
+
+if [ "$PROXY" != 0 ]; then
+	gateway=$(sed -n 's/^gateway=//p' "$tmp/app.out")
+	"$tmp/loadapp" --addr 127.0.0.1:0 --max-life "${max_life}s" --proxy-to "$url" >"$tmp/bare.out" 2>"$tmp/bare.err" &
+	bare_pid=$!
+	# timeout bounds the gateway even if this script is killed hard; the
+	# gateway is its child.
+	timeout "$max_life" "$tmp/oauthgate" serve --config "$tmp/gateway.yaml" --access-log "$ACCESS_LOG" >"$tmp/gw.out" 2>"$tmp/gw.err" &
+	gw_pid=$!
+	for _ in $(seq 100); do
+		curl -fsS --max-time 1 -o /dev/null "$gateway/healthz" 2>/dev/null && break
+		kill -0 "$gw_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	gw_child=$(cat "/proc/$gw_pid/task/$gw_pid/children" 2>/dev/null | awk '{ print $1 }')
+	bare=$(sed -n 's/^url=//p' "$tmp/bare.out")
+	if [ -z "$bare" ] || [ "$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$bare/hello" || true)" != 200 ]; then
+		echo "load.sh: the bare proxy did not start:" >&2
+		cat "$tmp/bare.err" >&2
+		exit 1
+	fi
+	code_with=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$gateway/hello" || true)
+	code_without=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$gateway/hello" || true)
+	if [ -z "$gw_child" ] || [ "$code_with" != 200 ] || [ "$code_without" != 401 ]; then
+		echo "load.sh: the gateway did not start or answers GET /hello with $code_with (token) and $code_without (none); want 200 and 401:" >&2
+		cat "$tmp/gw.err" >&2
+		exit 1
+	fi
+	routes_all="direct bare proxy"
+	ratios="proxy/direct proxy/bare bare/direct"
+	route_url() {
+		case "$1" in
+		direct) echo "$url/hello" ;;
+		bare) echo "$bare/hello" ;;
+		proxy) echo "$gateway/hello" ;;
+		esac
+	}
+	server_pids() { echo "$app_pid $bare_pid $gw_child"; }
+fi
+
 # run_wrk ROUTE SECONDS OUTFILE: one wrk run, with the token.
 run_wrk() {
 	timeout "$(($2 + 30))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --latency \
-		-H "Authorization: Bearer $token" "$url/$1" >"$3"
+		-H "Authorization: Bearer $token" "$(route_url "$1")" >"$3"
 	if grep -q 'Non-2xx or 3xx responses' "$3"; then
 		echo "load.sh: $1 answered errors:" >&2
 		cat "$3" >&2
@@ -114,11 +205,16 @@ parse() {
 	END { printf "%.0f %.0f %.0f %d\n", rps, p50, p99, total }' "$1"
 }
 
-# cpu_ticks: the app's user+system CPU time so far, in clock ticks. CPU
-# time per request is a steadier measure than requests/s on a machine
-# whose other load changes: it counts only the app's own work.
+# cpu_ticks: the servers' user+system CPU time so far, in clock ticks (the
+# app's; with --proxy, the app's and the gateway's). CPU time per request
+# is a steadier measure than requests/s on a machine whose other load
+# changes: it counts only the servers' own work.
 cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$app_pid/stat"
+	local t=0 p
+	for p in $(server_pids); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
 }
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 
@@ -128,17 +224,22 @@ heap() {
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url"
-run_wrk public 2 "$tmp/warm-public"
-run_wrk protected 2 "$tmp/warm-protected"
+if [ "$PROXY" != 0 ]; then
+	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU)"
+else
+	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url"
+fi
+for route in $routes_all; do
+	run_wrk "$route" 2 "$tmp/warm-$route"
+done
 
-printf '%-6s %-10s %12s %10s %10s %12s\n' round route "requests/s" "p50 µs" "p99 µs" "app CPU µs/req"
+printf '%-6s %-10s %12s %10s %10s %12s\n' round route "requests/s" "p50 µs" "p99 µs" "CPU µs/req"
 : >"$tmp/results"
 for round in $(seq "$ROUNDS"); do
-	# Alternate which route goes first, so that neither always follows
-	# the other.
-	routes="public protected"
-	if [ $((round % 2)) = 0 ]; then routes="protected public"; fi
+	# Rotate which route goes first, so that none always follows another.
+	read -ra rs <<<"$routes_all"
+	routes=""
+	for i in "${!rs[@]}"; do routes="$routes ${rs[$(((i + round - 1) % ${#rs[@]}))]}"; done
 	for route in $routes; do
 		t0=$(cpu_ticks)
 		run_wrk "$route" "$DURATION" "$tmp/run-$round-$route"
@@ -151,7 +252,9 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "== summary (medians over $ROUNDS rounds)"
-awk '
+cpu_who="app"
+if [ "$PROXY" != 0 ]; then cpu_who="servers"; fi
+awk -v routes="$routes_all" -v ratios="$ratios" -v who="$cpu_who" '
 function median(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
@@ -162,26 +265,31 @@ function median(a, n,   i, j, t) {
 	rounds[$1] = 1
 }
 END {
-	printf "%-10s %12s %10s %10s %14s\n", "route", "requests/s", "p50 µs", "p99 µs", "app CPU µs/req"
-	for (k = 1; k <= 2; k++) {
-		r = k == 1 ? "public" : "protected"
+	printf "%-10s %12s %10s %10s %14s\n", "route", "requests/s", "p50 µs", "p99 µs", who " CPU µs/req"
+	nroutes = split(routes, rl, " ")
+	for (k = 1; k <= nroutes; k++) {
+		r = rl[k]
 		for (i = 1; i <= n[r]; i++) { a[i] = rps[r, i]; b[i] = p50[r, i]; c[i] = p99[r, i]; d[i] = cpu[r, i] }
 		m[r] = median(a, n[r]); mc[r] = median(d, n[r])
 		printf "%-10s %12.0f %10.0f %10.0f %14.2f\n", r, m[r], median(b, n[r]), median(c, n[r]), mc[r]
 	}
-	# Each round runs the two routes back to back, so the per-round
-	# ratio is the least disturbed by a machine whose load changes.
-	line = ""; cline = ""; nr = 0
-	for (x = 1; (x, "public") in byround; x++) {
-		nr++
-		q[nr] = 100 * byround[x, "protected"] / byround[x, "public"]
-		cq[nr] = cpuround[x, "protected"] > 0 ? 100 * cpuround[x, "public"] / cpuround[x, "protected"] : 0
-		line = line sprintf(" %.1f", q[nr]); cline = cline sprintf(" %.1f", cq[nr])
+	# Each round runs the routes back to back, so the per-round ratio is
+	# the least disturbed by a machine whose load changes.
+	nratios = split(ratios, pl, " ")
+	for (k = 1; k <= nratios; k++) {
+		split(pl[k], ab, "/"); B = ab[1]; A = ab[2]
+		line = ""; cline = ""; nr = 0
+		for (x = 1; (x, A) in byround; x++) {
+			nr++
+			q[nr] = 100 * byround[x, B] / byround[x, A]
+			cq[nr] = cpuround[x, B] > 0 ? 100 * cpuround[x, A] / cpuround[x, B] : 0
+			line = line sprintf(" %.1f", q[nr]); cline = cline sprintf(" %.1f", cq[nr])
+		}
+		printf "%s/%s requests/s: %.1f%% (median of the per-round ratios; ratio of the medians %.1f%%)\n", B, A, median(q, nr), 100 * m[B] / m[A]
+		printf "  per round (%%):%s\n", line
+		printf "%s/%s %s CPU per request: %.1f%% (median of the per-round ratios; the server-bound capacity ratio)\n", A, B, who, median(cq, nr)
+		printf "  per round (%%):%s\n", cline
 	}
-	printf "protected/unprotected requests/s: %.1f%% (median of the per-round ratios; ratio of the medians %.1f%%)\n", median(q, nr), 100 * m["protected"] / m["public"]
-	printf "  per round (%%):%s\n", line
-	printf "unprotected/protected app CPU per request: %.1f%% (median of the per-round ratios; the app-bound capacity ratio)\n", median(cq, nr)
-	printf "  per round (%%):%s\n", cline
 }' "$tmp/results"
 
 if [ "$SOAK" -gt 0 ]; then

@@ -4,10 +4,16 @@
 // protection and GET /protected behind m.Require("read").
 //
 //	go run ./bench/loadapp [--addr 127.0.0.1:0] [--max-life 30m]
+//	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT [--app-cpu 100us]
+//	go run ./bench/loadapp --proxy-to http://127.0.0.1:PORT
 //
 // It listens on loopback only and prints, one per line, "url=<base URL>"
 // and "token=<a user bearer token holding read>", then serves until
-// SIGINT/SIGTERM or --max-life. GET /debug/heap answers the heap after a
+// SIGINT/SIGTERM or --max-life. With --upstream it is instead the plain app
+// behind `oauthgate serve` (GET /hello, no middleware) and writes the
+// gateway's configuration to FILE; with --proxy-to it is a bare
+// standard-library reverse proxy to that app, the baseline of the
+// gateway's cost (see upstream.go). GET /debug/heap answers the heap after a
 // garbage collection, as JSON (HeapAlloc, HeapInuse, HeapObjects, NumGC).
 package main
 
@@ -47,6 +53,11 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("loadapp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	maxLife := fs.Duration("max-life", 30*time.Minute, "stop after this long even without a signal")
+	upstream := fs.Bool("upstream", false, "serve as the app behind oauthgate serve (see upstream.go)")
+	gatewayConfig := fs.String("gateway-config", "", "with --upstream: where to write the gateway's configuration")
+	gatewayAddr := fs.String("gateway-addr", "", "with --upstream: the loopback address the gateway is to listen on")
+	appCPU := fs.Duration("app-cpu", 0, "with --upstream: CPU time GET /hello spends per request, as a real app would")
+	proxyTo := fs.String("proxy-to", "", "serve a bare reverse proxy to this loopback app URL instead (see upstream.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,6 +66,19 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := checkLoopback(*addr); err != nil {
 		return err
+	}
+	if *upstream {
+		if *gatewayConfig == "" || *gatewayAddr == "" {
+			return fmt.Errorf("loadapp: --upstream needs --gateway-config and --gateway-addr")
+		}
+		if err := checkLoopback(*gatewayAddr); err != nil {
+			return err
+		}
+		if *proxyTo != "" {
+			return fmt.Errorf("loadapp: --proxy-to does not go with --upstream")
+		}
+	} else if *gatewayConfig != "" || *gatewayAddr != "" || *appCPU != 0 {
+		return fmt.Errorf("loadapp: --gateway-config, --gateway-addr and --app-cpu go with --upstream")
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -70,6 +94,14 @@ func run(args []string, out io.Writer) error {
 
 	secret := randomSecret()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *proxyTo != "" {
+		return serveBareProxy(ctx, ln, *proxyTo, out, logger)
+	}
+	if *upstream {
+		return serveUpstream(ctx, ln, upstreamSetup{
+			Secret: secret, GatewayConfig: *gatewayConfig, GatewayAddr: *gatewayAddr, AppCPU: *appCPU,
+		}, out, logger)
+	}
 	m, err := auth.New(ctx, &auth.Config{
 		// The provider is never called: the measured routes take bearer
 		// tokens minted here.
