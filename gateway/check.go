@@ -71,7 +71,16 @@ func (st *state) checkHandler(need string, redirect bool) (http.Handler, bool) {
 	h := rule(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := auth.IdentityFrom(r.Context())
 		allow(w, id.String())
-		st.setIdentity(w.Header(), id, false)
+		// Every identity header is present, empty when the identity has
+		// no value for it: Caddy before 2.9 copies its placeholder text
+		// for a header the answer lacks.
+		hdr := w.Header()
+		for _, name := range st.cfg.PassHeaders {
+			if name != HeaderJWT {
+				hdr[name] = []string{""}
+			}
+		}
+		st.setIdentity(hdr, id, false)
 		w.WriteHeader(http.StatusOK)
 	}))
 	v, _ := st.checks.LoadOrStore(key, h)
