@@ -33,7 +33,9 @@ type Config struct {
 	// answers only /metrics (Prometheus). Default: none.
 	MetricsListen string `yaml:"metrics_listen"`
 	// Upstreams are the apps behind the gateway, matched by path prefix
-	// (the longest wins). At least one.
+	// (the longest wins). None for a gateway that only answers
+	// forward-auth checks behind nginx, Traefik or Caddy: paths outside the
+	// prefix then get 404.
 	Upstreams []Upstream `yaml:"upstreams"`
 	// PassHeaders are the identity headers sent to the upstreams and
 	// answered by {prefix}/check, among X-Auth-Request-Email,
@@ -337,9 +339,6 @@ func (c *Config) Validate() error {
 		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " {}?#") {
 			bad(key, "must be a path starting with /")
 		}
-	}
-	if len(c.Upstreams) == 0 {
-		bad("upstreams", "missing: at least one {path_prefix, url, require}")
 	}
 	policy, perr := c.Auth.Capabilities.Policy()
 	seen := map[string]bool{}

@@ -69,7 +69,6 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown gateway key", "upstreams:\n  - {path_prefix: /, url: http://127.0.0.1:1, require: login, pathprefix: /x}", "upstreams[0].pathprefix"},
 		{"unknown timeout", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\ntimeouts: {reed: 1s}", "timeouts.reed"},
 		{"unknown top-level key", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nlisten_addr: :1", "listen_addr"},
-		{"no upstream", "", "upstreams"},
 		{"unknown capability", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: nope}]", "upstreams[0].require"},
 		{"no require", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1}]", "upstreams[0].require"},
 		{"bad url", "upstreams: [{path_prefix: /, url: 'ftp://x', require: login}]", "upstreams[0].url"},

@@ -309,6 +309,19 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// A gateway without upstreams answers forward-auth checks only.
+func TestCheckOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams = nil })
+	b := e.browser(alice)
+	if resp, body := b.get(t, e.srv.URL+"/oauth2/check?require=read"); resp.StatusCode != 200 {
+		t.Errorf("check: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := b.get(t, e.srv.URL+"/app/x"); resp.StatusCode != 404 {
+		t.Errorf("a path outside the prefix: %d, want 404", resp.StatusCode)
+	}
+}
+
 // Health and readiness, and readiness while the provider is down.
 func TestHealth(t *testing.T) {
 	t.Parallel()
