@@ -1,0 +1,77 @@
+// Package atomicfile writes whole files so that a crash or a failure
+// leaves the old file or the new one, never a mix: the data goes to a
+// temporary file in the same folder, which is synced, given its mode and
+// renamed (or linked) into place, and the folder is synced.
+package atomicfile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Write replaces (or creates) the file at path with data, with mode perm
+// whatever the umask. A symbolic link at path is replaced, not followed.
+func Write(path string, data []byte, perm fs.FileMode) error {
+	return write(path, data, perm, nil, false)
+}
+
+// Replace is [Write] that calls check after the data is on disk and just
+// before the rename; when check fails, the file is left as it was and its
+// error returned. Callers use it to give up when another writer changed
+// the file meanwhile.
+func Replace(path string, data []byte, perm fs.FileMode, check func() error) error {
+	return write(path, data, perm, check, false)
+}
+
+// WriteNew creates the file at path with data and mode perm, and fails
+// with an error matching [fs.ErrExist] when the file exists, even when
+// another process creates it at the same moment: the temporary file is
+// hard-linked into place, which never replaces anything.
+func WriteNew(path string, data []byte, perm fs.FileMode) error {
+	return write(path, data, perm, nil, true)
+}
+
+func write(path string, data []byte, perm fs.FileMode, check func() error, exclusive bool) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after a rename, there is nothing left to remove
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	if exclusive {
+		err = os.Link(tmp, path)
+	} else {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return err
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
+}
