@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -153,13 +152,7 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 	if err != nil {
 		return nil, report, err
 	}
-	type change struct {
-		key        string
-		plain      string
-		raw, tag   string // the value as written, to check the result
-		quoteStyle yaml.Style
-	}
-	var changes []change
+	var edits []scalarEdit
 	for _, key := range keys {
 		n, err := lookupKey(root, key)
 		if err != nil {
@@ -194,14 +187,12 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 				report.lines = append(report.lines, fmt.Sprintf("%s: left alone (%s)", names[i], why))
 				continue
 			}
-			c := change{key: names[i], plain: unescapeDollar(e.Value), raw: e.Value, tag: e.Tag, quoteStyle: e.Style}
-			enc, err := auth.EncryptSecret(password, c.plain)
+			plain := unescapeDollar(e.Value)
+			enc, err := auth.EncryptSecret(password, plain)
 			if err != nil {
 				return nil, report, fmt.Errorf("%s: %w", names[i], err)
 			}
-			e.Value, e.Tag = enc, "!!str"
-			e.Style &= yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
-			changes = append(changes, c)
+			edits = append(edits, editScalar(e, names[i], plain, enc))
 			report.lines = append(report.lines, fmt.Sprintf("%s: encrypted", names[i]))
 			report.encrypted++
 		}
@@ -209,47 +200,19 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 	if report.encrypted == 0 {
 		return data, report, nil
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(guessIndent(data))
-	if err := enc.Encode(root); err != nil {
-		return nil, report, fmt.Errorf("writing YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, report, fmt.Errorf("writing YAML: %w", err)
-	}
-	out := buf.Bytes()
-
 	// Check the result: decrypting the new values gives back the original
 	// document, value for value.
-	check, err := parseConfigDocument(out)
+	find := func(doc *yaml.Node, key string) *yaml.Node {
+		n, _ := lookupIndexedKey(doc, key)
+		return n
+	}
+	holds := func(value, plain string) bool {
+		got, err := auth.DecryptSecret(password, value)
+		return err == nil && got == plain
+	}
+	out, err := encodeEdited(data, root, edits, find, holds, "encrypted values")
 	if err != nil {
-		return nil, report, fmt.Errorf("the rewritten file does not parse: %w", err)
-	}
-	for _, c := range changes {
-		n, err := lookupIndexedKey(check, c.key)
-		if err != nil || n == nil || n.Kind != yaml.ScalarNode {
-			return nil, report, fmt.Errorf("%s: missing from the rewritten file", c.key)
-		}
-		got, err := auth.DecryptSecret(password, n.Value)
-		if err != nil || got != c.plain {
-			return nil, report, fmt.Errorf("%s: the rewritten value does not decrypt to the original", c.key)
-		}
-		n.Value, n.Tag, n.Style = c.raw, c.tag, c.quoteStyle
-	}
-	var before, after any
-	if err := yaml.Unmarshal(data, &before); err != nil {
 		return nil, report, err
-	}
-	var checked bytes.Buffer
-	if err := yaml.NewEncoder(&checked).Encode(check); err != nil {
-		return nil, report, err
-	}
-	if err := yaml.Unmarshal(checked.Bytes(), &after); err != nil {
-		return nil, report, err
-	}
-	if !reflect.DeepEqual(before, after) {
-		return nil, report, errors.New("the rewritten file would differ in more than the encrypted values; file unchanged")
 	}
 	return out, report, nil
 }
