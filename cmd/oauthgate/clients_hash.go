@@ -117,6 +117,11 @@ func plaintextClientSecrets(data []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return plaintextClientSecretsIn(doc)
+}
+
+// plaintextClientSecretsIn is plaintextClientSecrets of a parsed document.
+func plaintextClientSecretsIn(doc *yaml.Node) ([]string, error) {
 	ids, nodes, err := clientSecretNodes(doc)
 	if err != nil {
 		return nil, err

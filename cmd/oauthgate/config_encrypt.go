@@ -19,6 +19,11 @@ import (
 // encrypts by default: a scalar, or a list whose every entry is encrypted.
 var defaultSecretKeys = []string{"secret_key", "client_secret", "previous_secret_keys", "store.dsn"}
 
+// hashClientSecretsInstead says why config encrypt leaves the secrets of
+// clients: alone: the app only checks them, so a hash serves and, unlike a
+// ~CRYPT~ value, gives nothing away with the password.
+const hashClientSecretsInstead = "a client's secret is only checked, so hash it instead: oauthgate clients hash"
+
 // maxSecretValue bounds a value read with config encrypt --value.
 const maxSecretValue = 64 << 10
 
@@ -38,6 +43,11 @@ Comments, order and the file's mode are kept; the file is replaced atomically.
 Values already encrypted, empty values and ${ENV} references (the secret is
 not in the file) are left alone. Keys are YAML paths (store.dsn); a list
 (previous_secret_keys) has every entry encrypted. Default keys: %[2]s.
+
+The client_secret values under clients: are not encrypted: the app only
+checks them, so an argon2id hash serves and gives nothing away, even with
+the password. A hash needs no encryption; plaintext ones are listed, to be
+replaced with "oauthgate clients hash --config FILE".
 
 The password is read from %[1]s, or with --password-stdin from the first line
 of standard input. With --value, standard input holds the value to encrypt
@@ -154,6 +164,9 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 	}
 	var edits []scalarEdit
 	for _, key := range keys {
+		if strings.HasPrefix(key, "clients.") && strings.HasSuffix(key, ".client_secret") {
+			return nil, report, fmt.Errorf("%s: %s", key, hashClientSecretsInstead)
+		}
 		n, err := lookupKey(root, key)
 		if err != nil {
 			return nil, report, err
@@ -195,6 +208,15 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 			edits = append(edits, editScalar(e, names[i], plain, enc))
 			report.lines = append(report.lines, fmt.Sprintf("%s: encrypted", names[i]))
 			report.encrypted++
+		}
+	}
+	if !explicit {
+		plain, err := plaintextClientSecretsIn(root)
+		if err != nil {
+			return nil, report, err
+		}
+		for _, id := range plain {
+			report.lines = append(report.lines, fmt.Sprintf("clients.%s.client_secret: left alone (%s)", id, hashClientSecretsInstead))
 		}
 	}
 	if report.encrypted == 0 {
