@@ -23,7 +23,7 @@ import (
 	"github.com/oauthgate/oauthgate/internal/atomicfile"
 )
 
-// ownKey is one key of the gateway's own tokens.
+// ownKey is one key of the app's own tokens.
 type ownKey struct {
 	kid    string
 	alg    jose.SignatureAlgorithm
