@@ -195,3 +195,43 @@ func TestWriteNewRace(t *testing.T) {
 	expectFile(t, path, fmt.Sprintf("writer %02d", winner), 0o600)
 	onlyFile(t, dir, "key.pem")
 }
+
+// WriteInfo describes the file it wrote, which is the one at path.
+func TestWriteInfo(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "users.yaml")
+	fi, err := atomicfile.WriteInfo(path, []byte("a: [read]\n"), 0o640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(fi, now) || fi.Size() != 10 || fi.Mode().Perm() != 0o640 {
+		t.Fatalf("info %v %d %v; the file is %v %d", fi.Name(), fi.Size(), fi.Mode(), now.Name(), now.Size())
+	}
+}
+
+// TempGlob finds the temporary file of a write in flight, which a crash
+// at that moment would leave behind.
+func TestTempGlob(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "caps.yaml")
+	var inFlight []string
+	err := atomicfile.Replace(path, []byte("x"), 0o600, func() error {
+		var err error
+		inFlight, err = filepath.Glob(atomicfile.TempGlob(path))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inFlight) != 1 || filepath.Dir(inFlight[0]) != dir {
+		t.Fatalf("TempGlob found %q while writing", inFlight)
+	}
+	if left, _ := filepath.Glob(atomicfile.TempGlob(path)); len(left) != 0 {
+		t.Fatalf("left behind: %q", left)
+	}
+}
