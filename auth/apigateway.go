@@ -193,9 +193,10 @@ func (m *Manager) initGateway() error {
 // simple_oauth_server's validator does:
 //
 //   - the token (see [GatewayEvent.Token]) must be a JWT of one of the
-//     jwt_issuers, for the audience of gateway_authorizer.audience (by
-//     default the methodArn's stage); our own user and service tokens are
-//     not accepted here. Without a valid token the error is a
+//     jwt_issuers, or a client-credentials token of our own grant (whose
+//     client must still exist and be enabled), for the audience of
+//     gateway_authorizer.audience (by default the methodArn's stage); our
+//     own user and service tokens are not accepted here. Without a valid token the error is a
 //     [*GatewayUnauthorizedError] whose message is "Unauthorized" (API
 //     Gateway answers 401);
 //   - a REST call needs the scope [DerivedScope] gives for the methodArn's
@@ -221,7 +222,7 @@ func (m *Manager) initGateway() error {
 func (m *Manager) AuthorizeGateway(ctx context.Context, ev GatewayEvent) (*GatewayResponse, error) {
 	g := m.gateway
 	if g == nil {
-		return nil, errors.New("auth: AuthorizeGateway: no jwt_issuers are configured")
+		return nil, errors.New("auth: AuthorizeGateway: no jwt_issuers are configured, nor the client-credentials grant")
 	}
 	arn, err := ParseMethodARN(ev.MethodArn)
 	if err != nil {

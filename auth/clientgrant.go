@@ -199,7 +199,7 @@ func (m *Manager) ClientStore() capabilities.ClientStore {
 	return m.grant.store
 }
 
-// ClientCredentialsIssuer returns the iss of the gateway's own tokens, or
+// ClientCredentialsIssuer returns the iss of the app's own tokens, or
 // "" when the client-credentials grant is not configured.
 func (m *Manager) ClientCredentialsIssuer() string {
 	if m.grant == nil {
@@ -324,7 +324,7 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 	}, nil
 }
 
-// ownTokenClaims are the claims of the gateway's own tokens.
+// ownTokenClaims are the claims of the app's own tokens.
 type ownTokenClaims struct {
 	Issuer      string   `json:"iss"`
 	Subject     string   `json:"sub"`
@@ -348,7 +348,7 @@ func clientAudiences(c capabilities.Client, issuer string) []string {
 	return c.Audience
 }
 
-// JWKS returns the JSON Web Key Set of the gateway's own tokens (current
+// JWKS returns the JSON Web Key Set of the app's own tokens (current
 // and previous public keys), or nil when the client-credentials grant is
 // not configured.
 func (m *Manager) JWKS() ([]byte, error) {

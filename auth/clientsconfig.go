@@ -55,14 +55,14 @@ type ClientConfig struct {
 }
 
 // ClientCredentialsConfig is the `client_credentials:` section: the
-// gateway's own token endpoint for machine clients (POST {prefix}/oauth/token).
+// app's own token endpoint for machine clients (POST {prefix}/oauth/token).
 type ClientCredentialsConfig struct {
 	// Issuer is the iss claim of the tokens. Default: base_url followed by
 	// "/" (https://app.example.com/), the form Auth0 and
 	// simple_oauth_server use. Required when base_url is empty.
 	Issuer string `yaml:"issuer"`
 	// Audiences, if set, are the only aud values this app accepts on the
-	// gateway's own tokens: set it when other APIs trust the same issuer,
+	// app's own tokens: set it when other APIs trust the same issuer,
 	// so that a token minted for them is refused here. Default: a token is
 	// accepted when its aud is still one of its client's audiences.
 	Audiences StringList `yaml:"audiences"`
@@ -97,7 +97,7 @@ const (
 // signingKeyFileFor returns the default signing key beside a user file.
 func signingKeyFileFor(userFile string) string { return userFile + ".signing-key.pem" }
 
-// ClientCredentialsEnabled reports whether the gateway runs its own
+// ClientCredentialsEnabled reports whether the app runs its own
 // client-credentials grant: clients, clients_file or a key of
 // client_credentials is set, or Config.ClientStore is. An empty
 // `client_credentials: {}` does not count: set one of its keys (such as
@@ -155,7 +155,7 @@ func (c *Config) validateClients() []error {
 	}
 	for _, iss := range c.JWTIssuers {
 		if iss.Issuer == cc.Issuer && cc.Issuer != "" {
-			bad("client_credentials.issuer", "also listed in jwt_issuers; the gateway's own tokens need no entry there")
+			bad("client_credentials.issuer", "also listed in jwt_issuers; the app's own tokens need no entry there")
 		}
 	}
 	for i, a := range cc.Audiences {

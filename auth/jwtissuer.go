@@ -23,7 +23,7 @@ const discoveryRetryEvery = 2 * time.Second
 type jwtIssuer struct {
 	cfg JWTIssuer
 	m   *Manager
-	// static, when set, verifies without any fetch (the gateway's own keys).
+	// static, when set, verifies without any fetch (the app's own keys).
 	static oidc.KeySet
 
 	mu       sync.Mutex

@@ -78,7 +78,7 @@ func (id *Identity) Machine() *Machine {
 }
 
 // issuerVerifier verifies the JWTs of one issuer: a configured external
-// one (*jwtIssuer) or the gateway's own (*clientGrant). Tokens are routed
+// one (*jwtIssuer) or the app's own (*clientGrant). Tokens are routed
 // to it by their iss.
 type issuerVerifier interface {
 	verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error)
@@ -103,7 +103,7 @@ type machineEntry struct {
 	own *ownCheck // nil for tokens of other issuers
 }
 
-// ownCheck is what a cache entry of one of the gateway's own tokens needs
+// ownCheck is what a cache entry of one of the app's own tokens needs
 // to re-check its client whenever the client store's version differs from
 // ver: a client disabled or removed loses its tokens at once.
 type ownCheck struct {
@@ -140,7 +140,7 @@ func (m *Manager) recheckOwn(ctx context.Context, oc *ownCheck) error {
 	return nil
 }
 
-// ownIssuer reports whether iss is the gateway's own, and if so returns
+// ownIssuer reports whether iss is the app's own, and if so returns
 // the client store's version, read before verifying.
 func (m *Manager) ownIssuer(iss string) (own bool, ver uint64) {
 	if m.grant == nil || iss != m.grant.issuer {

@@ -19,7 +19,7 @@ type MachineConfig struct {
 	// closure. Default: none (a client holds only the guest capabilities).
 	ScopeCapabilities map[string][]string `yaml:"scope_capabilities"`
 
-	// Clients are machine clients of the gateway's own client-credentials
+	// Clients are machine clients of the app's own client-credentials
 	// grant (POST {prefix}/oauth/token), in simple_oauth_server's format.
 	// They win over store clients of the same id. Default: none.
 	Clients map[string]ClientConfig `yaml:"clients"`
@@ -28,7 +28,7 @@ type MachineConfig struct {
 	// (an id in both is an error). Relative to the configuration file's
 	// folder. Default: none.
 	ClientsFile string `yaml:"clients_file"`
-	// ClientCredentials configures the gateway's own tokens.
+	// ClientCredentials configures the app's own tokens.
 	ClientCredentials ClientCredentialsConfig `yaml:"client_credentials"`
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// ownLeeway is the clock skew tolerated on the gateway's own tokens
+// ownLeeway is the clock skew tolerated on the app's own tokens
 // (several replicas of the app may verify them).
 const ownLeeway = 30 * time.Second
 
@@ -18,7 +18,7 @@ const ownLeeway = 30 * time.Second
 // its own.
 var ownAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
-// verify checks one of the gateway's own tokens locally (no fetch): a kid
+// verify checks one of the app's own tokens locally (no fetch): a kid
 // of the current or a previous key, that key's algorithm, the signature,
 // iss, exp, nbf, iat, aud, and that its client still exists and is
 // enabled. It implements the issuer dispatch of machine tokens.

@@ -15,14 +15,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oauthgate/oauthgate/internal/atomicfile"
 )
 
-// ownKey is one key of the gateway's own tokens.
+// ownKey is one key of the app's own tokens.
 type ownKey struct {
 	kid    string
 	alg    jose.SignatureAlgorithm
@@ -245,43 +246,13 @@ func createKeyFile(path string, alg jose.SignatureAlgorithm, logf func(msg strin
 }
 
 // writeKeyFile writes priv as PKCS#8 PEM, readable by the owner only,
-// atomically (temporary file, fsync, rename), and refuses to replace a
-// file that appeared meanwhile.
+// atomically, and refuses to replace a file that appeared meanwhile: two
+// processes starting at once keep the first key instead of each signing
+// with its own.
 func writeKeyFile(path string, priv crypto.Signer) error {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
 		return err
 	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	// A hard link fails when path exists: two processes starting at once
-	// keep the first key instead of each signing with its own.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteNew(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
 }

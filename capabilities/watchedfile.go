@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/atomicfile"
 )
 
 // recentWindow is how long after its modification time a file is re-read
@@ -241,16 +243,12 @@ func (w *watchedFile[T]) lockFile() (func(), error) {
 	if first && crossProcessLock {
 		// Under the lock no writer is between creating and renaming its
 		// temporary file, so every one left is stale.
-		stale, _ := filepath.Glob(tempPattern(w.path))
+		stale, _ := filepath.Glob(atomicfile.TempGlob(w.path))
 		for _, p := range stale {
 			os.Remove(p)
 		}
 	}
 	return func() { unlockFile(w.lock) }, nil
-}
-
-func tempPattern(path string) string {
-	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 }
 
 // write replaces the file with data atomically and durably, and returns
@@ -263,54 +261,20 @@ func (w *watchedFile[T]) write(data []byte) (fileState, error) {
 	return st, nil
 }
 
-// writeFileDurable replaces the file at path with data: the data is
-// written to a temporary file in the same folder, synced, renamed over the
-// old file, and the folder is synced, so a crash leaves the old or the new
-// file, never a mix. It returns the state of the new file.
+// writeFileDurable replaces the file at path with data, keeping its mode
+// (0600 for a new file), atomically and durably ([atomicfile]): a crash
+// leaves the old or the new file, never a mix. It returns the state of the
+// new file.
 func writeFileDurable(path string, data []byte) (fileState, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
 	perm := os.FileMode(0o600)
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	fi, err := atomicfile.WriteInfo(path, data, perm)
 	if err != nil {
 		return fileState{}, err
-	}
-	fi, err := writeSynced(f, data, perm)
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fileState{}, err
-	}
-	if err := syncDir(dir); err != nil {
-		return fileState{}, fmt.Errorf("syncing the folder: %w", err)
 	}
 	return stateOf(fi), nil
-}
-
-// writeSynced writes data to f, syncs and closes it.
-func writeSynced(f *os.File, data []byte, perm os.FileMode) (os.FileInfo, error) {
-	_, err := f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	var fi os.FileInfo
-	if err == nil {
-		fi, err = f.Stat()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return fi, err
 }
 
 // close stops the poller and releases the lock file; later writes fail

@@ -124,12 +124,13 @@ func TestReadmeExample(t *testing.T) {
 	}
 	t.Setenv("OAUTH_CLIENT_ID", "app")
 	t.Setenv("OAUTH_CLIENT_SECRET", "secret")
+	t.Setenv("NIGHTLY_JOB_SECRET", "nightly-secret")
 	t.Setenv("OAUTHGATE_SECRET_KEY", "q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o")
 	cfg, err := gateway.ParseConfig([]byte(example), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Upstreams) != 3 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 {
+	if len(cfg.Upstreams) != 3 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 || !cfg.Auth.ClientCredentialsEnabled() {
 		t.Errorf("parsed: %+v", cfg)
 	}
 }

@@ -8,9 +8,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/atomicfile"
 )
 
 // maxDiscoveryBytes bounds the discovery document kept in the cache.
@@ -40,7 +41,8 @@ func expectedIssuer(c *Config) string {
 }
 
 // saveDiscovery fetches the discovery document again (once, after a
-// successful discovery) and writes it to the cache file atomically.
+// successful discovery) and writes it to the cache file atomically and
+// durably: a crash never leaves half a document for the next start.
 func saveDiscovery(ctx context.Context, c *Config, client *http.Client) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Auth.ServerMetadataURL, nil)
 	if err != nil {
@@ -64,19 +66,7 @@ func saveDiscovery(ctx context.Context, c *Config, client *http.Client) error {
 	if len(data) > maxDiscoveryBytes || json.Unmarshal(data, &doc) != nil || doc.Issuer != expectedIssuer(c) {
 		return errors.New("the discovery document is not the configured provider's")
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.DiscoveryCache), ".discovery-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), c.DiscoveryCache)
+	return atomicfile.Write(c.DiscoveryCache, data, 0o600)
 }
 
 // cacheDiscovery saves the document in the background, logging failures.

@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
 )
@@ -59,24 +60,53 @@ func TestAccessByIdentity(t *testing.T) {
 }
 
 // A machine client's client-credentials access token passes on its
-// capabilities, and the upstream sees the client, not the token. Each
-// source of such tokens is a row: today the identity provider's, accepted
-// through jwt_issuers; the app's own token endpoint ({prefix}/oauth/token)
-// is to be added as a row when it exists.
+// capabilities, and the upstream sees the client, never the token. Each
+// source of such tokens is a row: the identity provider's, accepted
+// through jwt_issuers, and the gateway's own token endpoint
+// (POST {prefix}/oauth/token, clients of the clients: section).
 func TestClientCredentialsToken(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil, nil)
+	e := newEnv(t, nil, func(c *gateway.Config) {
+		c.Auth.Clients = map[string]auth.ClientConfig{
+			"own-writer": {ClientSecret: "own-writer-secret", Sub: "own-writer-1", Audience: auth.StringList{gatewaytest.PetsAPI}, Scope: auth.StringList{"read:pets", "write:pets"}},
+			"own-reader": {ClientSecret: "own-reader-secret", Audience: auth.StringList{gatewaytest.PetsAPI}, Scope: auth.StringList{"read:pets"}},
+		}
+	})
 	sources := []struct {
-		name  string
-		token func(t *testing.T) string
-		sub   string
+		name           string
+		writer, reader func(t *testing.T) string
+		sub            string
 	}{
-		{"identity provider via jwt_issuers", func(*testing.T) string { return e.clientToken(gatewaytest.Writer) }, gatewaytest.Writer},
+		{
+			name:   "identity provider via jwt_issuers",
+			writer: func(*testing.T) string { return e.clientToken(gatewaytest.Writer) },
+			reader: func(*testing.T) string { return e.clientToken(gatewaytest.Reader) },
+			sub:    gatewaytest.Writer,
+		},
+		{
+			name:   "the gateway's own token endpoint",
+			writer: func(t *testing.T) string { return ownClientToken(t, e, "own-writer", "own-writer-secret") },
+			reader: func(t *testing.T) string { return ownClientToken(t, e, "own-reader", "own-reader-secret") },
+			sub:    "own-writer-1",
+		},
 	}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
-			c := e.bearer("client", src.token(t))
-			s := c.upstreamSaw(t, e.srv.URL+"/write/jobs")
+			writerToken, readerToken := src.writer(t), src.reader(t)
+			writer, reader := e.bearer("writer", writerToken), e.bearer("reader", readerToken)
+			for _, tt := range []struct {
+				c    *caller
+				path string
+				want int
+			}{
+				{writer, "/pub/x", 200}, {writer, "/app/x", 200}, {writer, "/write/x", 200},
+				{reader, "/pub/x", 200}, {reader, "/app/x", 200}, {reader, "/write/x", 403},
+			} {
+				if resp, body := tt.c.get(t, e.srv.URL+tt.path); resp.StatusCode != tt.want {
+					t.Errorf("%s GET %s: %d, want %d (%s)", tt.c.name, tt.path, resp.StatusCode, tt.want, body)
+				}
+			}
+			s := writer.upstreamSaw(t, e.srv.URL+"/write/jobs")
 			want := map[string]string{
 				"X-Auth-Request-User":         src.sub,
 				"X-Auth-Request-Email":        "",
@@ -89,11 +119,41 @@ func TestClientCredentialsToken(t *testing.T) {
 					t.Errorf("%s = %q, want %q", h, got, v)
 				}
 			}
-			if resp, _ := c.get(t, e.srv.URL+"/oauth2/check?require=write"); resp.StatusCode != 200 {
+			for _, path := range []string{"/pub/x", "/app/x", "/write/x"} {
+				for _, tok := range []string{writerToken, readerToken} {
+					c := e.bearer("client", tok)
+					resp, body := c.get(t, e.srv.URL+path)
+					if resp.StatusCode == 200 && strings.Contains(string(body), tok) {
+						t.Errorf("GET %s: the upstream saw the bearer token", path)
+					}
+				}
+			}
+			if resp, _ := writer.get(t, e.srv.URL+"/oauth2/check?require=write"); resp.StatusCode != 200 {
 				t.Errorf("check: %d", resp.StatusCode)
+			}
+			if resp, _ := reader.get(t, e.srv.URL+"/oauth2/check?require=write"); resp.StatusCode != 403 {
+				t.Errorf("check as a reader: %d, want 403", resp.StatusCode)
 			}
 		})
 	}
+}
+
+// ownClientToken gets an access token from the gateway's own token
+// endpoint with the client-credentials grant (HTTP Basic).
+func ownClientToken(t *testing.T, e *env, id, secret string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+gatewaytest.Prefix+"/oauth/token",
+		strings.NewReader("grant_type=client_credentials&audience="+gatewaytest.PetsAPI))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, body := e.guest().do(t, req)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
+		t.Fatalf("POST %s/oauth/token as %s: %d %s", gatewaytest.Prefix, id, resp.StatusCode, body)
+	}
+	return tok.AccessToken
 }
 
 // The upstream gets the identity headers, never the client's copies, the

@@ -223,7 +223,7 @@ func repeatedKey(data []byte) bool {
 	return false
 }
 
-// jwks serves the public keys of the gateway's own tokens.
+// jwks serves the public keys of the app's own tokens.
 func (h *routes) jwks(w http.ResponseWriter, r *http.Request) {
 	set, err := h.m.JWKS()
 	switch {

@@ -7,10 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/internal/atomicfile"
 )
 
 func init() {
@@ -149,30 +149,5 @@ to file, replacing it atomically, or to standard output.`)
 		_, err = stdout.Write(data)
 		return err
 	}
-	return writeFileAtomic(pos[0], data)
-}
-
-// writeFileAtomic replaces path with data: a crash leaves the old file or
-// the new one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(pos[0], data, 0o644) // a crash leaves the old file or the new one
 }

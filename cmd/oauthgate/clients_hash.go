@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -119,6 +117,11 @@ func plaintextClientSecrets(data []byte) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return plaintextClientSecretsIn(doc)
+}
+
+// plaintextClientSecretsIn is plaintextClientSecrets of a parsed document.
+func plaintextClientSecretsIn(doc *yaml.Node) ([]string, error) {
 	ids, nodes, err := clientSecretNodes(doc)
 	if err != nil {
 		return nil, err
@@ -145,79 +148,46 @@ func hashClientSecrets(data []byte) ([]byte, []string, int, error) {
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	type change struct {
-		id, plain, raw, tag string
-		style               yaml.Style
-	}
 	var lines []string
-	var changes []change
+	var edits []scalarEdit
 	for i, n := range nodes {
 		key := "clients." + ids[i] + ".client_secret"
 		if why := clientSecretLeftAlone(n); why != "" {
 			lines = append(lines, fmt.Sprintf("%s: left alone (%s)", key, why))
 			continue
 		}
-		c := change{id: ids[i], plain: unescapeDollar(n.Value), raw: n.Value, tag: n.Tag, style: n.Style}
-		h, err := auth.HashClientSecret(c.plain)
+		plain := unescapeDollar(n.Value)
+		h, err := auth.HashClientSecret(plain)
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("%s: %w", key, err)
 		}
-		n.Value, n.Tag = h, "!!str"
-		n.Style &= yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
-		changes = append(changes, c)
+		edits = append(edits, editScalar(n, key, plain, h))
 		lines = append(lines, key+": hashed")
 	}
-	if len(changes) == 0 {
+	if len(edits) == 0 {
 		return data, lines, 0, nil
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(guessIndent(data))
-	if err := enc.Encode(root); err != nil {
-		return nil, nil, 0, fmt.Errorf("writing YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, nil, 0, fmt.Errorf("writing YAML: %w", err)
-	}
-	out := buf.Bytes()
-
 	// Check the result: each new value is a hash of its secret, and with
 	// the old values put back the document is the same as before.
-	check, err := parseConfigDocument(out)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("the rewritten file does not parse: %w", err)
-	}
-	checkIDs, checkNodes, err := clientSecretNodes(check)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	byID := map[string]*yaml.Node{}
-	for i, id := range checkIDs {
-		byID[id] = checkNodes[i]
-	}
-	for _, c := range changes {
-		n := byID[c.id]
-		if n == nil {
-			return nil, nil, 0, fmt.Errorf("clients.%s.client_secret: missing from the rewritten file", c.id)
+	find := func(doc *yaml.Node, key string) *yaml.Node {
+		ids, nodes, err := clientSecretNodes(doc)
+		if err != nil {
+			return nil
 		}
-		if ok, err := auth.CheckClientSecret(n.Value, c.plain); err != nil || !ok {
-			return nil, nil, 0, fmt.Errorf("clients.%s.client_secret: the rewritten hash does not match the secret", c.id)
+		for i, id := range ids {
+			if "clients."+id+".client_secret" == key {
+				return nodes[i]
+			}
 		}
-		n.Value, n.Tag, n.Style = c.raw, c.tag, c.style
+		return nil
 	}
-	var before, after any
-	if err := yaml.Unmarshal(data, &before); err != nil {
+	holds := func(value, plain string) bool {
+		ok, err := auth.CheckClientSecret(value, plain)
+		return err == nil && ok
+	}
+	out, err := encodeEdited(data, root, edits, find, holds, "hashed secrets")
+	if err != nil {
 		return nil, nil, 0, err
 	}
-	var restored bytes.Buffer
-	if err := yaml.NewEncoder(&restored).Encode(check); err != nil {
-		return nil, nil, 0, err
-	}
-	if err := yaml.Unmarshal(restored.Bytes(), &after); err != nil {
-		return nil, nil, 0, err
-	}
-	if !reflect.DeepEqual(before, after) {
-		return nil, nil, 0, errors.New("the rewritten file would differ in more than the hashed secrets; file unchanged")
-	}
-	return out, lines, len(changes), nil
+	return out, lines, len(edits), nil
 }

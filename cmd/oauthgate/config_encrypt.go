@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -19,6 +18,11 @@ import (
 // defaultSecretKeys are the configuration keys that config encrypt
 // encrypts by default: a scalar, or a list whose every entry is encrypted.
 var defaultSecretKeys = []string{"secret_key", "client_secret", "previous_secret_keys", "store.dsn"}
+
+// hashClientSecretsInstead says why config encrypt leaves the secrets of
+// clients: alone: the app only checks them, so a hash serves and, unlike a
+// ~CRYPT~ value, gives nothing away with the password.
+const hashClientSecretsInstead = "a client's secret is only checked, so hash it instead: oauthgate clients hash"
 
 // maxSecretValue bounds a value read with config encrypt --value.
 const maxSecretValue = 64 << 10
@@ -39,6 +43,11 @@ Comments, order and the file's mode are kept; the file is replaced atomically.
 Values already encrypted, empty values and ${ENV} references (the secret is
 not in the file) are left alone. Keys are YAML paths (store.dsn); a list
 (previous_secret_keys) has every entry encrypted. Default keys: %[2]s.
+
+The client_secret values under clients: are not encrypted: the app only
+checks them, so an argon2id hash serves and gives nothing away, even with
+the password. A hash needs no encryption; plaintext ones are listed, to be
+replaced with "oauthgate clients hash --config FILE".
 
 The password is read from %[1]s, or with --password-stdin from the first line
 of standard input. With --value, standard input holds the value to encrypt
@@ -153,14 +162,11 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 	if err != nil {
 		return nil, report, err
 	}
-	type change struct {
-		key        string
-		plain      string
-		raw, tag   string // the value as written, to check the result
-		quoteStyle yaml.Style
-	}
-	var changes []change
+	var edits []scalarEdit
 	for _, key := range keys {
+		if strings.HasPrefix(key, "clients.") && strings.HasSuffix(key, ".client_secret") {
+			return nil, report, fmt.Errorf("%s: %s", key, hashClientSecretsInstead)
+		}
 		n, err := lookupKey(root, key)
 		if err != nil {
 			return nil, report, err
@@ -194,62 +200,41 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 				report.lines = append(report.lines, fmt.Sprintf("%s: left alone (%s)", names[i], why))
 				continue
 			}
-			c := change{key: names[i], plain: unescapeDollar(e.Value), raw: e.Value, tag: e.Tag, quoteStyle: e.Style}
-			enc, err := auth.EncryptSecret(password, c.plain)
+			plain := unescapeDollar(e.Value)
+			enc, err := auth.EncryptSecret(password, plain)
 			if err != nil {
 				return nil, report, fmt.Errorf("%s: %w", names[i], err)
 			}
-			e.Value, e.Tag = enc, "!!str"
-			e.Style &= yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
-			changes = append(changes, c)
+			edits = append(edits, editScalar(e, names[i], plain, enc))
 			report.lines = append(report.lines, fmt.Sprintf("%s: encrypted", names[i]))
 			report.encrypted++
+		}
+	}
+	if !explicit {
+		plain, err := plaintextClientSecretsIn(root)
+		if err != nil {
+			return nil, report, err
+		}
+		for _, id := range plain {
+			report.lines = append(report.lines, fmt.Sprintf("clients.%s.client_secret: left alone (%s)", id, hashClientSecretsInstead))
 		}
 	}
 	if report.encrypted == 0 {
 		return data, report, nil
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(guessIndent(data))
-	if err := enc.Encode(root); err != nil {
-		return nil, report, fmt.Errorf("writing YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, report, fmt.Errorf("writing YAML: %w", err)
-	}
-	out := buf.Bytes()
-
 	// Check the result: decrypting the new values gives back the original
 	// document, value for value.
-	check, err := parseConfigDocument(out)
+	find := func(doc *yaml.Node, key string) *yaml.Node {
+		n, _ := lookupIndexedKey(doc, key)
+		return n
+	}
+	holds := func(value, plain string) bool {
+		got, err := auth.DecryptSecret(password, value)
+		return err == nil && got == plain
+	}
+	out, err := encodeEdited(data, root, edits, find, holds, "encrypted values")
 	if err != nil {
-		return nil, report, fmt.Errorf("the rewritten file does not parse: %w", err)
-	}
-	for _, c := range changes {
-		n, err := lookupIndexedKey(check, c.key)
-		if err != nil || n == nil || n.Kind != yaml.ScalarNode {
-			return nil, report, fmt.Errorf("%s: missing from the rewritten file", c.key)
-		}
-		got, err := auth.DecryptSecret(password, n.Value)
-		if err != nil || got != c.plain {
-			return nil, report, fmt.Errorf("%s: the rewritten value does not decrypt to the original", c.key)
-		}
-		n.Value, n.Tag, n.Style = c.raw, c.tag, c.quoteStyle
-	}
-	var before, after any
-	if err := yaml.Unmarshal(data, &before); err != nil {
 		return nil, report, err
-	}
-	var checked bytes.Buffer
-	if err := yaml.NewEncoder(&checked).Encode(check); err != nil {
-		return nil, report, err
-	}
-	if err := yaml.Unmarshal(checked.Bytes(), &after); err != nil {
-		return nil, report, err
-	}
-	if !reflect.DeepEqual(before, after) {
-		return nil, report, errors.New("the rewritten file would differ in more than the encrypted values; file unchanged")
 	}
 	return out, report, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -309,5 +310,59 @@ func TestEncryptConfigDocument(t *testing.T) {
 		if got := hasEnvReference(tc.s); got != tc.want {
 			t.Errorf("hasEnvReference(%q) = %v", tc.s, got)
 		}
+	}
+}
+
+// config encrypt leaves the secrets of clients: alone and points at
+// clients hash for the plaintext ones: a hash serves and needs no password.
+func TestConfigEncryptClientSecrets(t *testing.T) {
+	t.Setenv(auth.PasswordEnv, "pw")
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(testConfig+clientsYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := cli(t, "config", "encrypt", "--config", path)
+	if code != 0 {
+		t.Fatalf("status %d: %s", code, stderr)
+	}
+	hint := "left alone (a client's secret is only checked, so hash it instead: oauthgate clients hash)"
+	for _, id := range []string{"client1", "client2", "dollar"} {
+		if want := "clients." + id + ".client_secret: " + hint; !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, id := range []string{"hashed", "crypted", "from-env"} {
+		if strings.Contains(stdout, "clients."+id+".") {
+			t.Errorf("%s is not plaintext, yet named:\n%s", id, stdout)
+		}
+	}
+	if !strings.Contains(stdout, "client_secret: encrypted") {
+		t.Errorf("the app's own client_secret was not encrypted:\n%s", stdout)
+	}
+	data := string(mustReadFile(t, path))
+	for _, kept := range []string{`client_secret: "client1-secret"`, "client_secret: client2-secret", `client_secret: 'pa$${ss'`} {
+		if !strings.Contains(data, kept) {
+			t.Errorf("a client's secret changed, %q is gone:\n%s", kept, data)
+		}
+	}
+
+	// Naming one with --keys is refused, the file untouched.
+	code, _, stderr = cli(t, "config", "encrypt", "--config", path, "--keys", "clients.client1.client_secret")
+	if now := string(mustReadFile(t, path)); code != 1 || !strings.Contains(stderr, "oauthgate clients hash") || now != data {
+		t.Errorf("--keys clients.client1.client_secret: status %d, %s", code, stderr)
+	}
+
+	// Once hashed, nothing is left to say.
+	if code, _, stderr := cli(t, "clients", "hash", "--config", path); code != 0 {
+		t.Fatalf("clients hash: %d %s", code, stderr)
+	}
+	code, stdout, _ = cli(t, "config", "encrypt", "--config", path)
+	if code != 0 || strings.Contains(stdout, "clients.") || !strings.Contains(stdout, "nothing to encrypt") {
+		t.Errorf("after clients hash: status %d\n%s", code, stdout)
+	}
+
+	_, stdout, _ = cli(t, "config", "encrypt", "-h")
+	if !strings.Contains(stdout, "A hash needs no encryption") {
+		t.Errorf("the usage does not say why clients' secrets are left alone:\n%s", stdout)
 	}
 }

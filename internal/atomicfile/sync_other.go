@@ -1,0 +1,6 @@
+//go:build !unix
+
+package atomicfile
+
+// syncDir does nothing where folders cannot be synced (Windows).
+func syncDir(string) error { return nil }
