@@ -48,7 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError(fs, "unexpected argument %q", rest[0])
 	}
 	if *path == "" {
-		return usageError(fs, "--config is required")
+		return usageError(fs, "missing --config FILE")
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
