@@ -21,8 +21,9 @@ import (
 type Config struct {
 	// ServerMetadataURL is the identity provider's OpenID discovery
 	// document, e.g. https://accounts.google.com/.well-known/openid-configuration.
-	// Required unless InsecureForceUser is set. https, or http on a
-	// loopback host (a local mock provider).
+	// https, or http on a loopback host (a local mock provider). Set it
+	// with ClientID, or leave both out for an app without browser login
+	// (see [Config.NoLogin]); not needed with InsecureForceUser.
 	ServerMetadataURL string `yaml:"server_metadata_url"`
 	// SecretKey derives the keys of sessions, login flows and tokens. At
 	// least 32 bytes of key material (decoded when hex or base64). Make one
@@ -33,7 +34,7 @@ type Config struct {
 	// rotating, remove it when its tokens should die. Default: none.
 	PreviousSecretKeys []string `yaml:"previous_secret_keys"`
 	// ClientID is the OAuth client id registered with the provider.
-	// Required unless InsecureForceUser is set.
+	// Set with ServerMetadataURL, or leave both out (see [Config.NoLogin]).
 	ClientID string `yaml:"client_id"`
 	// ClientSecret is the OAuth client secret; may be empty for a public
 	// client (PKCE is always used).

@@ -53,15 +53,29 @@ func (c *Config) Validate() error {
 			bad("force_user", fmt.Sprintf("%q is not an email or name@service", c.InsecureForceUser))
 		}
 	}
-	if c.ServerMetadataURL == "" && !forced {
-		bad("server_metadata_url", "missing: the identity provider's discovery URL (…/.well-known/openid-configuration)")
-	} else if c.ServerMetadataURL != "" {
+	switch {
+	case c.NoLogin():
+		// No browser login: callers identify with machine or service
+		// tokens. What only the login uses would be silently ignored.
+		if c.ClientSecret != "" {
+			bad("client_secret", "set without server_metadata_url and client_id; the login it is for is not configured")
+		}
+		if len(c.ClientKwargs) > 0 {
+			bad("client_kwargs", "set without server_metadata_url and client_id; the login it is for is not configured")
+		}
+	case !forced:
+		const both = "; or leave out both server_metadata_url and client_id for an app without browser login"
+		if c.ServerMetadataURL == "" {
+			bad("server_metadata_url", "missing: the identity provider's discovery URL (…/.well-known/openid-configuration)"+both)
+		}
+		if c.ClientID == "" {
+			bad("client_id", "missing: the OAuth client id registered with the identity provider"+both)
+		}
+	}
+	if c.ServerMetadataURL != "" {
 		if reason := checkServiceURL(c.ServerMetadataURL); reason != "" {
 			bad("server_metadata_url", reason)
 		}
-	}
-	if c.ClientID == "" && !forced {
-		bad("client_id", "missing: the OAuth client id registered with the identity provider")
 	}
 	for k, v := range c.ClientKwargs {
 		if reservedAuthorizeParams[k] {

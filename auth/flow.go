@@ -99,8 +99,12 @@ func (m *Manager) redirectURI(r *http.Request) (string, error) {
 // (offline_access, access_type=offline), kept for [Manager.IssueUserToken].
 //
 // Errors are *LoginError: 400 for a bad next, 502 when the provider
-// cannot be reached; nothing is written then.
+// cannot be reached, 404 ([ErrNoLogin]) when the app has no browser login
+// ([Config.NoLogin]); nothing is written then.
 func (m *Manager) StartLogin(w http.ResponseWriter, r *http.Request, next string, offline bool) error {
+	if m.noLogin {
+		return noLoginError()
+	}
 	if next == "" {
 		next = "/"
 	}
@@ -226,9 +230,12 @@ func validState(s string) bool {
 //
 // Errors are *LoginError: 400 when the provider answered error=, the state
 // is missing, unknown, expired or replayed, the code is refused, or the ID
-// token fails any check; 502 when the provider cannot be reached or fails.
-// No session is created on error.
+// token fails any check; 502 when the provider cannot be reached or fails;
+// 404 ([ErrNoLogin]) without browser login. No session is created on error.
 func (m *Manager) FinishLogin(w http.ResponseWriter, r *http.Request) (string, error) {
+	if m.noLogin {
+		return "", noLoginError()
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	m.dropStaleFlows(w, r)
 	q := r.URL.Query()

@@ -33,9 +33,11 @@ type Manager struct {
 	owned  []io.Closer // stores opened by New
 	eff    *capabilities.EffectiveCache
 	client *http.Client
-	idp    *idp // nil with force_user and no provider
-	sess   *sessionCodec
-	cache  *credCache
+	idp    *idp // nil with force_user and no provider, and without login
+	// noLogin: no browser login (Config.NoLogin).
+	noLogin bool
+	sess    *sessionCodec
+	cache   *credCache
 	// machine verifies JWTs of machine clients; nil without jwt_issuers.
 	machine *machineVerifier
 	// grant runs the client-credentials grant; nil when not configured.
@@ -115,6 +117,13 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	}
 	if c.ServerMetadataURL != "" {
 		m.idp = newIdP(m, c.ServerMetadataURL)
+	}
+	if m.noLogin = c.NoLogin(); m.noLogin {
+		how := "service tokens only"
+		if c.MachineCallers() {
+			how = "machine clients and service tokens"
+		}
+		m.log.Info("auth: no browser login: no identity provider is configured; callers identify with " + how)
 	}
 	if c.InsecureForceUser != "" {
 		m.forced = capabilities.NormalizeEmail(c.InsecureForceUser)

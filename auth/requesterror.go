@@ -101,8 +101,9 @@ func StatusOf(err error) (status int, msg string) {
 
 // LoginError is an error of the login flow ([Manager.StartLogin],
 // [Manager.FinishLogin]). Status is 400 (the request or the identity
-// provider's answer is not acceptable) or 502 (the identity provider cannot
-// be reached or failed); Msg is safe to show; Err is the private cause, for
+// provider's answer is not acceptable), 404 (no browser login:
+// [ErrNoLogin]) or 502 (the identity provider cannot be reached or
+// failed); Msg is safe to show; Err is the private cause, for
 // logs.
 type LoginError struct {
 	Status int

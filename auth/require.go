@@ -25,7 +25,9 @@ func (redirectOption) applyRequire(o *requireOptions) { o.redirect = true }
 
 // RedirectToLogin makes a GET or HEAD request without identity (a browser)
 // go to the login route, 302 to {prefix}/login?next=<path and query>, and
-// back after the login. Other methods still get 401.
+// back after the login. Other methods still get 401, and so does every
+// request when the app has no browser login ([Config.NoLogin]): there is
+// no login to send it to.
 var RedirectToLogin RequireOption = redirectOption{}
 
 func collectOptions(opts []RequireOption) requireOptions {
@@ -128,7 +130,7 @@ func (m *Manager) refuseToken(w http.ResponseWriter, r *http.Request, err error)
 
 // refuseGuest answers a request without identity.
 func (m *Manager) refuseGuest(w http.ResponseWriter, r *http.Request, o requireOptions) {
-	if o.redirect && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if o.redirect && !m.noLogin && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		target := m.LoginPath() + "?next=" + url.QueryEscape(r.URL.RequestURI())
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, target, http.StatusFound)

@@ -69,7 +69,11 @@ func New(ctx context.Context, cfg *Config) (*Gateway, error) {
 	}
 	g.cur.Store(st)
 	g.bg, g.stop = context.WithCancel(context.Background())
-	if cachedDiscoveryOK(st.cfg) {
+	switch {
+	case st.cfg.Auth.ServerMetadataURL == "":
+		// No provider (no browser login, or force_user): nothing to wait for.
+		g.ready.Store(true)
+	case cachedDiscoveryOK(st.cfg):
 		g.ready.Store(true)
 		g.log.Info("gateway: ready from the cached discovery document", "file", st.cfg.DiscoveryCache)
 	}

@@ -3,8 +3,10 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
@@ -27,7 +29,9 @@ type serviceTokenResponse struct {
 // token mints a bearer token: the caller's own (GET /token), or a service
 // account's (GET /token?user=name@service, which needs user_management).
 // A request without any credential is sent through the login (asking for
-// offline access) and back here, as a browser expects.
+// offline access) and back here, as a browser expects; without browser
+// login (auth.Config.NoLogin) it gets 404, a page for a browser and JSON
+// {"detail"} for an API client.
 func (h *routes) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	id, err := h.identify(r)
@@ -36,6 +40,10 @@ func (h *routes) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id.IsGuest() {
+		if h.m.NoLogin() {
+			h.noLogin(w, r)
+			return
+		}
 		h.redirectToLogin(w, r)
 		return
 	}
@@ -80,6 +88,24 @@ func (h *routes) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	q.Set("offline_token", "true")
 	q.Set("next", localNext(r.URL.RequestURI()))
 	http.Redirect(w, r, h.m.Prefix()+"/login?"+q.Encode(), http.StatusFound)
+}
+
+// noLogin answers a guest's GET /token when the app has no browser login:
+// there is no login to send it through.
+func (h *routes) noLogin(w http.ResponseWriter, r *http.Request) {
+	err := respond.NewError(http.StatusNotFound,
+		"This app has no browser login: user tokens are not available; call it with a machine or service token.", auth.ErrNoLogin)
+	if wantsHTML(r) {
+		respond.PageError(w, r, h.m.Logger(), err)
+		return
+	}
+	respond.JSONError(w, r, h.m.Logger(), err)
+}
+
+// wantsHTML reports whether r is a browser navigation (it accepts
+// text/html).
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // revokeRequest is POST /token/revoke's body: {"token": T} revokes one

@@ -1,0 +1,42 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+)
+
+// ErrNoLogin: the app has no browser login (see [Config.NoLogin]). The
+// login routes answer it with 404; test with errors.Is.
+var ErrNoLogin = errors.New("auth: this app has no browser login")
+
+// NoLogin reports whether c configures an app without browser login:
+// neither server_metadata_url nor client_id nor force_user is set. Such an
+// app never contacts an identity provider; its callers identify with
+// tokens that need none: JWTs of jwt_issuers, tokens of the app's own
+// client-credentials grant (clients:), and service tokens (minted with
+// `oauthgate token` or GET {prefix}/token?user= by a caller holding
+// user_management). The login routes answer 404, and
+// [RedirectToLogin] answers 401 instead of redirecting.
+func (c *Config) NoLogin() bool {
+	return c.ServerMetadataURL == "" && c.ClientID == "" && c.InsecureForceUser == ""
+}
+
+// MachineCallers reports whether c accepts machine clients: jwt_issuers
+// or the client-credentials grant. Without them (and without login), only
+// service tokens and guests reach the app.
+func (c *Config) MachineCallers() bool {
+	return len(c.JWTIssuers) > 0 || c.ClientCredentialsEnabled()
+}
+
+// NoLogin reports whether the app has no browser login
+// ([Config.NoLogin]).
+func (m *Manager) NoLogin() bool { return m.noLogin }
+
+// noLoginError is the answer of the login routes without browser login.
+func noLoginError() *LoginError {
+	return &LoginError{
+		Status: http.StatusNotFound,
+		Msg:    "This app has no browser login: it is called with machine or service tokens.",
+		Err:    ErrNoLogin,
+	}
+}
