@@ -64,7 +64,9 @@ the capability graph and policy are built, and the user file, when it exists,
 is loaded against the graph. Prints "ok" and a summary without secrets, or each
 problem naming its key (exit status 1). Warnings (stderr) point out what is
 legal but risky: plaintext secrets (including a client_secret under
-clients:), an empty base_url, force_user.`)
+clients:), an empty base_url, force_user, no browser login with no machine
+client. The summary names the mode: browser login, no browser login (neither
+server_metadata_url nor client_id set), or force_user.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
@@ -129,16 +131,26 @@ clients:), an empty base_url, force_user.`)
 		warn(stderr, "config check", "%s", w)
 	}
 	fmt.Fprintf(stdout, "ok: %s\n", *path)
-	provider := cfg.ServerMetadataURL
-	if cfg.InsecureForceUser != "" {
+	provider, clientID := cfg.ServerMetadataURL, cfg.ClientID
+	mode := "browser login through the identity provider"
+	switch {
+	case cfg.InsecureForceUser != "":
 		provider = "none: force_user " + cfg.InsecureForceUser
+		mode = "force_user (development only)"
+	case cfg.NoLogin():
+		provider, clientID = "none", "(none)"
+		mode = "no browser login: service tokens only"
+		if cfg.MachineCallers() {
+			mode = "no browser login: machine clients and service tokens"
+		}
 	}
 	baseURL := cfg.BaseURL
 	if baseURL == "" {
 		baseURL = "(empty: loopback hosts only)"
 	}
+	fmt.Fprintf(stdout, "  mode:              %s\n", mode)
 	fmt.Fprintf(stdout, "  identity provider: %s\n", provider)
-	fmt.Fprintf(stdout, "  client_id:         %s\n", cfg.ClientID)
+	fmt.Fprintf(stdout, "  client_id:         %s\n", clientID)
 	fmt.Fprintf(stdout, "  base_url:          %s\n", baseURL)
 	fmt.Fprintf(stdout, "  prefix:            %q\n", cfg.Prefix)
 	fmt.Fprintf(stdout, "  secret keys:       1 current, %d previous\n", len(cfg.PreviousSecretKeys))
@@ -172,7 +184,12 @@ func configWarnings(path string, cfg *auth.Config) []string {
 			out = append(out, fmt.Sprintf("%s holds plaintext secrets and is readable by every local user (mode %04o)", path, fi.Mode().Perm()))
 		}
 	}
-	if cfg.BaseURL == "" {
+	switch {
+	case cfg.NoLogin() && !cfg.MachineCallers():
+		out = append(out, "no browser login and no machine clients (jwt_issuers, clients): only service tokens "+
+			"(`oauthgate token mint --service`) identify callers; every other request is a guest")
+	case cfg.NoLogin():
+	case cfg.BaseURL == "":
 		out = append(out, "base_url is empty: logins work only on loopback hosts; set it to the app's external URL")
 	}
 	if cfg.InsecureForceUser != "" {

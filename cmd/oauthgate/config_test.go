@@ -20,7 +20,7 @@ func TestConfigCheck(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("status %d: %s", code, stderr)
 		}
-		for _, want := range []string{"ok: " + path, "https://idp.example.com/", "client_id:         app", "(2 users)", "1 current, 1 previous", "5 in the graph (auto_admin on)"} {
+		for _, want := range []string{"ok: " + path, "mode:              browser login through the identity provider", "https://idp.example.com/", "client_id:         app", "(2 users)", "1 current, 1 previous", "5 in the graph (auto_admin on)"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("stdout lacks %q:\n%s", want, stdout)
 			}
@@ -69,6 +69,45 @@ func TestConfigCheck(t *testing.T) {
 			t.Errorf("stdout: %s", stdout)
 		}
 	})
+	for _, tc := range []struct {
+		name, extra, mode, warning string
+	}{
+		{"no login, machine clients", "jwt_issuers: [{issuer: https://a.example, audience: api, jwks_url: https://a.example/keys}]\n",
+			"mode:              no browser login: machine clients and service tokens", ""},
+		{"no login, service tokens only", "",
+			"mode:              no browser login: service tokens only", "only service tokens (`oauthgate token mint --service`) identify callers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var kept []string
+			for _, line := range strings.SplitAfter(testConfig+tc.extra, "\n") {
+				if !strings.HasPrefix(line, "server_metadata_url:") && !strings.HasPrefix(line, "client_id:") &&
+					!strings.HasPrefix(line, "client_secret:") && !strings.HasPrefix(line, "base_url:") {
+					kept = append(kept, line)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(path, []byte(strings.Join(kept, "")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := cli(t, "config", "check", "--config", path)
+			if code != 0 {
+				t.Fatalf("status %d: %s", code, stderr)
+			}
+			for _, want := range []string{tc.mode, "identity provider: none\n", "client_id:         (none)"} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+			}
+			if strings.Contains(stderr, "base_url") {
+				t.Errorf("base_url warning without login: %s", stderr)
+			}
+			warned := strings.Contains(stderr, "no machine clients")
+			if warned != (tc.warning != "") || !strings.Contains(stderr, tc.warning) {
+				t.Errorf("stderr: %s; want warning %q", stderr, tc.warning)
+			}
+		})
+	}
 	for _, tc := range []struct {
 		name, extra, userFile string
 		want                  []string
