@@ -43,6 +43,18 @@ func newTestAuthorizer(t *testing.T) (*authorizer, *mockidp.Server) {
 	return a, idp
 }
 
+// The bundled configuration names no identity provider: the authorizer
+// serves no browser login.
+func TestBundledConfigHasNoLogin(t *testing.T) {
+	a, _ := newTestAuthorizer(t)
+	if c := a.m.Config(); !a.m.NoLogin() || c.ServerMetadataURL != "" || c.ClientID != "" {
+		t.Errorf("NoLogin() = %v, server_metadata_url %q, client_id %q", a.m.NoLogin(), c.ServerMetadataURL, c.ClientID)
+	}
+	if err := a.m.Discover(context.Background()); err != nil {
+		t.Errorf("Discover: %v", err)
+	}
+}
+
 // event reads testdata/NAME.json with {{token}} replaced by tok.
 func event(t *testing.T, name, tok string) []byte {
 	t.Helper()
