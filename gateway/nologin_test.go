@@ -1,9 +1,11 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -95,6 +97,38 @@ func TestNoLoginGateway(t *testing.T) {
 	}
 	if k, u := seen.Header.Get("X-Auth-Request-Kind"), seen.Header.Get("X-Auth-Request-User"); k != "client" || u != "own-writer" {
 		t.Errorf("upstream saw kind %q, user %q", k, u)
+	}
+}
+
+// The gateway.yaml of `oauthgate serve` in front of such an API: no
+// provider keys at all.
+func TestNoLoginGatewayYAML(t *testing.T) {
+	t.Parallel()
+	cfg, err := gateway.ParseConfig([]byte(`
+secret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o
+base_url: https://api.example.com
+prefix: /oauth2
+capabilities:
+  graph: {read: []}
+scope_capabilities:
+  "read:pets": [read]
+clients:
+  cron: {client_secret: s3cret, audience: pets-api, scope: read:pets}
+listen: 127.0.0.1:8080
+upstreams:
+  - {path_prefix: /, url: "http://127.0.0.1:3000", require: read}
+`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Auth.Logger = slog.New(slog.DiscardHandler)
+	g, err := gateway.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if !g.Ready() || !g.Manager().NoLogin() {
+		t.Errorf("Ready() = %v, NoLogin() = %v; want both", g.Ready(), g.Manager().NoLogin())
 	}
 }
 
