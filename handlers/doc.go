@@ -19,6 +19,10 @@
 // are JSON objects of at most [MaxBodyBytes] bytes, sent with
 // Content-Type: application/json.
 //
+// Without browser login ([auth.Config.NoLogin]), /login, /auth, and /token
+// without a credential answer 404 (a page, or JSON for an API client); the
+// other routes serve machine clients and service tokens as usual.
+//
 // # Example
 //
 //	mux := http.NewServeMux()
