@@ -60,7 +60,9 @@ type Manager struct {
 // capabilities.user_file, else memory) and the token store (cfg.TokenStore,
 // else the file "<user_file>.tokens.yaml", else memory). It does not contact the identity provider: discovery
 // happens on the first login and is retried while it fails, so the app
-// starts while the provider is down. force_user is refused unless allowed,
+// starts while the provider is down. Without server_metadata_url and
+// client_id there is no provider and no browser login ([Config.NoLogin]).
+// force_user is refused unless allowed,
 // and logged loudly when used.
 //
 // cfg is copied; later changes to it have no effect.
