@@ -265,6 +265,10 @@ func (d *configDecoder) mapKey(path string, k *yaml.Node) (string, bool) {
 
 // scalar returns a scalar's text after ${NAME} expansion and ~CRYPT~
 // decryption.
+// loginKeys are the keys whose absence (not emptiness) means an app
+// without browser login.
+var loginKeys = map[string]bool{"server_metadata_url": true, "client_id": true}
+
 func (d *configDecoder) scalar(path string, n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
 		d.fail(path, "expected a single value, got "+kindName(n), nil)
@@ -273,6 +277,11 @@ func (d *configDecoder) scalar(path string, n *yaml.Node) (string, bool) {
 	s, err := expandEnv(n.Value, d.opts.LookupEnv)
 	if err != nil {
 		d.fail(path, err.Error(), nil)
+		return "", false
+	}
+	if s == "" && loginKeys[path] {
+		// An empty variable must not turn browser login off unnoticed.
+		d.fail(path, "empty; leave out both server_metadata_url and client_id for an app without browser login", nil)
 		return "", false
 	}
 	if !strings.HasPrefix(s, CryptPrefix) {

@@ -38,10 +38,12 @@ func TestNoLoginValidate(t *testing.T) {
 		{"client_secret alone", noLoginBase + issuerYAML + "client_secret: x\n", "client_secret", "without server_metadata_url and client_id", true, true},
 		{"client_kwargs alone", noLoginBase + issuerYAML + "client_kwargs: {prompt: login}\n", "client_kwargs", "without server_metadata_url and client_id", true, true},
 		{"secret_key still required", issuerYAML, "secret_key", "", true, true},
+		{"empty variables", noLoginBase + issuerYAML + "server_metadata_url: ${IDP_URL}\nclient_id: ${CLIENT_ID}\n", "server_metadata_url", "leave out both", false, true},
+		{"empty client_id", noLoginBase + issuerYAML + "client_id: \"\"\n", "client_id", "leave out both", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := ParseConfigWith([]byte(tc.yml), ParseOptions{LookupEnv: envMap(nil)})
+			cfg, err := ParseConfigWith([]byte(tc.yml), ParseOptions{LookupEnv: envMap(map[string]string{"IDP_URL": "", "CLIENT_ID": ""})})
 			if tc.key == "" {
 				if err != nil {
 					t.Fatalf("err = %v; want a valid configuration", err)
