@@ -16,8 +16,13 @@
 # turn: "direct" (the app), "bare" (loadapp --proxy-to, a bare
 # standard-library reverse proxy to the app in a process of its own: what
 # any extra HTTP hop costs) and "proxy" (the gateway, with --access-log as
-# given; serve's default is on). The CPU per request counts the app's,
-# the bare proxy's and the gateway's processes.
+# given; serve's default is on). If nginx is installed, a fourth route,
+# "nginx", is the reference for what the hop costs a C proxy on this
+# machine: nginx (master and 2 workers, in the foreground with a config of
+# its own under the temporary folder) doing a plain proxy_pass to the app
+# over keep-alive upstream connections, its access log as --access-log
+# (buffered: a 64 KiB buffer). The CPU per request counts the app's and
+# the proxy's processes.
 # The target is proxy >= 60% of direct requests/s. --app-cpu D makes the
 # app spend D of CPU per request (a Go duration: 100us), as a real app
 # does; the default, none, is the hardest case for any proxy.
@@ -27,8 +32,8 @@
 #
 # Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1,
 # ACCESS_LOG, APP_CPU (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
-# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2 or
-# 3 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
+# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2, 3
+# or 4 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
 # `timeout`, and the app and the gateway stop by themselves after that
 # time and two minutes.
 set -euo pipefail
@@ -98,9 +103,10 @@ fi
 tmp=$(mktemp -d)
 app_pid=""
 bare_pid=""
+nginx_pid=""
 gw_pid=""
 cleanup() {
-	for p in $gw_pid $bare_pid $app_pid; do
+	for p in $nginx_pid $gw_pid $bare_pid $app_pid; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -110,7 +116,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 go build -o "$tmp/loadapp" ./bench/loadapp
-max_life=$((ROUNDS * 3 * (DURATION + 5) + SOAK + 120))
+max_life=$((ROUNDS * 4 * (DURATION + 5) + SOAK + 120))
 # --max-life bounds the app even if this script is killed hard.
 app_args=(--addr 127.0.0.1:0 --max-life "${max_life}s")
 if [ "$PROXY" != 0 ]; then
@@ -131,6 +137,64 @@ if [ -z "$url" ] || [ -z "$token" ]; then
 	cat "$tmp/app.err" >&2
 	exit 1
 fi
+
+# start_nginx: nginx as a plain reverse proxy to the app (keep-alive
+# upstream connections), in the foreground with its own config, pid, logs
+# and temporary files under $tmp/nginx; sets nginx_pid and nginx_url.
+start_nginx() {
+	local dir="$tmp/nginx" port log
+	mkdir -p "$dir"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	case "$ACCESS_LOG" in
+	on) log="access_log $dir/access.log;" ;;
+	buffered) log="access_log $dir/access.log combined buffer=64k flush=1s;" ;;
+	off) log="access_log off;" ;;
+	esac
+	cat >"$dir/nginx.conf" <<-EOF
+		daemon off;
+		master_process on;
+		worker_processes 2;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log warn;
+		events { worker_connections 1024; }
+		http {
+		    $log
+		    client_body_temp_path $dir/client_body;
+		    proxy_temp_path $dir/proxy;
+		    fastcgi_temp_path $dir/fastcgi;
+		    uwsgi_temp_path $dir/uwsgi;
+		    scgi_temp_path $dir/scgi;
+		    upstream app {
+		        server ${url#http://};
+		        keepalive 64;
+		    }
+		    server {
+		        listen 127.0.0.1:$port;
+		        location / {
+		            proxy_pass http://app;
+		            proxy_http_version 1.1;
+		            proxy_set_header Connection "";
+		            proxy_set_header Host \$host;
+		            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+		        }
+		    }
+		}
+	EOF
+	timeout "$max_life" nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/out" 2>&1 &
+	local t_pid=$!
+	nginx_url="http://127.0.0.1:$port"
+	for _ in $(seq 100); do
+		curl -fsS --max-time 1 -o /dev/null "$nginx_url/hello" 2>/dev/null && break
+		kill -0 "$t_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	nginx_pid=$(cat "$dir/nginx.pid" 2>/dev/null || true)
+	if [ -z "$nginx_pid" ] || [ "$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$nginx_url/hello" || true)" != 200 ]; then
+		echo "load.sh: nginx did not start:" >&2
+		cat "$dir/out" "$dir/error.log" >&2 2>/dev/null || true
+		exit 1
+	fi
+}
 
 # The measured routes (the first is the baseline), their URLs, and the
 # ratios to print (B/A: B's requests/s over A's).
@@ -168,14 +232,30 @@ if [ "$PROXY" != 0 ]; then
 	fi
 	routes_all="direct bare proxy"
 	ratios="proxy/direct proxy/bare bare/direct"
+	nginx_url=""
+	if command -v nginx >/dev/null && command -v python3 >/dev/null; then
+		start_nginx
+		routes_all="direct bare proxy nginx"
+		ratios="proxy/direct proxy/bare bare/direct nginx/direct proxy/nginx"
+	else
+		echo "== nginx or python3 is not installed: no nginx row"
+	fi
 	route_url() {
 		case "$1" in
 		direct) echo "$url/hello" ;;
 		bare) echo "$bare/hello" ;;
 		proxy) echo "$gateway/hello" ;;
+		nginx) echo "$nginx_url/hello" ;;
 		esac
 	}
-	server_pids() { echo "$app_pid $bare_pid $gw_child"; }
+	# With nginx, its master's children (the workers) count too; they are
+	# read again at each call.
+	server_pids() {
+		echo "$app_pid $bare_pid $gw_child"
+		if [ -n "$nginx_pid" ]; then
+			echo "$nginx_pid $(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true)"
+		fi
+	}
 fi
 
 # run_wrk ROUTE SECONDS OUTFILE: one wrk run, with the token.
