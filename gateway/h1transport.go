@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -86,6 +87,34 @@ func direct(req *http.Request) bool {
 	h := req.Header
 	if h.Get("Upgrade") != "" || h.Get("Expect") != "" || h.Get("Connection") != "" {
 		return false
+	}
+	// A malformed header goes to http.Transport, which refuses it.
+	for k, vv := range h {
+		if !validFieldName(k) {
+			return false
+		}
+		for _, v := range vv {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validFieldName reports whether k is an RFC 9110 token.
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
 	}
 	return true
 }
@@ -219,18 +248,22 @@ type h1Body struct {
 	keep bool
 	stop func() bool
 	mu   sync.Mutex
-	done bool
+	done bool // the connection is released
+	eof  bool // the body was read to its end
 }
 
 func (b *h1Body) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.eof {
+		return 0, io.EOF
+	}
 	if b.done {
 		return 0, errBodyClosed
 	}
 	n, err := b.rc.Read(p)
 	if err == io.EOF {
-		b.done = true
+		b.done, b.eof = true, true
 		if b.stop() {
 			b.t.done(b.c, b.keep)
 		} else {

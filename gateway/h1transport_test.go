@@ -443,6 +443,16 @@ func TestDirect(t *testing.T) {
 			return r
 		}, false},
 		{"user info", func() *http.Request { return newReq("GET", "http://u:p@a/", nil) }, false},
+		{"bad header name", func() *http.Request {
+			r := newReq("GET", "http://a/", nil)
+			r.Header["X Y"] = []string{"1"}
+			return r
+		}, false},
+		{"newline in a value", func() *http.Request {
+			r := newReq("GET", "http://a/", nil)
+			r.Header.Set("X-Y", "a\r\nInjected: 1")
+			return r
+		}, false},
 	}
 	for _, tt := range tests {
 		if got := direct(tt.req()); got != tt.want {
