@@ -26,12 +26,15 @@
 # The target is proxy >= 60% of direct requests/s. --app-cpu D makes the
 # app spend D of CPU per request (a Go duration: 100us), as a real app
 # does; the default, none, is the hardest case for any proxy.
+# --upstream-transport standard|direct sets the gateway's
+# upstream_transport (default: the gateway's own, direct), to compare the
+# two in the same conditions.
 #
 #   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
-#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--duration 10] [--rounds 3] ...
+#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--upstream-transport direct|standard] [--duration 10] [--rounds 3] ...
 #
 # Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1,
-# ACCESS_LOG, APP_CPU (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
+# ACCESS_LOG, APP_CPU, UPSTREAM_TRANSPORT (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
 # up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2, 3
 # or 4 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
 # `timeout`, and the app and the gateway stop by themselves after that
@@ -47,6 +50,7 @@ SOAK=${SOAK:-0}
 PROXY=${PROXY:-0}
 ACCESS_LOG=${ACCESS_LOG:-on}
 APP_CPU=${APP_CPU:-0}
+UPSTREAM_TRANSPORT=${UPSTREAM_TRANSPORT:-}
 
 usage() {
 	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
@@ -62,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--proxy) PROXY=1; shift ;;
 	--access-log) ACCESS_LOG=${2:?}; shift 2 ;;
 	--app-cpu) APP_CPU=${2:?}; shift 2 ;;
+	--upstream-transport) UPSTREAM_TRANSPORT=${2:?}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage ;;
 	esac
@@ -83,8 +88,12 @@ case "$APP_CPU" in
 0 | [0-9]*us | [0-9]*ms) ;;
 *) echo "load.sh: --app-cpu must be 0 or a duration in us or ms (e.g. 100us), got '$APP_CPU'" >&2; exit 2 ;;
 esac
-if [ "$PROXY" = 0 ] && [ "$APP_CPU" != 0 ]; then
-	echo "load.sh: --app-cpu goes with --proxy" >&2
+case "$UPSTREAM_TRANSPORT" in
+'' | direct | standard) ;;
+*) echo "load.sh: --upstream-transport must be direct or standard, got '$UPSTREAM_TRANSPORT'" >&2; exit 2 ;;
+esac
+if [ "$PROXY" = 0 ] && { [ "$APP_CPU" != 0 ] || [ -n "$UPSTREAM_TRANSPORT" ]; }; then
+	echo "load.sh: --app-cpu and --upstream-transport go with --proxy" >&2
 	exit 2
 fi
 if [ "$PROXY" != 0 ] && [ "$SOAK" != 0 ]; then
@@ -122,6 +131,7 @@ app_args=(--addr 127.0.0.1:0 --max-life "${max_life}s")
 if [ "$PROXY" != 0 ]; then
 	go build -o "$tmp/oauthgate" ./cmd/oauthgate
 	app_args+=(--upstream --gateway-config "$tmp/gateway.yaml" --gateway-addr 127.0.0.1:0 --app-cpu "$APP_CPU")
+	if [ -n "$UPSTREAM_TRANSPORT" ]; then app_args+=(--upstream-transport "$UPSTREAM_TRANSPORT"); fi
 fi
 "$tmp/loadapp" "${app_args[@]}" >"$tmp/app.out" 2>"$tmp/app.err" &
 app_pid=$!
@@ -305,7 +315,7 @@ heap() {
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$PROXY" != 0 ]; then
-	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU)"
+	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU, upstream_transport ${UPSTREAM_TRANSPORT:-default})"
 else
 	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url"
 fi
