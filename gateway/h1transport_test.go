@@ -460,3 +460,34 @@ func TestDirect(t *testing.T) {
 		}
 	}
 }
+
+// Idle connections are closed in the background once upstream_idle has
+// passed, and none is kept after close.
+func TestH1Reaper(t *testing.T) {
+	t.Parallel()
+	closed := make(chan struct{}, 4)
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	up.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	up.Start()
+	defer up.Close()
+	to := testTimeouts()
+	to.UpstreamIdle = 50 * time.Millisecond
+	tr := newTransport(to, TransportDirect).(*h1Transport)
+	fetch(t, tr, newReq("GET", up.URL, nil))
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the idle connection was not closed")
+	}
+	tr.close()
+	fetch(t, tr, newReq("GET", up.URL, nil))
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a connection was kept after close")
+	}
+}
