@@ -390,9 +390,8 @@ func (t *h1Transport) close() {
 
 // canonicalAddr is u's host:port, port 80 when none is given.
 func canonicalAddr(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = "80"
+	if u.Port() != "" {
+		return u.Host // already host:port, and no allocation
 	}
-	return net.JoinHostPort(u.Hostname(), port)
+	return net.JoinHostPort(u.Hostname(), "80")
 }

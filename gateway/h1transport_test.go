@@ -418,6 +418,17 @@ func TestH1Concurrent(t *testing.T) {
 	}
 }
 
+func TestCanonicalAddr(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"http://a/": "a:80", "http://a:8080/": "a:8080", "http://[::1]/": "[::1]:80", "http://[::1]:81/x": "[::1]:81",
+	} {
+		if got := canonicalAddr(newReq("GET", in, nil).URL); got != want {
+			t.Errorf("canonicalAddr(%s) = %q; want %q", in, got, want)
+		}
+	}
+}
+
 // Only the plainest requests take the direct path.
 func TestDirect(t *testing.T) {
 	t.Parallel()
