@@ -16,19 +16,27 @@
 # turn: "direct" (the app), "bare" (loadapp --proxy-to, a bare
 # standard-library reverse proxy to the app in a process of its own: what
 # any extra HTTP hop costs) and "proxy" (the gateway, with --access-log as
-# given; serve's default is on). The CPU per request counts the app's,
-# the bare proxy's and the gateway's processes.
+# given; serve's default is on). If nginx is installed, a fourth route,
+# "nginx", is the reference for what the hop costs a C proxy on this
+# machine: nginx (master and 2 workers, in the foreground with a config of
+# its own under the temporary folder) doing a plain proxy_pass to the app
+# over keep-alive upstream connections, its access log as --access-log
+# (buffered: a 64 KiB buffer). The CPU per request counts the app's and
+# the proxy's processes.
 # The target is proxy >= 60% of direct requests/s. --app-cpu D makes the
 # app spend D of CPU per request (a Go duration: 100us), as a real app
 # does; the default, none, is the hardest case for any proxy.
+# --upstream-transport standard|direct sets the gateway's
+# upstream_transport (default: the gateway's own, direct), to compare the
+# two in the same conditions.
 #
 #   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
-#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--duration 10] [--rounds 3] ...
+#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--upstream-transport direct|standard] [--duration 10] [--rounds 3] ...
 #
 # Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1,
-# ACCESS_LOG, APP_CPU (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
-# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2 or
-# 3 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
+# ACCESS_LOG, APP_CPU, UPSTREAM_TRANSPORT (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
+# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2, 3
+# or 4 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
 # `timeout`, and the app and the gateway stop by themselves after that
 # time and two minutes.
 set -euo pipefail
@@ -42,6 +50,7 @@ SOAK=${SOAK:-0}
 PROXY=${PROXY:-0}
 ACCESS_LOG=${ACCESS_LOG:-on}
 APP_CPU=${APP_CPU:-0}
+UPSTREAM_TRANSPORT=${UPSTREAM_TRANSPORT:-}
 
 usage() {
 	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
@@ -57,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--proxy) PROXY=1; shift ;;
 	--access-log) ACCESS_LOG=${2:?}; shift 2 ;;
 	--app-cpu) APP_CPU=${2:?}; shift 2 ;;
+	--upstream-transport) UPSTREAM_TRANSPORT=${2:?}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage ;;
 	esac
@@ -78,8 +88,12 @@ case "$APP_CPU" in
 0 | [0-9]*us | [0-9]*ms) ;;
 *) echo "load.sh: --app-cpu must be 0 or a duration in us or ms (e.g. 100us), got '$APP_CPU'" >&2; exit 2 ;;
 esac
-if [ "$PROXY" = 0 ] && [ "$APP_CPU" != 0 ]; then
-	echo "load.sh: --app-cpu goes with --proxy" >&2
+case "$UPSTREAM_TRANSPORT" in
+'' | direct | standard) ;;
+*) echo "load.sh: --upstream-transport must be direct or standard, got '$UPSTREAM_TRANSPORT'" >&2; exit 2 ;;
+esac
+if [ "$PROXY" = 0 ] && { [ "$APP_CPU" != 0 ] || [ -n "$UPSTREAM_TRANSPORT" ]; }; then
+	echo "load.sh: --app-cpu and --upstream-transport go with --proxy" >&2
 	exit 2
 fi
 if [ "$PROXY" != 0 ] && [ "$SOAK" != 0 ]; then
@@ -98,9 +112,10 @@ fi
 tmp=$(mktemp -d)
 app_pid=""
 bare_pid=""
+nginx_pid=""
 gw_pid=""
 cleanup() {
-	for p in $gw_pid $bare_pid $app_pid; do
+	for p in $nginx_pid $gw_pid $bare_pid $app_pid; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -110,12 +125,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 go build -o "$tmp/loadapp" ./bench/loadapp
-max_life=$((ROUNDS * 3 * (DURATION + 5) + SOAK + 120))
+max_life=$((ROUNDS * 4 * (DURATION + 5) + SOAK + 120))
 # --max-life bounds the app even if this script is killed hard.
 app_args=(--addr 127.0.0.1:0 --max-life "${max_life}s")
 if [ "$PROXY" != 0 ]; then
 	go build -o "$tmp/oauthgate" ./cmd/oauthgate
 	app_args+=(--upstream --gateway-config "$tmp/gateway.yaml" --gateway-addr 127.0.0.1:0 --app-cpu "$APP_CPU")
+	if [ -n "$UPSTREAM_TRANSPORT" ]; then app_args+=(--upstream-transport "$UPSTREAM_TRANSPORT"); fi
 fi
 "$tmp/loadapp" "${app_args[@]}" >"$tmp/app.out" 2>"$tmp/app.err" &
 app_pid=$!
@@ -131,6 +147,64 @@ if [ -z "$url" ] || [ -z "$token" ]; then
 	cat "$tmp/app.err" >&2
 	exit 1
 fi
+
+# start_nginx: nginx as a plain reverse proxy to the app (keep-alive
+# upstream connections), in the foreground with its own config, pid, logs
+# and temporary files under $tmp/nginx; sets nginx_pid and nginx_url.
+start_nginx() {
+	local dir="$tmp/nginx" port log
+	mkdir -p "$dir"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	case "$ACCESS_LOG" in
+	on) log="access_log $dir/access.log;" ;;
+	buffered) log="access_log $dir/access.log combined buffer=64k flush=1s;" ;;
+	off) log="access_log off;" ;;
+	esac
+	cat >"$dir/nginx.conf" <<-EOF
+		daemon off;
+		master_process on;
+		worker_processes 2;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log warn;
+		events { worker_connections 1024; }
+		http {
+		    $log
+		    client_body_temp_path $dir/client_body;
+		    proxy_temp_path $dir/proxy;
+		    fastcgi_temp_path $dir/fastcgi;
+		    uwsgi_temp_path $dir/uwsgi;
+		    scgi_temp_path $dir/scgi;
+		    upstream app {
+		        server ${url#http://};
+		        keepalive 64;
+		    }
+		    server {
+		        listen 127.0.0.1:$port;
+		        location / {
+		            proxy_pass http://app;
+		            proxy_http_version 1.1;
+		            proxy_set_header Connection "";
+		            proxy_set_header Host \$host;
+		            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+		        }
+		    }
+		}
+	EOF
+	timeout "$max_life" nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/out" 2>&1 &
+	local t_pid=$!
+	nginx_url="http://127.0.0.1:$port"
+	for _ in $(seq 100); do
+		curl -fsS --max-time 1 -o /dev/null "$nginx_url/hello" 2>/dev/null && break
+		kill -0 "$t_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	nginx_pid=$(cat "$dir/nginx.pid" 2>/dev/null || true)
+	if [ -z "$nginx_pid" ] || [ "$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$nginx_url/hello" || true)" != 200 ]; then
+		echo "load.sh: nginx did not start:" >&2
+		cat "$dir/out" "$dir/error.log" >&2 2>/dev/null || true
+		exit 1
+	fi
+}
 
 # The measured routes (the first is the baseline), their URLs, and the
 # ratios to print (B/A: B's requests/s over A's).
@@ -168,14 +242,30 @@ if [ "$PROXY" != 0 ]; then
 	fi
 	routes_all="direct bare proxy"
 	ratios="proxy/direct proxy/bare bare/direct"
+	nginx_url=""
+	if command -v nginx >/dev/null && command -v python3 >/dev/null; then
+		start_nginx
+		routes_all="direct bare proxy nginx"
+		ratios="proxy/direct proxy/bare bare/direct nginx/direct proxy/nginx"
+	else
+		echo "== nginx or python3 is not installed: no nginx row"
+	fi
 	route_url() {
 		case "$1" in
 		direct) echo "$url/hello" ;;
 		bare) echo "$bare/hello" ;;
 		proxy) echo "$gateway/hello" ;;
+		nginx) echo "$nginx_url/hello" ;;
 		esac
 	}
-	server_pids() { echo "$app_pid $bare_pid $gw_child"; }
+	# With nginx, its master's children (the workers) count too; they are
+	# read again at each call.
+	server_pids() {
+		echo "$app_pid $bare_pid $gw_child"
+		if [ -n "$nginx_pid" ]; then
+			echo "$nginx_pid $(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true)"
+		fi
+	}
 fi
 
 # run_wrk ROUTE SECONDS OUTFILE: one wrk run, with the token.
@@ -225,7 +315,7 @@ heap() {
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$PROXY" != 0 ]; then
-	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU)"
+	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU, upstream_transport ${UPSTREAM_TRANSPORT:-default})"
 else
 	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url"
 fi

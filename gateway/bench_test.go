@@ -11,6 +11,7 @@ import (
 // The cost of the gateway: the same small answer fetched from the
 // upstream directly and through the gateway with each kind of credential.
 // All share the machine's cores with the client and the upstream.
+// public-standard-transport is public with upstream_transport: standard.
 func BenchmarkProxy(b *testing.B) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -44,6 +45,13 @@ func BenchmarkProxy(b *testing.B) {
 	}
 	b.Run("direct", func(b *testing.B) { run(b, e.up.URL+"/x", e.guest()) })
 	b.Run("public", func(b *testing.B) { run(b, e.srv.URL+"/pub/x", e.guest()) })
+	// The same through net/http's Transport alone (upstream_transport:
+	// standard), for the direct path's gain.
+	std := newEnv(b, ok, func(c *gateway.Config) {
+		c.Observer = gateway.NopObserver{}
+		c.UpstreamTransport = gateway.TransportStandard
+	})
+	b.Run("public-standard-transport", func(b *testing.B) { run(b, std.srv.URL+"/pub/x", std.guest()) })
 	session := e.browser(alice)
 	b.Run("session", func(b *testing.B) { run(b, e.srv.URL+"/app/x", session) })
 	user := e.bearer("user", e.userToken(admin))

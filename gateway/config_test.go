@@ -76,6 +76,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"duplicate prefix", "upstreams: [{path_prefix: /a, url: http://127.0.0.1:1, require: login}, {path_prefix: /a/, url: http://127.0.0.1:1, require: login}]", "upstreams[1].path_prefix"},
 		{"unknown header", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\npass_headers: [X-Auth-Request-Groups]", "pass_headers[0]"},
 		{"jwt ttl", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nupstream_jwt: {ttl: 2h}", "upstream_jwt.ttl"},
+		{"bad transport", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nupstream_transport: fast", "upstream_transport"},
 		{"auth error", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nsession_max_age: -1s", "session_max_age"},
 	}
 	base := "server_metadata_url: https://idp.example.com/.well-known/openid-configuration\nclient_id: app\nsecret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o\ncapabilities: {graph: {read: []}}\n"

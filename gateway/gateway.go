@@ -39,7 +39,7 @@ type state struct {
 	m         *auth.Manager
 	mux       *http.ServeMux
 	transport http.RoundTripper
-	owned     *http.Transport // closed with the state; nil when given
+	owned     upstreamTransport // closed with the state; nil when given
 	cookies   cookieFilter
 	proxies   proxies
 	signer    *jwtSigner
@@ -111,7 +111,7 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	}
 	st.transport = c.Transport
 	if st.transport == nil {
-		st.owned = newTransport(&c.Timeouts)
+		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport)
 		st.transport = st.owned
 	}
 	st.mux = http.NewServeMux()
@@ -188,7 +188,7 @@ func (st *state) close() {
 		st.m.Logger().Error("gateway: closing the auth manager", "err", err)
 	}
 	if st.owned != nil {
-		st.owned.CloseIdleConnections()
+		st.owned.close()
 	}
 }
 

@@ -21,10 +21,31 @@ const viaToken = "1.1 oauthgate"
 // full.
 const maxCachedIdentities = 10000
 
+// upstreamTransport is a transport the gateway made and closes.
+type upstreamTransport interface {
+	http.RoundTripper
+	close()
+}
+
 // newTransport returns the transport to the upstreams: pooled keep-alive
-// connections with a timeout on each step.
-func newTransport(t *Timeouts) *http.Transport {
+// connections with a timeout on each step; with kind "direct", the
+// plainest requests take [h1Transport].
+func newTransport(t *Timeouts, kind string) upstreamTransport {
 	d := &net.Dialer{Timeout: t.Dial, KeepAlive: 30 * time.Second}
+	std := newStdTransport(t, d)
+	if kind == TransportStandard {
+		return stdTransport{std}
+	}
+	return newH1Transport(std, d.DialContext, t)
+}
+
+// stdTransport is net/http's Transport alone.
+type stdTransport struct{ *http.Transport }
+
+func (s stdTransport) close() { s.CloseIdleConnections() }
+
+// newStdTransport returns net/http's Transport, set up for upstreams.
+func newStdTransport(t *Timeouts, d *net.Dialer) *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil, // an upstream is reached directly, whatever HTTP_PROXY says
 		DialContext:           d.DialContext,

@@ -4,7 +4,7 @@
 // protection and GET /protected behind m.Require("read").
 //
 //	go run ./bench/loadapp [--addr 127.0.0.1:0] [--max-life 30m]
-//	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT [--app-cpu 100us]
+//	go run ./bench/loadapp --upstream --gateway-config FILE --gateway-addr 127.0.0.1:PORT [--app-cpu 100us] [--upstream-transport standard]
 //	go run ./bench/loadapp --proxy-to http://127.0.0.1:PORT
 //
 // It listens on loopback only and prints, one per line, "url=<base URL>"
@@ -57,6 +57,7 @@ func run(args []string, out io.Writer) error {
 	gatewayConfig := fs.String("gateway-config", "", "with --upstream: where to write the gateway's configuration")
 	gatewayAddr := fs.String("gateway-addr", "", "with --upstream: the loopback address the gateway is to listen on")
 	appCPU := fs.Duration("app-cpu", 0, "with --upstream: CPU time GET /hello spends per request, as a real app would")
+	transport := fs.String("upstream-transport", "", "with --upstream: the gateway's upstream_transport (direct or standard; default: the gateway's)")
 	proxyTo := fs.String("proxy-to", "", "serve a bare reverse proxy to this loopback app URL instead (see upstream.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,8 +78,13 @@ func run(args []string, out io.Writer) error {
 		if *proxyTo != "" {
 			return fmt.Errorf("loadapp: --proxy-to does not go with --upstream")
 		}
-	} else if *gatewayConfig != "" || *gatewayAddr != "" || *appCPU != 0 {
-		return fmt.Errorf("loadapp: --gateway-config, --gateway-addr and --app-cpu go with --upstream")
+		switch *transport {
+		case "", "direct", "standard":
+		default:
+			return fmt.Errorf("loadapp: --upstream-transport must be direct or standard, got %q", *transport)
+		}
+	} else if *gatewayConfig != "" || *gatewayAddr != "" || *appCPU != 0 || *transport != "" {
+		return fmt.Errorf("loadapp: --gateway-config, --gateway-addr, --app-cpu and --upstream-transport go with --upstream")
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -100,6 +106,7 @@ func run(args []string, out io.Writer) error {
 	if *upstream {
 		return serveUpstream(ctx, ln, upstreamSetup{
 			Secret: secret, GatewayConfig: *gatewayConfig, GatewayAddr: *gatewayAddr, AppCPU: *appCPU,
+			Transport: *transport,
 		}, out, logger)
 	}
 	m, err := auth.New(ctx, &auth.Config{

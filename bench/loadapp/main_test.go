@@ -169,6 +169,21 @@ func TestRunUpstream(t *testing.T) {
 	if err := run([]string{"--upstream", "--gateway-config", conf, "--gateway-addr", "10.0.0.1:80"}, io.Discard); err == nil {
 		t.Error("--gateway-addr took a non-loopback address")
 	}
+	if got.UpstreamTransport != gateway.TransportDirect {
+		t.Errorf("upstream_transport %q; want the default", got.UpstreamTransport)
+	}
+	if err := run(append(args, "--upstream-transport", "standard"), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := gateway.LoadConfig(conf); err != nil || got.UpstreamTransport != gateway.TransportStandard {
+		t.Errorf("--upstream-transport standard: %v, %q", err, got.UpstreamTransport)
+	}
+	if err := run(append(args, "--upstream-transport", "fast"), io.Discard); err == nil {
+		t.Error("--upstream-transport took fast")
+	}
+	if err := run([]string{"--upstream-transport", "standard"}, io.Discard); err == nil {
+		t.Error("--upstream-transport was taken without --upstream")
+	}
 	for _, target := range []string{"http://10.0.0.1:80", "ftp://127.0.0.1:21", "%zz"} {
 		if err := run([]string{"--proxy-to", target, "--max-life", "100ms"}, io.Discard); err == nil {
 			t.Errorf("--proxy-to took %q", target)

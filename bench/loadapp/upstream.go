@@ -26,6 +26,8 @@ type upstreamSetup struct {
 	// a real app would (0: none, the cheapest app, the hardest case for
 	// any proxy).
 	AppCPU time.Duration
+	// Transport is the gateway's upstream_transport ("": its default).
+	Transport string
 }
 
 // serveUpstream is --upstream: the app behind `oauthgate serve` in
@@ -145,6 +147,9 @@ func gatewayConfig(upstreamURL string, s upstreamSetup) ([]byte, error) {
 			// login redirect.
 			{"path_prefix": "/", "url": upstreamURL, "require": "read", "login_redirect": false},
 		},
+	}
+	if s.Transport != "" {
+		conf["upstream_transport"] = s.Transport
 	}
 	out, err := yaml.Marshal(conf)
 	if err != nil {
