@@ -220,10 +220,11 @@ func TestFileClientStoreHandEdits(t *testing.T) {
 	})
 
 	// A broken edit: last good state kept, writes refused, file untouched.
+	// Written whole (temporary file and rename): os.WriteFile truncates
+	// first, and a poll in between would load the empty file, a valid
+	// state that the broken one would then keep.
 	broken := "clients:\n  job:\n    client_secret: plaintext-by-mistake\n"
-	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	replaceWhole(t, path, broken)
 	waitFor(t, "log of the broken edit", func() bool { return strings.Contains(logs.String(), "does not load") })
 	if strings.Contains(logs.String(), "plaintext-by-mistake") {
 		t.Fatalf("the log quotes the secret: %s", logs.String())
@@ -337,5 +338,18 @@ func BenchmarkClientLookup(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// replaceWhole replaces path's content in one step, as editors that save
+// through a temporary file do.
+func replaceWhole(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".edit"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
 	}
 }
