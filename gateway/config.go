@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +31,12 @@ type Config struct {
 
 	// Listen is the address of the gateway's HTTP server. Default ":4180".
 	Listen string `yaml:"listen"`
+	// TLS, when its files are set, makes Listen serve HTTPS (TLS 1.2 and
+	// later). Default: plain HTTP.
+	TLS ServerTLS `yaml:"tls"`
 	// MetricsListen, if set, is the address of a second server that
-	// answers only /metrics (Prometheus). Default: none.
+	// answers only /metrics (Prometheus), always in plain HTTP. Default:
+	// none.
 	MetricsListen string `yaml:"metrics_listen"`
 	// Upstreams are the apps behind the gateway, matched by path prefix
 	// (the longest wins). None for a gateway that only answers
@@ -79,9 +85,28 @@ type Config struct {
 	// to the identity provider (metrics, access logs). Default: none.
 	Observer Observer `yaml:"-"`
 	// Transport, if set, carries the requests to the upstreams instead of
-	// the transport built from Timeouts.
+	// the transports built from Timeouts; the upstreams' ca_file and
+	// insecure_skip_tls_verify then do not apply.
 	Transport http.RoundTripper `yaml:"-"`
 }
+
+// ServerTLS is the `tls:` section: the certificate of the gateway's own
+// listener. Both files are read again by [Gateway.Reload]; a pair that
+// does not load keeps the running certificate.
+type ServerTLS struct {
+	// CertFile is the PEM certificate chain, the server's certificate
+	// first; a relative path is resolved against the configuration's
+	// folder.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the PEM private key of CertFile's certificate; a
+	// relative path is resolved against the configuration's folder.
+	KeyFile string `yaml:"key_file"`
+
+	cert *tls.Certificate
+}
+
+// Enabled reports whether the listener serves HTTPS.
+func (t *ServerTLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // Upstream is one app behind the gateway.
 type Upstream struct {
@@ -111,8 +136,32 @@ type Upstream struct {
 	// (text/event-stream) and answers without a length are always flushed
 	// at once. Default 0.
 	FlushInterval time.Duration `yaml:"flush_interval"`
+	// CAFile is a PEM bundle of the certificate authorities trusted for
+	// an https URL, instead of the system's roots (for an upstream
+	// signed by a private CA); a relative path is resolved against the
+	// configuration's folder. Default: the system's roots.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipTLSVerify accepts any certificate from an https URL,
+	// so anyone on the path to the upstream can read and change the
+	// traffic, identity headers included. For tests only: it MUST NOT be
+	// used in production; the gateway logs a warning when it starts.
+	// Prefer CAFile. Default false.
+	InsecureSkipTLSVerify bool `yaml:"insecure_skip_tls_verify"`
 
 	target *url.URL
+	roots  *x509.CertPool
+}
+
+// tlsClientConfig returns the TLS settings of u's transport, nil for the
+// defaults.
+func (u *Upstream) tlsClientConfig() *tls.Config {
+	switch {
+	case u.InsecureSkipTLSVerify:
+		return &tls.Config{InsecureSkipVerify: true}
+	case u.roots != nil:
+		return &tls.Config{RootCAs: u.roots}
+	}
+	return nil
 }
 
 // Redirects reports whether a browser without identity is sent to login.
@@ -272,11 +321,14 @@ func ParseConfig(data []byte, dir string) (*Config, error) {
 		return nil, err
 	}
 	cfg.Auth = *ac
-	if dir != "" && cfg.UpstreamJWT.KeyFile != "" && !filepath.IsAbs(cfg.UpstreamJWT.KeyFile) {
-		cfg.UpstreamJWT.KeyFile = filepath.Join(dir, cfg.UpstreamJWT.KeyFile)
+	paths := []*string{&cfg.UpstreamJWT.KeyFile, &cfg.DiscoveryCache, &cfg.TLS.CertFile, &cfg.TLS.KeyFile}
+	for i := range cfg.Upstreams {
+		paths = append(paths, &cfg.Upstreams[i].CAFile)
 	}
-	if dir != "" && cfg.DiscoveryCache != "" && !filepath.IsAbs(cfg.DiscoveryCache) {
-		cfg.DiscoveryCache = filepath.Join(dir, cfg.DiscoveryCache)
+	for _, p := range paths {
+		if dir != "" && *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -385,6 +437,23 @@ func (c *Config) Validate() error {
 		default:
 			u.target = t
 		}
+		switch {
+		case u.CAFile == "" && !u.InsecureSkipTLSVerify:
+		case u.target != nil && u.target.Scheme != "https":
+			k := key + ".ca_file"
+			if u.InsecureSkipTLSVerify {
+				k = key + ".insecure_skip_tls_verify"
+			}
+			bad(k, "applies only to an https url")
+		case u.CAFile != "" && u.InsecureSkipTLSVerify:
+			bad(key+".insecure_skip_tls_verify", "cannot be combined with ca_file, which already says whom to trust")
+		case u.CAFile != "":
+			roots, err := loadCAFile(u.CAFile)
+			if err != nil {
+				bad(key+".ca_file", err.Error())
+			}
+			u.roots = roots
+		}
 		switch u.Require {
 		case "":
 			bad(key+".require", `missing: "public", "login" or a capability name`)
@@ -409,6 +478,13 @@ func (c *Config) Validate() error {
 		default:
 			bad(fmt.Sprintf("pass_headers[%d]", i), fmt.Sprintf("unknown identity header %q (known: %s)", h, strings.Join(append(defaultPassHeaders[:len(defaultPassHeaders):len(defaultPassHeaders)], HeaderJWT), ", ")))
 		}
+	}
+	if c.TLS.Enabled() {
+		cert, key, err := loadServerCert(c.TLS.CertFile, c.TLS.KeyFile)
+		if err != nil {
+			bad(key, err.Error())
+		}
+		c.TLS.cert = cert
 	}
 	j := &c.UpstreamJWT
 	if j.Audience == "" {

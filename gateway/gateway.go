@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,9 @@ import (
 type Gateway struct {
 	cur   atomic.Pointer[state]
 	ready atomic.Bool
+	// cert is the listener's certificate (tls:), replaced by a reload
+	// that loads a new one; nil without TLS.
+	cert atomic.Pointer[tls.Certificate]
 	log   *slog.Logger
 
 	mu     sync.Mutex // serialises Reload and Close
@@ -40,6 +44,9 @@ type state struct {
 	mux       *http.ServeMux
 	transport http.RoundTripper
 	owned     upstreamTransport // closed with the state; nil when given
+	// tlsTransports carry the upstreams with their own TLS settings;
+	// closed with the state.
+	tlsTransports map[tlsKey]upstreamTransport
 	cookies   cookieFilter
 	proxies   proxies
 	signer    *jwtSigner
@@ -68,6 +75,7 @@ func New(ctx context.Context, cfg *Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.cur.Store(st)
+	g.useConfig(st.cfg)
 	g.bg, g.stop = context.WithCancel(context.Background())
 	switch {
 	case st.cfg.Auth.ServerMetadataURL == "":
@@ -111,7 +119,7 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	}
 	st.transport = c.Transport
 	if st.transport == nil {
-		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport)
+		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport, nil)
 		st.transport = st.owned
 	}
 	st.mux = http.NewServeMux()
@@ -167,9 +175,21 @@ func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 		g.signer = st.signer
 	}
 	g.cur.Store(st)
+	g.useConfig(st.cfg)
 	go g.discover(st)
 	g.retire(old)
 	return nil
+}
+
+// useConfig takes the listener certificate of a newly running cfg, and
+// logs its warnings.
+func (g *Gateway) useConfig(c *Config) {
+	if c.TLS.cert != nil {
+		g.cert.Store(c.TLS.cert)
+	}
+	for _, w := range c.Warnings() {
+		g.log.Warn("gateway: " + w)
+	}
 }
 
 // retire closes st once no request uses it any more.
@@ -189,6 +209,9 @@ func (st *state) close() {
 	}
 	if st.owned != nil {
 		st.owned.close()
+	}
+	for _, t := range st.tlsTransports {
+		t.close()
 	}
 }
 
@@ -323,7 +346,10 @@ func hasBearer(h http.Header) bool {
 }
 
 // Server returns an http.Server for the gateway on cfg.Listen with the
-// configured timeouts.
+// configured timeouts. With tls: set, its TLSConfig serves the
+// certificate of the running configuration (a reload that loads a new
+// pair replaces it for the next handshakes; open connections stay): call
+// ServeTLS(ln, "", "") or ListenAndServeTLS("", "").
 func (g *Gateway) Server() *http.Server {
 	c := g.Config()
 	t := c.Timeouts
@@ -339,6 +365,9 @@ func (g *Gateway) Server() *http.Server {
 	}
 	if t.Write > 0 {
 		s.WriteTimeout = t.Write
+	}
+	if c.TLS.Enabled() {
+		s.TLSConfig = serverTLSConfig(g.cert.Load)
 	}
 	return s
 }

@@ -47,7 +47,7 @@ func testTimeouts() *Timeouts {
 // the end of the test.
 func newTestTransport(t *testing.T) *h1Transport {
 	t.Helper()
-	tr, ok := newTransport(testTimeouts(), TransportDirect).(*h1Transport)
+	tr, ok := newTransport(testTimeouts(), TransportDirect, nil).(*h1Transport)
 	if !ok {
 		t.Fatal("the default transport is not the direct one")
 	}
@@ -277,7 +277,7 @@ func TestH1Errors(t *testing.T) {
 			u := rawUpstream(t, tt.serve)
 			to := testTimeouts()
 			to.ResponseHeader = 200 * time.Millisecond
-			tr := newTransport(to, TransportDirect)
+			tr := newTransport(to, TransportDirect, nil)
 			defer tr.close()
 			resp, err := tr.RoundTrip(newReq("GET", u, nil))
 			if err == nil {
@@ -487,7 +487,7 @@ func TestH1Reaper(t *testing.T) {
 	defer up.Close()
 	to := testTimeouts()
 	to.UpstreamIdle = 50 * time.Millisecond
-	tr := newTransport(to, TransportDirect).(*h1Transport)
+	tr := newTransport(to, TransportDirect, nil).(*h1Transport)
 	fetch(t, tr, newReq("GET", up.URL, nil))
 	select {
 	case <-closed:

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -29,10 +30,12 @@ type upstreamTransport interface {
 
 // newTransport returns the transport to the upstreams: pooled keep-alive
 // connections with a timeout on each step; with kind "direct", the
-// plainest requests take [h1Transport].
-func newTransport(t *Timeouts, kind string) upstreamTransport {
+// plainest requests take [h1Transport]. tc, if not nil, is the TLS
+// client configuration for https upstreams.
+func newTransport(t *Timeouts, kind string, tc *tls.Config) upstreamTransport {
 	d := &net.Dialer{Timeout: t.Dial, KeepAlive: 30 * time.Second}
 	std := newStdTransport(t, d)
+	std.TLSClientConfig = tc
 	if kind == TransportStandard {
 		return stdTransport{std}
 	}
@@ -82,11 +85,37 @@ type routerFunc func(pattern string, h http.Handler)
 
 func (f routerFunc) Handle(pattern string, h http.Handler) { f(pattern, h) }
 
+// transportFor returns the transport of u: the shared one, or, when u
+// has its own TLS settings and no Transport was given, one made for
+// them (shared by the upstreams with the same settings).
+func (st *state) transportFor(u *Upstream) http.RoundTripper {
+	tc := u.tlsClientConfig()
+	if st.cfg.Transport != nil || tc == nil {
+		return st.transport
+	}
+	key := tlsKey{caFile: u.CAFile, insecure: u.InsecureSkipTLSVerify}
+	if rt, ok := st.tlsTransports[key]; ok {
+		return rt
+	}
+	if st.tlsTransports == nil {
+		st.tlsTransports = map[tlsKey]upstreamTransport{}
+	}
+	rt := newTransport(&st.cfg.Timeouts, st.cfg.UpstreamTransport, tc)
+	st.tlsTransports[key] = rt
+	return rt
+}
+
+// tlsKey identifies the upstream TLS settings that share a transport.
+type tlsKey struct {
+	caFile   string
+	insecure bool
+}
+
 // mountUpstream registers u's routes: its access rule, then the proxy.
 func (st *state) mountUpstream(u *Upstream) error {
 	rp := &httputil.ReverseProxy{
 		Rewrite:       func(pr *httputil.ProxyRequest) { st.rewrite(u, pr) },
-		Transport:     st.transport,
+		Transport:     st.transportFor(u),
 		BufferPool:    copyBuffers,
 		FlushInterval: u.FlushInterval,
 		ErrorLog:      nil,
