@@ -26,7 +26,7 @@ type Gateway struct {
 	// cert is the listener's certificate (tls:), replaced by a reload
 	// that loads a new one; nil without TLS.
 	cert atomic.Pointer[tls.Certificate]
-	log   *slog.Logger
+	log  *slog.Logger
 
 	mu     sync.Mutex // serialises Reload and Close
 	obs    Observer
@@ -47,13 +47,13 @@ type state struct {
 	// tlsTransports carry the upstreams with their own TLS settings;
 	// closed with the state.
 	tlsTransports map[tlsKey]upstreamTransport
-	cookies   cookieFilter
-	proxies   proxies
-	signer    *jwtSigner
-	obs       Observer
-	checks    sync.Map // "cap\x00redirect" → http.Handler
-	ids       sync.Map // *auth.Identity → *idHeaders
-	idCount   atomic.Int64
+	cookies       cookieFilter
+	proxies       proxies
+	signer        *jwtSigner
+	obs           Observer
+	checks        sync.Map // "cap\x00redirect" → http.Handler
+	ids           sync.Map // *auth.Identity → *idHeaders
+	idCount       atomic.Int64
 
 	refs    atomic.Int64
 	retired atomic.Bool

@@ -18,14 +18,14 @@ const maxPEMFile = 1 << 20
 func readPEMFile(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, fmt.Errorf("cannot read the file: %w", err)
 	}
 	if fi.Size() > maxPEMFile {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxPEMFile)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, fmt.Errorf("cannot read the file: %w", err)
 	}
 	return data, nil
 }

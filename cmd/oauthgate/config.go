@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/gateway"
 )
 
 // configCommands are the subcommands of "oauthgate config".
@@ -65,8 +66,9 @@ is loaded against the graph. Prints "ok" and a summary without secrets, or each
 problem naming its key (exit status 1). Warnings (stderr) point out what is
 legal but risky: plaintext secrets (including a client_secret under
 clients:), an empty base_url, force_user, no browser login with no machine
-client. The summary names the mode: browser login, no browser login (neither
-server_metadata_url nor client_id set), or force_user.`)
+client, and in a gateway file tls with an http base_url or an upstream's
+insecure_skip_tls_verify. The summary names the mode: browser login, no
+browser login (neither server_metadata_url nor client_id set), or force_user.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
@@ -127,7 +129,13 @@ server_metadata_url nor client_id set), or force_user.`)
 		return fmt.Errorf("%s: %d problem(s)", *path, len(problems))
 	}
 
-	for _, w := range configWarnings(*path, cfg) {
+	warnings := configWarnings(*path, cfg)
+	if isGatewayFile(*path) {
+		if gc, err := gateway.LoadConfig(*path); err == nil {
+			warnings = append(warnings, gc.Warnings()...)
+		}
+	}
+	for _, w := range warnings {
 		warn(stderr, "config check", "%s", w)
 	}
 	fmt.Fprintf(stdout, "ok: %s\n", *path)

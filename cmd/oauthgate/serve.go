@@ -93,7 +93,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen: %w", err)
 	}
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	if cfg.TLS.Enabled() {
+		// The certificate comes from srv.TLSConfig, which follows reloads.
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	var msrv *http.Server
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
@@ -101,11 +106,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			_ = srv.Close()
 			return fmt.Errorf("metrics listen: %w", err)
 		}
+		// Plain HTTP even when tls: is set: /metrics is for a scraper on
+		// a private address.
 		msrv = &http.Server{Handler: metrics.handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 		go func() { errc <- msrv.Serve(mln) }()
 		logger.Info("oauthgate serve: metrics", "addr", mln.Addr().String())
 	}
-	logger.Info("oauthgate serve: listening", "addr", ln.Addr().String(), "upstreams", len(cfg.Upstreams), "prefix", cfg.Auth.Prefix)
+	logger.Info("oauthgate serve: listening", "addr", ln.Addr().String(), "tls", cfg.TLS.Enabled(), "upstreams", len(cfg.Upstreams), "prefix", cfg.Auth.Prefix)
 
 	for {
 		select {
@@ -131,13 +138,17 @@ func loadServeConfig(path string, logger *slog.Logger) (*gateway.Config, error) 
 }
 
 // reload applies the configuration file again; on error the running one
-// stays. Listen addresses and server timeouts need a restart.
+// stays. Listen addresses, server timeouts and turning tls on or off need
+// a restart; new tls files are taken at once.
 func reload(ctx context.Context, g *gateway.Gateway, path string, logger *slog.Logger) {
 	cfg, err := loadServeConfig(path, logger)
 	if err == nil {
 		old := g.Config()
 		if cfg.Listen != old.Listen || cfg.MetricsListen != old.MetricsListen || !reflect.DeepEqual(cfg.Timeouts, old.Timeouts) {
 			logger.Warn("oauthgate serve: listen, metrics_listen and timeouts change only with a restart; the rest is reloaded")
+		}
+		if cfg.TLS.Enabled() != old.TLS.Enabled() {
+			logger.Warn("oauthgate serve: turning tls on or off takes a restart; the listener keeps its protocol (and, with tls, its last certificate)")
 		}
 		err = g.Reload(ctx, cfg)
 	}
