@@ -3,18 +3,11 @@ package gateway_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
 	"log"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,85 +16,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
 )
-
-// testCA is a throwaway certificate authority.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newTestCA(t testing.TB) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "oauthgate test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// issue returns a PEM server certificate for 127.0.0.1 and localhost
-// with the given serial number, and its PEM key.
-func (ca *testCA) issue(t testing.TB, serial int64) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
-}
-
-// client returns an HTTPS client that trusts only ca.
-func (ca *testCA) client() *http.Client {
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
-	return &http.Client{
-		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
-		CheckRedirect: noRedirect,
-	}
-}
 
 func writeFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
@@ -155,9 +74,9 @@ func serveTLS(t *testing.T, e *env) string {
 // warned about.
 func TestListenerTLS(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t)
+	ca := gatewaytest.NewCA(t)
 	dir := t.TempDir()
-	c1, k1 := ca.issue(t, 1001)
+	c1, k1 := ca.Issue(t, 1001)
 	certFile, keyFile := writeFile(t, dir, "one.crt", c1), writeFile(t, dir, "one.key", k1)
 	logs := &logBuffer{}
 	e := newEnv(t, nil, func(c *gateway.Config) {
@@ -169,7 +88,7 @@ func TestListenerTLS(t *testing.T) {
 		t.Errorf("no warning about the http base_url in:\n%s", logs)
 	}
 
-	hc := ca.client()
+	hc := ca.Client()
 	bot := &caller{name: "bot over TLS", hc: hc, bearer: e.serviceToken(bot)}
 	s := bot.upstreamSaw(t, base+"/write/x")
 	for h, want := range map[string]string{"X-Auth-Request-User": gatewaytest.Bot, "X-Auth-Request-Kind": "service", "X-Forwarded-Proto": "https"} {
@@ -206,7 +125,7 @@ func TestListenerTLS(t *testing.T) {
 		}
 		return e.gw.Reload(context.Background(), &next)
 	}
-	c2, k2 := ca.issue(t, 1002)
+	c2, k2 := ca.Issue(t, 1002)
 	if err := reload(c2, k2, "two"); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +137,7 @@ func TestListenerTLS(t *testing.T) {
 		t.Errorf("new connection after the reload: serial %d, want 1002", got)
 	}
 
-	_, k3 := ca.issue(t, 1003)
+	_, k3 := ca.Issue(t, 1003)
 	err := reload(c2, k3, "mismatched")
 	var ce *auth.ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "tls.key_file") {
@@ -238,20 +157,15 @@ func TestListenerTLS(t *testing.T) {
 // warned about. Both upstream transports take the settings.
 func TestUpstreamTLS(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t)
-	certPEM, keyPEM := ca.issue(t, 7)
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := gatewaytest.NewCA(t)
 	up := httptest.NewUnstartedServer(gatewaytest.Echo())
-	up.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
+	up.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Certificate(t, 7)}}
 	up.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
 	up.StartTLS()
 	t.Cleanup(up.Close)
 	dir := t.TempDir()
-	caFile := writeFile(t, dir, "ca.pem", ca.pem)
-	otherCA := writeFile(t, dir, "other.pem", newTestCA(t).pem)
+	caFile := writeFile(t, dir, "ca.PEM", ca.PEM)
+	otherCA := writeFile(t, dir, "other.pem", gatewaytest.NewCA(t).PEM)
 
 	tests := []struct {
 		name     string
@@ -301,14 +215,14 @@ func TestUpstreamTLS(t *testing.T) {
 // naming the key; relative paths are resolved against the folder.
 func TestTLSConfigErrors(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t)
+	ca := gatewaytest.NewCA(t)
 	dir := t.TempDir()
-	c1, k1 := ca.issue(t, 1)
-	_, k2 := ca.issue(t, 2)
+	c1, k1 := ca.Issue(t, 1)
+	_, k2 := ca.Issue(t, 2)
 	writeFile(t, dir, "gw.crt", c1)
 	writeFile(t, dir, "gw.key", k1)
 	writeFile(t, dir, "other.key", k2)
-	writeFile(t, dir, "ca.pem", ca.pem)
+	writeFile(t, dir, "ca.PEM", ca.PEM)
 	writeFile(t, dir, "junk.pem", []byte("no pem here\n"))
 	base := "server_metadata_url: https://idp.example.com/.well-known/openid-configuration\nclient_id: app\n" +
 		"secret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o\nbase_url: https://gw.example.com\ncapabilities: {graph: {read: []}}\n"
@@ -319,7 +233,7 @@ func TestTLSConfigErrors(t *testing.T) {
 		name, yaml, key string
 	}{
 		{"ok", up("") + "tls: {cert_file: gw.crt, key_file: gw.key}", ""},
-		{"ok ca_file", up(", ca_file: ca.pem"), ""},
+		{"ok ca_file", up(", ca_file: ca.PEM"), ""},
 		{"ok insecure", up(", insecure_skip_tls_verify: true"), ""},
 		{"no key_file", up("") + "tls: {cert_file: gw.crt}", "tls.key_file"},
 		{"no cert_file", up("") + "tls: {key_file: gw.key}", "tls.cert_file"},
@@ -331,9 +245,9 @@ func TestTLSConfigErrors(t *testing.T) {
 		{"unknown tls key", up("") + "tls: {cert: gw.crt}", "tls.cert"},
 		{"missing ca_file", up(", ca_file: none.pem"), "upstreams[0].ca_file"},
 		{"ca_file without certificates", up(", ca_file: junk.pem"), "upstreams[0].ca_file"},
-		{"ca_file on http", "upstreams: [{path_prefix: /, url: 'http://10.0.0.1', require: login, ca_file: ca.pem}]", "upstreams[0].ca_file"},
+		{"ca_file on http", "upstreams: [{path_prefix: /, url: 'http://10.0.0.1', require: login, ca_file: ca.PEM}]", "upstreams[0].ca_file"},
 		{"insecure on http", "upstreams: [{path_prefix: /, url: 'http://10.0.0.1', require: login, insecure_skip_tls_verify: true}]", "upstreams[0].insecure_skip_tls_verify"},
-		{"ca_file and insecure", up(", ca_file: ca.pem, insecure_skip_tls_verify: true"), "upstreams[0].insecure_skip_tls_verify"},
+		{"ca_file and insecure", up(", ca_file: ca.PEM, insecure_skip_tls_verify: true"), "upstreams[0].insecure_skip_tls_verify"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,7 +260,7 @@ func TestTLSConfigErrors(t *testing.T) {
 				if cfg.TLS.Enabled() && cfg.TLS.CertFile != filepath.Join(dir, "gw.crt") {
 					t.Errorf("cert_file %q not resolved against %s", cfg.TLS.CertFile, dir)
 				}
-				if f := cfg.Upstreams[0].CAFile; f != "" && f != filepath.Join(dir, "ca.pem") {
+				if f := cfg.Upstreams[0].CAFile; f != "" && f != filepath.Join(dir, "ca.PEM") {
 					t.Errorf("ca_file %q not resolved against %s", f, dir)
 				}
 				return
@@ -365,9 +279,9 @@ func TestTLSConfigErrors(t *testing.T) {
 // Warnings names the risky TLS settings.
 func TestTLSWarnings(t *testing.T) {
 	t.Parallel()
-	ca := newTestCA(t)
+	ca := gatewaytest.NewCA(t)
 	dir := t.TempDir()
-	c1, k1 := ca.issue(t, 1)
+	c1, k1 := ca.Issue(t, 1)
 	writeFile(t, dir, "gw.crt", c1)
 	writeFile(t, dir, "gw.key", k1)
 	base := "server_metadata_url: https://idp.example.com/.well-known/openid-configuration\nclient_id: app\n" +
