@@ -34,4 +34,8 @@
 //	if err != nil { ... }
 //	defer g.Close()
 //	log.Fatal(g.Server().ListenAndServe())
+//
+// With tls: set, serve with ListenAndServeTLS("", ""): [Gateway.Server]'s
+// TLSConfig gives the certificate of the running configuration, which
+// [Gateway.Reload] replaces.
 package gateway

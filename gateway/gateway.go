@@ -146,7 +146,10 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 // does not open) the running configuration stays and the error says why.
 // Listen, MetricsListen and the server timeouts are the caller's to apply
 // ([Gateway.Server] makes a new server); Observer and Transport, when nil
-// in cfg, are kept.
+// in cfg, are kept. The tls: files and the upstreams' ca_file are read
+// again: the servers of [Gateway.Server] hand the new certificate to new
+// connections (open ones keep theirs); a cfg without tls: keeps the
+// running certificate.
 func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 	if cfg == nil {
 		return errors.New("gateway: Reload: nil config")

@@ -33,7 +33,7 @@ func init() {
 // is logged and the running one kept.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("serve", "serve --config gateway.yaml",
-		"Runs the login gateway: the auth configuration plus listen, upstreams,\n"+
+		"Runs the login gateway: the auth configuration plus listen, tls, upstreams,\n"+
 			"pass_headers, upstream_jwt and timeouts (see README, \"Gateway\").\n"+
 			"Logs and access logs are JSON lines on standard error. SIGHUP reloads\n"+
 			"the configuration; SIGTERM drains the requests in flight and exits.")
