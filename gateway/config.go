@@ -437,6 +437,7 @@ func (c *Config) Validate() error {
 		default:
 			u.target = t
 		}
+		u.roots = nil // not a pool of an earlier Validate
 		switch {
 		case u.CAFile == "" && !u.InsecureSkipTLSVerify:
 		case u.target != nil && u.target.Scheme != "https":
@@ -479,6 +480,7 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("pass_headers[%d]", i), fmt.Sprintf("unknown identity header %q (known: %s)", h, strings.Join(append(defaultPassHeaders[:len(defaultPassHeaders):len(defaultPassHeaders)], HeaderJWT), ", ")))
 		}
 	}
+	c.TLS.cert = nil
 	if c.TLS.Enabled() {
 		cert, key, err := loadServerCert(c.TLS.CertFile, c.TLS.KeyFile)
 		if err != nil {
