@@ -27,6 +27,9 @@ type Gateway struct {
 	// that loads a new one; nil without TLS.
 	cert atomic.Pointer[tls.Certificate]
 	log  *slog.Logger
+	// upgrades are the connections switched to another protocol
+	// (WebSocket), across reloads.
+	upgrades upgrades
 
 	mu     sync.Mutex // serialises Reload and Close
 	obs    Observer
@@ -274,7 +277,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := g.acquire()
 	defer st.refs.Add(-1)
 	start := time.Now()
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, upgrades: &g.upgrades}
+	defer rec.doneUpgrade() // even when the proxy panics (http.ErrAbortHandler)
 	info := &RequestInfo{Route: RouteNone}
 	if dotSegments(r.URL.Path) {
 		// Routing saw /pub/%2e%2e/admin under /pub; an upstream that

@@ -80,14 +80,17 @@ type RequestInfo struct {
 }
 
 // recorder captures the status and size of an answer and the decision of
-// the access rule. It unwraps for http.ResponseController, so flushes and
-// WebSocket hijacks pass through.
+// the access rule. It unwraps for http.ResponseController, so flushes
+// pass through; WebSocket hijacks pass through its Hijack, which tracks
+// them for [Gateway.Drain].
 type recorder struct {
 	http.ResponseWriter
 	status   int
 	bytes    int64
 	decision string
 	identity string
+	upgrades *upgrades
+	upgrade  *upgrade // the hijacked connection, tracked until the handler returns
 }
 
 func (r *recorder) WriteHeader(code int) {
