@@ -212,7 +212,8 @@ type Timeouts struct {
 	// UpstreamIdle is how long an idle upstream connection is kept.
 	// Default 90s.
 	UpstreamIdle time.Duration `yaml:"upstream_idle"`
-	// Shutdown bounds the drain of in-flight requests at shutdown.
+	// Shutdown bounds the drain of in-flight requests at shutdown, then
+	// of upgraded connections ([Gateway.Drain]).
 	// Default 30s.
 	Shutdown time.Duration `yaml:"shutdown"`
 }

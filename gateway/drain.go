@@ -157,6 +157,11 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	up, conn, brw, err := r.upgrades.hijack(r.ResponseWriter)
 	if err == nil {
 		r.upgrade = up
+		if r.status == 0 {
+			// The proxy hijacks once the upstream has answered 101, and
+			// writes that answer on the connection, past the recorder.
+			r.status = http.StatusSwitchingProtocols
+		}
 	}
 	return conn, brw, err
 }

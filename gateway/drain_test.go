@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/net/websocket"
+
+	"github.com/oauthgate/oauthgate/gateway"
 )
 
 // wsEnv is a gateway in front of a WebSocket echo; ended receives once
@@ -127,6 +129,9 @@ func TestDrainWaits(t *testing.T) {
 	}
 	if n := e.gw.Upgraded(); n != 0 {
 		t.Errorf("Upgraded after the drain: %d", n)
+	}
+	if info, ok := e.obs.last("/app/ws"); !ok || info.Status != http.StatusSwitchingProtocols || info.Decision != gateway.DecisionAllow {
+		t.Errorf("reported: %+v", info)
 	}
 }
 

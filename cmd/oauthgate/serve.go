@@ -29,14 +29,15 @@ func init() {
 }
 
 // runServe runs the gateway until ctx ends (SIGTERM, SIGINT), then drains
-// the requests in flight. SIGHUP reloads the configuration file; a bad one
+// the requests in flight and the upgraded connections. SIGHUP reloads the configuration file; a bad one
 // is logged and the running one kept.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("serve", "serve --config gateway.yaml",
 		"Runs the login gateway: the auth configuration plus listen, tls, upstreams,\n"+
 			"pass_headers, upstream_jwt and timeouts (see README, \"Gateway\").\n"+
 			"Logs and access logs are JSON lines on standard error. SIGHUP reloads\n"+
-			"the configuration; SIGTERM drains the requests in flight and exits.")
+			"the configuration; SIGTERM drains the requests in flight and the\n"+
+			"WebSocket connections (at most timeouts.shutdown) and exits.")
 	path := fs.String("config", "", "gateway configuration file (required)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	accessLog := fs.String("access-log", "on", "access log lines: on, buffered (written at most 1s late, fewer system calls) or off")
@@ -160,7 +161,8 @@ func reload(ctx context.Context, g *gateway.Gateway, path string, logger *slog.L
 }
 
 // shutdown stops accepting connections and waits for the requests in
-// flight, at most timeouts.shutdown.
+// flight, then for the upgraded connections (WebSocket), all within
+// timeouts.shutdown; upgraded connections still open then are closed.
 func shutdown(g *gateway.Gateway, srv, msrv *http.Server, logger *slog.Logger) error {
 	timeout := g.Config().Timeouts.Shutdown
 	logger.Info("oauthgate serve: shutting down; draining requests in flight", "timeout", timeout.String())
@@ -169,6 +171,17 @@ func shutdown(g *gateway.Gateway, srv, msrv *http.Server, logger *slog.Logger) e
 	err := srv.Shutdown(ctx)
 	if msrv != nil {
 		_ = msrv.Shutdown(ctx)
+	}
+	// Shutdown does not see the upgraded connections: the proxy copies
+	// them until one side ends. After a Shutdown that timed out, ctx has
+	// ended and Drain closes them at once.
+	if open := g.Upgraded(); open > 0 {
+		logger.Info("oauthgate serve: waiting for upgraded connections (WebSocket) to end", "open", open)
+		if closed := g.Drain(ctx); closed > 0 {
+			logger.Warn("oauthgate serve: closed upgraded connections still open after timeouts.shutdown", "waited", open, "closed", closed)
+		} else {
+			logger.Info("oauthgate serve: upgraded connections ended", "waited", open)
+		}
 	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
