@@ -95,19 +95,18 @@ func (u *upgrades) count() (int, <-chan struct{}) {
 }
 
 // closeAll refuses new switches and closes the open connections; it
-// returns how many it closed.
+// returns how many it closed. Each is closed on its own goroutine: a TLS
+// connection's Close may wait to send its close_notify alert.
 func (u *upgrades) closeAll() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.cut = true
-	n := 0
 	for up := range u.open {
 		if up.conn != nil {
-			_ = up.conn.Close()
+			go up.conn.Close()
 		}
-		n++
 	}
-	return n
+	return len(u.open)
 }
 
 // Upgraded returns the number of upgraded connections (WebSocket and other
@@ -125,28 +124,27 @@ func (g *Gateway) Upgraded() int {
 // what is left of the shutdown budget; a reload leaves upgraded
 // connections open on the configuration they started with.
 func (g *Gateway) Drain(ctx context.Context) (closed int) {
+	if g.upgrades.wait(ctx) {
+		return 0
+	}
+	closed = g.upgrades.closeAll()
+	grace, cancel := context.WithTimeout(context.Background(), cutGrace)
+	defer cancel()
+	g.upgrades.wait(grace)
+	return closed
+}
+
+// wait waits until none is tracked (true) or ctx ends (false).
+func (u *upgrades) wait(ctx context.Context) bool {
 	for {
-		n, ended := g.upgrades.count()
+		n, ended := u.count()
 		if n == 0 {
-			return 0
+			return true
 		}
 		select {
 		case <-ended:
 		case <-ctx.Done():
-			closed = g.upgrades.closeAll()
-			grace := time.NewTimer(cutGrace)
-			defer grace.Stop()
-			for {
-				n, ended := g.upgrades.count()
-				if n == 0 {
-					return closed
-				}
-				select {
-				case <-ended:
-				case <-grace.C:
-					return closed
-				}
-			}
+			return false
 		}
 	}
 }
