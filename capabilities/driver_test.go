@@ -4,16 +4,19 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/oauthgate/oauthgate/capabilities"
 )
 
+// registerOnce keeps TestDriverRegistry repeatable (go test -count=N):
+// the registry is process-wide and refuses a second registration.
+var registerOnce sync.Once
+
 func TestDriverRegistry(t *testing.T) {
 	name := "test-memory-driver"
-	capabilities.RegisterDriver(name, func(_ context.Context, _ string, g *capabilities.Graph, _ *slog.Logger) (capabilities.Store, capabilities.TokenStore, error) {
-		return capabilities.NewMemoryStore(g), capabilities.NewMemoryTokenStore(), nil
-	})
+	registerOnce.Do(func() { registerMemoryDriver(name) })
 	d, ok := capabilities.LookupDriver(name)
 	if !ok {
 		t.Fatal("LookupDriver does not find a registered driver")
@@ -50,4 +53,10 @@ func TestDriverRegistry(t *testing.T) {
 			register()
 		}()
 	}
+}
+
+func registerMemoryDriver(name string) {
+	capabilities.RegisterDriver(name, func(_ context.Context, _ string, g *capabilities.Graph, _ *slog.Logger) (capabilities.Store, capabilities.TokenStore, error) {
+		return capabilities.NewMemoryStore(g), capabilities.NewMemoryTokenStore(), nil
+	})
 }
