@@ -48,15 +48,23 @@ func runGroup(ctx context.Context, group string, table map[string]command, args 
 
 func groupUsage(w io.Writer, group string, table map[string]command) {
 	fmt.Fprintf(w, "usage: oauthgate %s <subcommand> [flags] [arguments]\n\nsubcommands:\n", group)
+	listCommands(w, table)
+	fmt.Fprintf(w, "\nRun 'oauthgate %s <subcommand> -h' for its flags.\n", group)
+}
+
+// listCommands prints one "name  summary" line per command, sorted, with
+// the summaries in one column however long the longest name is.
+func listCommands(w io.Writer, table map[string]command) {
 	names := make([]string, 0, len(table))
+	width := 0
 	for n := range table {
 		names = append(names, n)
+		width = max(width, len(n))
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, table[n].summary)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, table[n].summary)
 	}
-	fmt.Fprintf(w, "\nRun 'oauthgate %s <subcommand> -h' for its flags.\n", group)
 }
 
 // newCommandFlags returns the flag set of "oauthgate NAME", whose usage

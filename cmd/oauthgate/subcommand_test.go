@@ -151,3 +151,32 @@ func TestCapsCommandsExtensible(t *testing.T) {
 		t.Errorf("caps --help does not list probe: %q", stdout)
 	}
 }
+
+// Every group's listing keeps its summaries in one column, also when a name
+// (such as "clients rotate-secret") is longer than the others.
+func TestCommandListingAligned(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"clients", "-h"}, {"token", "-h"}, {"caps", "-h"}, {"config", "-h"}} {
+		_, stdout, stderr := cli(t, args...)
+		out := stdout + stderr
+		col := -1
+		for _, line := range strings.Split(out, "\n") {
+			if !strings.HasPrefix(line, "  ") {
+				continue
+			}
+			name := strings.Fields(line)[0]
+			start := strings.Index(line, name) + len(name)
+			i := start + len(line[start:]) - len(strings.TrimLeft(line[start:], " "))
+			if i-start < 2 {
+				t.Errorf("%v: name and summary run together: %q", args, line)
+			}
+			if col == -1 {
+				col = i
+			} else if i != col {
+				t.Errorf("%v: summary of %q at column %d, others at %d", args, name, i, col)
+			}
+		}
+		if col == -1 {
+			t.Errorf("%v: no command listed in %q", args, out)
+		}
+	}
+}
