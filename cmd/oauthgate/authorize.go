@@ -30,14 +30,15 @@ Reads one AWS API Gateway Lambda authorizer event (JSON: a REST TOKEN or
 REQUEST event, or a WebSocket $connect event) on standard input, answers it
 as the deployed authorizer would (Manager.AuthorizeGateway: the token is
 verified against the configuration's jwt_issuers, or as one of the app's own
-client-credentials tokens, with the methodArn's stage as audience unless gateway_authorizer.audience says otherwise) and prints
-the response JSON: principalId, an Allow or Deny policyDocument, and the
-context. Mappings of AUTH0_AUTH_MAPPINGS are added to the configuration's
+client-credentials tokens, with the methodArn's stage as audience unless
+gateway_authorizer.audience says otherwise) and prints the response JSON:
+principalId, an Allow or Deny policyDocument, and the context. Mappings of
+AUTH0_AUTH_MAPPINGS are added to the configuration's
 gateway_authorizer.auth_mappings. Exit status 1 with "Unauthorized" when the
-token is missing or invalid (API Gateway answers 401), or on any other
-error (the reason a token is refused goes to standard error); 2 on a bad
-command line. The issuer's keys are fetched over the network, as the
-authorizer does.`)
+token is missing or invalid (API Gateway answers 401), or on any other error
+(the reason a token is refused goes to standard error); 2 on a bad command
+line. The issuer's keys are fetched over the network, as the authorizer
+does.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {

@@ -152,7 +152,7 @@ var (
 	}
 	capsSet = capsEdit{
 		name: "set", summary: "replace a user's capabilities", minCaps: 0,
-		about: "Replaces the capabilities of EMAIL with the ones given (none: the user keeps no capability).",
+		about: "Replaces the capabilities of EMAIL with the ones given (none: the user\nkeeps no capability).",
 		apply: func(ctx context.Context, s *capabilities.FileStore, email string, caps []string) ([]string, error) {
 			return s.Set(ctx, email, caps)
 		},

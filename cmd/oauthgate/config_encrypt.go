@@ -38,21 +38,22 @@ func init() {
 func runConfigEncrypt(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("config encrypt", "config encrypt --config FILE [--keys K1,K2] [--password-stdin]\n       oauthgate config encrypt --value [--password-stdin] < VALUE", fmt.Sprintf(`
 Rewrites the configuration file with its secret values replaced by
-"~CRYPT~<fernet>", which the app decrypts with the password in %[1]s.
-Comments, order and the file's mode are kept; the file is replaced atomically.
-Values already encrypted, empty values and ${ENV} references (the secret is
-not in the file) are left alone. Keys are YAML paths (store.dsn); a list
-(previous_secret_keys) has every entry encrypted. Default keys: %[2]s.
+"~CRYPT~<fernet>", which the app decrypts with the password in
+%[1]s. Comments, order and the file's mode are kept; the file is
+replaced atomically. Values already encrypted, empty values and ${ENV}
+references (the secret is not in the file) are left alone. Keys are YAML
+paths (store.dsn); a list (previous_secret_keys) has every entry encrypted.
+Default keys: %[2]s.
 
 The client_secret values under clients: are not encrypted: the app only
 checks them, so an argon2id hash serves and gives nothing away, even with
 the password. A hash needs no encryption; plaintext ones are listed, to be
 replaced with "oauthgate clients hash --config FILE".
 
-The password is read from %[1]s, or with --password-stdin from the first line
-of standard input. With --value, standard input holds the value to encrypt
-(a final newline is dropped) and the result is printed; the password then
-comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
+The password is read from %[1]s, or with --password-stdin from
+the first line of standard input. With --value, standard input holds the
+value to encrypt (a final newline is dropped) and the result is printed; the
+password then comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
 	path := fs.String("config", "", "configuration `FILE` to rewrite")
 	keys := fs.String("keys", "", "comma-separated `keys` to encrypt (default "+strings.Join(defaultSecretKeys, ",")+")")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")

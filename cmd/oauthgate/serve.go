@@ -32,14 +32,15 @@ func init() {
 // the requests in flight and the upgraded connections. SIGHUP reloads the configuration file; a bad one
 // is logged and the running one kept.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommandFlags("serve", "serve --config gateway.yaml",
-		"Runs the login gateway: the auth configuration plus listen, tls, upstreams,\n"+
-			"pass_headers, upstream_jwt and timeouts (see README, \"Gateway\").\n"+
+	fs := newCommandFlags("serve", "serve --config FILE [--log-level LEVEL] [--access-log on|buffered|off]",
+		"Runs the login gateway: the auth configuration plus listen, tls,\n"+
+			"metrics_listen, upstreams, pass_headers, upstream_jwt and timeouts\n"+
+			"(see README, \"Gateway\").\n"+
 			"Logs and access logs are JSON lines on standard error. SIGHUP reloads\n"+
 			"the configuration; SIGTERM drains the requests in flight and the\n"+
 			"WebSocket connections (at most timeouts.shutdown) and exits.")
-	path := fs.String("config", "", "gateway configuration file (required)")
-	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	path := fs.String("config", "", "gateway configuration `FILE` (required)")
+	level := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	accessLog := fs.String("access-log", "on", "access log lines: on, buffered (written at most 1s late, fewer system calls) or off")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {

@@ -180,3 +180,34 @@ func TestCommandListingAligned(t *testing.T) {
 		}
 	}
 }
+
+// Each command's help wraps its prose at 80 columns (usage lines, examples
+// and flag descriptions aside), and serve's usage line names its flags as
+// the other commands' do.
+func TestHelpProseWrapped(t *testing.T) {
+	for _, c := range []string{"authorize", "serve", "keygen", "mockidp",
+		"caps list", "caps add", "caps remove", "caps set", "caps import", "caps export",
+		"clients add", "clients list", "clients disable", "clients enable",
+		"clients rotate-secret", "clients remove", "clients hash",
+		"token client", "token inspect", "token mint", "config check", "config encrypt"} {
+		_, stdout, _ := cli(t, append(strings.Fields(c), "-h")...)
+		if stdout == "" {
+			t.Errorf("%s -h printed nothing", c)
+		}
+		for _, line := range strings.Split(stdout, "\n") {
+			if strings.HasPrefix(line, "usage:") || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
+				continue
+			}
+			if len(line) > 80 {
+				t.Errorf("%s -h: line of %d characters: %q", c, len(line), line)
+			}
+		}
+	}
+	_, stdout, _ := cli(t, "serve", "-h")
+	usage, _, _ := strings.Cut(stdout, "\n")
+	for _, flag := range []string{"--config FILE", "--log-level", "--access-log"} {
+		if !strings.Contains(usage, flag) {
+			t.Errorf("serve's usage line lacks %s: %q", flag, usage)
+		}
+	}
+}
