@@ -59,6 +59,9 @@ secrets). Only argon2id hashes of secrets are stored.`
 // clientStoreFlags select the store of a clients command.
 type clientStoreFlags struct {
 	config, file, schema string
+	// configured holds the ids of the configuration's clients: key, set by
+	// open; the app lets each hide a stored client of the same id.
+	configured map[string]bool
 }
 
 func (f *clientStoreFlags) register(fs *flag.FlagSet) {
@@ -87,6 +90,10 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (capabili
 		cfg, err := loadConfig(f.config)
 		if err != nil {
 			return nil, "", err
+		}
+		f.configured = make(map[string]bool, len(cfg.Clients))
+		for id := range cfg.Clients {
+			f.configured[id] = true
 		}
 		if cfg.Store.Driver == pgstore.DriverName {
 			policy, err := cfg.Capabilities.Policy()
@@ -180,7 +187,8 @@ Creates a machine client for the client-credentials grant and prints its
 client_id and a new random secret (32 bytes, base64url). The secret is shown
 this once: only its argon2id hash is stored, so keep it in a secret manager
 right away. Without --id the id is random (32 hex digits). An existing id is
-an error (see rotate-secret).
+an error (see rotate-secret), and so is an id under the configuration's
+clients:, which the app would use instead of the stored client.
 
 --scope takes scopes separated by spaces or commas; --audience,
 --permissions, --roles and --groups take comma-separated lists; each flag may
@@ -227,6 +235,9 @@ none; --sub is the tokens' sub claim (default: the id).`+"\n"+clientsWhere)
 		return err
 	}
 	defer s.Close()
+	if where.configured[c.ID] {
+		return fmt.Errorf("client %q is under clients: in %s, which the app uses instead of a stored one: its secret would never work; pick another --id", c.ID, where.config)
+	}
 	if _, ok, err := s.Client(ctx, c.ID); err != nil {
 		return err
 	} else if ok {

@@ -395,3 +395,23 @@ func TestConfigCheckWarnsOfPlaintextClientSecrets(t *testing.T) {
 		t.Errorf("still warns after hashing:\n%s", stderr)
 	}
 }
+
+// A stored client whose id is also under the configuration's clients: would
+// be hidden by it, so add refuses it instead of printing a secret that
+// never works; any other id is stored.
+func TestClientsAddRefusesAConfiguredID(t *testing.T) {
+	t.Parallel()
+	cfg := writeConfig(t, "clients:\n  reader: {client_secret: reader-plain, scope: \"read:data\"}\n")
+	code, stdout, stderr := cli(t, "clients", "add", "--config", cfg, "--id", "reader")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, `client "reader" is under clients:`) {
+		t.Errorf("add of a configured id: status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "caps.yaml.clients.yaml")); err == nil {
+		if _, list, _ := cli(t, "clients", "list", "--config", cfg); strings.Contains(list, "reader") {
+			t.Errorf("the hidden client was stored: %q", list)
+		}
+	}
+	if code, _, stderr := cli(t, "clients", "add", "--config", cfg, "--id", "writer"); code != 0 {
+		t.Errorf("add of another id: status %d, stderr %q", code, stderr)
+	}
+}
