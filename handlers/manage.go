@@ -15,13 +15,14 @@ import (
 // easy-oauth's shape. Capabilities are the stored ones; Effective, when
 // given, is what the user holds once defaults, overrides and implications
 // are added. Users and Graph are given to managers listing without email.
+// omitzero, not omitempty: a given but empty set is still sent ([] or {}).
 type capsResponse struct {
 	Status       string              `json:"status"`
 	Email        string              `json:"email"`
 	Capabilities []string            `json:"capabilities"`
-	Effective    []string            `json:"effective,omitempty"`
-	Users        map[string][]string `json:"users,omitempty"`
-	Graph        map[string][]string `json:"graph,omitempty"`
+	Effective    []string            `json:"effective,omitzero"`
+	Users        map[string][]string `json:"users,omitzero"`
+	Graph        map[string][]string `json:"graph,omitzero"`
 }
 
 // list answers GET /manage_capabilities/list and /list_user (?email=).

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 )
 
@@ -71,6 +72,24 @@ func TestListShapes(t *testing.T) {
 		if !slices.Contains([]string{"status", "email", "capabilities", "effective"}, k) {
 			t.Errorf("unexpected key %q in %s", k, resp.Body)
 		}
+	}
+}
+
+// A user holding nothing, and a manager listing an empty store, still get
+// the effective and users keys, as empty list and object.
+func TestListEmptyKeysPresent(t *testing.T) {
+	t.Parallel()
+	app := start(t, e2etest.Options{Users: map[string][]string{}, Edit: func(c *auth.Config) {
+		c.Capabilities.DefaultCapabilities = nil
+		c.Capabilities.UserOverrides = map[string][]string{e2etest.AdminEmail: {"admin"}}
+	}})
+	b := decodeCaps(t, app.User(t, e2etest.UserEmail).Get(t, "/manage_capabilities/list").Expect(t, 200))
+	if b.Effective == nil || len(*b.Effective) != 0 {
+		t.Errorf("a user holding nothing: effective = %v; want []", b.Effective)
+	}
+	b = decodeCaps(t, app.User(t, e2etest.AdminEmail).Get(t, "/manage_capabilities/list").Expect(t, 200))
+	if b.Users == nil || len(*b.Users) != 0 || b.Graph == nil {
+		t.Errorf("a manager over an empty store: users = %v, graph = %v; want {} and the graph", b.Users, b.Graph)
 	}
 }
 
