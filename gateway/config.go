@@ -427,6 +427,8 @@ func (c *Config) Validate() error {
 			bad(key+".path_prefix", "must be a clean path starting with /, such as / or /app")
 		case seen[p]:
 			bad(key+".path_prefix", fmt.Sprintf("%q is already the prefix of another upstream", p))
+		case c.Auth.Prefix != "" && (p == c.Auth.Prefix || strings.HasPrefix(p, c.Auth.Prefix+"/")):
+			bad(key+".path_prefix", fmt.Sprintf("%q is inside prefix %q, whose paths the gateway answers itself", p, c.Auth.Prefix))
 		}
 		u.PathPrefix, seen[p] = p, true
 		t, err := url.Parse(u.URL)

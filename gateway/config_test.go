@@ -73,6 +73,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"no require", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1}]", "upstreams[0].require"},
 		{"bad url", "upstreams: [{path_prefix: /, url: 'ftp://x', require: login}]", "upstreams[0].url"},
 		{"bad prefix", "upstreams: [{path_prefix: app, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"upstream inside the prefix", "prefix: /oauth2\nupstreams: [{path_prefix: /oauth2/app, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
 		{"duplicate prefix", "upstreams: [{path_prefix: /a, url: http://127.0.0.1:1, require: login}, {path_prefix: /a/, url: http://127.0.0.1:1, require: login}]", "upstreams[1].path_prefix"},
 		{"unknown header", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\npass_headers: [X-Auth-Request-Groups]", "pass_headers[0]"},
 		{"jwt ttl", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nupstream_jwt: {ttl: 2h}", "upstream_jwt.ttl"},

@@ -132,6 +132,15 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	p := m.Prefix()
 	st.mux.Handle("GET "+p+"/check", route(RouteCheck, http.HandlerFunc(st.check)))
 	st.mux.Handle("GET "+p+UpstreamJWKSPath, route(RouteJWKS, http.HandlerFunc(st.serveJWKS)))
+	if p != "" {
+		// The prefix is the gateway's: a path under it that no route
+		// answers is not passed on to the catch-all upstream.
+		unknown := route(RouteAuth, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			respond.Detail(w, http.StatusNotFound, "not found")
+		}))
+		st.mux.Handle(p, unknown)
+		st.mux.Handle(p+"/", unknown)
+	}
 	st.mux.Handle("GET "+c.HealthPath, route(RouteHealth, http.HandlerFunc(serveHealth)))
 	st.mux.Handle("GET "+c.ReadyPath, route(RouteHealth, http.HandlerFunc(g.serveReady)))
 	for i := range c.Upstreams {

@@ -382,6 +382,23 @@ func TestCheckOnly(t *testing.T) {
 	}
 }
 
+// Paths under the prefix that no route answers get 404 from the gateway;
+// they never reach the catch-all upstream.
+func TestUnknownPathUnderPrefix(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	b := e.browser(alice)
+	for _, path := range []string{"/oauth2", "/oauth2/", "/oauth2/nope", "/oauth2/oauth/token"} {
+		resp, body := b.get(t, e.srv.URL+path)
+		if resp.StatusCode != 404 || !strings.Contains(string(body), `"detail"`) {
+			t.Errorf("GET %s: %d %s; want 404 JSON", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := b.get(t, e.srv.URL+"/oauth2/check?require=read"); resp.StatusCode != 200 {
+		t.Errorf("the gateway's own route: %d %s", resp.StatusCode, body)
+	}
+}
+
 // Health and readiness, and readiness while the provider is down.
 func TestHealth(t *testing.T) {
 	t.Parallel()
