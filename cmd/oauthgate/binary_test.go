@@ -15,14 +15,8 @@ import (
 // The built binary: exit statuses, a pipe from token mint to token
 // inspect, and a password on standard input.
 func TestBinaryTools(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "oauthgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oauthgateBinary(t)
 	exe := func(input string, env []string, args ...string) (int, string, string) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,15 +72,8 @@ func TestMockIDPInProcess(t *testing.T) {
 // The built binary starts, answers /health and stops cleanly on SIGTERM
 // and SIGINT. Time to first /health is logged, not asserted.
 func TestBinaryStartsAndStops(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "oauthgate")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oauthgateBinary(t)
 	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
 		start := time.Now()
 		cmd := exec.Command(bin, "mockidp", "--addr", "127.0.0.1:0")

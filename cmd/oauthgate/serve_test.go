@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -85,13 +84,7 @@ func (p *servingProcess) addr(t *testing.T, msg string) string {
 // JSON access logs without tokens, and drains a slow request on SIGTERM
 // before exiting 0.
 func TestServeBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "oauthgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oauthgateBinary(t)
 	idp, err := mockidp.NewServer(mockidp.Options{Algorithm: "ES256"})
 	if err != nil {
 		t.Fatal(err)
@@ -117,25 +110,7 @@ func TestServeBinary(t *testing.T) {
 	}
 	write(serveConfig(idp.URL, up.URL, "public"))
 
-	p := &servingProcess{cmd: exec.Command(bin, "serve", "--config", path), done: make(chan struct{})}
-	p.cmd.Env = []string{"PATH=/usr/bin:/bin"}
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = p.cmd.Process.Kill() }()
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs = append(p.logs, sc.Text())
-			p.mu.Unlock()
-		}
-	}()
+	p := startServing(t, bin, path)
 	base := p.addr(t, "oauthgate serve: listening")
 	metricsBase := p.addr(t, "oauthgate serve: metrics")
 

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -23,13 +21,7 @@ import (
 // https upstream through its ca_file, keeps /metrics in plain HTTP, and
 // warns (at start and in config check) about the http base_url.
 func TestServeBinaryTLS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "oauthgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oauthgateBinary(t)
 	idp, err := mockidp.NewServer(mockidp.Options{Algorithm: "ES256"})
 	if err != nil {
 		t.Fatal(err)
@@ -63,25 +55,7 @@ func TestServeBinaryTLS(t *testing.T) {
 		t.Errorf("config check: %d %q", code, stderr)
 	}
 
-	p := &servingProcess{cmd: exec.Command(bin, "serve", "--config", path), done: make(chan struct{})}
-	p.cmd.Env = []string{"PATH=/usr/bin:/bin"}
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = p.cmd.Process.Kill() }()
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs = append(p.logs, sc.Text())
-			p.mu.Unlock()
-		}
-	}()
+	p := startServing(t, bin, path)
 	base := "https://" + strings.TrimPrefix(p.addr(t, "oauthgate serve: listening"), "http://")
 	metricsBase := p.addr(t, "oauthgate serve: metrics")
 	p.waitLog(t, "tls is set but base_url is http://127.0.0.1")

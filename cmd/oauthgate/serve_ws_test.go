@@ -21,13 +21,7 @@ import (
 // SIGTERM, until its client closes it; with a short timeouts.shutdown it
 // closes it and still exits 0.
 func TestServeBinaryWebSocket(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "oauthgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oauthgateBinary(t)
 	idp, err := mockidp.NewServer(mockidp.Options{Algorithm: "ES256"})
 	if err != nil {
 		t.Fatal(err)
