@@ -29,14 +29,18 @@
 # --upstream-transport standard|direct sets the gateway's
 # upstream_transport (default: the gateway's own, direct), to compare the
 # two in the same conditions.
+# --baseline REV adds a route "baseline": the gateway built from the git
+# revision REV (a commit, tag or branch of this repository), with the same
+# configuration on a port of its own, so that a change to the gateway is
+# measured against the code before it in one run (ratio proxy/baseline).
 #
 #   bench/load.sh [--duration 10] [--rounds 3] [--threads 2] [--connections 32] [--soak 60]
-#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--upstream-transport direct|standard] [--duration 10] [--rounds 3] ...
+#   bench/load.sh --proxy [--access-log on|buffered|off] [--app-cpu 0] [--upstream-transport direct|standard] [--baseline REV] [--duration 10] [--rounds 3] ...
 #
 # Environment: DURATION, ROUNDS, THREADS, CONNECTIONS, SOAK, PROXY=1,
-# ACCESS_LOG, APP_CPU, UPSTREAM_TRANSPORT (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
-# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2, 3
-# or 4 routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
+# ACCESS_LOG, APP_CPU, UPSTREAM_TRANSPORT, BASELINE (same meaning). Limits: duration 1-600 s, rounds 1-60, soak
+# up to 3600 s (not with --proxy). Total time is about 2 + ROUNDS * (2 to 5
+# routes) * (DURATION+1) + SOAK seconds; every wrk run is also under
 # `timeout`, and the app and the gateway stop by themselves after that
 # time and two minutes.
 set -euo pipefail
@@ -51,6 +55,7 @@ PROXY=${PROXY:-0}
 ACCESS_LOG=${ACCESS_LOG:-on}
 APP_CPU=${APP_CPU:-0}
 UPSTREAM_TRANSPORT=${UPSTREAM_TRANSPORT:-}
+BASELINE=${BASELINE:-}
 
 usage() {
 	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
@@ -67,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--access-log) ACCESS_LOG=${2:?}; shift 2 ;;
 	--app-cpu) APP_CPU=${2:?}; shift 2 ;;
 	--upstream-transport) UPSTREAM_TRANSPORT=${2:?}; shift 2 ;;
+	--baseline) BASELINE=${2:?}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "load.sh: unknown argument $1" >&2; usage ;;
 	esac
@@ -96,6 +102,16 @@ if [ "$PROXY" = 0 ] && { [ "$APP_CPU" != 0 ] || [ -n "$UPSTREAM_TRANSPORT" ]; };
 	echo "load.sh: --app-cpu and --upstream-transport go with --proxy" >&2
 	exit 2
 fi
+if [ -n "$BASELINE" ]; then
+	if [ "$PROXY" = 0 ]; then
+		echo "load.sh: --baseline goes with --proxy" >&2
+		exit 2
+	fi
+	if ! base_rev=$(git rev-parse --verify --quiet "$BASELINE^{commit}"); then
+		echo "load.sh: --baseline: $BASELINE is not a commit of this repository" >&2
+		exit 2
+	fi
+fi
 if [ "$PROXY" != 0 ] && [ "$SOAK" != 0 ]; then
 	echo "load.sh: --soak is for the default mode, not --proxy" >&2
 	exit 2
@@ -114,8 +130,9 @@ app_pid=""
 bare_pid=""
 nginx_pid=""
 gw_pid=""
+base_pid=""
 cleanup() {
-	for p in $nginx_pid $gw_pid $bare_pid $app_pid; do
+	for p in $nginx_pid $base_pid $gw_pid $bare_pid $app_pid; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -125,11 +142,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 go build -o "$tmp/loadapp" ./bench/loadapp
-max_life=$((ROUNDS * 4 * (DURATION + 5) + SOAK + 120))
+max_life=$((ROUNDS * 5 * (DURATION + 5) + SOAK + 120))
 # --max-life bounds the app even if this script is killed hard.
 app_args=(--addr 127.0.0.1:0 --max-life "${max_life}s")
 if [ "$PROXY" != 0 ]; then
 	go build -o "$tmp/oauthgate" ./cmd/oauthgate
+	if [ -n "$BASELINE" ]; then
+		echo "== building the baseline gateway at $BASELINE ($base_rev)"
+		mkdir "$tmp/base-src"
+		git archive "$base_rev" | tar -x -C "$tmp/base-src"
+		(cd "$tmp/base-src" && go build -o "$tmp/oauthgate-base" ./cmd/oauthgate)
+	fi
 	app_args+=(--upstream --gateway-config "$tmp/gateway.yaml" --gateway-addr 127.0.0.1:0 --app-cpu "$APP_CPU")
 	if [ -n "$UPSTREAM_TRANSPORT" ]; then app_args+=(--upstream-transport "$UPSTREAM_TRANSPORT"); fi
 fi
@@ -206,7 +229,7 @@ start_nginx() {
 	fi
 }
 
-# The measured routes (the first is the baseline), their URLs, and the
+# The measured routes (the first is the reference), their URLs, and the
 # ratios to print (B/A: B's requests/s over A's).
 routes_all="public protected"
 ratios="protected/public"
@@ -242,11 +265,36 @@ if [ "$PROXY" != 0 ]; then
 	fi
 	routes_all="direct bare proxy"
 	ratios="proxy/direct proxy/bare bare/direct"
+	base_child=""
+	if [ -n "$BASELINE" ]; then
+		# The same configuration on another port.
+		gw_addr=${gateway#http://}
+		base_addr=127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		sed "s|$gw_addr|$base_addr|g" "$tmp/gateway.yaml" >"$tmp/gateway-base.yaml"
+		chmod 600 "$tmp/gateway-base.yaml"
+		baseline_url="http://$base_addr"
+		timeout "$max_life" "$tmp/oauthgate-base" serve --config "$tmp/gateway-base.yaml" --access-log "$ACCESS_LOG" >"$tmp/base.out" 2>"$tmp/base.err" &
+		base_pid=$!
+		for _ in $(seq 100); do
+			curl -fsS --max-time 1 -o /dev/null "$baseline_url/healthz" 2>/dev/null && break
+			kill -0 "$base_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		base_child=$(cat "/proc/$base_pid/task/$base_pid/children" 2>/dev/null | awk '{ print $1 }')
+		code_with=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$baseline_url/hello" || true)
+		if [ -z "$base_child" ] || [ "$code_with" != 200 ]; then
+			echo "load.sh: the baseline gateway did not start or answers GET /hello with $code_with; want 200:" >&2
+			cat "$tmp/base.err" >&2
+			exit 1
+		fi
+		routes_all="$routes_all baseline"
+		ratios="$ratios proxy/baseline"
+	fi
 	nginx_url=""
 	if command -v nginx >/dev/null && command -v python3 >/dev/null; then
 		start_nginx
-		routes_all="direct bare proxy nginx"
-		ratios="proxy/direct proxy/bare bare/direct nginx/direct proxy/nginx"
+		routes_all="$routes_all nginx"
+		ratios="$ratios nginx/direct proxy/nginx"
 	else
 		echo "== nginx or python3 is not installed: no nginx row"
 	fi
@@ -255,13 +303,14 @@ if [ "$PROXY" != 0 ]; then
 		direct) echo "$url/hello" ;;
 		bare) echo "$bare/hello" ;;
 		proxy) echo "$gateway/hello" ;;
+		baseline) echo "$baseline_url/hello" ;;
 		nginx) echo "$nginx_url/hello" ;;
 		esac
 	}
 	# With nginx, its master's children (the workers) count too; they are
 	# read again at each call.
 	server_pids() {
-		echo "$app_pid $bare_pid $gw_child"
+		echo "$app_pid $bare_pid $gw_child $base_child"
 		if [ -n "$nginx_pid" ]; then
 			echo "$nginx_pid $(cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true)"
 		fi
@@ -315,7 +364,7 @@ heap() {
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$PROXY" != 0 ]; then
-	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU, upstream_transport ${UPSTREAM_TRANSPORT:-default})"
+	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url, gateway at $gateway (--access-log $ACCESS_LOG, --app-cpu $APP_CPU, upstream_transport ${UPSTREAM_TRANSPORT:-default}${BASELINE:+, baseline $BASELINE})"
 else
 	echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, $ROUNDS rounds, app at $url"
 fi
