@@ -213,13 +213,14 @@ func (k *CookieConfig) normalize(c *Config) []error {
 			k.Name = DefaultSecureCookieName
 		}
 	}
+	prefix, _ := cutCookiePrefix(k.Name)
 	switch {
 	case !isCookieToken(k.Name):
 		bad("name", fmt.Sprintf("%q is not a valid cookie name", k.Name))
-	case strings.HasPrefix(k.Name, "__Host-") && (!secure || k.Domain != ""):
-		bad("name", "a __Host- cookie must be Secure and have no domain")
-	case strings.HasPrefix(k.Name, "__Secure-") && !secure:
-		bad("name", "a __Secure- cookie must be Secure")
+	case prefix == hostCookiePrefix && (!secure || k.Domain != ""):
+		bad("name", "a __Host- cookie (the prefix in any case) must be Secure and have no domain")
+	case prefix == secureCookiePrefix && !secure:
+		bad("name", "a __Secure- cookie (the prefix in any case) must be Secure")
 	}
 	return errs
 }

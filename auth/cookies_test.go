@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth"
@@ -114,5 +115,81 @@ func TestKeyRotation(t *testing.T) {
 			t.Errorf("%s: session: %+v", tc.name, id)
 		}
 		m.Close()
+	}
+}
+
+// Owns names the session cookie and the cookies named after it, behind
+// any __Host- or __Secure- prefix in any case, and nothing else.
+func TestCookieConfigOwns(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		session string
+		owned   []string
+		other   []string
+	}{
+		{"oauthgate_session",
+			[]string{"oauthgate_session", "oauthgate_session_flow_abcdefgh", "oauthgate_session_offline",
+				"__Host-oauthgate_session", "__host-oauthgate_session", "__HOST-oauthgate_session",
+				"__Secure-oauthgate_session", "__secure-oauthgate_session_flow_x", "__SeCuRe-oauthgate_session_offline"},
+			[]string{"theme", "Oauthgate_session", "oauthgate_sessions", "oauthgate_session-x", "__Host-theme", "x_oauthgate_session", "__Secure-__Host-oauthgate_session", ""}},
+		{"__Host-oauthgate_session",
+			[]string{"__Host-oauthgate_session", "oauthgate_session", "__Secure-oauthgate_session_flow_abcdefgh", "__secure-oauthgate_session_offline", "__host-oauthgate_session"},
+			[]string{"oauthgate", "__Host-oauthgate", "theme"}},
+		{"__Secure-app",
+			[]string{"__Secure-app", "__Secure-app_flow_x", "app", "app_offline", "__Host-app"},
+			[]string{"__Secure-application", "apps"}},
+	}
+	for _, tt := range tests {
+		k := &auth.CookieConfig{Name: tt.session}
+		for _, n := range tt.owned {
+			if !k.Owns(n) {
+				t.Errorf("session %s: Owns(%q) = false", tt.session, n)
+			}
+		}
+		for _, n := range tt.other {
+			if k.Owns(n) {
+				t.Errorf("session %s: Owns(%q) = true", tt.session, n)
+			}
+		}
+	}
+}
+
+// The flow cookies keep their names, and are owned: __Secure- behind an
+// https base_url, none behind http.
+func TestFlowCookieNames(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ base, want string }{
+		{"https://app.example", "__Secure-oauthgate_session_flow_"},
+		{"http://127.0.0.1:8123", "oauthgate_session_flow_"},
+	} {
+		e := newEnv(t, envOptions{
+			idp: mockidp.Options{Clients: map[string]mockidp.Client{
+				mockidp.DemoClientID: {Secret: mockidp.DemoClientSecret, RedirectURIs: []string{tt.base + "/auth"}},
+			}},
+			configure: func(c *auth.Config) { c.BaseURL = tt.base },
+		})
+		rec := httptest.NewRecorder()
+		if err := e.m.StartLogin(rec, httptest.NewRequest("GET", tt.base+"/login", nil), "/", false); err != nil {
+			t.Fatal(err)
+		}
+		c := findSetCookie(t, rec.Header(), "_flow_")
+		cfg := e.m.Config().Cookie
+		if !strings.HasPrefix(c.Name, tt.want) || !cfg.Owns(c.Name) {
+			t.Errorf("base_url %s: flow cookie %q (owned: %v), want %s...", tt.base, c.Name, cfg.Owns(c.Name), tt.want)
+		}
+	}
+}
+
+// Browsers give the cookie prefixes their rules in any case, so the
+// configuration does too.
+func TestCookiePrefixAnyCase(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"__host-session", "__SECURE-session"} {
+		no := false
+		c := &auth.Config{SecretKey: testSecret, Cookie: auth.CookieConfig{Name: name, Secure: &no}}
+		var ce *auth.ConfigError
+		if err := c.Validate(); !errors.As(err, &ce) || !strings.Contains(err.Error(), "cookie.name") {
+			t.Errorf("cookie.name %s without Secure: %v", name, err)
+		}
 	}
 }

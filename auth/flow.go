@@ -38,22 +38,6 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// baseCookieName is the session cookie's name without the __Host- prefix,
-// which only a Path=/ cookie may carry.
-func (m *Manager) baseCookieName() string {
-	return strings.TrimPrefix(m.sess.name, "__Host-")
-}
-
-// sideCookieName names the flow and offline cookies: __Secure- when the
-// cookies are Secure.
-func (m *Manager) sideCookieName(suffix string) string {
-	name := m.baseCookieName() + suffix
-	if m.cfg.CookieSecure() && !strings.HasPrefix(name, "__Secure-") {
-		name = "__Secure-" + name
-	}
-	return name
-}
-
 func (m *Manager) flowCookieName(state string) string {
 	return m.sideCookieName("_flow_" + state[:flowCookiePrefixLen])
 }

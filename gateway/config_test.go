@@ -26,7 +26,7 @@ capabilities:
 listen: 127.0.0.1:8080
 metrics_listen: 127.0.0.1:9090
 upstreams:
-  - {path_prefix: /api/, url: "http://127.0.0.1:3000/v1", require: write, strip_prefix: true, login_redirect: false}
+  - {path_prefix: /api/, url: "http://127.0.0.1:3001/v1", require: write, strip_prefix: true, login_redirect: false}
   - {path_prefix: /, url: "http://127.0.0.1:3000", require: login}
 pass_headers: [x-auth-request-email, authorization]
 upstream_jwt: {audience: app, ttl: 2m, key_file: jwt.pem}

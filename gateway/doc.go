@@ -38,4 +38,13 @@
 // With tls: set, serve with ListenAndServeTLS("", ""): [Gateway.Server]'s
 // TLSConfig gives the certificate of the running configuration, which
 // [Gateway.Reload] replaces.
+//
+// # Upstreams keep to their own
+//
+// An upstream's Set-Cookie for one of the gateway's cookies is removed
+// from its answer (and logged): an app can neither set, replace nor
+// delete a session. Two upstreams that reach the same path of one app
+// under different rules let the looser rule open what the stricter one
+// guards: the gateway logs them when it starts ([Config.Overlaps]), and
+// `oauthgate config check` refuses them.
 package gateway

@@ -197,13 +197,16 @@ func (g *Gateway) Reload(ctx context.Context, cfg *Config) error {
 }
 
 // useConfig takes the listener certificate of a newly running cfg, and
-// logs its warnings.
+// logs its warnings and overlapping upstreams.
 func (g *Gateway) useConfig(c *Config) {
 	if c.TLS.cert != nil {
 		g.cert.Store(c.TLS.cert)
 	}
 	for _, w := range c.Warnings() {
 		g.log.Warn("gateway: " + w)
+	}
+	for _, o := range c.Overlaps() {
+		g.log.Warn("gateway: " + o.String())
 	}
 }
 

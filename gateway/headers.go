@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/oauthgate/oauthgate/auth"
 )
 
 // stripIdentityHeaders removes every header that looks like one of ours
@@ -32,22 +34,20 @@ func stripBearer(h http.Header) {
 	}
 }
 
-// cookieFilter drops the gateway's cookies (session, login flow, offline
-// grant) from the Cookie header sent upstream, keeping the app's own.
+// cookieFilter keeps the gateway's cookies (session, login flow,
+// offline grant: [auth.CookieConfig.Owns]) and the upstreams apart: out
+// of the Cookie header sent upstream, and out of the Set-Cookie headers
+// of the answers, so an app can neither read nor set, replace or delete
+// them.
 type cookieFilter struct {
-	session string // the session cookie's name
-	side    string // the flow and offline cookies start with it...
-	secure  string // ...or with it (__Secure- prefixed)
+	cookies auth.CookieConfig
 }
 
 func newCookieFilter(session string) cookieFilter {
-	base := strings.TrimPrefix(session, "__Host-")
-	return cookieFilter{session: session, side: base + "_", secure: "__Secure-" + strings.TrimPrefix(base, "__Secure-") + "_"}
+	return cookieFilter{cookies: auth.CookieConfig{Name: session}}
 }
 
-func (f cookieFilter) ours(name string) bool {
-	return name == f.session || strings.HasPrefix(name, f.side) || strings.HasPrefix(name, f.secure)
-}
+func (f cookieFilter) ours(name string) bool { return f.cookies.Owns(name) }
 
 // filter rewrites h's Cookie headers without the gateway's cookies, into
 // a single header; it removes the header when nothing is left.
@@ -78,6 +78,45 @@ func (f cookieFilter) filter(h http.Header) {
 	case dropped || len(lines) > 1:
 		h["Cookie"] = []string{strings.Join(kept, "; ")}
 	}
+}
+
+// dropSetCookies removes from an upstream's answer headers each
+// Set-Cookie for a cookie of the gateway, and returns their names.
+func (f cookieFilter) dropSetCookies(h http.Header) (names []string) {
+	lines := h["Set-Cookie"]
+	kept := lines[:0]
+	for _, line := range lines {
+		if name := setCookieName(line); f.ours(name) {
+			names = append(names, name)
+			continue
+		}
+		kept = append(kept, line)
+	}
+	switch {
+	case len(kept) == 0:
+		delete(h, "Set-Cookie")
+	case len(names) > 0:
+		h["Set-Cookie"] = kept
+	}
+	return names
+}
+
+// setCookieName returns the name under which a browser keeps the cookie
+// of a Set-Cookie line (RFC 6265bis §5.6): the first part's text before
+// "=", trimmed. A nameless cookie ("=a=b", or "a" alone) is sent back as
+// its bare value, which a server reads as the cookie "a": that is its
+// name here.
+func setCookieName(line string) string {
+	pair, _, _ := strings.Cut(line, ";")
+	name, value, ok := strings.Cut(pair, "=")
+	if !ok {
+		name, value = "", pair
+	}
+	if name = strings.Trim(name, " \t"); name == "" {
+		name, _, _ = strings.Cut(value, "=")
+		name = strings.Trim(name, " \t")
+	}
+	return name
 }
 
 // proxies are the trusted reverse proxies in front of the gateway.

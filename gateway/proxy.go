@@ -122,6 +122,9 @@ func (st *state) mountUpstream(u *Upstream) error {
 		ErrorHandler:  st.proxyError,
 		ModifyResponse: func(resp *http.Response) error {
 			resp.Header.Add("Via", viaToken)
+			for _, name := range st.cookies.dropSetCookies(resp.Header) {
+				st.m.Logger().Warn("gateway: dropped an upstream's Set-Cookie for a cookie of the gateway", "upstream", u.PathPrefix, "cookie", name)
+			}
 			return nil
 		},
 	}

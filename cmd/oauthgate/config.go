@@ -67,8 +67,11 @@ problem naming its key (exit status 1). Warnings (stderr) point out what is
 legal but risky: plaintext secrets (including a client_secret under
 clients:), an empty base_url, force_user, no browser login with no machine
 client, and in a gateway file tls with an http base_url or an upstream's
-insecure_skip_tls_verify. The summary names the mode: browser login, no
-browser login (neither server_metadata_url nor client_id set), or force_user.`)
+insecure_skip_tls_verify. In a gateway file, two upstreams that reach the same
+path of one app under different rules are a problem (serve only warns): the
+looser rule would open what the stricter one guards. The summary names the
+mode: browser login, no browser login (neither server_metadata_url nor
+client_id set), or force_user.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
@@ -122,6 +125,16 @@ browser login (neither server_metadata_url nor client_id set), or force_user.`)
 			}
 		}
 	}
+	var gw *gateway.Config
+	if isGatewayFile(*path) {
+		gw, _ = gateway.LoadConfig(*path) // loaded above already
+	}
+	if gw != nil {
+		// The gateway starts with them (and warns); here they are problems.
+		for _, o := range gw.Overlaps() {
+			problems = append(problems, errors.New(o.String()))
+		}
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintf(stderr, "error: %v\n", p)
@@ -130,10 +143,8 @@ browser login (neither server_metadata_url nor client_id set), or force_user.`)
 	}
 
 	warnings := configWarnings(*path, cfg)
-	if isGatewayFile(*path) {
-		if gc, err := gateway.LoadConfig(*path); err == nil {
-			warnings = append(warnings, gc.Warnings()...)
-		}
+	if gw != nil {
+		warnings = append(warnings, gw.Warnings()...)
 	}
 	for _, w := range warnings {
 		warn(stderr, "config check", "%s", w)

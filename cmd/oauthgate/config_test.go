@@ -151,6 +151,37 @@ func TestConfigCheck(t *testing.T) {
 	})
 }
 
+// config check refuses upstreams that reach the same paths of one app
+// under different rules (through the looser one, the stricter one's paths
+// are open), naming both and a path; the same routes with the API on an
+// app of its own pass.
+func TestConfigCheckOverlappingUpstreams(t *testing.T) {
+	t.Parallel()
+	const upstreams = `prefix: /oauth2
+upstreams:
+  - {path_prefix: /api, url: "http://127.0.0.1:8000/v1", require: write, strip_prefix: true, login_redirect: false}
+  - {path_prefix: /static, url: "http://127.0.0.1:8000", require: public}
+  - {path_prefix: /, url: "http://127.0.0.1:8000", require: login}
+  - {path_prefix: /reports, url: "https://reports.internal:8443", require: read}
+`
+	code, stdout, stderr := cli(t, "config", "check", "--config", writeConfig(t, upstreams))
+	if code != 1 || strings.Contains(stdout, "ok") {
+		t.Fatalf("overlapping upstreams: status %d, stdout %q, stderr %q; want 1", code, stdout, stderr)
+	}
+	for _, want := range []string{"upstreams[0] (/api, require: write)", "upstreams[2] (/, require: login)", "http://127.0.0.1:8000/v1", "through /api and through /v1", "1 problem(s)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "upstreams[1]") || strings.Contains(stderr, "upstreams[3]") {
+		t.Errorf("an upstream without overlap is named:\n%s", stderr)
+	}
+	safe := strings.Replace(upstreams, "127.0.0.1:8000/v1", "127.0.0.1:8001/v1", 1)
+	if code, stdout, stderr := cli(t, "config", "check", "--config", writeConfig(t, safe)); code != 0 || !strings.HasPrefix(stdout, "ok") {
+		t.Errorf("the API on its own app: status %d, %q %q", code, stdout, stderr)
+	}
+}
+
 // config encrypt then auth.LoadConfig with the password gives back every
 // value; comments, order, mode, symbolic links and ${ENV} references are
 // kept; a second run changes nothing.

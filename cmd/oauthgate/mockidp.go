@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -23,8 +24,12 @@ func init() {
 func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("mockidp", "mockidp [flags]",
 		"Runs a mock OpenID Connect provider and prints its issuer URL.\n"+
-			"Its /set_email and /control/* endpoints are unauthenticated test controls.")
-	addr := fs.String("addr", "127.0.0.1:29313", "listen address (host:port); keep it on loopback")
+			"Its /set_email and /control/* endpoints are unauthenticated test controls:\n"+
+			"whoever reaches them chooses who logs in. So --addr must be a loopback\n"+
+			"address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) unless --allow-remote\n"+
+			"is given; :PORT and 0.0.0.0:PORT listen on every interface.")
+	addr := fs.String("addr", "127.0.0.1:29313", "listen address (host:port), on loopback unless --allow-remote")
+	allowRemote := fs.Bool("allow-remote", false, "allow an --addr beyond loopback (all interfaces, a LAN address, a host name): anyone who reaches it can log in as anyone")
 	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client")
 	interactive := fs.Bool("interactive", false, "show an HTML login page instead of logging the default user in")
 	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
@@ -37,6 +42,11 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if len(rest) > 0 {
 		return usageError(fs, "unexpected argument %q", rest[0])
+	}
+	if loopback, err := loopbackAddr(*addr); err != nil {
+		return usageError(fs, "bad --addr %q: %v", *addr, err)
+	} else if !loopback && !*allowRemote {
+		return usageError(fs, "--addr %s is not a loopback address: anyone who reaches it could choose who logs in; use 127.0.0.1:PORT, or pass --allow-remote", *addr)
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -61,10 +71,12 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if host, _, err := net.SplitHostPort(srv.Addr().String()); err == nil {
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			logger.Warn("mockidp listens beyond loopback: its control endpoints let anyone choose who logs in", "addr", srv.Addr().String())
+	if loopback, _ := loopbackAddr(srv.Addr().String()); !loopback {
+		if !*allowRemote { // localhost resolved elsewhere
+			srv.Close()
+			return fmt.Errorf("--addr %s listens on %s, beyond loopback; pass --allow-remote to allow it", *addr, srv.Addr())
 		}
+		logger.Warn("mockidp listens beyond loopback: its control endpoints let anyone choose who logs in", "addr", srv.Addr().String())
 	}
 	fmt.Fprintln(stdout, srv.URL)
 	clients := "demo client " + mockidp.DemoClientID
@@ -80,4 +92,19 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	logger.Info("mockidp stopped")
 	return nil
+}
+
+// loopbackAddr reports whether the listen address addr (host:port) stays
+// on loopback: a loopback IP address or the name localhost. An empty
+// host, 0.0.0.0 or :: listen on every interface.
+func loopbackAddr(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true, nil
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback(), nil
 }

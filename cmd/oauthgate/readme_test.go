@@ -80,8 +80,9 @@ var (
 
 // Every YAML block of the README parses: configuration blocks with
 // auth.LoadConfig, or gateway.LoadConfig when they hold a gateway key
-// (the keys a fragment leaves out are filled in), user files with the
-// user file decoder. Placeholders (~CRYPT~gAAAAAB..., $argon2id$...$...)
+// (the keys a fragment leaves out are filled in; `config check` passes
+// those with upstreams too, so none overlap), user files with the user file
+// decoder. Placeholders (~CRYPT~gAAAAAB..., $argon2id$...$...)
 // become real values and ${ENV} references are set. A block with no key
 // of ours (another program's file) is skipped.
 func TestReadmeYAMLParses(t *testing.T) {
@@ -163,6 +164,11 @@ func TestReadmeYAMLParses(t *testing.T) {
 		if gatewayOnly {
 			_, err = gateway.LoadConfig(path)
 			parsed["gateway"]++
+			if _, routes := top["upstreams"]; routes && err == nil {
+				if code, _, stderr := cli(t, "config", "check", "--config", path); code != 0 {
+					t.Errorf("%s: config check: status %d\n%s", name, code, stderr)
+				}
+			}
 		} else {
 			_, err = auth.LoadConfig(path)
 			parsed["auth"]++

@@ -260,3 +260,38 @@ func TestCommandsOnGatewayFile(t *testing.T) {
 		t.Errorf("serve without --config: %d", code)
 	}
 }
+
+// serve starts with upstreams that reach the same app paths under
+// different rules, and logs a warning naming both (config check refuses
+// them).
+func TestServeWarnsOfOverlappingUpstreams(t *testing.T) {
+	bin := oauthgateBinary(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer up.Close()
+	cfg := serveConfig("http://127.0.0.1:1", up.URL, "public") +
+		fmt.Sprintf("  - {path_prefix: /api, url: %q, require: read, strip_prefix: true}\n", up.URL+"/v1")
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startServing(t, bin, path)
+	base := p.addr(t, "oauthgate serve: listening")
+	line := p.waitLog(t, "upstreams[3] (/api, require: read)")
+	var entry struct{ Level, Msg string }
+	if err := json.Unmarshal([]byte(line), &entry); err != nil || entry.Level != "WARN" || !strings.Contains(entry.Msg, "upstreams[2] (/, require: write)") || !strings.Contains(entry.Msg, up.URL+"/v1") {
+		t.Errorf("overlap log line: %s", line)
+	}
+	resp, err := http.Get(base + "/slow/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("the gateway does not serve: %d", resp.StatusCode)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
+	_ = p.cmd.Wait()
+}

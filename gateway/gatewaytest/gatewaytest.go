@@ -51,6 +51,7 @@ const (
 //	/write  write
 //	/strip  public, prefix stripped, upstream path /base
 //	/       read
+//	/base   public (so that /base is not also reached under / as read)
 //
 // Auth.BaseURL is left empty: [New] sets it to the gateway's URL.
 func DefaultConfig(idpURL, upstreamURL string) *gateway.Config {
@@ -81,6 +82,7 @@ func DefaultConfig(idpURL, upstreamURL string) *gateway.Config {
 			{PathPrefix: "/write", URL: upstreamURL, Require: "write", LoginRedirect: &no},
 			{PathPrefix: "/strip", URL: upstreamURL + "/base", Require: gateway.RequirePublic, StripPrefix: true},
 			{PathPrefix: "/", URL: upstreamURL, Require: "read", LoginRedirect: &no},
+			{PathPrefix: "/base", URL: upstreamURL, Require: gateway.RequirePublic},
 		},
 	}
 }

@@ -42,3 +42,16 @@ func TestSessionCookie(t *testing.T) {
 		t.Errorf("machine client: %d", resp.StatusCode)
 	}
 }
+
+// The test configuration gives every app path one rule, as a real one
+// must.
+func TestDefaultConfigHasNoOverlaps(t *testing.T) {
+	t.Parallel()
+	cfg := gatewaytest.DefaultConfig("http://127.0.0.1:1", "http://127.0.0.1:2")
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.Overlaps(); len(o) > 0 {
+		t.Errorf("overlapping upstreams: %q", o)
+	}
+}
