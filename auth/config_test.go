@@ -240,6 +240,8 @@ func TestValidate(t *testing.T) {
 		{"flow_ttl", minimal + "flow_ttl: 2d\n", "flow_ttl"},
 		{"email domain", minimal + "allowed_email_domains: [\"a@b.com\"]\n", "allowed_email_domains[0]"},
 		{"email domain empty", minimal + "allowed_email_domains: [\"@\"]\n", "allowed_email_domains[0]"},
+		{"email domain lookalike", minimal + "allowed_email_domains: [\"\u212Aiosk.example\"]\n", "allowed_email_domains[0]"}, // KELVIN SIGN, not k
+		{"email domain fullwidth", minimal + "allowed_email_domains: [ok.example, \"\uff4biosk.example\"]\n", "allowed_email_domains[1]"},
 		{"store driver", minimal + "store: {driver: mysql}\n", "store.driver"},
 		{"store dsn", minimal + "store: {driver: postgres}\n", "store.dsn"},
 		{"file dsn", minimal + "store: {dsn: x}\n", "store.dsn"},

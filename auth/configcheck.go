@@ -133,8 +133,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Cookie.normalize(c)...)
 
 	for i, d := range c.AllowedEmailDomains {
-		d = strings.ToLower(strings.TrimSpace(d))
-		d = strings.TrimPrefix(strings.TrimPrefix(d, "@"), ".")
+		d = emailDomain(d)
 		if !validDomain(d) {
 			bad(fmt.Sprintf("allowed_email_domains[%d]", i), fmt.Sprintf("%q is not a domain name", c.AllowedEmailDomains[i]))
 			continue

@@ -107,10 +107,18 @@ func checkEmail(email string, domains []string) error {
 	}
 	domain := email[at+1:]
 	for _, d := range domains {
-		d = strings.ToLower(strings.TrimPrefix(d, "@"))
+		d = emailDomain(d)
 		if domain == d || strings.HasSuffix(domain, "."+d) {
 			return nil
 		}
 	}
 	return fmt.Errorf("auth: the domain of %q is not allowed", email)
+}
+
+// emailDomain is an allowed_email_domains entry as emails are matched
+// against it: folded as emails are ([capabilities.NormalizeEmail]), without
+// a leading "@" or ".".
+func emailDomain(d string) string {
+	d = capabilities.NormalizeEmail(d)
+	return strings.TrimPrefix(strings.TrimPrefix(d, "@"), ".")
 }

@@ -34,7 +34,7 @@ func TestCookieValue(t *testing.T) {
 
 func TestCheckEmail(t *testing.T) {
 	t.Parallel()
-	domains := []string{"company.com", "@other.org"}
+	domains := []string{"company.com", "@other.org", "Kiosk.example"}
 	for _, tc := range []struct {
 		email string
 		ok    bool
@@ -52,6 +52,9 @@ func TestCheckEmail(t *testing.T) {
 		{"a@", false},
 		{"company.com", false},
 		{"bot@service", false},
+		{"a@kiosk.example", true},
+		{"a@\u212Aiosk.example", false}, // KELVIN SIGN
+		{"a@k\u0130osk.example", false}, // I WITH DOT ABOVE
 	} {
 		if err := checkEmail(tc.email, domains); (err == nil) != tc.ok {
 			t.Errorf("checkEmail(%q) = %v", tc.email, err)

@@ -35,7 +35,7 @@ const DefaultPollInterval = 250 * time.Millisecond
 // PATH.lock beside it, across processes (on Linux, macOS and the BSDs); each
 // write first re-reads the file if its content changed, so no other
 // process's update is lost. Concurrent writes in one process are committed
-// together (one fsync for all). Emails are written lower-cased and
+// together (one fsync for all). Emails are written normalized and
 // comments in the file are not kept.
 //
 // Changes made by hand or by other processes are picked up by a poller

@@ -12,7 +12,7 @@ type PolicyConfig struct {
 	// GuestCapabilities are held by requests without an identity.
 	GuestCapabilities []string
 	// UserOverrides adds capabilities to some users (keys are emails,
-	// compared case-insensitively). They are never written to a store.
+	// compared as [NormalizeEmail] does). They are never written to a store.
 	UserOverrides map[string][]string
 }
 

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
 // Store keeps the capabilities granted to each user. Emails are compared
-// case-insensitively (see [NormalizeEmail]); capability names are checked
+// as [NormalizeEmail] does (ASCII case only); capability names are checked
 // against the store's graph, and a write naming an unknown one fails with an
 // [*UnknownCapabilityError] and changes nothing. Lists are returned sorted,
 // without duplicates, and belong to the caller. Implementations are safe for
@@ -41,8 +42,11 @@ type Store interface {
 var ErrClosed = errors.New("capabilities: store is closed")
 
 // NormalizeEmail returns the form under which emails are compared and
-// stored: without surrounding spaces, lower-cased.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// stored: without surrounding ASCII spaces, ASCII letters in lower case,
+// every other character kept as it is. Unicode case mapping would make a
+// lookalike such as "\u212Aate@example.com" (KELVIN SIGN) the same user as
+// "kate@example.com"; here a non-ASCII address never equals an ASCII one.
+func NormalizeEmail(s string) string { return emailaddr.Normalize(s) }
 
 // checkEmail returns the normalized email, or why it cannot be stored.
 func checkEmail(email string) (string, error) {

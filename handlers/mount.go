@@ -24,7 +24,12 @@ type Route struct {
 func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 
 // Routes returns every route of m under m.Prefix(), in a stable order.
-// A GET route also answers HEAD on [http.ServeMux] and chi.
+// A GET route also answers HEAD on [http.ServeMux] and chi. The routes
+// that change state for a session (logout, token revocation, capability
+// changes) refuse requests from pages of other origins
+// ([auth.Manager.CrossOrigin]); POST /token and /oauth/token take client
+// credentials, never a cookie, and GET /token is reached through the
+// provider's cross-site redirect after a login.
 func Routes(m *auth.Manager) []Route {
 	if m == nil {
 		panic("handlers: Routes: nil *auth.Manager")
@@ -38,14 +43,14 @@ func Routes(m *auth.Manager) []Route {
 		{http.MethodPost, p + "/token", http.HandlerFunc(h.clientToken)},
 		{http.MethodPost, p + "/oauth/token", http.HandlerFunc(h.clientToken)},
 		{http.MethodGet, p + "/.well-known/jwks.json", http.HandlerFunc(h.jwks)},
-		{http.MethodPost, p + "/token/revoke", http.HandlerFunc(h.revoke)},
+		{http.MethodPost, p + "/token/revoke", h.sameOrigin(h.revoke)},
 		{http.MethodGet, p + "/logout", http.HandlerFunc(h.logout)},
 		{http.MethodPost, p + "/logout", http.HandlerFunc(h.logout)},
 		{http.MethodGet, p + "/manage_capabilities/list", http.HandlerFunc(h.list)},
 		{http.MethodGet, p + "/manage_capabilities/list_user", http.HandlerFunc(h.list)},
-		{http.MethodPost, p + "/manage_capabilities/add", http.HandlerFunc(h.add)},
-		{http.MethodPost, p + "/manage_capabilities/remove", http.HandlerFunc(h.remove)},
-		{http.MethodPost, p + "/manage_capabilities/set", http.HandlerFunc(h.set)},
+		{http.MethodPost, p + "/manage_capabilities/add", h.sameOrigin(h.add)},
+		{http.MethodPost, p + "/manage_capabilities/remove", h.sameOrigin(h.remove)},
+		{http.MethodPost, p + "/manage_capabilities/set", h.sameOrigin(h.set)},
 	}
 }
 

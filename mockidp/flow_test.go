@@ -610,3 +610,48 @@ func TestIssuerFromRequest(t *testing.T) {
 		t.Errorf("discovery: %s", body)
 	}
 }
+
+// TestLookalikeEmails: the provider's user table, deleted users and
+// default subjects fold ASCII letters only, as the gateway does: a Unicode
+// lookalike of a known user's address (KELVIN SIGN, I WITH DOT ABOVE,
+// LONG S, fullwidth letters) is another user, with its own sub, and none
+// of the known user's claims.
+func TestLookalikeEmails(t *testing.T) {
+	t.Parallel()
+	kate := User{Email: "kate@example.com", Name: "Kate", Sub: "kate-sub", Claims: map[string]any{"groups": []string{"payroll"}}}
+	s := newTestServer(t, Options{Users: []User{kate, {Email: "ines@example.com", Sub: "ines-sub"}, {Email: "sam@example.com", Sub: "sam-sub"}}})
+	rp := newRP(t, s)
+	login := func(email string) (*oidc.IDToken, map[string]any) {
+		t.Helper()
+		idt, err := rp.verifier.Verify(rp.ctx, rp.login(t, oauth2.SetAuthURLParam("login_hint", email)).raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all map[string]any
+		_ = idt.Claims(&all)
+		return idt, all
+	}
+	for _, email := range []string{"\u212Aate@example.com", "\u212AATE@EXAMPLE.COM", "\u0130nes@example.com", "\u017Fam@example.com", "\uff2b\uff21\uff34\uff25@example.com"} {
+		idt, all := login(email)
+		if strings.HasSuffix(idt.Subject, "-sub") || all["groups"] != nil || all["name"] == "Kate" || all["email"] != email {
+			t.Errorf("%q logged in with a known user's claims: sub %q, claims %v", email, idt.Subject, all)
+		}
+		if lower := strings.ToLower(email); lower != email && SubjectFor(email) == SubjectFor(lower) {
+			t.Errorf("%q and %q (its Unicode lower case) share the sub %q", email, lower, SubjectFor(email))
+		}
+	}
+	if idt, all := login("KATE@Example.com"); idt.Subject != "kate-sub" || all["groups"] == nil {
+		t.Errorf("Kate in upper case: sub %q, claims %v", idt.Subject, all)
+	}
+	// Deleting the lookalike does not delete Kate, nor the reverse.
+	s.Provider.DeleteUser("\u212Aate@example.com")
+	if idt, _ := login("kate@example.com"); idt.Subject != "kate-sub" {
+		t.Errorf("Kate after deleting her lookalike: sub %q", idt.Subject)
+	}
+	s.Provider.RestoreUser("\u212Aate@example.com")
+	s.Provider.DeleteUser("kate@example.com")
+	login("\u212Aate@example.com")
+	if loc := rp.authorize(t, "st", "n", oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("login_hint", "KATE@example.com")); loc.Query().Get("error") != "access_denied" {
+		t.Errorf("deleted Kate in upper case logs in: %v", loc)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
 // maxBodyBytes bounds every request body.
@@ -25,7 +27,7 @@ const maxBodyBytes = 64 << 10
 type Provider struct {
 	opts    Options
 	clients map[string]Client
-	users   map[string]User // by lower-cased email
+	users   map[string]User // by emailaddr.Normalize of the email
 	keys    *keyRing
 	mux     *http.ServeMux
 	latency atomic.Int64 // nanoseconds
@@ -36,7 +38,7 @@ type Provider struct {
 	mu          sync.Mutex
 	email       string
 	nextLogins  []login
-	deleted     map[string]bool // lower-cased emails refused
+	deleted     map[string]bool // refused emails, by emailaddr.Normalize
 	faults      []Fault
 	codes       map[string]*authCode
 	usedCodes   map[string]usedCode
@@ -139,7 +141,7 @@ func New(opts Options) (*Provider, error) {
 		if u.Email == "" {
 			return nil, errors.New("mockidp: a known user needs an email")
 		}
-		p.users[strings.ToLower(u.Email)] = u
+		p.users[emailaddr.Normalize(u.Email)] = u
 	}
 	if opts.Issuer != "" {
 		if err := p.SetIssuer(opts.Issuer); err != nil {
@@ -306,29 +308,30 @@ func (p *Provider) KeyID() string { return p.keys.currentKey().kid }
 // access tokens are refused by userinfo.
 func (p *Provider) DeleteUser(email string) {
 	p.mu.Lock()
-	p.deleted[strings.ToLower(email)] = true
+	p.deleted[emailaddr.Normalize(email)] = true
 	p.mu.Unlock()
 }
 
 // RestoreUser undoes [Provider.DeleteUser].
 func (p *Provider) RestoreUser(email string) {
 	p.mu.Lock()
-	delete(p.deleted, strings.ToLower(email))
+	delete(p.deleted, emailaddr.Normalize(email))
 	p.mu.Unlock()
 }
 
-func (p *Provider) deletedLocked(email string) bool { return p.deleted[strings.ToLower(email)] }
+func (p *Provider) deletedLocked(email string) bool { return p.deleted[emailaddr.Normalize(email)] }
 
 // SubjectFor is the sub of an email that no known user overrides: stable
-// across providers and restarts, case-insensitive.
+// across providers and restarts, the same whatever the case of the email's
+// ASCII letters (emails compare as the gateway compares them).
 func SubjectFor(email string) string {
-	sum := sha256.Sum256([]byte("mockidp-sub:" + strings.ToLower(email)))
+	sum := sha256.Sum256([]byte("mockidp-sub:" + emailaddr.Normalize(email)))
 	return hex.EncodeToString(sum[:16])
 }
 
 // resolve fills in the name, subject and known-user claims of a login.
 func (p *Provider) resolve(l login) login {
-	u, known := p.users[strings.ToLower(l.email)]
+	u, known := p.users[emailaddr.Normalize(l.email)]
 	if l.sub == "" {
 		l.sub = u.Sub
 	}

@@ -155,6 +155,56 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabiliti
 		}
 	})
 
+	t.Run("EmailsFoldASCIIOnly", func(t *testing.T) {
+		// Only ASCII letters fold: a Unicode lookalike of a stored address
+		// (one that some case mapping turns into it) is another user, and
+		// keeps its bytes.
+		s := fresh(t)
+		if _, err := s.Set(ctx, "kate@example.com", []string{"write"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Set(ctx, "\uff4b\uff41\uff54\uff45@example.com", []string{"moderate"}); err != nil { // fullwidth kate
+			t.Fatal(err)
+		}
+		lookalikes := []string{
+			"\u212Aate@example.com",                // KELVIN SIGN
+			"\u212AATE@EXAMPLE.COM",                // the same, ASCII letters in upper case
+			"\u0130nes@example.com",                // I WITH DOT ABOVE
+			"\u017Fam@example.com",                 // LONG S
+			"\uff2b\uff21\uff34\uff25@example.com", // fullwidth KATE
+			"kate@example.\u212Aom",
+		}
+		for _, email := range lookalikes {
+			want(t, "Get "+email, mustGet(t, s, email), nil)
+		}
+		for _, email := range []string{"ines@example.com", "sam@example.com"} {
+			if _, err := s.Set(ctx, email, []string{"read"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, email := range lookalikes {
+			if _, err := s.Add(ctx, email, "a"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want(t, "Get kate", mustGet(t, s, "KATE@example.com"), []string{"write"})
+		want(t, "Get fullwidth kate", mustGet(t, s, "\uff4b\uff41\uff54\uff45@EXAMPLE.com"), []string{"moderate"})
+		want(t, "Get ines", mustGet(t, s, "ines@example.com"), []string{"read"})
+		want(t, "Get sam", mustGet(t, s, "sam@example.com"), []string{"read"})
+		users, err := s.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"\u212Aate@example.com", "\u0130nes@example.com", "\u017Fam@example.com", "\uff2b\uff21\uff34\uff25@example.com", "kate@example.\u212Aom"} {
+			if !slices.Equal(users[key], []string{"a"}) {
+				t.Errorf("List[%q] = %q; want [a] (List: %q)", key, users[key], users)
+			}
+		}
+		if len(users) != 9 {
+			t.Errorf("List has %d users; want 9: %q", len(users), users)
+		}
+	})
+
 	t.Run("UnknownCapabilityWritesNothing", func(t *testing.T) {
 		s := fresh(t)
 		if _, err := s.Set(ctx, "u@example.com", []string{"read"}); err != nil {

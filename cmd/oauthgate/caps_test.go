@@ -87,6 +87,34 @@ func TestCapsEdits(t *testing.T) {
 	}
 }
 
+// TestCapsLookalikeEmails: the caps commands fold ASCII letters only, as
+// the app does: KELVIN SIGN K is not k, so editing the lookalike leaves
+// kate@example.com alone.
+func TestCapsLookalikeEmails(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, "")
+	for _, step := range [][]string{
+		{"add", "--config", path, "kate@example.com", "admin"},
+		{"add", "--config", path, "\u212AATE@Example.com", "read"},
+		{"set", "--config", path, "\u0130nes@example.com", "read"},
+		{"add", "--config", path, "ines@example.com", "write"},
+	} {
+		if code, stdout, stderr := cli(t, append([]string{"caps"}, step...)...); code != 0 {
+			t.Fatalf("caps %q: status %d, stdout %q, stderr %q", step, code, stdout, stderr)
+		}
+	}
+	want := map[string][]string{
+		"kate@example.com": {"admin"}, "\u212Aate@example.com": {"read"},
+		"ines@example.com": {"write"}, "\u0130nes@example.com": {"read"},
+	}
+	if got := storedUsers(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("the store holds %q; want %q", got, want)
+	}
+	if code, stdout, _ := cli(t, "caps", "list", "--config", path, "\u212AATE@example.com"); code != 0 || stdout != "\u212Aate@example.com: read\n" {
+		t.Errorf("list the lookalike: %d %q", code, stdout)
+	}
+}
+
 func TestCapsErrors(t *testing.T) {
 	t.Parallel()
 	path := writeConfig(t, "")

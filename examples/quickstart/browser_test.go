@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -405,4 +406,64 @@ func (l *lockedBuffer) tail(n int) string {
 		s = s[len(s)-n:]
 	}
 	return s
+}
+
+// TestBrowserCrossSiteLogout: a page of another site links to the logout
+// route and posts a form to it. With Chromium's own Sec-Fetch-Site and
+// Origin headers, the link lands on a page with a button instead of
+// logging Alice out, the form is refused, and the button (a form under
+// the page's strict Content-Security-Policy, no script) logs her out.
+func TestBrowserCrossSiteLogout(t *testing.T) {
+	chromium := findChromium(t)
+	app, base := serveForBrowser(t)
+	// The other site: localhost is another site than 127.0.0.1.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!DOCTYPE html><title>Prizes</title>
+<p><a id="bait" href="%[1]s/logout?next=/me">See your prize</a></p>
+<form method="post" action="%[1]s/logout"><button id="post" type="submit">Claim</button></form>`, base)
+	}))
+	t.Cleanup(evil.Close)
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+	b := newBrowser(t, chromium)
+
+	var where, title, text string
+	alice := `//button[contains(normalize-space(.), "alice@example.com")]`
+	b.navigate("home", base+"/", chromedp.WaitVisible("#login", chromedp.ByID))
+	b.step("logged-in",
+		chromedp.Click("#login", chromedp.ByID),
+		chromedp.WaitVisible(alice, chromedp.BySearch),
+		chromedp.Click(alice, chromedp.BySearch),
+		chromedp.WaitVisible("#logout", chromedp.ByID))
+
+	b.navigate("other-site", evilURL+"/", chromedp.WaitVisible("#bait", chromedp.ByID))
+	b.step("link",
+		chromedp.Click("#bait", chromedp.ByID),
+		chromedp.WaitVisible(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Location(&where),
+		chromedp.Title(&title))
+	b.check("link", where == base+"/logout?next=/me" && title == "Log out?",
+		"the other site's link led to %s titled %q, want the confirmation page at %s/logout?next=/me", where, title, base)
+	b.check("link", b.sessionCookie("still-logged-in", base) != nil, "the other site's link logged Alice out")
+
+	b.navigate("other-site-form", evilURL+"/", chromedp.WaitVisible("#post", chromedp.ByID))
+	b.step("form",
+		chromedp.Click("#post", chromedp.ByID),
+		chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Location(&where),
+		chromedp.Text("body", &text, chromedp.ByQuery))
+	b.check("form", where == base+"/logout" && strings.Contains(text, "another origin"),
+		"the other site's form: at %s showing %q, want the app's refusal", where, text)
+	b.check("form", b.sessionCookie("still-logged-in-after-form", base) != nil, "the other site's form logged Alice out")
+
+	b.navigate("other-site-again", evilURL+"/", chromedp.WaitVisible("#bait", chromedp.ByID))
+	b.step("confirmed",
+		chromedp.Click("#bait", chromedp.ByID),
+		chromedp.WaitVisible(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(alice, chromedp.BySearch),
+		chromedp.Location(&where))
+	b.check("confirmed", strings.HasPrefix(where, app.IdP.URL+"/"),
+		"after the button the browser is at %s, want /me sending it to the provider's login", where)
+	b.check("confirmed", b.sessionCookie("logged-out", base) == nil, "the session cookie is still there after the button")
 }

@@ -246,7 +246,7 @@ func TestLoginIDTokenFaults(t *testing.T) {
 func TestLoginEmailDomains(t *testing.T) {
 	t.Parallel()
 	idp := e2etest.IdP(t)
-	a := startWith(t, idp, e2etest.Options{Extra: "allowed_email_domains: [company.example]\n"})
+	a := startWith(t, idp, e2etest.Options{Extra: "allowed_email_domains: [company.example, kiosk.example]\n"})
 	for _, tc := range []struct {
 		email string
 		ok    bool
@@ -267,6 +267,14 @@ func TestLoginEmailDomains(t *testing.T) {
 		{"eve@.company.example", false},
 		{"company.example@evil.example", false},
 		{"eve@evil.example", false},
+		// Only ASCII letters fold: a lookalike domain is another domain.
+		{"Dan@KIOSK.Example", true},
+		{"eve@\u212Aiosk.example", false},      // KELVIN SIGN, lower-cased to k by Unicode
+		{"eve@k\u0130osk.example", false},      // I WITH DOT ABOVE, lower-cased to i
+		{"eve@kio\u017Fk.example", false},      // LONG S, case-folded to s
+		{"eve@\uff4biosk.example", false},      // FULLWIDTH k
+		{"eve@eu.\u212Aiosk.example", false},   // a subdomain of the lookalike
+		{"eve@\u212Aiosk.example.evil", false}, // and a suffix trick with it
 	} {
 		t.Run(tc.email, func(t *testing.T) {
 			if err := idp.Provider.NextLogin(tc.email, nil); err != nil {
@@ -282,6 +290,64 @@ func TestLoginEmailDomains(t *testing.T) {
 			}
 			refused(t, b, cb)
 		})
+	}
+}
+
+// TestLoginEmailLookalikes: emails match with ASCII letters folded and
+// nothing else. An address the provider verified that differs from a
+// stored one only by a Unicode character some case mapping turns into an
+// ASCII letter (or into another non-ASCII one) is another user: it keeps
+// its bytes and gets none of the stored user's capabilities.
+func TestLoginEmailLookalikes(t *testing.T) {
+	t.Parallel()
+	idp := e2etest.IdP(t)
+	a := startWith(t, idp, e2etest.Options{Users: map[string][]string{
+		"kate@corp.example":                     {"write"},
+		"sam@corp.example":                      {"write"},
+		"ines@corp.example":                     {"write"},
+		"\uff4b\uff41\uff54\uff45@corp.example": {"baker"}, // fullwidth kate
+	}})
+	for _, tc := range []struct {
+		email string // as the provider sends it, verified
+		want  string // the identity's email
+	}{
+		{"\u212Aate@corp.example", "\u212Aate@corp.example"},                               // KELVIN SIGN
+		{"\u212AATE@CORP.EXAMPLE", "\u212Aate@corp.example"},                               // ASCII letters fold, K does not
+		{"\u017Fam@corp.example", "\u017Fam@corp.example"},                                 // LONG S
+		{"\u0130nes@corp.example", "\u0130nes@corp.example"},                               // I WITH DOT ABOVE
+		{"\uff2b\uff21\uff34\uff25@corp.example", "\uff2b\uff21\uff34\uff25@corp.example"}, // fullwidth KATE
+		{"kate@corp.\u212Axample", "kate@corp.\u212Axample"},                               // in the domain
+		{"\uff4bate@corp.example", "\uff4bate@corp.example"},                               // one fullwidth letter
+	} {
+		t.Run(tc.email, func(t *testing.T) {
+			if err := idp.Provider.NextLogin(tc.email, nil); err != nil {
+				t.Fatal(err)
+			}
+			b := a.NewBrowser("b")
+			b.Get(t, b.StartLogin(t, "", "/me", false)).Expect(t, http.StatusSeeOther)
+			if got := string(b.Get(t, "/me").Expect(t, http.StatusOK).Body); got != "user "+tc.want {
+				t.Errorf("logged in as %q; want %q", got, "user "+tc.want)
+			}
+			var list struct {
+				Email        string   `json:"email"`
+				Capabilities []string `json:"capabilities"`
+			}
+			b.Get(t, "/manage_capabilities/list").Expect(t, http.StatusOK).JSON(t, &list)
+			if list.Email != tc.want || len(list.Capabilities) != 0 {
+				t.Errorf("stored capabilities of %q: %q; want none", list.Email, list.Capabilities)
+			}
+			b.Get(t, "/write").Expect(t, http.StatusForbidden)
+			b.Get(t, "/bake").Expect(t, http.StatusForbidden)
+		})
+	}
+	// ASCII case still folds: the real users log in whatever the case.
+	for email, path := range map[string]string{"KATE@Corp.Example": "/write", "\uff4b\uff41\uff54\uff45@CORP.example": "/bake"} {
+		if err := idp.Provider.NextLogin(email, nil); err != nil {
+			t.Fatal(err)
+		}
+		b := a.NewBrowser("b")
+		b.Get(t, b.StartLogin(t, "", "/me", false)).Expect(t, http.StatusSeeOther)
+		b.Get(t, path).Expect(t, http.StatusOK)
 	}
 }
 

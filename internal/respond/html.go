@@ -19,13 +19,18 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <body>
 <h1>{{.Title}}</h1>
 <p>{{.Msg}}</p>
-</body>
+{{if .Action}}<form method="post" action="{{.Action}}"><button type="submit">{{.Button}}</button></form>
+{{end}}</body>
 </html>
 `))
 
 type page struct {
 	Title string
 	Msg   string
+	// Action and Button, when Action is set, make a form with one button
+	// that posts to Action.
+	Action string
+	Button string
 }
 
 // Page writes a small HTML page for browser routes. Title and msg are
@@ -33,11 +38,24 @@ type page struct {
 // loads nothing (a strict Content-Security-Policy), and is not cached.
 // An empty title means the status text.
 func Page(w http.ResponseWriter, code int, title, msg string) {
-	if title == "" {
-		title = http.StatusText(code)
+	writePage(w, code, page{Title: title, Msg: msg})
+}
+
+// ConfirmPage writes a page like [Page] with one form, a button that posts
+// to action (a path of the app): the way to have a person confirm what a
+// page of another site asked for. The page needs no script. Its policy has
+// no form-action: browsers apply that to every redirect after the post,
+// and the destination may send the browser on to the identity provider.
+func ConfirmPage(w http.ResponseWriter, code int, title, msg, action, button string) {
+	writePage(w, code, page{Title: title, Msg: msg, Action: action, Button: button})
+}
+
+func writePage(w http.ResponseWriter, code int, p page) {
+	if p.Title == "" {
+		p.Title = http.StatusText(code)
 	}
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, page{Title: title, Msg: msg}); err != nil {
+	if err := pageTemplate.Execute(&buf, p); err != nil {
 		// Cannot happen with string fields; keep a plain answer anyway.
 		buf.Reset()
 		buf.WriteString("error\n")

@@ -119,3 +119,27 @@ func ExampleDetail() {
 	fmt.Print(w.Code, " ", w.Header().Get("Content-Type"), " ", w.Body.String())
 	// Output: 403 application/json {"detail":"missing capability: announce"}
 }
+
+func TestConfirmPage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ action, want string }{
+		{"/logout?next=%2Fme&x=1", `<form method="post" action="/logout?next=%2Fme&amp;x=1"><button type="submit">Go &lt;on&gt;</button></form>`},
+		{`javascript:alert(1)`, `action="#ZgotmplZ"`},
+		{`/x" onclick="alert(1)`, `action="/x%22%20onclick=%22alert%281%29"`},
+	} {
+		w := httptest.NewRecorder()
+		ConfirmPage(w, http.StatusOK, "Sure?", "msg", tc.action, "Go <on>")
+		if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, tc.want) || strings.Count(body, "<form") != 1 {
+			t.Errorf("ConfirmPage(%q): %d %s; want %s", tc.action, w.Code, body, tc.want)
+		}
+		if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+			t.Errorf("Content-Security-Policy %q", csp)
+		}
+	}
+	// An error page has no form.
+	w := httptest.NewRecorder()
+	Page(w, http.StatusForbidden, "", "no")
+	if strings.Contains(w.Body.String(), "<form") {
+		t.Errorf("Page has a form: %s", w.Body)
+	}
+}
