@@ -126,7 +126,7 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 	if !m.canManage(minter) {
 		return IssuedToken{}, forbidden("minting a service token needs " + UserManagementCapability)
 	}
-	held, err := m.effective(ctx, acct)
+	held, err := m.effectiveNow(ctx, acct)
 	if err != nil {
 		return IssuedToken{}, err
 	}
