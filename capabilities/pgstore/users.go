@@ -37,7 +37,8 @@ func newQueries(schema string) queries {
 		revoke: `INSERT INTO S.revoked_tokens AS r (id, until) VALUES ($1, $2)
 			ON CONFLICT (id) DO UPDATE SET until = EXCLUDED.until WHERE EXCLUDED.until > r.until`,
 		revokeSubject: `INSERT INTO S.revoked_subjects AS r (subject, before) VALUES ($1, $2)
-			ON CONFLICT (subject) DO UPDATE SET before = EXCLUDED.before WHERE EXCLUDED.before > r.before`,
+			ON CONFLICT (subject) DO UPDATE SET before = greatest(EXCLUDED.before, r.before + interval '1 second')
+			RETURNING before`,
 		putGrant: `INSERT INTO S.grants (id, sealed, until) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET sealed = EXCLUDED.sealed, until = EXCLUDED.until`,
 		grant:        `SELECT sealed FROM S.grants WHERE id = $1 AND until >= $2`,
