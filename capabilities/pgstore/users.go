@@ -214,7 +214,10 @@ func (s *Store) write(ctx context.Context, op, email string, caps []string, mk f
 // that holds the lock on the user's row, on the list read from the
 // database then (never on the cache). Names in the row that this store's
 // graph does not define (written by a replica with a larger graph) are
-// kept as they are: fn neither sees nor removes them.
+// kept as they are: fn neither sees nor removes them. When the connection
+// is lost during the commit, whether it took effect is unknown and the
+// transaction runs again: fn then sees its own result, so a write should
+// be one that may be applied twice (Set, Add and Remove are).
 func (s *Store) Update(ctx context.Context, email string, fn func(current []string) ([]string, error)) ([]string, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
