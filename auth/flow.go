@@ -312,13 +312,11 @@ func sanitizeCode(s string) string {
 // cookie sent with the request is revoked.
 func (m *Manager) startSession(w http.ResponseWriter, r *http.Request, login verifiedLogin, offline bool, refresh string) error {
 	m.revokeRequestSession(r)
-	now := m.now()
-	issued := now.Unix()
-	if m.tokens.Revoked("", login.email, now) {
-		// A "revoke all" in this very second: start after it.
-		issued++
+	issued, err := m.issueTime(login.email)
+	if err != nil {
+		return &LoginError{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
-	d := sessionData{Email: login.email, ID: NewTokenID(), Issued: issued, AuthTime: login.authTime.Unix()}
+	d := sessionData{Email: login.email, ID: NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
 	if err := m.sess.save(w, r, d); err != nil {
 		return &LoginError{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}

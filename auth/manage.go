@@ -82,6 +82,8 @@ func (m *Manager) AddCapabilities(ctx context.Context, by *Identity, email strin
 	if err != nil {
 		return nil, err
 	}
+	// The check depends on the manager and caps only, never on the stored
+	// list, so it may come before the store's atomic Add.
 	if err := m.policy.CheckDelegation(by.set, caps); err != nil {
 		return nil, err
 	}
@@ -100,6 +102,7 @@ func (m *Manager) RemoveCapabilities(ctx context.Context, by *Identity, email st
 	if err != nil {
 		return nil, err
 	}
+	// As in AddCapabilities, the check does not depend on the stored list.
 	if err := m.policy.CheckDelegation(by.set, caps); err != nil {
 		return nil, err
 	}
@@ -118,17 +121,19 @@ func (m *Manager) SetCapabilities(ctx context.Context, by *Identity, email strin
 	if err != nil {
 		return nil, err
 	}
-	cur, err := m.store.Get(ctx, target)
-	if err != nil {
-		return nil, fmt.Errorf("auth: reading the capabilities of %s: %w", target, err)
-	}
-	if err := m.policy.CheckReplace(by.set, cur, caps); err != nil {
-		return nil, err
-	}
 	if caps == nil {
 		caps = []string{}
 	}
-	out, err := m.store.Set(ctx, target, caps)
+	// What is added or removed depends on the stored list: the check runs
+	// on the list the write replaces, in the store's atomic step, so that a
+	// change landing between a read and the write (an admin's removal) is
+	// never overwritten unchecked.
+	out, err := m.store.Update(ctx, target, func(cur []string) ([]string, error) {
+		if err := m.policy.CheckReplace(by.set, cur, caps); err != nil {
+			return nil, err
+		}
+		return caps, nil
+	})
 	if err != nil {
 		return nil, err
 	}

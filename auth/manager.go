@@ -270,3 +270,20 @@ func (m *Manager) effective(ctx context.Context, email string) (capabilities.Set
 	}
 	return s, nil
 }
+
+// effectiveNow is effective computed from the newest stored state, read in
+// the store's atomic step rather than from a cache (or a replica's copy
+// that has not heard of a removal yet): for decisions that outlive the
+// request, such as a service token's snapshot.
+func (m *Manager) effectiveNow(ctx context.Context, email string) (capabilities.Set, error) {
+	var s capabilities.Set
+	_, err := m.store.Update(ctx, email, func(cur []string) ([]string, error) {
+		var err error
+		s, err = m.policy.Effective(email, cur)
+		return cur, err
+	})
+	if err != nil {
+		return capabilities.Set{}, fmt.Errorf("auth: capabilities of %s: %w", email, err)
+	}
+	return s, nil
+}

@@ -27,15 +27,23 @@ type IssuedToken struct {
 	Capabilities []string
 }
 
-// issueTime returns the issue time of a new token of subject: now, or the
-// next second when the subject's tokens were revoked in this very second
-// (issue times are kept to the second).
-func (m *Manager) issueTime(subject string) time.Time {
-	now := m.now().Truncate(time.Second)
-	if m.tokens.Revoked("", subject, now) {
-		now = now.Add(time.Second)
+// issueTime returns the issue time of a new token or session of subject:
+// now, kept to the second, or else the first second after it that the
+// subject's "revoke all" cutoff does not cover. A token issued right after
+// a "revoke all" thus lives, and the next one covers it even within the
+// same second, since every "revoke all" moves the cutoff at least one
+// second past the previous one (see [capabilities.TokenStore]). A cutoff
+// further ahead than tokens may be dated is an error.
+func (m *Manager) issueTime(subject string) (time.Time, error) {
+	now := m.now()
+	t := now.Truncate(time.Second)
+	for m.tokens.Revoked("", subject, t) {
+		t = t.Add(time.Second)
+		if t.After(now.Add(maxClockSkew)) {
+			return time.Time{}, fmt.Errorf("auth: the tokens of %s are revoked until after %s", subject, t.Format(time.RFC3339))
+		}
 	}
-	return now
+	return t, nil
 }
 
 // IssueUserToken mints a bearer token for the user id (from a session or
@@ -56,7 +64,10 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 	case id.Kind != KindUser:
 		return IssuedToken{}, badRequest("only users get user tokens; use a service token")
 	}
-	issued := m.issueTime(id.Email)
+	issued, err := m.issueTime(id.Email)
+	if err != nil {
+		return IssuedToken{}, err
+	}
 	claims := TokenClaims{
 		Kind: TokenUser, Subject: id.Email, IssuedAt: issued,
 		ExpiresAt: issued.Add(m.cfg.TokenTTL),
@@ -126,12 +137,15 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 	if !m.canManage(minter) {
 		return IssuedToken{}, forbidden("minting a service token needs " + UserManagementCapability)
 	}
-	held, err := m.effective(ctx, acct)
+	held, err := m.effectiveNow(ctx, acct)
 	if err != nil {
 		return IssuedToken{}, err
 	}
 	snapshot := m.graph.SetNames(held.Intersect(minter.set))
-	issued := m.issueTime(acct)
+	issued, err := m.issueTime(acct)
+	if err != nil {
+		return IssuedToken{}, err
+	}
 	claims := TokenClaims{
 		Kind: TokenService, Subject: acct, ID: NewTokenID(), IssuedAt: issued,
 		ExpiresAt: issued.Add(m.cfg.TokenTTL), Capabilities: snapshot,

@@ -147,11 +147,25 @@ func (s *FileStore) Remove(ctx context.Context, email string, caps ...string) ([
 	return s.write(ctx, email, caps, removeUpdate)
 }
 
+// Update implements [Store]. fn runs under the store's locks, in this
+// process and across processes, on the file as it is on disk then.
+func (s *FileStore) Update(ctx context.Context, email string, fn func(current []string) ([]string, error)) ([]string, error) {
+	key, err := storeKey(email)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, key, fn)
+}
+
 func (s *FileStore) write(ctx context.Context, email string, caps []string, mk func([]string) update) ([]string, error) {
 	key, apply, err := prepare(s.graph, email, caps, mk)
 	if err != nil {
 		return nil, err
 	}
+	return s.update(ctx, key, apply)
+}
+
+func (s *FileStore) update(ctx context.Context, key string, apply update) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -184,37 +198,44 @@ type pendingWrite struct {
 	err    error
 }
 
-// commit applies batch, in order, in one durable write. The caller holds
-// file.writeMu.
+// commit applies batch, in order, in one durable write, each update to the
+// list the ones before it left. An update that fails fails alone; a write
+// that fails fails them all. The caller holds file.writeMu.
 func (s *FileStore) commit(batch []*pendingWrite) {
-	fail := func(err error) {
+	finish := func(err error) {
 		for _, p := range batch {
-			p.done, p.err = true, err
+			if !p.done {
+				p.done, p.err = true, err
+				if err != nil {
+					p.result = nil
+				}
+			}
 		}
 	}
 	unlock, err := s.file.beginWrite()
 	if err != nil {
-		fail(err)
+		finish(err)
 		return
 	}
 	defer unlock()
 	changed := make(map[string][]string, len(batch))
 	for _, p := range batch {
-		cur, exists := changed[p.key]
-		if !exists {
-			cur, exists = s.users[p.key]
+		cur, stored := changed[p.key]
+		if !stored {
+			cur, stored = s.users[p.key]
 		}
-		next := p.apply(cur)
-		if next == nil {
-			next = []string{}
+		next, diff, err := nextList(s.graph, p.key, cur, stored, p.apply)
+		if err != nil {
+			p.done, p.err = true, err
+			continue
 		}
-		if !exists || !slices.Equal(cur, next) {
+		if diff {
 			changed[p.key] = next
 		}
 		p.result = slices.Clone(next)
 	}
 	if len(changed) == 0 {
-		fail(nil)
+		finish(nil)
 		return
 	}
 	order, lists := s.merge(changed)
@@ -229,14 +250,11 @@ func (s *FileStore) commit(batch []*pendingWrite) {
 			}
 			s.mu.Unlock()
 			s.file.stored(s.file.hash(data, st), st)
-			fail(nil)
+			finish(nil)
 			return
 		}
 	}
-	for _, p := range batch {
-		p.result = nil
-	}
-	fail(err)
+	finish(err)
 }
 
 // merge returns the sorted emails and their lists once changed is applied.

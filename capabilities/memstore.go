@@ -55,12 +55,25 @@ func (m *MemoryStore) Remove(ctx context.Context, email string, caps ...string) 
 	return m.write(ctx, email, caps, removeUpdate)
 }
 
-func (m *MemoryStore) write(ctx context.Context, email string, caps []string, mk func([]string) update) ([]string, error) {
-	if err := ctx.Err(); err != nil {
+// Update implements [Store]: fn runs under the store's lock.
+func (m *MemoryStore) Update(ctx context.Context, email string, fn func(current []string) ([]string, error)) ([]string, error) {
+	key, err := storeKey(email)
+	if err != nil {
 		return nil, err
 	}
+	return m.update(ctx, key, fn)
+}
+
+func (m *MemoryStore) write(ctx context.Context, email string, caps []string, mk func([]string) update) ([]string, error) {
 	key, apply, err := prepare(m.graph, email, caps, mk)
 	if err != nil {
+		return nil, err
+	}
+	return m.update(ctx, key, apply)
+}
+
+func (m *MemoryStore) update(ctx context.Context, key string, apply update) ([]string, error) {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -68,12 +81,15 @@ func (m *MemoryStore) write(ctx context.Context, email string, caps []string, mk
 	if m.closed {
 		return nil, ErrClosed
 	}
-	next := apply(m.users[key])
-	if next == nil {
-		next = []string{}
+	cur, stored := m.users[key]
+	next, changed, err := nextList(m.graph, key, cur, stored, apply)
+	if err != nil {
+		return nil, err
 	}
-	m.users[key] = next
-	m.version.Add(1)
+	if changed {
+		m.users[key] = next
+		m.version.Add(1)
+	}
 	return slices.Clone(next), nil
 }
 

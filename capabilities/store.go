@@ -27,6 +27,22 @@ type Store interface {
 	Add(ctx context.Context, email string, caps ...string) ([]string, error)
 	// Remove takes caps from email and returns the stored capabilities.
 	Remove(ctx context.Context, email string, caps ...string) ([]string, error)
+	// Update changes the stored capabilities of email in one atomic step
+	// and returns them: fn gets the list stored now (sorted; nil when the
+	// user is not stored; fn may keep or change it) and returns the list
+	// to store. No other write to email, by this process or another one,
+	// comes between what fn sees and the write of what it returns, so a
+	// decision that depends on the stored list (a delegation check) is
+	// made inside fn. fn may be called more than once (a store may retry
+	// its step) and must not block or call the store. When fn returns an
+	// error, nothing is written and Update returns that error as it is.
+	//
+	// The result is checked like Set's, sorted and deduplicated. A result
+	// equal to the stored list writes nothing (Version stays), and for a
+	// user not stored a nil result leaves it so (an empty, non-nil list
+	// stores it with no capability): returning current unchanged is a
+	// read of the newest stored state, never of a cache.
+	Update(ctx context.Context, email string, fn func(current []string) ([]string, error)) ([]string, error)
 	// List returns every stored user (normalized emails) and their
 	// capabilities.
 	List(ctx context.Context) (map[string][]string, error)
@@ -75,41 +91,75 @@ func checkCaps(g *Graph, email string, caps []string) ([]string, error) {
 }
 
 // update is one change to a user's list: it returns the new list from the
-// current one (nil when the user is not stored).
-type update func(current []string) []string
+// current one (nil when the user is not stored), or why there is none. Set,
+// Add and Remove are updates too, so that every write takes one path.
+type update = func(current []string) ([]string, error)
 
-func setUpdate(caps []string) update { return func([]string) []string { return caps } }
+func setUpdate(caps []string) update {
+	return func([]string) ([]string, error) { return caps, nil }
+}
 
 func addUpdate(caps []string) update {
-	return func(cur []string) []string {
+	return func(cur []string) ([]string, error) {
 		out := append(slices.Clone(cur), caps...)
 		slices.Sort(out)
-		return slices.Compact(out)
+		return slices.Compact(out), nil
 	}
 }
 
 func removeUpdate(caps []string) update {
-	return func(cur []string) []string {
+	return func(cur []string) ([]string, error) {
 		out := make([]string, 0, len(cur))
 		for _, c := range cur {
 			if !slices.Contains(caps, c) {
 				out = append(out, c)
 			}
 		}
-		return out
+		return out, nil
 	}
 }
 
 // prepare checks an email and capabilities for a write and returns the
 // normalized email and the update to apply.
 func prepare(g *Graph, email string, caps []string, mk func([]string) update) (string, update, error) {
-	key, err := checkEmail(email)
+	key, err := storeKey(email)
 	if err != nil {
-		return "", nil, fmt.Errorf("capabilities: %w", err)
+		return "", nil, err
 	}
 	checked, err := checkCaps(g, key, caps)
 	if err != nil {
 		return "", nil, err
 	}
 	return key, mk(checked), nil
+}
+
+// storeKey is checkEmail for the operations of a store.
+func storeKey(email string) (string, error) {
+	key, err := checkEmail(email)
+	if err != nil {
+		return "", fmt.Errorf("capabilities: %w", err)
+	}
+	return key, nil
+}
+
+// nextList runs fn on the list of key (stored tells a user without
+// capabilities from one not stored) and returns the checked list that
+// follows and whether storing it changes anything. When it does not, the
+// list returned is the current one.
+func nextList(g *Graph, key string, current []string, stored bool, fn update) ([]string, bool, error) {
+	out, err := fn(slices.Clone(current))
+	if err != nil {
+		return nil, false, err
+	}
+	if out == nil && !stored {
+		return nil, false, nil
+	}
+	checked, err := checkCaps(g, key, out)
+	if err != nil {
+		return nil, false, err
+	}
+	if stored && slices.Equal(checked, current) {
+		return current, false, nil
+	}
+	return checked, true, nil
 }

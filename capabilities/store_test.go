@@ -88,9 +88,29 @@ func (r *reopening) Remove(ctx context.Context, email string, caps ...string) ([
 	return r.writer().Remove(ctx, email, caps...)
 }
 
+func (r *reopening) Update(ctx context.Context, email string, fn func([]string) ([]string, error)) ([]string, error) {
+	return r.writer().Update(ctx, email, fn)
+}
+
 func (r *reopening) Version() uint64 { return r.writer().Version() }
 
 func (r *reopening) Close() error {
 	r.closed.Store(true)
 	return r.writer().Close()
+}
+
+// TestFileStoreShared runs the concurrency contract on two stores on one
+// file, as two processes would.
+func TestFileStoreShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T, g *capabilities.Graph) (capabilities.Store, capabilities.Store) {
+		path := filepath.Join(t.TempDir(), "caps.yaml")
+		open := func() capabilities.Store {
+			s, err := capabilities.OpenFileStore(path, g, capabilities.FileStoreOptions{PollInterval: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		return open(), open()
+	})
 }

@@ -19,10 +19,16 @@ type TokenStore interface {
 	// Revoke revokes one token or session id, remembered until its expiry.
 	Revoke(ctx context.Context, id string, until time.Time) error
 	// RevokeSubject revokes every token and session of subject issued
-	// before the time before (issue times are compared to the second).
+	// before the time before, and every one issued so far: issue times
+	// are kept to the second, so the subject's cutoff moves past before's
+	// second and at least one second past its previous cutoff. Issuers give
+	// a new token the first second the cutoff does not cover (the next
+	// second, right after a revocation), so the next revocation covers it
+	// even within the same second.
 	RevokeSubject(ctx context.Context, subject string, before time.Time) error
 	// Revoked reports whether the token id of subject, issued at issuedAt,
-	// is revoked. It answers from memory, fast.
+	// is revoked: id is, or issuedAt's second is before the subject's
+	// cutoff. It answers from memory, fast.
 	Revoked(id, subject string, issuedAt time.Time) bool
 	// PutGrant keeps sealed (an identity-provider grant, already encrypted
 	// by the caller) for the token id until the time until.
@@ -94,9 +100,11 @@ func revokeSubjectChange(subject string, before time.Time) tokenChange {
 	// the revocation is revoked too.
 	before = before.Truncate(time.Second).Add(time.Second).UTC()
 	return func(s *tokenState) {
-		if cur, ok := s.subjects[key]; !ok || before.After(cur) {
-			s.subjects[key] = before
+		if cur, ok := s.subjects[key]; ok && !cur.Before(before) {
+			// Tokens may have been issued at cur since it was set.
+			before = cur.Add(time.Second)
 		}
+		s.subjects[key] = before
 	}
 }
 

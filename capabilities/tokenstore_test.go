@@ -64,6 +64,16 @@ func tokenStoreContract(t *testing.T, open func(t *testing.T) capabilities.Token
 		if !s.Revoked("id", "x@example.com", now) {
 			t.Fatal("cut-off moved back")
 		}
+		// A second revocation in the same second covers the tokens issued
+		// after the first (dated the next second), and no more.
+		for i, want := range []time.Time{now.Add(time.Second), now.Add(2 * time.Second)} {
+			if err := s.RevokeSubject(ctx, "z@example.com", now.Add(300*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+			if !s.Revoked("id", "z@example.com", want.Add(-time.Second)) || s.Revoked("id", "z@example.com", want) {
+				t.Fatalf("after revocation %d in one second, the first second not covered is not %v", i+1, want.Sub(now))
+			}
+		}
 		if err := s.RevokeSubject(ctx, " ", now); err == nil {
 			t.Fatal("empty subject accepted")
 		}

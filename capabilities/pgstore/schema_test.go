@@ -124,6 +124,16 @@ func TestHandWrittenDataIsChecked(t *testing.T) {
 	if got, err := s.Add(ctx, "h@example.com", "a"); err != nil || !slices.Equal(got, []string{"a", "read", "write"}) {
 		t.Errorf("Add = %q, %v", got, err)
 	}
+	// Names this graph does not define may be another replica's: writes
+	// keep them.
+	if _, err := s.Set(ctx, "h@example.com", []string{"read"}); err != nil {
+		t.Fatal(err)
+	}
+	var raw []string
+	if err := conn.QueryRow(ctx, "SELECT capabilities FROM "+schema+".users WHERE email = 'h@example.com'").Scan(&raw); err != nil ||
+		!slices.Equal(raw, []string{"bogus", "read"}) {
+		t.Errorf("row after Set = %q, %v; want [bogus read]", raw, err)
+	}
 	// The table refuses emails that are not normalized.
 	if _, err := conn.Exec(ctx, "INSERT INTO "+schema+".users (email) VALUES ('Upper@example.com')"); err == nil {
 		t.Error("the users table accepted an upper-case email")

@@ -108,15 +108,17 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before time.T
 		return err
 	}
 	// Issue times are kept to the second: a token issued in the second of
-	// the revocation is revoked too.
+	// the revocation is revoked too. The database moves the cutoff at least
+	// a second past the previous one, which tokens may carry (run twice by
+	// a retry, it moves it once more: that only revokes more).
 	before = before.Truncate(time.Second).Add(time.Second).UTC()
+	var cutoff time.Time
 	if err := s.do(ctx, "revoke subject", func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, s.sql.revokeSubject, key, before)
-		return err
+		return s.pool.QueryRow(ctx, s.sql.revokeSubject, key, before).Scan(&cutoff)
 	}); err != nil {
 		return err
 	}
-	s.revs.Load().addSubject(key, before.UnixMicro())
+	s.revs.Load().addSubject(key, cutoff.UnixMicro())
 	s.version.Add(1)
 	return nil
 }

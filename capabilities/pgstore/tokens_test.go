@@ -99,6 +99,19 @@ func TestTokenStore(t *testing.T) {
 		if !s.Revoked("tok", "bot@service", at.Add(-time.Minute)) {
 			t.Error("the subject's revocation was shortened")
 		}
+		// A second revocation in the same second covers the tokens issued
+		// after the first (dated the next second), and no more; so does
+		// another replica.
+		other := openStore(t, g, schema, pgstore.Options{Now: clock.Now})
+		for i, r := range []*pgstore.Store{s, s, other} {
+			if err := r.RevokeSubject(ctx, "z@service", at); err != nil {
+				t.Fatal(err)
+			}
+			first := at.Truncate(time.Second).Add(time.Duration(i+1) * time.Second)
+			if !r.Revoked("tok", "z@service", first.Add(-time.Second)) || r.Revoked("tok", "z@service", first) {
+				t.Fatalf("after revocation %d in one second, the first second not covered is not +%v", i+1, first.Sub(at.Truncate(time.Second)))
+			}
+		}
 	})
 
 	t.Run("Grants", func(t *testing.T) {

@@ -14,12 +14,13 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities"
 )
 
-// queries are the statements of one schema. Each write is one statement:
-// an upsert takes the row lock, so writes to one user from any number of
-// replicas are serialised by the database and none is lost; the triggers
-// send the notifications in the same transaction.
+// queries are the statements of one schema. A change of a user's list is
+// one transaction that locks the user's row (SELECT ... FOR UPDATE, or an
+// INSERT for a user without one), so changes to one user from any number
+// of replicas are serialised by the database and each sees the one before;
+// the triggers send the notifications in the same transaction.
 type queries struct {
-	get, set, add, remove, list                string
+	get, lock, insert, update, list            string
 	revoke, revokeSubject, putGrant, grant     string
 	loadRevoked, loadSubjects, pruneTokens     string
 	importTable, importUpsert, importDeleteNot string
@@ -27,24 +28,17 @@ type queries struct {
 
 func newQueries(schema string) queries {
 	q := queries{
-		get: `SELECT capabilities FROM S.users WHERE email = $1`,
-		set: `INSERT INTO S.users AS u (email, capabilities) VALUES ($1, $2)
-			ON CONFLICT (email) DO UPDATE SET capabilities = EXCLUDED.capabilities, updated_at = now()
-			RETURNING u.capabilities`,
-		add: `INSERT INTO S.users AS u (email, capabilities) VALUES ($1, $2)
-			ON CONFLICT (email) DO UPDATE SET updated_at = now(), capabilities = ARRAY(
-				SELECT DISTINCT c COLLATE "C" FROM unnest(u.capabilities || EXCLUDED.capabilities) AS t(c) ORDER BY 1)
-			RETURNING u.capabilities`,
-		remove: `INSERT INTO S.users AS u (email) VALUES ($1)
-			ON CONFLICT (email) DO UPDATE SET updated_at = now(), capabilities = ARRAY(
-				SELECT c FROM unnest(u.capabilities) AS t(c) WHERE c <> ALL ($2::text[]))
-			RETURNING u.capabilities`,
-		list: `SELECT email, capabilities FROM S.users`,
+		get:    `SELECT capabilities FROM S.users WHERE email = $1`,
+		lock:   `SELECT capabilities FROM S.users WHERE email = $1 FOR UPDATE`,
+		insert: `INSERT INTO S.users (email, capabilities) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING`,
+		update: `UPDATE S.users SET capabilities = $2, updated_at = now() WHERE email = $1`,
+		list:   `SELECT email, capabilities FROM S.users`,
 
 		revoke: `INSERT INTO S.revoked_tokens AS r (id, until) VALUES ($1, $2)
 			ON CONFLICT (id) DO UPDATE SET until = EXCLUDED.until WHERE EXCLUDED.until > r.until`,
 		revokeSubject: `INSERT INTO S.revoked_subjects AS r (subject, before) VALUES ($1, $2)
-			ON CONFLICT (subject) DO UPDATE SET before = EXCLUDED.before WHERE EXCLUDED.before > r.before`,
+			ON CONFLICT (subject) DO UPDATE SET before = greatest(EXCLUDED.before, r.before + interval '1 second')
+			RETURNING before`,
 		putGrant: `INSERT INTO S.grants (id, sealed, until) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET sealed = EXCLUDED.sealed, until = EXCLUDED.until`,
 		grant:        `SELECT sealed FROM S.grants WHERE id = $1 AND until >= $2`,
@@ -59,7 +53,7 @@ func newQueries(schema string) queries {
 			WHERE u.capabilities IS DISTINCT FROM EXCLUDED.capabilities`,
 		importDeleteNot: `DELETE FROM S.users WHERE email NOT IN (SELECT email FROM oauthgate_import)`,
 	}
-	for _, p := range []*string{&q.get, &q.set, &q.add, &q.remove, &q.list, &q.revoke, &q.revokeSubject,
+	for _, p := range []*string{&q.get, &q.lock, &q.insert, &q.update, &q.list, &q.revoke, &q.revokeSubject,
 		&q.putGrant, &q.grant, &q.loadRevoked, &q.loadSubjects, &q.pruneTokens, &q.importUpsert, &q.importDeleteNot} {
 		*p = sqlFor(schema, *p)
 	}
@@ -170,20 +164,38 @@ func (u cachedUser) result() []string {
 
 // Set implements [capabilities.Store].
 func (s *Store) Set(ctx context.Context, email string, caps []string) ([]string, error) {
-	return s.write(ctx, "set", s.sql.set, email, caps)
+	return s.write(ctx, "set", email, caps, func(checked []string) updateFunc {
+		return func([]string) ([]string, error) { return checked, nil }
+	})
 }
 
 // Add implements [capabilities.Store].
 func (s *Store) Add(ctx context.Context, email string, caps ...string) ([]string, error) {
-	return s.write(ctx, "add", s.sql.add, email, caps)
+	return s.write(ctx, "add", email, caps, func(checked []string) updateFunc {
+		return func(cur []string) ([]string, error) { return append(cur, checked...), nil }
+	})
 }
 
 // Remove implements [capabilities.Store].
 func (s *Store) Remove(ctx context.Context, email string, caps ...string) ([]string, error) {
-	return s.write(ctx, "remove", s.sql.remove, email, caps)
+	return s.write(ctx, "remove", email, caps, func(checked []string) updateFunc {
+		return func(cur []string) ([]string, error) {
+			out := make([]string, 0, len(cur))
+			for _, c := range cur {
+				if !slices.Contains(checked, c) {
+					out = append(out, c)
+				}
+			}
+			return out, nil
+		}
+	})
 }
 
-func (s *Store) write(ctx context.Context, op, query, email string, caps []string) ([]string, error) {
+type updateFunc = func(current []string) ([]string, error)
+
+// write checks email and caps, then runs the update that mk makes of the
+// checked caps.
+func (s *Store) write(ctx context.Context, op, email string, caps []string, mk func(checked []string) updateFunc) ([]string, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -195,20 +207,127 @@ func (s *Store) write(ctx context.Context, op, query, email string, caps []strin
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	err = s.do(ctx, op, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, query, key, checked).Scan(&out)
-	})
+	return s.update(ctx, op, key, mk(checked))
+}
+
+// Update implements [capabilities.Store]. fn runs inside a transaction
+// that holds the lock on the user's row, on the list read from the
+// database then (never on the cache). Names in the row that this store's
+// graph does not define (written by a replica with a larger graph) are
+// kept as they are: fn neither sees nor removes them. When the connection
+// is lost during the commit, whether it took effect is unknown and the
+// transaction runs again: fn then sees its own result, so a write should
+// be one that may be applied twice (Set, Add and Remove are).
+func (s *Store) Update(ctx context.Context, email string, fn func(current []string) ([]string, error)) ([]string, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	key, err := userKey(email)
 	if err != nil {
 		return nil, err
 	}
-	// The notification will say so too; dropping the entry now makes this
-	// replica read its own write at once.
-	if s.cache != nil {
-		s.cache.invalidate(key)
+	return s.update(ctx, "update", key, fn)
+}
+
+// maxInsertRaces bounds how often a user's row may appear or vanish
+// between one update's lock attempt and its insert.
+const maxInsertRaces = 8
+
+func (s *Store) update(ctx context.Context, op, key string, fn updateFunc) ([]string, error) {
+	var (
+		out   []string
+		wrote bool
+		// fnErr is fn's error, the check of its result, or a failure
+		// that a retry cannot help: returned as is, not retried by do.
+		fnErr error
+	)
+	err := s.do(ctx, op, func(ctx context.Context) error {
+		out, wrote, fnErr = nil, false, nil
+		tx, err := s.pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+		for range maxInsertRaces {
+			var raw []string
+			stored := true
+			switch err := tx.QueryRow(ctx, s.sql.lock, key).Scan(&raw); {
+			case errors.Is(err, pgx.ErrNoRows):
+				stored = false
+			case err != nil:
+				return err
+			}
+			var cur []string
+			if stored {
+				cur = s.clean(key, raw)
+			}
+			next, err := fn(slices.Clone(cur))
+			if err == nil && (next != nil || stored) {
+				next, err = s.checkCaps(key, next)
+			}
+			switch {
+			case err != nil:
+				fnErr = err
+				return nil // rolled back: nothing was written
+			case next == nil || stored && slices.Equal(next, cur):
+				out = cur
+				return tx.Commit(ctx)
+			case stored:
+				if _, err := tx.Exec(ctx, s.sql.update, key, s.withUnknown(next, raw)); err != nil {
+					return err
+				}
+			default:
+				tag, err := tx.Exec(ctx, s.sql.insert, key, next)
+				if err != nil {
+					return err
+				}
+				if tag.RowsAffected() == 0 {
+					continue // inserted meanwhile by another: lock it and start over
+				}
+			}
+			if err := tx.Commit(ctx); err != nil {
+				return err
+			}
+			out, wrote = next, true
+			return nil
+		}
+		fnErr = fmt.Errorf("pgstore: %s: the row of %q appeared and vanished %d times", op, key, maxInsertRaces)
+		return nil
+	})
+	switch {
+	case fnErr != nil:
+		return nil, fnErr
+	case err != nil:
+		return nil, err
 	}
-	s.version.Add(1)
-	return s.clean(key, out), nil
+	if wrote {
+		// The notification will say so too; dropping the entry now makes
+		// this replica read its own write at once.
+		if s.cache != nil {
+			s.cache.invalidate(key)
+		}
+		s.version.Add(1)
+	}
+	return out, nil
+}
+
+// withUnknown returns next plus the names in raw (a row as stored) that
+// the graph does not define, sorted.
+func (s *Store) withUnknown(next, raw []string) []string {
+	out := next
+	for _, c := range raw {
+		if _, ok := s.graph.Lookup(c); !ok {
+			if len(out) == len(next) {
+				out = slices.Clone(next)
+			}
+			out = append(out, c)
+		}
+	}
+	if len(out) > len(next) {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
 }
 
 // List implements [capabilities.Store]. It always asks the database.

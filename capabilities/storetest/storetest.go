@@ -1,5 +1,6 @@
 // Package storetest is the contract that every [capabilities.Store]
-// implementation must meet, as a reusable test suite.
+// implementation must meet, as a reusable test suite: [Run] on one store,
+// [RunShared] on two stores sharing their data.
 package storetest
 
 import (
@@ -302,6 +303,9 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabiliti
 		if _, err := s.Add(cctx, "u@example.com", "read"); err == nil {
 			t.Error("Add with a cancelled context succeeded")
 		}
+		if _, err := s.Update(cctx, "u@example.com", func([]string) ([]string, error) { return []string{"read"}, nil }); err == nil {
+			t.Error("Update with a cancelled context succeeded")
+		}
 		want(t, "Get", mustGet(t, s, "u@example.com"), nil)
 	})
 
@@ -346,6 +350,12 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabiliti
 		}
 	})
 
+	runUpdate(t, fresh)
+	runAtomic(t, g, func(t *testing.T) (capabilities.Store, capabilities.Store) {
+		s := fresh(t)
+		return s, s
+	})
+
 	t.Run("Close", func(t *testing.T) {
 		s := open(t, g)
 		if err := s.Close(); err != nil {
@@ -356,6 +366,9 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabiliti
 		}
 		if _, err := s.Get(ctx, "u@example.com"); err == nil {
 			t.Error("Get after Close succeeded")
+		}
+		if _, err := s.Update(ctx, "u@example.com", func(cur []string) ([]string, error) { return cur, nil }); err == nil {
+			t.Error("Update after Close succeeded")
 		}
 	})
 }
