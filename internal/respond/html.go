@@ -58,5 +58,6 @@ func Page(w http.ResponseWriter, code int, title, msg string) {
 func PageError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code, msg := Public(err)
 	logError(r, logger, code, err)
+	retryAfter(w.Header(), err)
 	Page(w, code, "", msg)
 }
