@@ -8,16 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
-// OAuth 2.0 error codes of the token endpoint (RFC 6749 §5.2, RFC 8707).
+// OAuth 2.0 error codes of the token endpoint (RFC 6749 §5.2, RFC 8707,
+// RFC 8628 §3.5).
 const (
 	OAuthInvalidRequest       = "invalid_request"
 	OAuthInvalidClient        = "invalid_client"
@@ -25,16 +29,20 @@ const (
 	OAuthInvalidTarget        = "invalid_target"
 	OAuthUnsupportedGrantType = "unsupported_grant_type"
 	OAuthTemporarilyUnavail   = "temporarily_unavailable"
+	OAuthSlowDown             = "slow_down"
 )
 
 // OAuthError is a refused token request, in the terms of RFC 6749 §5.2:
 // Code and Description go to the client as {"error", "error_description"}
-// with Status; Err is the private cause, for the log.
+// with Status; Err is the private cause, for the log. RetryAfter, when
+// positive, is how long the client should wait before trying again (429
+// and 503 answers; the Retry-After header).
 type OAuthError struct {
 	Code        string
 	Description string
 	Status      int
 	Err         error
+	RetryAfter  time.Duration
 }
 
 func (e *OAuthError) Error() string {
@@ -61,6 +69,11 @@ type ClientTokenRequest struct {
 	// Scope is the wanted scope, space-separated, a subset of the client's;
 	// "" means all of the client's scopes.
 	Scope string
+	// ClientAddr is the address the request comes from (see
+	// trusted_proxies), by which failed authentications are counted and
+	// throttled ([ThrottleConfig]). With the zero Addr they are not:
+	// only the bound on waiting secret checks applies.
+	ClientAddr netip.Addr
 }
 
 // ClientToken is a minted access token of a machine client.
@@ -88,13 +101,19 @@ type clientGrant struct {
 	keys      *signingKeys
 	audiences []string // accepted on this app; nil: the client's
 
-	// hashes bounds the concurrent argon2id computations: each takes
-	// ~19 MiB, so a flood of token requests waits instead of exhausting
-	// memory.
-	hashes chan struct{}
+	// hashes bounds the argon2id computations: GOMAXPROCS at once (each
+	// takes ~19 MiB) and a few more waiting; a flood beyond that is
+	// refused at once instead of piling up.
+	hashes *throttle.Queue
+	// failures refuses, before any hash, the pairs and networks that
+	// failed too often.
+	failures *failureThrottle
+	// fullLogged is when the full queue was last logged (Unix seconds).
+	fullLogged atomic.Int64
 
 	dummyOnce sync.Once
-	dummy     string // hash checked for unknown clients
+	dummy     string       // hash checked for unknown clients
+	checks    atomic.Int64 // secrets hashed
 }
 
 // initClients sets up the client-credentials grant when it is configured:
@@ -126,7 +145,8 @@ func (m *Manager) initClients(ctx context.Context) error {
 		m: m, cfg: &c.ClientCredentials, issuer: c.ClientCredentials.Issuer,
 		static:    make(map[string]capabilities.Client, len(clients)),
 		audiences: slices.Clone([]string(c.ClientCredentials.Audiences)),
-		hashes:    make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+		hashes:    throttle.NewQueue(runtime.GOMAXPROCS(0), c.Throttle.SecretCheckQueue),
+		failures:  newFailureThrottle(c.Throttle),
 	}
 	for _, id := range sortedKeys(clients) {
 		cl := clients[id]
@@ -222,7 +242,8 @@ func (g *clientGrant) version() uint64 { return g.store.ClientsVersion() }
 
 // checkSecret checks secret against hash (or against a dummy hash when the
 // client is unknown, so that the answer takes as long either way), with
-// at most GOMAXPROCS hashes computed at once.
+// at most GOMAXPROCS hashes computed at once. When the queue of those
+// waiting is full it fails at once with [throttle.ErrQueueFull].
 func (g *clientGrant) checkSecret(ctx context.Context, hash, secret string) (bool, error) {
 	if hash == "" {
 		g.dummyOnce.Do(func() {
@@ -232,18 +253,31 @@ func (g *clientGrant) checkSecret(ctx context.Context, hash, secret string) (boo
 		})
 		hash = g.dummy
 	}
-	select {
-	case g.hashes <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
+	if err := g.hashes.Enter(ctx); err != nil {
+		return false, err
 	}
-	defer func() { <-g.hashes }()
+	defer g.hashes.Leave()
+	g.checks.Add(1)
 	return CheckClientSecret(hash, secret)
+}
+
+// queueFull is the answer when the secret checks are saturated; the
+// first of a flood each minute is logged.
+func (g *clientGrant) queueFull(now time.Time) *OAuthError {
+	if last := g.fullLogged.Load(); now.Unix()-last >= 60 && g.fullLogged.CompareAndSwap(last, now.Unix()) {
+		g.m.log.Warn("auth: the client secret checks are saturated: token requests get 503 until the queue drains",
+			"running", g.hashes.Slots(), "waiting", g.hashes.Waiting())
+	}
+	return &OAuthError{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable,
+		Description: "too many token requests at once, retry shortly", RetryAfter: time.Second, Err: throttle.ErrQueueFull}
 }
 
 // IssueClientToken runs the client-credentials grant: it authenticates
 // the client by its secret and mints a signed JWT access token for the
-// asked audience and scope. Refusals are *[OAuthError] values.
+// asked audience and scope. Refusals are *[OAuthError] values; among
+// them 429 slow_down, without any check, when the client id or the
+// address of req.ClientAddr failed too often ([ThrottleConfig]), and 503
+// temporarily_unavailable when too many secret checks already wait.
 func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) (*ClientToken, error) {
 	g := m.grant
 	if g == nil {
@@ -251,6 +285,12 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 	}
 	if req.ClientID == "" || req.ClientSecret == "" {
 		return nil, oauthErr(OAuthInvalidClient, http.StatusUnauthorized, "client authentication failed: client_id and client_secret are required")
+	}
+	throttled := g.failures.key(req.ClientID, req.ClientAddr)
+	if wait := g.failures.wait(throttled, m.now()); wait > 0 {
+		return nil, &OAuthError{Code: OAuthSlowDown, Status: http.StatusTooManyRequests, RetryAfter: wait,
+			Description: "too many failed client authentications from this address, retry later",
+			Err:         errors.New("throttled: too many failures of this client id or address")}
 	}
 	cl, found, err := g.client(ctx, req.ClientID)
 	if err != nil {
@@ -263,6 +303,8 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 	}
 	ok, err := g.checkSecret(ctx, hash, req.ClientSecret)
 	switch {
+	case errors.Is(err, throttle.ErrQueueFull):
+		return nil, g.queueFull(m.now())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil, &OAuthError{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable, Description: "the request was cancelled", Err: err}
 	case err != nil:
@@ -270,10 +312,15 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 		ok = false
 	}
 	if !found || !ok {
+		if g.failures.failed(throttled, m.now()) {
+			m.log.Warn("auth: client authentication throttled: too many failures within a minute",
+				"client_id", req.ClientID, "network", throttled.network.String())
+		}
 		e := oauthErr(OAuthInvalidClient, http.StatusUnauthorized, "client authentication failed")
 		e.Err = errors.New("unknown client or wrong secret")
 		return nil, e
 	}
+	g.failures.succeeded(throttled)
 	if cl.Disabled {
 		return nil, oauthErr(OAuthInvalidClient, http.StatusUnauthorized, "the client is disabled")
 	}

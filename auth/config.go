@@ -103,6 +103,9 @@ type Config struct {
 	// whose X-Forwarded-For is believed for the client address. Default:
 	// none (the TCP peer is the client).
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Throttle bounds the work of callers who have not authenticated:
+	// wrong client secrets, secret checks waiting, login starts.
+	Throttle ThrottleConfig `yaml:"throttle"`
 
 	// MachineConfig configures machine clients (jwt_issuers,
 	// scope_capabilities, clients, clients_file, client_credentials).

@@ -246,6 +246,12 @@ func TestValidate(t *testing.T) {
 		{"store dsn", minimal + "store: {driver: postgres}\n", "store.dsn"},
 		{"file dsn", minimal + "store: {dsn: x}\n", "store.dsn"},
 		{"proxy", minimal + "trusted_proxies: [10.0.0.0/8, nope]\n", "trusted_proxies[1]"},
+		{"negative throttle", minimal + "throttle: {client_failures: -1}\n", "throttle.client_failures"},
+		{"huge throttle", minimal + "throttle: {login_starts: 1000001}\n", "throttle.login_starts"},
+		{"throttle queue", minimal + "throttle: {secret_check_queue: -5}\n", "throttle.secret_check_queue"},
+		{"address below client", minimal + "throttle: {client_failures: 20, address_failures: 20}\n", "throttle.address_failures"},
+		{"address below default client", minimal + "throttle: {address_failures: 5}\n", "throttle.address_failures"},
+		{"throttle typo", minimal + "throttle: {login_start: 5}\n", "throttle.login_start"},
 		{"force_user refused", minimal + "force_user: dev@example.com\n", "force_user"},
 		{"force_user not email", minimal + "force_user: dev\ninsecure_allow_force_user: true\n", "force_user"},
 		{"wrong type", minimal + "prefix: [a]\n", "prefix"},
@@ -299,6 +305,30 @@ client_kwargs: {scope: email profile}
 	for _, ok := range []string{"http://localhost:8080", "http://127.0.0.1:9000/", "http://[::1]:80", "https://app.example.com"} {
 		if _, err := parse(t, minimal+"base_url: \""+ok+"\"\n", nil); err != nil {
 			t.Errorf("base_url %s: %v", ok, err)
+		}
+	}
+}
+
+func TestThrottleDefaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		yml  string
+		want ThrottleConfig
+	}{
+		{"", ThrottleConfig{ClientFailures: 10, AddressFailures: 30, SecretCheckQueue: 32, LoginStarts: 60}},
+		{"throttle: {client_failures: 5}\n", ThrottleConfig{ClientFailures: 5, AddressFailures: 15, SecretCheckQueue: 32, LoginStarts: 60}},
+		{"throttle: {address_failures: 100, secret_check_queue: 1, login_starts: 1000}\n",
+			ThrottleConfig{ClientFailures: 10, AddressFailures: 100, SecretCheckQueue: 1, LoginStarts: 1000}},
+	} {
+		cfg, err := parse(t, minimal+tc.yml, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yml, err)
+		}
+		if cfg.Throttle != tc.want {
+			t.Errorf("%q: %+v; want %+v", tc.yml, cfg.Throttle, tc.want)
+		}
+		if err := cfg.Validate(); err != nil || cfg.Throttle != tc.want {
+			t.Errorf("%q: validating twice: %v %+v", tc.yml, err, cfg.Throttle)
 		}
 	}
 }

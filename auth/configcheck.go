@@ -162,6 +162,7 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	errs = append(errs, c.Throttle.validate()...)
 	errs = append(errs, c.MachineConfig.validate()...)
 	errs = append(errs, c.validateClients()...)
 	errs = append(errs, c.GatewayAuthorizer.validate()...)

@@ -84,10 +84,15 @@ func (m *Manager) redirectURI(r *http.Request) (string, error) {
 //
 // Errors are *LoginError: 400 for a bad next, 502 when the provider
 // cannot be reached, 404 ([ErrNoLogin]) when the app has no browser login
-// ([Config.NoLogin]); nothing is written then.
+// ([Config.NoLogin]), 429 when the client's address started too many
+// logins within a minute (throttle.login_starts; RetryAfter says how
+// long to wait); nothing is written then.
 func (m *Manager) StartLogin(w http.ResponseWriter, r *http.Request, next string, offline bool) error {
 	if m.noLogin {
 		return noLoginError()
+	}
+	if err := m.countLoginStart(r); err != nil {
+		return err
 	}
 	if next == "" {
 		next = "/"

@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/clientaddr"
+	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
 // UserManagementCapability is the capability needed to manage other
@@ -44,6 +47,10 @@ type Manager struct {
 	grant *clientGrant
 	// gateway answers API Gateway authorizer events; nil without jwt_issuers.
 	gateway *gatewayAuthorizer
+	// proxies name the client behind a trusted proxy (trusted_proxies).
+	proxies clientaddr.Proxies
+	// loginStarts counts the logins started per client network.
+	loginStarts *throttle.Limiter[netip.Prefix]
 
 	guest     *Identity
 	forced    string // force_user, normalized
@@ -104,6 +111,8 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	m.cache = newCredCache(defaultCacheEntries)
+	m.proxies = clientaddr.Proxies(c.TrustedProxyPrefixes())
+	m.loginStarts = throttle.NewLimiter[netip.Prefix](c.Throttle.LoginStarts, throttleWindow, throttleKeys)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
 	if err := m.initClients(ctx); err != nil {
 		m.closeOwned()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
 )
@@ -102,13 +103,15 @@ func StatusOf(err error) (status int, msg string) {
 // LoginError is an error of the login flow ([Manager.StartLogin],
 // [Manager.FinishLogin]). Status is 400 (the request or the identity
 // provider's answer is not acceptable), 404 (no browser login:
-// [ErrNoLogin]) or 502 (the identity provider cannot be reached or
-// failed); Msg is safe to show; Err is the private cause, for
-// logs.
+// [ErrNoLogin]), 429 (too many logins started from the client's address)
+// or 502 (the identity provider cannot be reached or failed); Msg is safe
+// to show; Err is the private cause, for logs. RetryAfter, when positive,
+// is how long to wait before trying again (the Retry-After header).
 type LoginError struct {
-	Status int
-	Msg    string
-	Err    error
+	Status     int
+	Msg        string
+	Err        error
+	RetryAfter time.Duration
 }
 
 func (e *LoginError) Error() string {

@@ -47,6 +47,9 @@ type clientEntry struct {
 	c    *Client
 }
 
+// maxLoginStarts is the largest throttle.login_starts.
+const maxLoginStarts = 1_000_000
+
 // DefaultGraph is the capability graph of the configuration New makes when
 // given nil: user_management, plus admin (auto_admin) implying it.
 var DefaultGraph = map[string][]string{auth.UserManagementCapability: {}}
@@ -65,7 +68,9 @@ var DefaultGraph = map[string][]string{auth.UserManagementCapability: {}}
 //     (as CapabilityStore, TokenStore, ClientStore), to memory stores: a
 //     user_file is never read nor written by a test; the client store turns
 //     the client-credentials grant on (see Tester.Machine);
-//   - Logger, when nil, to one that discards.
+//   - Logger, when nil, to one that discards;
+//   - throttle.login_starts, when 0, to its largest value: every test
+//     client logs in from the loopback address.
 //
 // build receives the Manager (for m.Require and the like) and returns the
 // app's handler, which is served as it is. If the handler does not serve
@@ -165,6 +170,9 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Throttle.LoginStarts == 0 {
+		c.Throttle.LoginStarts = maxLoginStarts
 	}
 	policy, err := c.Capabilities.Policy()
 	if err != nil {

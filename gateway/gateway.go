@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/handlers"
+	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
@@ -51,7 +52,7 @@ type state struct {
 	// closed with the state.
 	tlsTransports map[tlsKey]upstreamTransport
 	cookies       cookieFilter
-	proxies       proxies
+	proxies       clientaddr.Proxies
 	signer        *jwtSigner
 	obs           Observer
 	checks        sync.Map // "cap\x00redirect" → http.Handler
@@ -118,7 +119,7 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	st := &state{
 		cfg: &c, m: m, obs: c.Observer, signer: signer,
 		cookies: newCookieFilter(m.Config().Cookie.Name),
-		proxies: proxies(m.Config().TrustedProxyPrefixes()),
+		proxies: clientaddr.Proxies(m.Config().TrustedProxyPrefixes()),
 	}
 	st.transport = c.Transport
 	if st.transport == nil {
@@ -304,7 +305,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.status = http.StatusOK
 	}
 	info.Method, info.Path = r.Method, r.URL.Path
-	info.Client = st.proxies.clientAddr(r)
+	_, info.Client, _ = st.proxies.Forwarded(r)
 	info.Status, info.Bytes, info.Duration = rec.status, rec.bytes, time.Since(start)
 	if info.Route == RouteUpstream || info.Route == RouteCheck {
 		info.Decision = rec.decide(w.Header())

@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 
 	"github.com/oauthgate/oauthgate/auth"
@@ -117,63 +115,4 @@ func setCookieName(line string) string {
 		name = strings.Trim(name, " \t")
 	}
 	return name
-}
-
-// proxies are the trusted reverse proxies in front of the gateway.
-type proxies []netip.Prefix
-
-func (p proxies) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, pre := range p {
-		if pre.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// peer returns the TCP peer's address of r.
-func peer(r *http.Request) (netip.Addr, bool) {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	return a.Unmap(), err == nil
-}
-
-// forwarded returns the X-Forwarded-For value to send upstream and the
-// client's address. The incoming X-Forwarded-For is kept (and the peer
-// appended) only when the peer is a trusted proxy; the client is then the
-// right-most address of the chain that is not a trusted proxy. Otherwise
-// the peer is the client and the whole chain starts with it.
-func (p proxies) forwarded(r *http.Request) (xff, client string, viaProxy bool) {
-	a, ok := peer(r)
-	if !ok {
-		return "", r.RemoteAddr, false
-	}
-	client = a.String()
-	prior := r.Header.Values("X-Forwarded-For")
-	if len(prior) == 0 || !p.trusted(a) {
-		return client, client, false
-	}
-	chain := strings.Join(prior, ", ")
-	hops := strings.Split(chain, ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		client = h.Unmap().String()
-		if !p.trusted(h) {
-			break
-		}
-	}
-	return chain + ", " + a.String(), client, true
-}
-
-// clientAddr returns the client's address of r (see forwarded).
-func (p proxies) clientAddr(r *http.Request) string {
-	_, c, _ := p.forwarded(r)
-	return c
 }

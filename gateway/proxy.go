@@ -182,7 +182,7 @@ func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 	if u.PassHost {
 		out.Host = in.Host
 	}
-	xff, _, viaProxy := st.proxies.forwarded(in)
+	xff, _, viaProxy := st.proxies.Forwarded(in)
 	out.Header.Set("X-Forwarded-For", xff)
 	proto, host := "http", in.Host
 	if in.TLS != nil {

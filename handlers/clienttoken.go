@@ -48,6 +48,7 @@ func (h *routes) clientToken(w http.ResponseWriter, r *http.Request) {
 		h.oauthFail(w, r, "", err)
 		return
 	}
+	req.ClientAddr, _ = h.proxies.Client(r)
 	tok, err := h.m.IssueClientToken(r.Context(), req)
 	if err != nil {
 		h.oauthFail(w, r, req.ClientID, err)
@@ -70,15 +71,21 @@ func (h *routes) oauthFail(w http.ResponseWriter, r *http.Request, clientID stri
 	if oe.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="oauthgate", charset="UTF-8"`)
 	}
-	level := "client token refused"
+	respond.SetRetryAfter(w.Header(), oe.RetryAfter)
+	msg := "client token refused"
 	args := []any{"error", oe.Code, "client_id", clientID, "path", r.URL.Path}
 	if oe.Err != nil {
 		args = append(args, "cause", oe.Err.Error())
 	}
-	if oe.Status >= 500 {
-		h.m.Logger().Error(level, args...)
-	} else {
-		h.m.Logger().Info(level, args...)
+	switch {
+	case oe.RetryAfter > 0:
+		// Throttled or saturated: cheap to cause, so one line per request
+		// would let a flood fill the log; auth logs when it begins.
+		h.m.Logger().Debug(msg, args...)
+	case oe.Status >= 500:
+		h.m.Logger().Error(msg, args...)
+	default:
+		h.m.Logger().Info(msg, args...)
 	}
 	respond.JSON(w, oe.Status, oauthErrorResponse{Error: oe.Code, ErrorDescription: oe.Description})
 }

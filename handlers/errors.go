@@ -23,7 +23,12 @@ func publicError(err error) *respond.Error {
 		return respond.NewError(http.StatusServiceUnavailable, "the request was cancelled or timed out", err)
 	}
 	code, msg := auth.StatusOf(err)
-	return respond.NewError(code, msg, err)
+	e := respond.NewError(code, msg, err)
+	var le *auth.LoginError
+	if errors.As(err, &le) {
+		e.RetryAfter = le.RetryAfter
+	}
+	return e
 }
 
 // isTokenError reports whether err says the presented credential itself is

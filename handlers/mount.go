@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/clientaddr"
 )
 
 // Router is what [Mount] registers routes on: [*http.ServeMux] and
@@ -34,7 +35,7 @@ func Routes(m *auth.Manager) []Route {
 	if m == nil {
 		panic("handlers: Routes: nil *auth.Manager")
 	}
-	h := &routes{m: m}
+	h := &routes{m: m, proxies: clientaddr.Proxies(m.Config().TrustedProxyPrefixes())}
 	p := m.Prefix()
 	return []Route{
 		{http.MethodGet, p + "/login", http.HandlerFunc(h.login)},
@@ -77,5 +78,6 @@ func Handler(m *auth.Manager) http.Handler {
 
 // routes holds what the handlers share.
 type routes struct {
-	m *auth.Manager
+	m       *auth.Manager
+	proxies clientaddr.Proxies // name the client behind a trusted proxy
 }

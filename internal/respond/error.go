@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Error is an HTTP error with a public message and a private cause.
@@ -15,6 +17,8 @@ type Error struct {
 	Code int    // HTTP status code; 0 means 500
 	Msg  string // public message; empty means the status text
 	Err  error  // private cause, may be nil
+	// RetryAfter, when positive, is sent as Retry-After (429, 503).
+	RetryAfter time.Duration
 }
 
 // NewError returns an *Error with the given status, public message and
@@ -49,6 +53,23 @@ func (e *Error) public() string {
 		return t
 	}
 	return "error"
+}
+
+// SetRetryAfter sets the Retry-After header to d in whole seconds,
+// rounded up (at least 1); it does nothing when d is not positive.
+func SetRetryAfter(h http.Header, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	h.Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+}
+
+// retryAfter sets Retry-After from the first *Error in err's chain.
+func retryAfter(h http.Header, err error) {
+	var e *Error
+	if errors.As(err, &e) {
+		SetRetryAfter(h, e.RetryAfter)
+	}
 }
 
 // Public returns the status code and public message to send for err: those

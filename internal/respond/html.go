@@ -76,5 +76,6 @@ func writePage(w http.ResponseWriter, code int, p page) {
 func PageError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code, msg := Public(err)
 	logError(r, logger, code, err)
+	retryAfter(w.Header(), err)
 	Page(w, code, "", msg)
 }

@@ -45,6 +45,7 @@ type detailBody struct {
 func JSONError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code, msg := Public(err)
 	logError(r, logger, code, err)
+	retryAfter(w.Header(), err)
 	Detail(w, code, msg)
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestErrorPublicAndPrivate(t *testing.T) {
@@ -141,5 +142,34 @@ func TestConfirmPage(t *testing.T) {
 	Page(w, http.StatusForbidden, "", "no")
 	if strings.Contains(w.Body.String(), "<form") {
 		t.Errorf("Page has a form: %s", w.Body)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, ""}, {-time.Second, ""}, {time.Nanosecond, "1"}, {time.Second, "1"},
+		{1500 * time.Millisecond, "2"}, {63 * time.Second, "63"},
+	} {
+		h := http.Header{}
+		SetRetryAfter(h, tc.d)
+		if got := h.Get("Retry-After"); got != tc.want {
+			t.Errorf("SetRetryAfter(%v) = %q; want %q", tc.d, got, tc.want)
+		}
+	}
+	logger := slog.New(slog.DiscardHandler)
+	err := fmt.Errorf("wrapped: %w", &Error{Code: http.StatusTooManyRequests, Msg: "slow down", RetryAfter: 30 * time.Second})
+	for name, write := range map[string]func(http.ResponseWriter, *http.Request){
+		"page": func(w http.ResponseWriter, r *http.Request) { PageError(w, r, logger, err) },
+		"json": func(w http.ResponseWriter, r *http.Request) { JSONError(w, r, logger, err) },
+	} {
+		rec := httptest.NewRecorder()
+		write(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if rec.Code != 429 || rec.Header().Get("Retry-After") != "30" {
+			t.Errorf("%s: %d Retry-After %q", name, rec.Code, rec.Header().Get("Retry-After"))
+		}
 	}
 }
