@@ -123,7 +123,7 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	}
 	st.transport = c.Transport
 	if st.transport == nil {
-		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport, nil)
+		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport, nil, m.Logger())
 		st.transport = st.owned
 	}
 	st.mux = http.NewServeMux()

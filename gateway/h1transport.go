@@ -31,7 +31,12 @@ import (
 // connection before any answer retried once on a new one (GET and HEAD
 // are idempotent), 1xx answers passed to the trace (so that ReverseProxy
 // forwards them), and a connection reused only when the answer allows it
-// and its body was read to the end.
+// and its body was read to the end. On top of that, bytes past an answer
+// would be read as the next request's answer, which may be another
+// client's: a connection is reused only when a look at it finds nothing
+// waiting (get), never after a HEAD or after an answer that announces a
+// body it may not have, and never again to an upstream that sent such
+// bytes once (strayUpstreams).
 type h1Transport struct {
 	fallback *http.Transport
 	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -41,6 +46,10 @@ type h1Transport struct {
 	idleTimeout time.Duration
 	// maxIdlePerHost bounds the idle connections kept per upstream.
 	maxIdlePerHost int
+
+	// strays are the upstreams whose connections are not reused; the
+	// fallback's connections report to it too.
+	strays *strayUpstreams
 
 	mu       sync.Mutex
 	idle     map[string][]*h1Conn // by host:port; the most recent last
@@ -56,15 +65,17 @@ type h1Conn struct {
 	bw       *bufio.Writer
 	key      string
 	idleFrom time.Time
+	probe    connProbe
 }
 
-func newH1Transport(fallback *http.Transport, dial func(ctx context.Context, network, addr string) (net.Conn, error), t *Timeouts) *h1Transport {
+func newH1Transport(fallback *http.Transport, dial func(ctx context.Context, network, addr string) (net.Conn, error), t *Timeouts, strays *strayUpstreams) *h1Transport {
 	return &h1Transport{
 		fallback:       fallback,
 		dial:           dial,
 		responseHeader: t.ResponseHeader,
 		idleTimeout:    t.UpstreamIdle,
 		maxIdlePerHost: fallback.MaxIdleConnsPerHost,
+		strays:         strays,
 		idle:           make(map[string][]*h1Conn),
 		nowForTs:       time.Now,
 	}
@@ -122,7 +133,10 @@ func validFieldName(k string) bool {
 // RoundTrip implements http.RoundTripper.
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !direct(req) {
-		return t.fallback.RoundTrip(req)
+		return guardedRoundTrip(t.fallback, t.strays, req)
+	}
+	if t.strays.mustClose(req) {
+		req = closing(req)
 	}
 	key := canonicalAddr(req.URL)
 	for {
@@ -207,6 +221,7 @@ func (t *h1Transport) exchange(req *http.Request, c *h1Conn) (*http.Response, er
 	}
 	keep := !resp.Close && !req.Close
 	if resp.Body == http.NoBody {
+		keep = keep && !announcesForbiddenBody(resp)
 		if !stop() {
 			c.conn.Close()
 			return resp, nil
@@ -294,8 +309,35 @@ func (b *h1Body) Close() error {
 
 // get returns an idle connection to key, or a new one.
 func (t *h1Transport) get(ctx context.Context, key string) (*h1Conn, bool, error) {
+	for c := t.takeIdle(key); c != nil; c = t.takeIdle(key) {
+		// Looked at now, not when the last answer ended: bytes past it
+		// may have come since, and so may the upstream's close.
+		switch c.probe.look() {
+		case peekNothing:
+			return c, true, nil
+		case peekStray:
+			t.sawStray(key)
+		}
+		c.conn.Close()
+	}
+	conn, err := t.dial(ctx, "tcp", key)
+	if err != nil {
+		return nil, false, err
+	}
+	c := &h1Conn{conn: conn, br: bufio.NewReaderSize(conn, 4<<10), bw: bufio.NewWriterSize(conn, 4<<10), key: key}
+	c.probe.init(conn)
+	return c, false, nil
+}
+
+// takeIdle takes the most recent idle connection to key that is not too
+// old, or returns nil.
+func (t *h1Transport) takeIdle(key string) *h1Conn {
 	now := t.nowForTs()
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.strays.has(key) {
+		return nil
+	}
 	for l := t.idle[key]; len(l) > 0; l = t.idle[key] {
 		c := l[len(l)-1]
 		l[len(l)-1] = nil
@@ -304,27 +346,29 @@ func (t *h1Transport) get(ctx context.Context, key string) (*h1Conn, bool, error
 			c.conn.Close()
 			continue
 		}
-		t.mu.Unlock()
-		return c, true, nil
+		return c
 	}
-	t.mu.Unlock()
-	conn, err := t.dial(ctx, "tcp", key)
-	if err != nil {
-		return nil, false, err
-	}
-	return &h1Conn{conn: conn, br: bufio.NewReaderSize(conn, 4<<10), bw: bufio.NewWriterSize(conn, 4<<10), key: key}, false, nil
+	return nil
 }
 
 // done ends an exchange on c: back to the pool if keep, else closed.
+// Bytes already read past the answer close it here; those still in the
+// kernel, or still to come, are looked for when it is taken again (get).
 func (t *h1Transport) done(c *h1Conn, keep bool) {
-	if !keep || c.br.Buffered() > 0 {
-		// Bytes past the answer: the upstream broke the protocol.
+	if n := c.br.Buffered(); !keep || n > 0 {
+		if keep {
+			// Bytes past the answer: the upstream broke the
+			// protocol.
+			if b, _ := c.br.Peek(n); strayOrFarewell(b) == peekStray {
+				t.sawStray(c.key)
+			}
+		}
 		c.conn.Close()
 		return
 	}
 	c.idleFrom = t.nowForTs()
 	t.mu.Lock()
-	if t.closed || len(t.idle[c.key]) >= t.maxIdlePerHost {
+	if t.closed || t.strays.has(c.key) || len(t.idle[c.key]) >= t.maxIdlePerHost {
 		t.mu.Unlock()
 		c.conn.Close()
 		return
@@ -335,6 +379,19 @@ func (t *h1Transport) done(c *h1Conn, keep bool) {
 		time.AfterFunc(t.idleTimeout, t.reap)
 	}
 	t.mu.Unlock()
+}
+
+// sawStray records that the upstream at key sent bytes past an answer
+// (strayUpstreams) and closes its idle connections.
+func (t *h1Transport) sawStray(key string) {
+	t.strays.add(key)
+	t.mu.Lock()
+	idle := t.idle[key]
+	delete(t.idle, key)
+	t.mu.Unlock()
+	for _, c := range idle {
+		c.conn.Close()
+	}
 }
 
 // reap closes the connections idle too long; it runs again while any
@@ -388,10 +445,14 @@ func (t *h1Transport) close() {
 	t.CloseIdleConnections()
 }
 
-// canonicalAddr is u's host:port, port 80 when none is given.
+// canonicalAddr is u's host:port, port 80 (443 for https) when none is
+// given: net/http's Transport dials the same.
 func canonicalAddr(u *url.URL) string {
 	if u.Port() != "" {
 		return u.Host // already host:port, and no allocation
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
 	}
 	return net.JoinHostPort(u.Hostname(), "80")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -30,28 +31,39 @@ type upstreamTransport interface {
 
 // newTransport returns the transport to the upstreams: pooled keep-alive
 // connections with a timeout on each step; with kind "direct", the
-// plainest requests take [h1Transport]. tc, if not nil, is the TLS
-// client configuration for https upstreams.
-func newTransport(t *Timeouts, kind string, tc *tls.Config) upstreamTransport {
+// plainest requests take [h1Transport] (where it can look at idle
+// connections, see canProbeIdle). tc, if not nil, is the TLS client
+// configuration for https upstreams. log hears of misbehaving upstreams.
+func newTransport(t *Timeouts, kind string, tc *tls.Config, log *slog.Logger) upstreamTransport {
 	d := &net.Dialer{Timeout: t.Dial, KeepAlive: 30 * time.Second}
-	std := newStdTransport(t, d)
+	strays := newStrayUpstreams(log)
+	std := newStdTransport(t, d, strays)
 	std.TLSClientConfig = tc
-	if kind == TransportStandard {
-		return stdTransport{std}
+	if kind == TransportStandard || !canProbeIdle {
+		return stdTransport{std, strays}
 	}
-	return newH1Transport(std, d.DialContext, t)
+	return newH1Transport(std, d.DialContext, t, strays)
 }
 
-// stdTransport is net/http's Transport alone.
-type stdTransport struct{ *http.Transport }
+// stdTransport is net/http's Transport alone, guarded (guardedRoundTrip).
+type stdTransport struct {
+	*http.Transport
+	strays *strayUpstreams
+}
+
+// RoundTrip implements http.RoundTripper.
+func (s stdTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return guardedRoundTrip(s.Transport, s.strays, req)
+}
 
 func (s stdTransport) close() { s.CloseIdleConnections() }
 
-// newStdTransport returns net/http's Transport, set up for upstreams.
-func newStdTransport(t *Timeouts, d *net.Dialer) *http.Transport {
+// newStdTransport returns net/http's Transport, set up for upstreams; its
+// connections are watched (watchDial) for guardedRoundTrip.
+func newStdTransport(t *Timeouts, d *net.Dialer, strays *strayUpstreams) *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil, // an upstream is reached directly, whatever HTTP_PROXY says
-		DialContext:           d.DialContext,
+		DialContext:           watchDial(d.DialContext, strays),
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          1024,
 		MaxIdleConnsPerHost:   256,
@@ -100,7 +112,7 @@ func (st *state) transportFor(u *Upstream) http.RoundTripper {
 	if st.tlsTransports == nil {
 		st.tlsTransports = map[tlsKey]upstreamTransport{}
 	}
-	rt := newTransport(&st.cfg.Timeouts, st.cfg.UpstreamTransport, tc)
+	rt := newTransport(&st.cfg.Timeouts, st.cfg.UpstreamTransport, tc, st.m.Logger())
 	st.tlsTransports[key] = rt
 	return rt
 }
