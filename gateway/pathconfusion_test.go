@@ -349,6 +349,43 @@ func TestConnectTraceRefused(t *testing.T) {
 	}
 }
 
+// Routing overrides that IIS and Symfony honour never reach the
+// upstream, spelled with dashes or underscores, from anyone.
+func TestRoutingOverrideHeadersRemoved(t *testing.T) {
+	t.Parallel()
+	up := upstreammodel.Start(t, "/", "/admin", "/admin/public", "/pub", "/write", "/tasks")
+	for _, trusted := range []bool{false, true} {
+		e := confusionEnv(t, up.URL, gateway.RequirePublic, nil)
+		if trusted {
+			e = confusionEnvTrusted(t, up.URL)
+		}
+		addr := strings.TrimPrefix(e.srv.URL, "http://")
+		for _, c := range confusionCallers(e) {
+			for _, h := range []string{"X-Original-URL", "X-Rewrite-URL", "x-original-url", "X_Original_URL", "X-REWRITE-URL"} {
+				code, body := c.do(t, addr, http.MethodGet, "/pub/x", h, "/admin/users")
+				var a upstreammodel.Answer
+				_ = json.Unmarshal(body, &a)
+				if code != http.StatusOK || len(a.Routes) != 1 || a.Routes[0] != "/pub" {
+					t.Errorf("trusted=%v %s GET /pub/x with %s: /admin/users: %d %s; want 200 served by /pub alone", trusted, c.name, h, code, body)
+				}
+			}
+		}
+	}
+}
+
+// confusionEnvTrusted is confusionEnv with the loopback as trusted proxy.
+func confusionEnvTrusted(t *testing.T, url string) *env {
+	t.Helper()
+	no := false
+	return newEnv(t, nil, func(c *gateway.Config) {
+		c.Auth.TrustedProxies = []string{"127.0.0.0/8"}
+		c.Upstreams = nil
+		for _, r := range confusionRoutes {
+			c.Upstreams = append(c.Upstreams, gateway.Upstream{PathPrefix: r.prefix, URL: url, Require: gateway.RequirePublic, LoginRedirect: &no})
+		}
+	})
+}
+
 // A refused path is a page for a browser and JSON for anything else; a
 // refused method says which ones are allowed.
 func TestRefusalAnswers(t *testing.T) {

@@ -164,8 +164,9 @@ func (st *state) mountUpstream(u *Upstream) {
 // routed the request, less the prefix with strip_prefix.
 func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 	out, in := pr.Out, pr.In
+	prefix := ""
 	if u.StripPrefix && u.PathPrefix != "/" {
-		out.Header.Set("X-Forwarded-Prefix", u.PathPrefix)
+		prefix = u.PathPrefix
 		strip := 0
 		if rs, ok := in.Context().Value(infoKey{}).(*reqState); ok {
 			strip = rs.strip
@@ -180,24 +181,8 @@ func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 	if u.PassHost {
 		out.Host = in.Host
 	}
-	xff, _, viaProxy := st.proxies.Forwarded(in)
-	out.Header.Set("X-Forwarded-For", xff)
-	proto, host := "http", in.Host
-	if in.TLS != nil {
-		proto = "https"
-	}
-	if viaProxy {
-		if p := in.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-			proto = p
-		}
-		if h := in.Header.Get("X-Forwarded-Host"); h != "" {
-			host = h
-		}
-	}
-	out.Header.Set("X-Forwarded-Proto", proto)
-	out.Header.Set("X-Forwarded-Host", host)
+	forward(st.proxies, out.Header, in, prefix)
 	out.Header.Add("Via", viaToken)
-	stripIdentityHeaders(out.Header)
 	stripBearer(out.Header)
 	st.cookies.filter(out.Header)
 	st.setIdentity(out.Header, auth.IdentityFrom(in.Context()), true)
