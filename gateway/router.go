@@ -212,7 +212,13 @@ func prefixMatch(path, prefix string) (kinds uint8, n int) {
 	kinds = matchAll
 	i := 0
 	for j := 0; j < len(prefix); {
-		if i >= len(path) || path[i] != '/' {
+		if i+1 >= len(path) || path[i] != '/' {
+			return 0, 0
+		}
+		// Most prefixes differ at once: an ASCII first byte that does
+		// not fold to the prefix's settles it (a prefix's segments are
+		// never empty).
+		if c := path[i+1]; c < utf8.RuneSelf && asciiLower(c) != asciiLower(prefix[j+1]) {
 			return 0, 0
 		}
 		pe := j + 1 + indexOrLen(prefix[j+1:], '/')
