@@ -345,7 +345,7 @@ func (st *state) serve(w http.ResponseWriter, r *http.Request, p *reqPath, rs *r
 	d, reason := st.decide(p)
 	switch {
 	case reason != "":
-		respond.Refuse(w, r, http.StatusBadRequest, reason)
+		respond.Refuse(w, r, refusalStatus(reason), reason)
 	case d.m == nil:
 		h.ServeHTTP(w, r) // no route: the ServeMux's 404 or 405
 	default:

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -39,7 +40,16 @@ const (
 const (
 	badPathSlash  = "invalid path: an encoded slash or a backslash"
 	badPathParams = "invalid path: a ; parameter in a segment"
+	badPathLong   = "path too long for its encoded slashes or ; parameters"
 )
+
+// refusalStatus returns the status code of a refused path.
+func refusalStatus(reason string) int {
+	if reason == badPathLong {
+		return http.StatusRequestURITooLong
+	}
+	return http.StatusBadRequest
+}
 
 // optInReason returns why p is refused where no upstream allows its
 // encoded slashes or ";" parameters, or "".

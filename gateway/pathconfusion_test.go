@@ -222,10 +222,10 @@ func TestPathOptIn(t *testing.T) {
 		{guest, "/pub/a%2Fb", 200, "/pub/a%2Fb"},
 		{guest, "/pub/a%5Cb;v=1", 200, "/pub/a%5Cb;v=1"},
 		{guest, "/pub;jsessionid=1/x", 200, "/pub;jsessionid=1/x"},
-		{guest, "/admin%2Fusers", 401, ""},                     // "/" opted in; the decoded reading is /admin
-		{aliceC, "/admin%2Fusers", 403, ""},                    // alice lacks admin
-		{aliceC, "/admin;/users", 403, ""},                     // Tomcat's reading is /admin
-		{guest, "/write%2Fx", 401, ""},                         //
+		{guest, "/admin%2Fusers", 401, ""},  // "/" opted in; the decoded reading is /admin
+		{aliceC, "/admin%2Fusers", 403, ""}, // alice lacks admin
+		{aliceC, "/admin;/users", 403, ""},  // Tomcat's reading is /admin
+		{guest, "/write%2Fx", 401, ""},
 		{guest, "/admin/public%2Fx", 400, ""},                  // /admin/public did not opt in
 		{guest, "/admin%2Fpublic/x", 200, "/admin%2Fpublic/x"}, // decoded or not: / or /admin/public
 		{guest, "/admin%2Fpublics", 401, ""},                   // decoded: /admin
@@ -233,9 +233,11 @@ func TestPathOptIn(t *testing.T) {
 		{guest, "/pub/%252F", 400, ""},                         // double encoding stays refused
 		{aliceC, "/tasks;x/y", 403, ""},                        // /tasks requires write
 		{aliceC, "/pub%2F..%2Fwrite", 400, ""},                 // dots
-		{aliceC, "/pub/x", 200, "/pub/x"},                      //
-		{aliceC, "/other%2Fthing", 200, "/other%2Fthing"},      //
-		{aliceC, "/other;a=b/thing", 200, "/other;a=b/thing"},  //
+		{aliceC, "/pub/x", 200, "/pub/x"},
+		{aliceC, "/other%2Fthing", 200, "/other%2Fthing"},
+		{aliceC, "/other;a=b/thing", 200, "/other;a=b/thing"},
+		{aliceC, "/pub/" + strings.Repeat("a", 8<<10) + "%2F", 414, ""}, // readings of a long path cost too much
+		{aliceC, "/pub/" + strings.Repeat("a", 8<<10), 200, ""},
 	}
 	for _, tt := range tests {
 		code, body := tt.c.do(t, addr, http.MethodGet, tt.path)
@@ -264,15 +266,15 @@ func TestPathCaseAndSuffix(t *testing.T) {
 		want int
 	}{
 		{guest, "/pub/x", 200},
-		{guest, "/PUB/x", 401},          // a case-sensitive app serves it from "/" (login)
-		{aliceC, "/PUB/x", 200},         //
-		{aliceC, "/ADMIN/x", 403},       // a case-insensitive app serves it from /admin
-		{aliceC, "/admin.json", 403},    // Spring serves it from /admin
-		{aliceC, "/admin./x", 403},      // Windows drops the trailing dot
-		{aliceC, "/ta\u017fks/x", 403},  // U+017F folds to s
-		{aliceC, "/admın/x", 403},       // Java folds U+0131 to i
-		{aliceC, "/adminx", 200},        // another segment
-		{aliceC, "/admin-old/x", 200},   //
+		{guest, "/PUB/x", 401}, // a case-sensitive app serves it from "/" (login)
+		{aliceC, "/PUB/x", 200},
+		{aliceC, "/ADMIN/x", 403},      // a case-insensitive app serves it from /admin
+		{aliceC, "/admin.json", 403},   // Spring serves it from /admin
+		{aliceC, "/admin./x", 403},     // Windows drops the trailing dot
+		{aliceC, "/ta\u017fks/x", 403}, // U+017F folds to s
+		{aliceC, "/admın/x", 403},      // Java folds U+0131 to i
+		{aliceC, "/adminx", 200},       // another segment
+		{aliceC, "/admin-old/x", 200},
 		{guest, "/admin/public/x", 200}, // a weaker rule nested in a stronger one still applies
 		{guest, "/admin/PUBLIC/x", 401}, // a case-sensitive app serves it from /admin
 		{guest, "/admin/public.x", 401}, // an app without suffix patterns serves it from /admin

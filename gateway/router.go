@@ -105,6 +105,9 @@ func (st *state) decide(p *reqPath) (d decision, reason string) {
 		st.scan(p.raw, &d, false)
 	}
 	if p.encSlash || p.params {
+		if len(p.raw) > maxReadPath {
+			return d, badPathLong
+		}
 		st.scanReadings(p, &d)
 	}
 	return d, ""
@@ -143,6 +146,10 @@ func (st *state) scan(path string, d *decision, primary bool) {
 		}
 	}
 }
+
+// maxReadPath bounds the path whose readings scanReadings makes, each
+// a copy: nginx and Tomcat refuse a request line over 8 KiB anyway.
+const maxReadPath = 8 << 10
 
 // scanReadings scans the readings of a path with encoded slashes or ";"
 // parameters that some servers make.
