@@ -303,10 +303,49 @@ func TestPathConfusionNginx(t *testing.T) {
 }
 `, listen)
 	})
+	checkServedRoutes(t, "nginx", ngx.URL)
+}
+
+// Python's http.server as the upstream, routing as its file server
+// maps a path to a file (translate_path: decode, drop dot segments,
+// case kept), as small Python apps do.
+func TestPathConfusionPython(t *testing.T) {
+	t.Parallel()
+	py := webservertest.Python(t, `import http.server, os, sys
+
+ROUTES = ["/admin/public", "/admin", "/pub", "/write", "/tasks"]
+
+class App(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        rel = "/" + os.path.relpath(self.translate_path(self.path), os.getcwd())
+        route = "/"
+        for r in ROUTES:
+            if rel == r or rel.startswith(r + "/"):
+                route = r
+                break
+        body = ("route=" + route + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), App).serve_forever()
+`)
+	checkServedRoutes(t, "python", py.URL)
+}
+
+// checkServedRoutes puts a gateway with confusionRoutes in front of the
+// server at url, whose answers name the route that served them
+// ("route=/admin"), and requests every confusing path as a guest and as
+// alice: each route served must be one the caller may reach.
+func checkServedRoutes(t *testing.T, server, url string) {
 	for _, catchAll := range []string{gateway.RequireLogin, gateway.RequirePublic} {
 		t.Run("catch-all "+catchAll, func(t *testing.T) {
 			t.Parallel()
-			e := confusionEnv(t, ngx.URL, catchAll, nil)
+			e := confusionEnv(t, url, catchAll, nil)
 			addr := strings.TrimPrefix(e.srv.URL, "http://")
 			for _, c := range confusionCallers(e) {
 				served := 0
@@ -318,10 +357,10 @@ func TestPathConfusionNginx(t *testing.T) {
 					served++
 					route, ok := strings.CutPrefix(strings.TrimSpace(string(body)), "route=")
 					if !ok {
-						t.Fatalf("%s GET %q: nginx answered %q", c.name, path, body)
+						t.Fatalf("%s GET %q: %s answered %q", c.name, path, server, body)
 					}
 					if req := requireOf(route, catchAll); !c.holds(req) {
-						t.Errorf("%s GET %q: nginx served its %s location (require %s)", c.name, path, route, req)
+						t.Errorf("%s GET %q: %s served its %s route (require %s)", c.name, path, server, route, req)
 					}
 				}
 				if served == 0 {
