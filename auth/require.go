@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
@@ -145,18 +144,9 @@ func (m *Manager) refuseGuest(w http.ResponseWriter, r *http.Request, o requireO
 func (m *Manager) refuseCapability(w http.ResponseWriter, r *http.Request, id *Identity, capability string, o requireOptions) {
 	m.log.Debug("auth: capability missing", "path", r.URL.Path, "identity", id.String(), "capability", capability)
 	msg := fmt.Sprintf("missing capability %q", capability)
-	if o.redirect && wantsHTML(r) {
+	if o.redirect && respond.WantsHTML(r) {
 		respond.Page(w, http.StatusForbidden, "Forbidden", "You are logged in as "+id.Email+", but this page needs the "+msg[len("missing "):]+" (missing capability).")
 		return
 	}
 	respond.Detail(w, http.StatusForbidden, msg)
-}
-
-// wantsHTML reports whether r is a browser navigation: a GET or HEAD that
-// accepts text/html.
-func wantsHTML(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
-	}
-	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }

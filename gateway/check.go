@@ -56,19 +56,12 @@ func (st *state) checkHandler(need string, redirect bool) (http.Handler, bool) {
 	if redirect {
 		opts = append(opts, auth.RedirectToLogin)
 	}
-	var rule func(http.Handler) http.Handler
-	switch need {
-	case RequirePublic:
-		rule = st.m.Optional()
-	case RequireLogin:
-		rule = st.m.RequireLogin(opts...)
-	default:
+	if need != RequirePublic && need != RequireLogin {
 		if _, ok := st.m.Policy().Graph().Lookup(need); !ok {
 			return nil, false
 		}
-		rule = st.m.Require(need, opts...)
 	}
-	h := rule(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := st.rule(need, opts)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := auth.IdentityFrom(r.Context())
 		allow(w, id.String())
 		// Every identity header is present, empty when the identity has

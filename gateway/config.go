@@ -111,7 +111,8 @@ func (t *ServerTLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" 
 // Upstream is one app behind the gateway.
 type Upstream struct {
 	// PathPrefix selects the requests for this upstream: "/" (all), or
-	// "/app", which matches /app and /app/... Required.
+	// "/app", which matches /app and /app/..., ignoring ASCII case;
+	// letters, digits and -._~$&+,:=@ between the slashes. Required.
 	PathPrefix string `yaml:"path_prefix"`
 	// URL is where the requests go: http or https, with an optional
 	// path that is put in front of the request's path. Required.
@@ -147,6 +148,19 @@ type Upstream struct {
 	// used in production; the gateway logs a warning when it starts.
 	// Prefer CAFile. Default false.
 	InsecureSkipTLSVerify bool `yaml:"insecure_skip_tls_verify"`
+	// AllowEncodedSlashes lets paths with an encoded slash or backslash
+	// (%2F, %5C) or a raw backslash through to this upstream, as the
+	// client sent them; other upstreams answer them 400. The rule then
+	// applied is the strictest of the upstreams that the path reaches
+	// when these are read as separators and when they are not. Default
+	// false.
+	AllowEncodedSlashes bool `yaml:"allow_encoded_slashes"`
+	// AllowPathParams lets paths with ";" parameters in a segment
+	// (/app;jsessionid=x/page, or %3B) through to this upstream; other
+	// upstreams answer them 400. The rule then applied is the strictest
+	// of the upstreams that the path reaches with the parameters and
+	// without them (as Tomcat and Jetty read it). Default false.
+	AllowPathParams bool `yaml:"allow_path_params"`
 
 	target *url.URL
 	roots  *x509.CertPool
@@ -423,14 +437,14 @@ func (c *Config) Validate() error {
 			p = strings.TrimSuffix(p, "/")
 		}
 		switch {
-		case !strings.HasPrefix(p, "/") || strings.ContainsAny(p, " {}?#%") || strings.Contains(p, "//") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/.."):
-			bad(key+".path_prefix", "must be a clean path starting with /, such as / or /app")
-		case seen[p]:
-			bad(key+".path_prefix", fmt.Sprintf("%q is already the prefix of another upstream", p))
+		case !cleanPrefix(p):
+			bad(key+".path_prefix", "must be a clean path starting with /, such as / or /app: segments of letters, digits and -._~$&+,:=@, none of them only dots")
+		case seen[strings.ToLower(p)]:
+			bad(key+".path_prefix", fmt.Sprintf("%q is already the prefix of another upstream (prefixes match ignoring case)", p))
 		case c.Auth.Prefix != "" && (p == c.Auth.Prefix || strings.HasPrefix(p, c.Auth.Prefix+"/")):
 			bad(key+".path_prefix", fmt.Sprintf("%q is inside prefix %q, whose paths the gateway answers itself", p, c.Auth.Prefix))
 		}
-		u.PathPrefix, seen[p] = p, true
+		u.PathPrefix, seen[strings.ToLower(p)] = p, true
 		t, err := url.Parse(u.URL)
 		switch {
 		case u.URL == "":
@@ -531,6 +545,30 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// cleanPrefix reports whether p is "/" or a path of non-empty segments
+// made of the characters that a path never needs to encode (so that
+// every server reads them alike), none of them only dots.
+func cleanPrefix(p string) bool {
+	if p == "/" {
+		return true
+	}
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || strings.Trim(seg, ".") == "" {
+			return false
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~$&+,:=@", c) >= 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // passes reports whether pass_headers lists the header h (canonical).

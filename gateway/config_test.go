@@ -27,7 +27,7 @@ listen: 127.0.0.1:8080
 metrics_listen: 127.0.0.1:9090
 upstreams:
   - {path_prefix: /api/, url: "http://127.0.0.1:3001/v1", require: write, strip_prefix: true, login_redirect: false}
-  - {path_prefix: /, url: "http://127.0.0.1:3000", require: login}
+  - {path_prefix: /, url: "http://127.0.0.1:3000", require: login, allow_encoded_slashes: true, allow_path_params: true}
 pass_headers: [x-auth-request-email, authorization]
 upstream_jwt: {audience: app, ttl: 2m, key_file: jwt.pem}
 timeouts: {read: 30s, response_header: 5s}
@@ -45,6 +45,9 @@ func TestParseConfig(t *testing.T) {
 	}
 	if len(cfg.Upstreams) != 2 || cfg.Upstreams[0].PathPrefix != "/api" || !cfg.Upstreams[0].StripPrefix || cfg.Upstreams[0].Redirects() || !cfg.Upstreams[1].Redirects() {
 		t.Errorf("upstreams: %+v", cfg.Upstreams)
+	}
+	if u := cfg.Upstreams; u[0].AllowEncodedSlashes || u[0].AllowPathParams || !u[1].AllowEncodedSlashes || !u[1].AllowPathParams {
+		t.Errorf("allow_encoded_slashes, allow_path_params: %+v", cfg.Upstreams)
 	}
 	if strings.Join(cfg.PassHeaders, ",") != "X-Auth-Request-Email,Authorization" {
 		t.Errorf("pass_headers: %v", cfg.PassHeaders)
@@ -75,6 +78,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad prefix", "upstreams: [{path_prefix: app, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
 		{"upstream inside the prefix", "prefix: /oauth2\nupstreams: [{path_prefix: /oauth2/app, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
 		{"duplicate prefix", "upstreams: [{path_prefix: /a, url: http://127.0.0.1:1, require: login}, {path_prefix: /a/, url: http://127.0.0.1:1, require: login}]", "upstreams[1].path_prefix"},
+		{"prefix equal ignoring case", "upstreams: [{path_prefix: /Admin, url: http://127.0.0.1:1, require: login}, {path_prefix: /aDMIN, url: http://127.0.0.1:1, require: login}]", "upstreams[1].path_prefix"},
+		{"prefix with a parameter", "upstreams: [{path_prefix: /a;b, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"prefix with a backslash", "upstreams: [{path_prefix: '/a\\b', url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"prefix with an escape", "upstreams: [{path_prefix: /a%2Fb, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"prefix with a dot segment", "upstreams: [{path_prefix: /a/./b, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"prefix of dots", "upstreams: [{path_prefix: /a/..., url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"prefix not ASCII", "upstreams: [{path_prefix: /café, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
+		{"prefix with an empty segment", "upstreams: [{path_prefix: /a//b, url: http://127.0.0.1:1, require: login}]", "upstreams[0].path_prefix"},
 		{"unknown header", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\npass_headers: [X-Auth-Request-Groups]", "pass_headers[0]"},
 		{"jwt ttl", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nupstream_jwt: {ttl: 2h}", "upstream_jwt.ttl"},
 		{"bad transport", "upstreams: [{path_prefix: /, url: http://127.0.0.1:1, require: login}]\nupstream_transport: fast", "upstream_transport"},

@@ -47,4 +47,15 @@
 // under different rules let the looser rule open what the stricter one
 // guards: the gateway logs them when it starts ([Config.Overlaps]), and
 // `oauthgate config check` refuses them.
+//
+// # One path per request
+//
+// The gateway reads one canonical path per request, and routes, applies
+// the rule and proxies with it. Paths that app servers read in different
+// ways are refused (400): dot segments, encoded controls, double
+// encodings, and, unless the upstream allows them, encoded slashes and
+// ";" parameters ([Upstream.AllowEncodedSlashes],
+// [Upstream.AllowPathParams]). Where readings still differ (case,
+// suffixes, what an opted-in upstream takes), every rule they reach
+// applies. CONNECT and TRACE are refused (405).
 package gateway

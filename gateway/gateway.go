@@ -46,6 +46,8 @@ type state struct {
 	cfg       *Config
 	m         *auth.Manager
 	mux       *http.ServeMux
+	mounts    []*mount // the upstreams, longest prefix first
+	guards    sync.Map // "prefix\x00rule\x00rule..." → http.Handler of rules combined
 	transport http.RoundTripper
 	owned     upstreamTransport // closed with the state; nil when given
 	// tlsTransports carry the upstreams with their own TLS settings;
@@ -145,11 +147,9 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	st.mux.Handle("GET "+c.HealthPath, route(RouteHealth, http.HandlerFunc(serveHealth)))
 	st.mux.Handle("GET "+c.ReadyPath, route(RouteHealth, http.HandlerFunc(g.serveReady)))
 	for i := range c.Upstreams {
-		if err := st.mountUpstream(&c.Upstreams[i]); err != nil {
-			st.close()
-			return nil, err
-		}
+		st.mountUpstream(&c.Upstreams[i])
 	}
+	sortMounts(st.mounts)
 	return st, nil
 }
 
@@ -292,19 +292,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, upgrades: &g.upgrades}
 	defer rec.doneUpgrade() // even when the proxy panics (http.ErrAbortHandler)
-	info := &RequestInfo{Route: RouteNone}
-	if dotSegments(r.URL.Path) {
-		// Routing saw /pub/%2e%2e/admin under /pub; an upstream that
-		// decodes and then resolves the dots would serve /admin.
-		respond.Detail(rec, http.StatusBadRequest, "invalid path: dot segments")
+	rs := &reqState{info: RequestInfo{Route: RouteNone}}
+	path := r.URL.Path
+	if strings.EqualFold(r.Method, http.MethodConnect) || strings.EqualFold(r.Method, http.MethodTrace) {
+		// Nothing is tunnelled, and a TRACE answer would echo the
+		// client's cookies back to a script.
+		rec.Header().Set("Allow", allowedMethods)
+		respond.Refuse(rec, r, http.StatusMethodNotAllowed, "method not allowed")
+	} else if p, reason := canonicalPath(r.URL); reason != "" {
+		respond.Refuse(rec, r, http.StatusBadRequest, reason)
 	} else {
-		ctx := context.WithValue(r.Context(), infoKey{}, info)
-		st.mux.ServeHTTP(rec, r.WithContext(ctx))
+		path = p.path
+		st.serve(rec, r, &p, rs)
 	}
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	info.Method, info.Path = r.Method, r.URL.Path
+	info := &rs.info
+	info.Method, info.Path = r.Method, path
 	_, info.Client, _ = st.proxies.Forwarded(r)
 	info.Status, info.Bytes, info.Duration = rec.status, rec.bytes, time.Since(start)
 	if info.Route == RouteUpstream || info.Route == RouteCheck {
@@ -313,6 +318,40 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.Bearer = hasBearer(r.Header)
 	}
 	st.obs.Request(*info)
+}
+
+// allowedMethods is the Allow header of a refused CONNECT or TRACE.
+const allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+// serve routes a request whose path p is canonical: to one of the
+// gateway's own routes, or to an upstream under the rule that
+// [state.decide] says.
+func (st *state) serve(w http.ResponseWriter, r *http.Request, p *reqPath, rs *reqState) {
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, rs))
+	if p.path != r.URL.Path {
+		u := *r.URL
+		u.Path, u.RawPath = p.path, p.raw
+		r.URL = &u
+	}
+	h, pattern := st.mux.Handler(r)
+	if _, up := h.(upstreamRoutes); !up && pattern != "" {
+		if reason := optInReason(p); reason != "" {
+			respond.Refuse(w, r, http.StatusBadRequest, reason)
+			return
+		}
+		st.mux.ServeHTTP(w, r)
+		return
+	}
+	d, reason := st.decide(p)
+	switch {
+	case reason != "":
+		respond.Refuse(w, r, refusalStatus(reason), reason)
+	case d.m == nil:
+		h.ServeHTTP(w, r) // no route: the ServeMux's 404 or 405
+	default:
+		rs.info.Route, rs.info.Upstream, rs.strip = RouteUpstream, d.m.u.PathPrefix, d.strip
+		st.guard(&d).ServeHTTP(w, r)
+	}
 }
 
 // acquire returns the running state, counted as in use.
@@ -333,28 +372,20 @@ func (g *Gateway) closedState(st *state) bool { return g.cur.Load() == st }
 
 type infoKey struct{}
 
-// dotSegments reports whether the decoded path has a "." or ".." segment,
-// counting a backslash as a separator and ignoring ";" parameters, as
-// some servers do. ServeMux redirects such paths when they are written
-// plainly, but not when the dots or the slashes are percent-encoded.
-func dotSegments(p string) bool {
-	if !strings.Contains(p, ".") {
-		return false
-	}
-	for seg := range strings.FieldsFuncSeq(p, func(r rune) bool { return r == '/' || r == '\\' }) {
-		seg, _, _ = strings.Cut(seg, ";") // "..;" is ".." to Java servers
-		if seg == "." || seg == ".." {
-			return true
-		}
-	}
-	return false
+// reqState is what the gateway learns of a request while serving it, in
+// its context under infoKey.
+type reqState struct {
+	info RequestInfo
+	// strip is how many bytes of the canonical path the upstream's
+	// prefix spans (for strip_prefix).
+	strip int
 }
 
 // route marks the request's route class.
 func route(class string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if info, ok := r.Context().Value(infoKey{}).(*RequestInfo); ok {
-			info.Route = class
+		if rs, ok := r.Context().Value(infoKey{}).(*reqState); ok {
+			rs.info.Route = class
 		}
 		h.ServeHTTP(w, r)
 	})

@@ -270,17 +270,25 @@ func TestPassHost(t *testing.T) {
 	}
 }
 
-// strip_prefix removes the prefix; the upstream URL's path comes first.
+// strip_prefix removes the prefix, however the path spelled it; the
+// upstream URL's path comes first, and the rest of the path is sent as
+// the client encoded it.
 func TestStripPrefix(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil, nil)
-	s := e.guest().upstreamSaw(t, e.srv.URL+"/strip/a%2Fb/c")
-	if s.Path != "/base/a%2Fb/c|/base/a/b/c" {
-		t.Errorf("path %q", s.Path)
-	}
-	s = e.guest().upstreamSaw(t, e.srv.URL+"/strip")
-	if s.Path != "|/base/" {
-		t.Errorf("path %q", s.Path)
+	e := newEnv(t, nil, func(c *gateway.Config) { c.Upstreams[4].AllowEncodedSlashes = true })
+	b := e.browser(alice) // /STRIP/a also needs the catch-all's rule: read
+	for _, tt := range []struct{ path, want string }{
+		{"/strip/a%2Fb/c", "/base/a%2Fb/c|/base/a/b/c"},
+		{"/strip", "|/base/"},
+		{"/strip/", "|/base/"},
+		{"/STRIP/a", "|/base/a"},
+		{"/str%69p/a%2Fb", "/base/a%2Fb|/base/a/b"},
+		{"/strip//a", "|/base/a"},
+		{"/strip/caf%c3%a9", "/base/caf%c3%a9|/base/café"},
+	} {
+		if s := b.upstreamSaw(t, e.srv.URL+tt.path); s.Path != tt.want {
+			t.Errorf("GET %s: upstream path %q, want %q", tt.path, s.Path, tt.want)
+		}
 	}
 }
 
@@ -522,7 +530,7 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 // Paths whose dots or slashes are encoded cannot reach an upstream under
-// another prefix's rule.
+// another prefix's rule (pathconfusion_test.go tries many more).
 func TestDotSegments(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil, nil)
@@ -538,7 +546,8 @@ func TestDotSegments(t *testing.T) {
 		{"/pub/%2e/x", 400},
 		{"/pub/../write/x", 400},
 		{"/pub/a..b/.x/x.", 200},
-		{"/pub/a%2Fb", 200},
+		{"/pub/a%2Fb", 400},
+		{"/pub/.../write", 400},
 	}
 	for _, tt := range tests {
 		resp, body := e.guest().get(t, e.srv.URL+tt.path)

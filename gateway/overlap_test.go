@@ -251,15 +251,15 @@ func overlapGateway(t *testing.T, tc overlapCase) *Gateway {
 type reachRecorder struct{}
 
 func (reachRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	info, _ := r.Context().Value(infoKey{}).(*RequestInfo)
-	if info == nil {
+	rs, _ := r.Context().Value(infoKey{}).(*reqState)
+	if rs == nil {
 		return nil, fmt.Errorf("no request info in the upstream request's context")
 	}
 	u := *r.URL
 	u.RawQuery = ""
 	return &http.Response{
 		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:  http.Header{"X-Reached-Prefix": {info.Upstream}},
+		Header:  http.Header{"X-Reached-Prefix": {rs.info.Upstream}},
 		Body:    io.NopCloser(strings.NewReader(u.String())),
 		Request: r,
 	}, nil

@@ -123,8 +123,8 @@ type tlsKey struct {
 	insecure bool
 }
 
-// mountUpstream registers u's routes: its access rule, then the proxy.
-func (st *state) mountUpstream(u *Upstream) error {
+// mountUpstream registers u's prefix and its running parts.
+func (st *state) mountUpstream(u *Upstream) {
 	rp := &httputil.ReverseProxy{
 		Rewrite:       func(pr *httputil.ProxyRequest) { st.rewrite(u, pr) },
 		Transport:     st.transportFor(u),
@@ -144,77 +144,62 @@ func (st *state) mountUpstream(u *Upstream) error {
 	if u.Redirects() {
 		opts = append(opts, auth.RedirectToLogin)
 	}
-	var rule func(http.Handler) http.Handler
-	switch u.Require {
-	case RequirePublic:
-		rule = st.m.Optional()
-	case RequireLogin:
-		rule = st.m.RequireLogin(opts...)
-	default:
-		rule = st.m.Require(u.Require, opts...)
-	}
-	h := route(RouteUpstream, upstreamName(u.PathPrefix, rule(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	proxy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := auth.IdentityFrom(r.Context())
 		allow(w, id.String())
 		rp.ServeHTTP(w, r)
-	}))))
-	if u.PathPrefix == "/" {
-		st.mux.Handle("/", h)
-		return nil
-	}
-	st.mux.Handle(u.PathPrefix, h)
-	st.mux.Handle(u.PathPrefix+"/", h)
-	return nil
-}
-
-// upstreamName records the upstream's prefix for the observer.
-func upstreamName(prefix string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if info, ok := r.Context().Value(infoKey{}).(*RequestInfo); ok {
-			info.Upstream = prefix
-		}
-		h.ServeHTTP(w, r)
 	})
+	st.mounts = append(st.mounts, &mount{u: u, opts: opts, proxy: proxy, guard: st.rule(u.Require, opts)(proxy)})
+	if u.PathPrefix == "/" {
+		st.mux.Handle("/", upstreamRoutes{})
+		return
+	}
+	st.mux.Handle(u.PathPrefix, upstreamRoutes{})
+	st.mux.Handle(u.PathPrefix+"/", upstreamRoutes{})
 }
 
 // rewrite builds the upstream request: target URL, path, forwarded
 // headers, Via, and the identity headers in place of the client's copies
-// and of the gateway's credentials.
+// and of the gateway's credentials. The path is the canonical one that
+// routed the request, less the prefix with strip_prefix.
 func (st *state) rewrite(u *Upstream, pr *httputil.ProxyRequest) {
 	out, in := pr.Out, pr.In
+	prefix := ""
 	if u.StripPrefix && u.PathPrefix != "/" {
-		out.Header.Set("X-Forwarded-Prefix", u.PathPrefix)
-		out.URL.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(in.URL.Path, u.PathPrefix), "/")
+		prefix = u.PathPrefix
+		strip := 0
+		if rs, ok := in.Context().Value(infoKey{}).(*reqState); ok {
+			strip = rs.strip
+		}
+		out.URL.Path = "/" + strings.TrimPrefix(in.URL.Path[strip:], "/")
 		if in.URL.RawPath != "" {
-			raw := strings.TrimPrefix(in.URL.EscapedPath(), u.PathPrefix)
-			out.URL.RawPath = "/" + strings.TrimPrefix(raw, "/")
+			raw := in.URL.EscapedPath()
+			out.URL.RawPath = "/" + strings.TrimPrefix(raw[rawOffset(raw, strip):], "/")
 		}
 	}
 	pr.SetURL(u.target)
 	if u.PassHost {
 		out.Host = in.Host
 	}
-	xff, _, viaProxy := st.proxies.Forwarded(in)
-	out.Header.Set("X-Forwarded-For", xff)
-	proto, host := "http", in.Host
-	if in.TLS != nil {
-		proto = "https"
-	}
-	if viaProxy {
-		if p := in.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-			proto = p
-		}
-		if h := in.Header.Get("X-Forwarded-Host"); h != "" {
-			host = h
-		}
-	}
-	out.Header.Set("X-Forwarded-Proto", proto)
-	out.Header.Set("X-Forwarded-Host", host)
+	forward(st.proxies, out.Header, in, prefix)
 	out.Header.Add("Via", viaToken)
-	stripIdentityHeaders(out.Header)
 	stripBearer(out.Header)
 	st.cookies.filter(out.Header)
 	st.setIdentity(out.Header, auth.IdentityFrom(in.Context()), true)
+}
+
+// rawOffset returns the offset in the escaped path raw of the byte n of
+// its decoded form.
+func rawOffset(raw string, n int) int {
+	i := 0
+	for ; n > 0; n-- {
+		if raw[i] == '%' {
+			i += 3
+		} else {
+			i++
+		}
+	}
+	return i
 }
 
 // setIdentity sets the identity headers of pass_headers for id; nothing

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
@@ -95,17 +94,11 @@ func (h *routes) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 func (h *routes) noLogin(w http.ResponseWriter, r *http.Request) {
 	err := respond.NewError(http.StatusNotFound,
 		"This app has no browser login: user tokens are not available; call it with a machine or service token.", auth.ErrNoLogin)
-	if wantsHTML(r) {
+	if respond.WantsHTML(r) {
 		respond.PageError(w, r, h.m.Logger(), err)
 		return
 	}
 	respond.JSONError(w, r, h.m.Logger(), err)
-}
-
-// wantsHTML reports whether r is a browser navigation (it accepts
-// text/html).
-func wantsHTML(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // revokeRequest is POST /token/revoke's body: {"token": T} revokes one

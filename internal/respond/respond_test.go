@@ -173,3 +173,36 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// A browser navigation gets a page, anything else JSON.
+func TestRefuse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		method, accept string
+		page           bool
+	}{
+		{"GET", "text/html,application/xhtml+xml", true},
+		{"HEAD", "text/html", true},
+		{"GET", "application/json", false},
+		{"GET", "", false},
+		{"POST", "text/html", false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, "/x", nil)
+		if tt.accept != "" {
+			r.Header.Set("Accept", tt.accept)
+		}
+		if got := WantsHTML(r); got != tt.page {
+			t.Errorf("%s Accept %q: WantsHTML %v, want %v", tt.method, tt.accept, got, tt.page)
+		}
+		w := httptest.NewRecorder()
+		Refuse(w, r, http.StatusBadRequest, "bad <path>")
+		ct := w.Header().Get("Content-Type")
+		if w.Code != 400 || tt.page != strings.HasPrefix(ct, "text/html") || tt.page == strings.Contains(w.Body.String(), `{"detail":"bad \u003cpath\u003e"}`) {
+			t.Errorf("%s Accept %q: %d %s %s", tt.method, tt.accept, w.Code, ct, w.Body)
+		}
+		if tt.page && !strings.Contains(w.Body.String(), "bad &lt;path&gt;") {
+			t.Errorf("page: %s", w.Body)
+		}
+	}
+}
