@@ -40,6 +40,7 @@ type watchedConn struct {
 	reads    uint64        // Reads ended
 	lastData bool          // the last Read returned bytes, and not a 408
 	closed   bool          // Close was called
+	retired  bool          // closed by the gateway after an answer, not by the reader
 	changed  chan struct{} // closed when a Read starts or the connection closes; nil when nobody waits
 }
 
@@ -78,6 +79,15 @@ func (c *watchedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// retire closes c after an answer that may be followed by a body it
+// announced; its last read was that answer, not stray bytes.
+func (c *watchedConn) retire() {
+	c.mu.Lock()
+	c.retired = true
+	c.mu.Unlock()
+	c.Close()
+}
+
 func (c *watchedConn) wakeLocked() {
 	if c.changed != nil {
 		close(c.changed)
@@ -94,11 +104,13 @@ func (c *watchedConn) awaitIdleReader() {
 	var timeout <-chan time.Time
 	for {
 		c.mu.Lock()
-		closed, stray, reading, reads := c.closed, c.lastData, c.reading > 0, c.reads
+		closed, stray, reading, reads := c.closed, c.lastData && !c.retired, c.reading > 0, c.reads
 		c.mu.Unlock()
 		if closed {
 			// The reader met the end of the stream, or bytes nobody
-			// asked for (then its last read returned them).
+			// asked for (then its last read returned them). A
+			// connection the gateway retired may be taken before its
+			// reader has noticed: its last read is still the answer.
 			if stray {
 				c.strays.add(c.key)
 			}
@@ -160,7 +172,7 @@ func guardedRoundTrip(tr *http.Transport, strays *strayUpstreams, req *http.Requ
 	g.trace.GotConn = g.gotConn
 	resp, err := tr.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), &g.trace)))
 	if err == nil && g.conn != nil && announcesForbiddenBody(resp) {
-		g.conn.Close()
+		g.conn.retire()
 	}
 	return resp, err
 }
