@@ -161,17 +161,17 @@ func (r reach) name() string {
 }
 
 // routed returns the index of the upstream that the gateway path p goes
-// to: the longest prefix holding it; -1 when the gateway's prefix holds
-// it (no upstream prefix lies inside the gateway's) or no prefix does.
-// It must match as the gateway's routes do (whole segments, case
-// included): a change there is a change here.
+// to: the longest prefix holding it, matched as the gateway's router
+// matches (prefixMatch, ignoring ASCII case); -1 when the gateway's
+// prefix holds it (no upstream prefix lies inside the gateway's) or no
+// prefix does.
 func routed(reaches []reach, gatewayPrefix, p string) int {
 	if gatewayPrefix != "" && under(p, gatewayPrefix) {
 		return -1
 	}
 	best, bestLen := -1, -1
 	for _, r := range reaches {
-		if under(p, r.prefix) && len(r.prefix) > bestLen {
+		if kinds, _ := prefixMatch(p, orRoot(r.prefix)); kinds&matchFold != 0 && len(r.prefix) > bestLen {
 			best, bestLen = r.index, len(r.prefix)
 		}
 	}
