@@ -4,19 +4,28 @@
 # alike), then prints the medians, the middleware's overhead over the
 # unprotected route (median of the per-round differences) and each target.
 #
-#   bench/micro.sh [--rounds 3] [--benchtime 1s]
+# --baseline REV also builds the same benchmarks from the git revision REV
+# (a commit, tag or branch of this repository), wherever each lives there
+# (they are found by name, so a benchmark that moved package is still
+# compared), runs both trees in every round, alternating which goes first,
+# and prints each benchmark's ratio to the baseline.
 #
-# Environment: ROUNDS, BENCHTIME (same meaning). About 40 s per round.
+#   bench/micro.sh [--rounds 3] [--benchtime 1s] [--baseline REV]
+#
+# Environment: ROUNDS, BENCHTIME, BASELINE (same meaning). About 40 s per
+# round (twice that with a baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 BENCHTIME=${BENCHTIME:-1s}
+BASELINE=${BASELINE:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS=${2:?}; shift 2 ;;
 	--benchtime) BENCHTIME=${2:?}; shift 2 ;;
-	*) echo "micro.sh: unknown argument $1 (want --rounds N, --benchtime D)" >&2; exit 2 ;;
+	--baseline) BASELINE=${2:?}; shift 2 ;;
+	*) echo "micro.sh: unknown argument $1 (want --rounds N, --benchtime D, --baseline REV)" >&2; exit 2 ;;
 	esac
 done
 case "$ROUNDS" in '' | *[!0-9]* | 0) echo "micro.sh: --rounds must be a positive count" >&2; exit 2 ;; esac
@@ -25,18 +34,73 @@ if [ "$ROUNDS" -gt 20 ]; then echo "micro.sh: at most 20 rounds" >&2; exit 2; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for p in auth capabilities authtest; do
-	go test -c -o "$tmp/$p.test" "./$p"
+# The benchmarks behind the targets, and the -test.benchtime of each
+# ("" for --benchtime).
+benches="Unprotected RequireSessionHot RequireSessionCold RequireBearerHot RequireBearerCold
+RequireServiceHot RequireServiceCold Has10k Load100kUsers DurableUpdate100kUsers FullLogin
+Impersonate1000:1x"
+
+trees="new"
+if [ -n "$BASELINE" ]; then
+	if ! base_rev=$(git rev-parse --verify --quiet "$BASELINE^{commit}"); then
+		echo "micro.sh: --baseline: $BASELINE is not a commit of this repository" >&2
+		exit 2
+	fi
+	mkdir "$tmp/base"
+	git archive "$base_rev" | tar -x -C "$tmp/base"
+	trees="new base"
+fi
+
+# tree_dir TREE: the folder of a tree's sources.
+tree_dir() { if [ "$1" = base ]; then echo "$tmp/base"; else pwd; fi; }
+
+# locate TREE NAME: the package folder, relative to the tree, of the test
+# file that defines BenchmarkNAME ("" when the tree has none).
+locate() {
+	(cd "$(tree_dir "$1")" && grep -rl --include='*_test.go' "^func Benchmark$2(" . 2>/dev/null | head -1 | xargs -r dirname | sed 's|^\./||; s|^\.$||')
+}
+
+# The runs: "TREE DIR PATTERN BENCHTIME" lines, one test binary per
+# (TREE, DIR), built once.
+: >"$tmp/runs"
+for tree in $trees; do
+	dirs=""
+	for b in $benches; do
+		name=${b%%:*}
+		bt=${b#*:}
+		if [ "$bt" = "$b" ]; then bt=""; fi
+		dir=$(locate "$tree" "$name")
+		if [ -z "$dir" ]; then
+			echo "micro.sh: Benchmark$name not found in the $tree tree" >&2
+			continue
+		fi
+		echo "$tree $dir $name ${bt:-$BENCHTIME}" >>"$tmp/runs"
+		case " $dirs " in *" $dir "*) ;; *) dirs="$dirs $dir" ;; esac
+	done
+	for dir in $dirs; do
+		(cd "$(tree_dir "$tree")" && go test -c -o "$tmp/$tree-${dir//\//_}.test" "./$dir")
+	done
 done
 
-# bench PKG PATTERN BENCHTIME: one run of some benchmarks of a package,
-# from the package's folder as `go test` does.
+# bench TREE DIR PATTERN BENCHTIME: one run of some benchmarks of a
+# package, from the package's folder as `go test` does; the baseline's
+# are named base:NAME.
 bench() {
-	(cd "$1" && timeout 600 "$tmp/$1.test" -test.run '^$' -test.bench "$2" -test.benchmem \
-		-test.benchtime "$3" -test.count 1) | grep '^Benchmark' || {
-		echo "micro.sh: benchmarks of $1 failed" >&2
+	local rename=""
+	if [ "$1" = base ]; then rename='s/^Benchmark/Benchmarkbase:/'; fi
+	(cd "$(tree_dir "$1")/$2" && timeout 600 "$tmp/$1-${2//\//_}.test" -test.run '^$' -test.bench "$3" -test.benchmem \
+		-test.benchtime "$4" -test.count 1) | grep '^Benchmark' | sed "$rename" || {
+		echo "micro.sh: benchmarks of $2 ($1 tree) failed" >&2
 		exit 1
 	}
+}
+
+# run_tree TREE: every benchmark of a tree, those of one package and
+# benchtime in one run, in the order of $benches.
+run_tree() {
+	awk -v tree="$1" '$1 == tree { k = $2 " " $4; if (!(k in pat)) { order[++n] = k; pat[k] = $3 } else pat[k] = pat[k] "|" $3 }
+		END { for (i = 1; i <= n; i++) { split(order[i], a, " "); print a[1], "^Benchmark(" pat[order[i]] ")$", a[2] } }' "$tmp/runs" |
+		while read -r dir pattern bt; do bench "$1" "$dir" "$pattern" "$bt"; done
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(go version | cut -d' ' -f3)"
@@ -44,10 +108,8 @@ echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
 	echo "== round $round/$ROUNDS" >&2
 	{
-		bench auth '^(BenchmarkUnprotected|BenchmarkRequire(Session|Bearer|Service)(Hot|Cold))$' "$BENCHTIME"
-		bench capabilities '^(BenchmarkHas10k|BenchmarkLoad100kUsers|BenchmarkDurableUpdate100kUsers)$' "$BENCHTIME"
-		bench authtest '^BenchmarkFullLogin$' "$BENCHTIME"
-		bench authtest '^BenchmarkImpersonate1000$' 1x
+		if [ $((round % 2)) = 1 ]; then order="$trees"; else order=$(echo "$trees" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }'); fi
+		for tree in $order; do run_tree "$tree"; done
 	} | sed "s/^/$round /" | tee -a "$tmp/results" >&2
 done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -118,4 +180,23 @@ END {
 	if ("Load100kUsers" in n) printf "%-24s %10s %8d   %-26s %s\n", "Load100kUsers", human(med("Load100kUsers", "ns")), med("Load100kUsers", "allocs"), "<= 1 s", verdict(med("Load100kUsers", "ns") <= 1e9)
 	if ("DurableUpdate100kUsers" in n) printf "%-24s %10s %8d   %-26s %s\n", "DurableUpdate100kUsers", human(med("DurableUpdate100kUsers", "ns")), med("DurableUpdate100kUsers", "allocs"), "<= 50 ms", verdict(med("DurableUpdate100kUsers", "ns") <= 5e7)
 	if ("Impersonate1000" in n) printf "%-24s %10s %8d   %-26s %s\n", "Impersonate1000", human(med("Impersonate1000", "ns")), med("Impersonate1000", "allocs"), "<= 2 s", verdict(med("Impersonate1000", "ns") <= 2e9)
+	header = 0
+	for (i = 1; i <= names; i++) {
+		b = order[i]; base = "base:" b
+		if (b ~ /^base:/ || !(base in n)) continue
+		if (!header) {
+			printf "\nagainst the baseline (new/baseline, median of the per-round ratios)\n"
+			printf "%-24s %10s %10s %14s %14s   %s\n", "benchmark", "ns/op", "cpu-ns/op", "allocs/op", "B/op", "per round (ns/op %)"
+			header = 1
+		}
+		cnt = 0; ccnt = 0; delete q; delete cq; line = ""
+		for (r = 1; r <= rounds; r++) {
+			if (((r, b, "ns") in byround) && ((r, base, "ns") in byround) && byround[r, base, "ns"] > 0) {
+				q[++cnt] = 100 * byround[r, b, "ns"] / byround[r, base, "ns"]
+				line = line sprintf(" %.1f", q[cnt])
+				if (((r, b, "cpu") in byround) && ((r, base, "cpu") in byround) && byround[r, base, "cpu"] > 0) cq[++ccnt] = 100 * byround[r, b, "cpu"] / byround[r, base, "cpu"]
+			}
+		}
+		printf "%-24s %9.1f%% %10s %14s %14s  %s\n", b, median(q, cnt), ccnt ? sprintf("%.1f%%", median(cq, ccnt)) : "-", sprintf("%d vs %d", med(b, "allocs"), med(base, "allocs")), sprintf("%d vs %d", med(b, "B"), med(base, "B")), line
+	}
 }' "$tmp/results"
