@@ -61,7 +61,7 @@ func TestLoginNeedsBaseURLOffLoopback(t *testing.T) {
 	e := newEnv(t, envOptions{configure: func(c *auth.Config) { c.BaseURL = "" }})
 	rec := httptest.NewRecorder()
 	err := e.m.StartLogin(rec, httptest.NewRequest("GET", "http://evil.example/login", nil), "/", false)
-	var le *auth.LoginError
+	var le *auth.Error
 	if !errors.As(err, &le) || le.Status != http.StatusBadRequest {
 		t.Fatalf("StartLogin on a foreign host: %v", err)
 	}

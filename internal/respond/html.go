@@ -3,7 +3,6 @@ package respond
 import (
 	"bytes"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"strconv"
 )
@@ -69,13 +68,4 @@ func writePage(w http.ResponseWriter, code int, p page) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// PageError writes err as an HTML page using [Public] for the status and
-// message, and logs the cause like [JSONError].
-func PageError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	code, msg := Public(err)
-	logError(r, logger, code, err)
-	retryAfter(w.Header(), err)
-	Page(w, code, "", msg)
 }
