@@ -32,23 +32,19 @@ type page struct {
 	Button string
 }
 
-// Page writes a small HTML page for browser routes. Title and msg are
-// escaped by html/template. The page may not be framed, runs no script and
-// loads nothing (a strict Content-Security-Policy), and is not cached.
-// An empty title means the status text.
-func Page(w http.ResponseWriter, code int, title, msg string) {
-	writePage(w, code, page{Title: title, Msg: msg})
-}
-
-// ConfirmPage writes a page like [Page] with one form, a button that posts
-// to action (a path of the app): the way to have a person confirm what a
-// page of another site asked for. The page needs no script. Its policy has
+// ConfirmPage writes a page like the error pages of [Fail] with one form,
+// a button that posts to action (a path of the app): the way to have a
+// person confirm what a page of another site asked for. The page needs no script. Its policy has
 // no form-action: browsers apply that to every redirect after the post,
 // and the destination may send the browser on to the identity provider.
 func ConfirmPage(w http.ResponseWriter, code int, title, msg, action, button string) {
 	writePage(w, code, page{Title: title, Msg: msg, Action: action, Button: button})
 }
 
+// writePage writes p with the status code. Title and messages are
+// escaped by html/template. The page may not be framed, runs no script and
+// loads nothing (a strict Content-Security-Policy), and is not cached. An
+// empty title means the status text.
 func writePage(w http.ResponseWriter, code int, p page) {
 	if p.Title == "" {
 		p.Title = http.StatusText(code)

@@ -204,7 +204,7 @@ func TestConfirmPage(t *testing.T) {
 	}
 	// An error page has no form.
 	w := httptest.NewRecorder()
-	Page(w, http.StatusForbidden, "", "no")
+	Fail(w, httptest.NewRequest(http.MethodGet, "/", nil), nil, &Error{Status: http.StatusForbidden, Msg: "no"}, AsPage)
 	if strings.Contains(w.Body.String(), "<form") {
 		t.Errorf("Page has a form: %s", w.Body)
 	}
