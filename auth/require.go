@@ -55,7 +55,7 @@ func collectOptions(opts []RequireOption) requireOptions {
 // malformed, invalid, expired or revoked bearer token → 401 with
 // `WWW-Authenticate: Bearer error="invalid_token"`; a store that cannot
 // be reached → 503 with Retry-After. With [RedirectToLogin] a browser
-// navigation gets each refusal as an HTML page.
+// navigation gets a 403 or 503 as an HTML page.
 //
 // An unknown capability is a wiring mistake: Require panics at once.
 func (m *Manager) Require(capability string, opts ...RequireOption) func(http.Handler) http.Handler {
