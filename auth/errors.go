@@ -49,11 +49,11 @@ var (
 // (the OAuth* constants) or of a Bearer challenge; Scope is the scope
 // that an insufficient_scope refusal needs.
 //
-// The errors of the Manager's methods that refuse a request (login,
-// tokens, capability management, the client-credentials grant) are
-// *Error values, whose Err wraps the sentinel to test: [ErrBadRequest],
-// [ErrNoIdentity], [ErrForbidden], [ErrNoLogin]. [ErrorOf] turns any
-// error into one.
+// The Manager's methods that refuse a request (login, tokens, capability
+// management) return *Error values; test them with errors.Is:
+// [ErrBadRequest] (400), [ErrNoIdentity] (401), [ErrForbidden] (403),
+// [ErrNoLogin] (404). Those of the client-credentials grant say their
+// OAuth error in Code. [ErrorOf] turns any error into an *Error.
 type Error = respond.Error
 
 // storeRetryAfter is the Retry-After of an answer refused because a store
@@ -74,7 +74,7 @@ const (
 //   - a store that is unavailable or closed ([capabilities.ErrUnavailable],
 //     [capabilities.ErrClosed]): 503 temporarily_unavailable with
 //     Retry-After, whatever else err says;
-//   - an *Error: itself;
+//   - an *Error: itself (the same value: do not change it);
 //   - a cancelled or timed-out request: 503 temporarily_unavailable;
 //   - an unknown capability: 400; a delegation refused: 403 naming the
 //     missing capabilities;
@@ -140,7 +140,11 @@ func unauthenticated() *Error {
 
 // loginBad is a login refused as the request's or the provider's fault.
 func loginBad(msg string, err error) *Error {
-	return &Error{Status: http.StatusBadRequest, Msg: msg, Err: err}
+	cause := ErrBadRequest
+	if err != nil {
+		cause = fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	return &Error{Status: http.StatusBadRequest, Msg: msg, Err: cause}
 }
 
 // loginUnavailable is a login that failed at the identity provider.
