@@ -21,7 +21,7 @@ import (
 )
 
 // OAuth 2.0 error codes of the token endpoint (RFC 6749 §5.2, RFC 8707,
-// RFC 8628 §3.5).
+// RFC 8628 §3.5): the Code of its [Error] values.
 const (
 	OAuthInvalidRequest       = "invalid_request"
 	OAuthInvalidClient        = "invalid_client"
@@ -32,32 +32,8 @@ const (
 	OAuthSlowDown             = "slow_down"
 )
 
-// OAuthError is a refused token request, in the terms of RFC 6749 §5.2:
-// Code and Description go to the client as {"error", "error_description"}
-// with Status; Err is the private cause, for the log. RetryAfter, when
-// positive, is how long the client should wait before trying again (429
-// and 503 answers; the Retry-After header).
-type OAuthError struct {
-	Code        string
-	Description string
-	Status      int
-	Err         error
-	RetryAfter  time.Duration
-}
-
-func (e *OAuthError) Error() string {
-	s := "auth: token request refused: " + e.Code + ": " + e.Description
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the private cause.
-func (e *OAuthError) Unwrap() error { return e.Err }
-
-func oauthErr(code string, status int, desc string) *OAuthError {
-	return &OAuthError{Code: code, Description: desc, Status: status}
+func oauthErr(code string, status int, desc string) *Error {
+	return &Error{Status: status, Msg: desc, Code: code}
 }
 
 // ClientTokenRequest is a client-credentials token request.
@@ -263,21 +239,23 @@ func (g *clientGrant) checkSecret(ctx context.Context, hash, secret string) (boo
 
 // queueFull is the answer when the secret checks are saturated; the
 // first of a flood each minute is logged.
-func (g *clientGrant) queueFull(now time.Time) *OAuthError {
+func (g *clientGrant) queueFull(now time.Time) *Error {
 	if last := g.fullLogged.Load(); now.Unix()-last >= 60 && g.fullLogged.CompareAndSwap(last, now.Unix()) {
 		g.m.log.Warn("auth: the client secret checks are saturated: token requests get 503 until the queue drains",
 			"running", g.hashes.Slots(), "waiting", g.hashes.Waiting())
 	}
-	return &OAuthError{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable,
-		Description: "too many token requests at once, retry shortly", RetryAfter: time.Second, Err: throttle.ErrQueueFull}
+	return &Error{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable,
+		Msg: "too many token requests at once, retry shortly", RetryAfter: time.Second, Err: throttle.ErrQueueFull}
 }
 
 // IssueClientToken runs the client-credentials grant: it authenticates
 // the client by its secret and mints a signed JWT access token for the
-// asked audience and scope. Refusals are *[OAuthError] values; among
-// them 429 slow_down, without any check, when the client id or the
-// address of req.ClientAddr failed too often ([ThrottleConfig]), and 503
-// temporarily_unavailable when too many secret checks already wait.
+// asked audience and scope. Refusals are *[Error] values with the OAuth
+// error code of the answer (the OAuth* constants); among them 429
+// slow_down, without any check, when the client id or the address of
+// req.ClientAddr failed too often ([ThrottleConfig]), and 503
+// temporarily_unavailable when too many secret checks already wait or
+// the client store is unavailable.
 func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) (*ClientToken, error) {
 	g := m.grant
 	if g == nil {
@@ -288,14 +266,13 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 	}
 	throttled := g.failures.key(req.ClientID, req.ClientAddr)
 	if wait := g.failures.wait(throttled, m.now()); wait > 0 {
-		return nil, &OAuthError{Code: OAuthSlowDown, Status: http.StatusTooManyRequests, RetryAfter: wait,
-			Description: "too many failed client authentications from this address, retry later",
-			Err:         errors.New("throttled: too many failures of this client id or address")}
+		return nil, &Error{Code: OAuthSlowDown, Status: http.StatusTooManyRequests, RetryAfter: wait,
+			Msg: "too many failed client authentications from this address, retry later",
+			Err: errors.New("throttled: too many failures of this client id or address")}
 	}
 	cl, found, err := g.client(ctx, req.ClientID)
 	if err != nil {
-		return nil, &OAuthError{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable,
-			Description: "the client store is unavailable, retry later", Err: err}
+		return nil, ErrorOf(err)
 	}
 	hash := ""
 	if found {
@@ -306,7 +283,7 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 	case errors.Is(err, throttle.ErrQueueFull):
 		return nil, g.queueFull(m.now())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return nil, &OAuthError{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable, Description: "the request was cancelled", Err: err}
+		return nil, ErrorOf(err)
 	case err != nil:
 		m.log.Error("auth: unusable secret hash of a client", "client_id", req.ClientID, "err", err)
 		ok = false
@@ -343,7 +320,7 @@ func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) 
 	}
 	ring, err := g.keys.get()
 	if err != nil {
-		return nil, &OAuthError{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable, Description: "no signing key", Err: err}
+		return nil, &Error{Code: OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable, Msg: "no signing key", Err: err}
 	}
 	now := m.now()
 	exp := now.Add(g.cfg.TokenTTL)

@@ -163,7 +163,7 @@ clients:
 			t.Errorf("%s: %+v", id, tok)
 		}
 		_, err = m.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: id, ClientSecret: secret + "x"})
-		var oe *auth.OAuthError
+		var oe *auth.Error
 		if !errors.As(err, &oe) || oe.Code != auth.OAuthInvalidClient || oe.Status != 401 {
 			t.Errorf("%s, wrong secret: %v", id, err)
 		}
@@ -347,7 +347,7 @@ func TestClientTokenFlood(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "a", ClientSecret: "a-secret"})
-	var oe *auth.OAuthError
+	var oe *auth.Error
 	if err != nil && (!errors.As(err, &oe) || oe.Status != 503) {
 		t.Errorf("cancelled: %v", err)
 	}

@@ -61,8 +61,8 @@ func TestLoginNeedsBaseURLOffLoopback(t *testing.T) {
 	e := newEnv(t, envOptions{configure: func(c *auth.Config) { c.BaseURL = "" }})
 	rec := httptest.NewRecorder()
 	err := e.m.StartLogin(rec, httptest.NewRequest("GET", "http://evil.example/login", nil), "/", false)
-	var le *auth.LoginError
-	if !errors.As(err, &le) || le.Status != http.StatusBadRequest {
+	var le *auth.Error
+	if !errors.As(err, &le) || le.Status != http.StatusBadRequest || !errors.Is(err, auth.ErrBadRequest) {
 		t.Fatalf("StartLogin on a foreign host: %v", err)
 	}
 	// On a loopback host the redirect URI comes from the request.

@@ -82,7 +82,7 @@ func (m *Manager) redirectURI(r *http.Request) (string, error) {
 // state, nonce and PKCE S256 challenge. offline asks for a refresh token
 // (offline_access, access_type=offline), kept for [Manager.IssueUserToken].
 //
-// Errors are *LoginError: 400 for a bad next, 502 when the provider
+// Errors are *[Error] values: 400 for a bad next, 502 when the provider
 // cannot be reached, 404 ([ErrNoLogin]) when the app has no browser login
 // ([Config.NoLogin]), 429 when the client's address started too many
 // logins within a minute (throttle.login_starts; RetryAfter says how
@@ -217,7 +217,7 @@ func validState(s string) bool {
 // cookie (a session cookie sent with the request is revoked). It returns
 // the local path to go to next; the caller answers 303 there.
 //
-// Errors are *LoginError: 400 when the provider answered error=, the state
+// Errors are *[Error] values: 400 when the provider answered error=, the state
 // is missing, unknown, expired or replayed, the code is refused, or the ID
 // token fails any check; 502 when the provider cannot be reached or fails;
 // 404 ([ErrNoLogin]) without browser login. No session is created on error.
@@ -319,17 +319,17 @@ func (m *Manager) startSession(w http.ResponseWriter, r *http.Request, login ver
 	m.revokeRequestSession(r)
 	issued, err := m.issueTime(login.email)
 	if err != nil {
-		return &LoginError{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
+		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
 	d := sessionData{Email: login.email, ID: NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
 	if err := m.sess.save(w, r, d); err != nil {
-		return &LoginError{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
+		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
 	name := m.sideCookieName("_offline")
 	if offline && refresh != "" {
 		sealed, err := m.sealOffline(d, refresh)
 		if err != nil {
-			return &LoginError{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
+			return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 		}
 		http.SetCookie(w, m.sideCookie(name, sealed, m.cfg.Prefix+"/token", m.cfg.SessionMaxAge))
 	} else if _, ok := cookieValue(r.Header, name); ok {

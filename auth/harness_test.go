@@ -159,8 +159,8 @@ func routes(mux *http.ServeMux, m *auth.Manager) {
 	mux.Handle("GET "+p+"/token", m.RequireLogin(auth.RedirectToLogin)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, err := m.IssueUserToken(w, r, auth.IdentityFrom(r.Context()))
 		if err != nil {
-			code, msg := auth.StatusOf(err)
-			http.Error(w, msg, code)
+			e := auth.ErrorOf(err)
+			http.Error(w, e.Msg, e.Status)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -178,12 +178,12 @@ func routes(mux *http.ServeMux, m *auth.Manager) {
 }
 
 func writeLoginError(w http.ResponseWriter, err error) {
-	var le *auth.LoginError
-	if !errors.As(err, &le) {
+	var e *auth.Error
+	if !errors.As(err, &e) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	http.Error(w, le.Msg, le.Status)
+	http.Error(w, e.Msg, e.Status)
 }
 
 // browser is a client with cookies that does not follow redirects.

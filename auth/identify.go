@@ -20,8 +20,9 @@ const maxClockSkew = 2 * time.Minute
 // or revoked is an error (with the guest identity), wrapping
 // [ErrTokenMalformed], [ErrTokenInvalid], [ErrTokenExpired] or
 // [ErrTokenRevoked]; a bad session cookie is not: it is ignored, and the
-// request is a guest's. An Authorization header of another scheme is
-// ignored.
+// request is a guest's. A store that cannot be reached while checking
+// either is an error too ([capabilities.ErrUnavailable]; [ErrorOf]
+// answers 503). An Authorization header of another scheme is ignored.
 func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 	if m.forced != "" {
 		return m.forcedIdentity(r.Context())
@@ -44,8 +45,8 @@ func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 		return m.bearer(r.Context(), tok)
 	}
 	if v, ok := cookieValue(r.Header, m.sess.name); ok {
-		if id := m.session(r.Context(), v); id != nil {
-			return id, nil
+		if id, err := m.session(r.Context(), v); id != nil || err != nil {
+			return id, err
 		}
 	}
 	return m.guest, nil
@@ -198,33 +199,41 @@ func (m *Manager) refreshEntry(ctx context.Context, bearer bool, key string, e *
 }
 
 // session resolves a session cookie value; nil when it does not give an
-// identity (a bad, expired or revoked cookie is a guest).
-func (m *Manager) session(ctx context.Context, v string) *Identity {
+// identity (a bad, expired or revoked cookie is a guest's). An error says
+// the identity could not be resolved (a store failed), with the guest.
+func (m *Manager) session(ctx context.Context, v string) (*Identity, error) {
 	now := m.now()
 	if e := m.cache.get(false, v); e != nil {
 		if e.fresh(m, now) {
-			return e.id
+			return e.id, nil
 		}
 		id, err := m.refreshEntry(ctx, false, v, e, now)
 		if err != nil {
-			return nil
+			return m.sessionFailed(err)
 		}
-		return id
+		return id, nil
 	}
 	c, err := m.openSession(v, now)
 	if err != nil {
 		m.log.Debug("auth: session cookie ignored", "err", err)
-		return nil
+		return nil, nil
 	}
 	e, err := m.newEntry(ctx, c, nil)
 	if err != nil {
-		if !errors.Is(err, ErrTokenRevoked) {
-			m.log.Error("auth: session check failed", "err", err)
-		}
-		return nil
+		return m.sessionFailed(err)
 	}
 	m.cache.put(false, v, e)
-	return e.id
+	return e.id, nil
+}
+
+// sessionFailed sorts the errors of checking a session: a credential
+// that no longer holds (expired, revoked) makes a guest; anything else,
+// such as a store that cannot be reached, fails the request.
+func (m *Manager) sessionFailed(err error) (*Identity, error) {
+	if errors.Is(err, ErrTokenExpired) || errors.Is(err, ErrTokenRevoked) {
+		return nil, nil
+	}
+	return m.guest, err
 }
 
 // openSession decodes and checks a session cookie value.

@@ -3,8 +3,6 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -93,27 +91,5 @@ func TestNewNamesAnUnregisteredStoreDriver(t *testing.T) {
 	var ce *auth.ConfigError
 	if !errors.As(err, &ce) || ce.Key != "store.driver" || !strings.Contains(ce.Reason, "capabilities/pgstore") {
 		t.Fatalf("New without the postgres driver = %v; want a store.driver error naming the package to import", err)
-	}
-}
-
-func TestStatusOf(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		err  error
-		code int
-	}{
-		{&capabilities.UnknownCapabilityError{Name: "x"}, http.StatusBadRequest},
-		{&capabilities.DelegationError{Missing: []string{"x"}}, http.StatusForbidden},
-		{auth.ErrTokenExpired, http.StatusUnauthorized},
-		{auth.ErrTokenRevoked, http.StatusUnauthorized},
-		{auth.ErrNotConfirmed, http.StatusUnauthorized},
-		{&auth.LoginError{Status: http.StatusBadGateway, Msg: "down"}, http.StatusBadGateway},
-		{fmt.Errorf("pgstore: get: %w", capabilities.ErrUnavailable), http.StatusServiceUnavailable},
-		{errors.New("disk on fire"), http.StatusInternalServerError},
-	} {
-		code, msg := auth.StatusOf(tc.err)
-		if code != tc.code || msg == "" || msg == "disk on fire" {
-			t.Errorf("StatusOf(%v) = %d %q", tc.err, code, msg)
-		}
 	}
 }

@@ -33,8 +33,8 @@ func (c *Config) MachineCallers() bool {
 func (m *Manager) NoLogin() bool { return m.noLogin }
 
 // noLoginError is the answer of the login routes without browser login.
-func noLoginError() *LoginError {
-	return &LoginError{
+func noLoginError() *Error {
+	return &Error{
 		Status: http.StatusNotFound,
 		Msg:    "This app has no browser login: it is called with machine or service tokens.",
 		Err:    ErrNoLogin,

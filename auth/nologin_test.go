@@ -92,11 +92,11 @@ func TestNoLoginManager(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	err = m.StartLogin(w, httptest.NewRequest("GET", "/login", nil), "/", false)
-	if code, _ := StatusOf(err); !errors.Is(err, ErrNoLogin) || code != http.StatusNotFound {
+	if code := ErrorOf(err).Status; !errors.Is(err, ErrNoLogin) || code != http.StatusNotFound {
 		t.Errorf("StartLogin: %v (%d); want ErrNoLogin, 404", err, code)
 	}
 	_, err = m.FinishLogin(w, httptest.NewRequest("GET", "/auth?code=c&state=s", nil))
-	if code, _ := StatusOf(err); !errors.Is(err, ErrNoLogin) || code != http.StatusNotFound {
+	if code := ErrorOf(err).Status; !errors.Is(err, ErrNoLogin) || code != http.StatusNotFound {
 		t.Errorf("FinishLogin: %v (%d); want ErrNoLogin, 404", err, code)
 	}
 	if len(w.Result().Cookies()) != 0 {

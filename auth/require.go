@@ -1,15 +1,18 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
+	"strconv"
 
+	"github.com/oauthgate/oauthgate/internal/redirect"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
-// RequireOption changes how [Manager.Require] and [Manager.RequireLogin]
-// answer a request without identity. The only option is [RedirectToLogin].
+// RequireOption changes how the middleware ([Manager.Require],
+// [Manager.RequireLogin], [Manager.RequireDerivedScope]) answers the
+// requests it refuses. The only option is [RedirectToLogin].
 type RequireOption interface {
 	applyRequire(*requireOptions)
 }
@@ -22,11 +25,13 @@ type redirectOption struct{}
 
 func (redirectOption) applyRequire(o *requireOptions) { o.redirect = true }
 
-// RedirectToLogin makes a GET or HEAD request without identity (a browser)
-// go to the login route, 302 to {prefix}/login?next=<path and query>, and
-// back after the login. Other methods still get 401, and so does every
-// request when the app has no browser login ([Config.NoLogin]): there is
-// no login to send it to.
+// RedirectToLogin declares a route that browsers visit. A GET or HEAD
+// request without identity goes to the login route, 302 to
+// {prefix}/login?next=<path and query>, and back after the login. Other
+// methods still get 401 JSON, and so does every request when the app has
+// no browser login ([Config.NoLogin]): there is no login to send it to.
+// The other refusals (403, 503) are HTML pages for a browser navigation
+// (a GET or HEAD accepting text/html) and JSON for anything else.
 var RedirectToLogin RequireOption = redirectOption{}
 
 func collectOptions(opts []RequireOption) requireOptions {
@@ -44,12 +49,13 @@ func collectOptions(opts []RequireOption) requireOptions {
 // the identity is then in the request's context ([IdentityFrom]). Guests
 // pass when guest_capabilities grant it.
 //
-// Refusals: no identity → 401 JSON {"detail": ...} with
-// `WWW-Authenticate: Bearer` (or the login redirect with [RedirectToLogin]);
-// an identity lacking the capability → 403 JSON (with [RedirectToLogin], a
-// 403 HTML page for a browser that accepts text/html); a malformed, invalid,
-// expired or revoked bearer token → 401 with
-// `WWW-Authenticate: Bearer error="invalid_token"`.
+// Refusals, as [ErrorOf] maps them: no identity → 401 JSON {"detail": ...}
+// with `WWW-Authenticate: Bearer` (or the login redirect with
+// [RedirectToLogin]); an identity lacking the capability → 403; a
+// malformed, invalid, expired or revoked bearer token → 401 with
+// `WWW-Authenticate: Bearer error="invalid_token"`; a store that cannot
+// be reached → 503 with Retry-After. With [RedirectToLogin] a browser
+// navigation gets a 403 or 503 as an HTML page.
 //
 // An unknown capability is a wiring mistake: Require panics at once.
 func (m *Manager) Require(capability string, opts ...RequireOption) func(http.Handler) http.Handler {
@@ -58,54 +64,51 @@ func (m *Manager) Require(capability string, opts ...RequireOption) func(http.Ha
 		panic(fmt.Sprintf("auth: Require: unknown capability %q", capability))
 	}
 	o := collectOptions(opts)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, err := m.Identify(r)
-			switch {
-			case err != nil:
-				m.refuseToken(w, r, err)
-			case id.set.Has(c):
-				next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
-			case id.IsGuest():
-				m.refuseGuest(w, r, o)
-			default:
-				m.refuseCapability(w, r, id, capability, o)
-			}
-		})
-	}
+	return m.guard(o, func(r *http.Request, id *Identity) error {
+		switch {
+		case id.set.Has(c):
+			return nil
+		case id.IsGuest():
+			return unauthenticated()
+		}
+		return lacking(r, id, capability, o)
+	})
 }
 
 // RequireLogin returns middleware that lets through any request with an
-// identity (user or service) and answers requests without one like
+// identity (user, service or machine client) and refuses the others like
 // [Manager.Require].
 func (m *Manager) RequireLogin(opts ...RequireOption) func(http.Handler) http.Handler {
-	o := collectOptions(opts)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, err := m.Identify(r)
-			switch {
-			case err != nil:
-				m.refuseToken(w, r, err)
-			case id.IsGuest():
-				m.refuseGuest(w, r, o)
-			default:
-				next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
-			}
-		})
-	}
+	return m.guard(collectOptions(opts), func(_ *http.Request, id *Identity) error {
+		if id.IsGuest() {
+			return unauthenticated()
+		}
+		return nil
+	})
 }
 
 // Optional returns middleware that puts the request's identity, a guest
 // without credentials, in its context and always calls the next handler,
-// except when the request carries a bearer token that is malformed,
-// invalid, expired or revoked: that is answered 401 like [Manager.Require]
-// (a client that sends credentials should learn that they failed).
+// except when the identity cannot be resolved: a bearer token that is
+// malformed, invalid, expired or revoked is refused 401 like
+// [Manager.Require] (a client that sends credentials should learn that
+// they failed), and a store that cannot be reached 503.
 func (m *Manager) Optional() func(http.Handler) http.Handler {
+	return m.guard(requireOptions{}, nil)
+}
+
+// guard is the middleware of every access rule: identify the request,
+// let decide judge the identity (nil lets it through; nil decide lets
+// every identity through), then serve or refuse it.
+func (m *Manager) guard(o requireOptions, decide func(*http.Request, *Identity) error) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, err := m.Identify(r)
+			if err == nil && decide != nil {
+				err = decide(r, id)
+			}
 			if err != nil {
-				m.refuseToken(w, r, err)
+				m.refuse(w, r, err, o)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
@@ -113,40 +116,29 @@ func (m *Manager) Optional() func(http.Handler) http.Handler {
 	}
 }
 
-// refuseToken answers a bad bearer token.
-func (m *Manager) refuseToken(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := StatusOf(err)
-	if status != http.StatusUnauthorized {
-		// The capability store failed: not the client's fault.
-		m.log.Error("auth: identifying a request failed", "path", r.URL.Path, "err", err)
-		respond.Detail(w, http.StatusInternalServerError, "internal error")
+// refuse answers a request that an access rule refused with err: a guest
+// to the login with [RedirectToLogin] (GET and HEAD, when the app has a
+// login), else err as [ErrorOf] maps it; with [RedirectToLogin] a browser
+// gets a page, except for a 401, whose challenge is for API clients.
+func (m *Manager) refuse(w http.ResponseWriter, r *http.Request, err error, o requireOptions) {
+	if o.redirect && !m.noLogin && (r.Method == http.MethodGet || r.Method == http.MethodHead) && errors.Is(err, ErrNoIdentity) {
+		redirect.ToLogin(w, r, m.LoginPath(), r.URL.RequestURI(), false)
 		return
 	}
-	m.log.Debug("auth: bearer token refused", "path", r.URL.Path, "err", err)
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+msg+`"`)
-	respond.Detail(w, http.StatusUnauthorized, msg)
-}
-
-// refuseGuest answers a request without identity.
-func (m *Manager) refuseGuest(w http.ResponseWriter, r *http.Request, o requireOptions) {
-	if o.redirect && !m.noLogin && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		target := m.LoginPath() + "?next=" + url.QueryEscape(r.URL.RequestURI())
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, target, http.StatusFound)
-		return
+	e := ErrorOf(err)
+	format := respond.AsJSON
+	if o.redirect && e.Status != http.StatusUnauthorized {
+		format = respond.AsNegotiated
 	}
-	w.Header().Set("WWW-Authenticate", "Bearer")
-	respond.Detail(w, http.StatusUnauthorized, "not authenticated")
+	respond.Fail(w, r, m.log, e, format)
 }
 
-// refuseCapability answers an identity that lacks a capability: JSON, or a
-// readable page for a browser on a route declared with [RedirectToLogin].
-func (m *Manager) refuseCapability(w http.ResponseWriter, r *http.Request, id *Identity, capability string, o requireOptions) {
-	m.log.Debug("auth: capability missing", "path", r.URL.Path, "identity", id.String(), "capability", capability)
-	msg := fmt.Sprintf("missing capability %q", capability)
+// lacking is the 403 of an identity without capability; a browser on a
+// route with [RedirectToLogin] is told who it is logged in as.
+func lacking(r *http.Request, id *Identity, capability string, o requireOptions) error {
+	msg := "missing capability " + strconv.Quote(capability)
 	if o.redirect && respond.WantsHTML(r) {
-		respond.Page(w, http.StatusForbidden, "Forbidden", "You are logged in as "+id.Email+", but this page needs the "+msg[len("missing "):]+" (missing capability).")
-		return
+		msg = "You are logged in as " + id.Email + ", but this page needs the capability " + strconv.Quote(capability) + " (missing capability)."
 	}
-	respond.Detail(w, http.StatusForbidden, msg)
+	return &Error{Status: http.StatusForbidden, Msg: msg, Err: fmt.Errorf("%s lacks %q: %w", id, capability, ErrForbidden)}
 }

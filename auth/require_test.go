@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities"
 )
 
 func TestRequirePanicsOnUnknownCapability(t *testing.T) {
@@ -175,5 +176,33 @@ func TestIdentify(t *testing.T) {
 	req.Header["Authorization"] = []string{"Bearer a", "Bearer b"}
 	if _, err := e.m.Identify(req); err == nil {
 		t.Fatal("two Authorization headers accepted")
+	}
+}
+
+// A store that is closed (the app is shutting down) cannot answer: the
+// middleware answers 503 with Retry-After, as for an unavailable store,
+// and does not take a session it cannot check for a guest's.
+func TestClosedStore(t *testing.T) {
+	t.Parallel()
+	var store *capabilities.MemoryStore
+	e := newEnv(t, envOptions{configure: func(c *auth.Config) {
+		g, err := capabilities.NewGraph(c.Capabilities.Graph, c.Capabilities.AutoAdminEnabled())
+		if err != nil {
+			t.Fatal(err)
+		}
+		store = capabilities.NewMemoryStore(g)
+		c.CapabilityStore = store
+	}})
+	bob := e.browser()
+	bob.login("bob@example.com", "/login") // not checked yet
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/read", "/me", "/hello", "/bake"} {
+		r := bob.get(path)
+		expect(t, r, http.StatusServiceUnavailable)
+		if d := detail(t, r); r.header.Get("Retry-After") == "" || !strings.Contains(d, "unavailable") {
+			t.Errorf("%s: Retry-After %q, detail %q", path, r.header.Get("Retry-After"), d)
+		}
 	}
 }

@@ -1,12 +1,12 @@
 package auth
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/oauthgate/oauthgate/capabilities"
-	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
 // DerivedScope returns the scope a request needs, as simple_oauth_server's
@@ -75,30 +75,22 @@ func scopeGrants(mi *Machine, scope string) bool {
 // refused. A guest refused this way gets 401 like [Manager.Require].
 //
 // Refusal: 403 with `WWW-Authenticate: Bearer error="insufficient_scope",
-// scope="read:pets"` and JSON {"detail": ..., "required_scope": "read:pets"}
-// (RFC 6750; simple_oauth_server answered 401). A method other than GET,
-// HEAD, POST, PUT, PATCH and DELETE is refused the same way, with an empty
-// required_scope. Bad bearer tokens get 401 as with Require.
+// error_description="...", scope="read:pets"` and JSON {"detail": ...,
+// "required_scope": "read:pets"} (RFC 6750; simple_oauth_server answered
+// 401). A method other than GET, HEAD, POST, PUT, PATCH and DELETE is
+// refused the same way, with an empty required_scope. Bad bearer tokens
+// and an unavailable store are answered as with Require.
 func (m *Manager) RequireDerivedScope(opts ...RequireOption) func(http.Handler) http.Handler {
-	o := collectOptions(opts)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, err := m.Identify(r)
-			if err != nil {
-				m.refuseToken(w, r, err)
-				return
-			}
-			scope, ok := DerivedScope(r.Method, r.URL.Path, m.Prefix())
-			switch {
-			case ok && m.scopeAllowed(id, scope):
-				next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
-			case id.IsGuest():
-				m.refuseGuest(w, r, o)
-			default:
-				m.refuseScope(w, r, id, scope)
-			}
-		})
-	}
+	return m.guard(collectOptions(opts), func(r *http.Request, id *Identity) error {
+		scope, ok := DerivedScope(r.Method, r.URL.Path, m.Prefix())
+		switch {
+		case ok && m.scopeAllowed(id, scope):
+			return nil
+		case id.IsGuest():
+			return unauthenticated()
+		}
+		return missingScope(r, id, scope)
+	})
 }
 
 // scopeAllowed reports whether id may use scope.
@@ -126,22 +118,13 @@ func (m *Manager) scopeCaps(scope string) (capabilities.Set, bool) {
 	return s, err == nil
 }
 
-// refuseScope answers an identity that may not use scope.
-func (m *Manager) refuseScope(w http.ResponseWriter, r *http.Request, id *Identity, scope string) {
-	m.log.Debug("auth: scope missing", "path", r.URL.Path, "identity", id.String(), "scope", scope)
+// missingScope is the 403 of an identity that may not use scope (RFC
+// 6750's insufficient_scope).
+func missingScope(r *http.Request, id *Identity, scope string) error {
 	detail := "insufficient scope: this request needs " + scope
 	if scope == "" {
 		detail = "method " + r.Method + " has no scope"
 	}
-	w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+quotedPairs(scope)+`"`)
-	respond.JSON(w, http.StatusForbidden, map[string]string{"detail": detail, "required_scope": scope})
-}
-
-// quotedPairs escapes double quotes and backslashes for a quoted-string (a path segment
-// may contain them once decoded).
-func quotedPairs(s string) string {
-	if !strings.ContainsAny(s, `"\`) {
-		return s
-	}
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+	return &Error{Status: http.StatusForbidden, Msg: detail, Code: codeInsufficientScope, Scope: scope,
+		Err: fmt.Errorf("%s lacks scope %q: %w", id, scope, ErrForbidden)}
 }

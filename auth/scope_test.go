@@ -132,13 +132,13 @@ func TestRequireDerivedScope(t *testing.T) {
 		if code == 403 {
 			want, _ := auth.DerivedScope(c.method, prefix+c.path, prefix)
 			if body["required_scope"] != want || body["detail"] == "" ||
-				www != `Bearer error="insufficient_scope", scope="`+want+`"` {
+				www != `Bearer error="insufficient_scope", error_description="`+body["detail"]+`", scope="`+want+`"` {
 				t.Errorf("%s %s %s: body %v, WWW-Authenticate %q", c.client, c.method, c.path, body, www)
 			}
 		}
 	}
 	// A quote in the path cannot break the header.
-	if code, body, www := do("GET", prefix+`/a%22b`, e.clientToken("exact")); code != 403 || body["required_scope"] != `read:a"b` || www != `Bearer error="insufficient_scope", scope="read:a\"b"` {
+	if code, body, www := do("GET", prefix+`/a%22b`, e.clientToken("exact")); code != 403 || body["required_scope"] != `read:a"b` || www != `Bearer error="insufficient_scope", error_description="insufficient scope: this request needs read:a\"b", scope="read:a\"b"` {
 		t.Errorf("quoted: %d %v %q", code, body, www)
 	}
 	// No credential: 401; a bad token: 401 invalid_token.

@@ -87,7 +87,7 @@ func (m *Manager) countLoginStart(r *http.Request) error {
 	}
 	network, now := clientaddr.Network(a), m.now()
 	if wait := m.loginStarts.Take(network, now); wait > 0 {
-		return &LoginError{Status: http.StatusTooManyRequests, RetryAfter: wait,
+		return &Error{Status: http.StatusTooManyRequests, RetryAfter: wait,
 			Msg: "Too many logins were started from your address. Wait a minute, then try again."}
 	}
 	if m.loginStarts.Wait(network, now) > 0 {

@@ -287,9 +287,9 @@ func TestIssueClientTokenCountsByClientAddr(t *testing.T) {
 		return err
 	}
 	status := func(err error) int {
-		var oe *auth.OAuthError
+		var oe *auth.Error
 		if !errors.As(err, &oe) {
-			t.Fatalf("%v is not an OAuthError", err)
+			t.Fatalf("%v is not an *auth.Error", err)
 		}
 		return oe.Status
 	}
@@ -305,7 +305,7 @@ func TestIssueClientTokenCountsByClientAddr(t *testing.T) {
 		}
 	}
 	err := issue(netip.MustParseAddr("2001:db8::2"))
-	var oe *auth.OAuthError
+	var oe *auth.Error
 	if !errors.As(err, &oe) || oe.Status != 429 || oe.Code != auth.OAuthSlowDown || oe.RetryAfter <= 0 {
 		t.Fatalf("third failure from the /64: %v", err)
 	}

@@ -184,7 +184,7 @@ func (m *Manager) RevokeToken(ctx context.Context, by *Identity, token string) e
 		err = ErrTokenInvalid
 	}
 	if err != nil {
-		return &RequestError{Status: http.StatusBadRequest, Msg: "not a valid token", Err: err}
+		return &Error{Status: http.StatusBadRequest, Msg: "not a valid token", Err: fmt.Errorf("%w: %w", ErrBadRequest, err)}
 	}
 	if by.Email != c.Subject && !m.canManage(by) {
 		return forbidden("only the token's owner or a user manager may revoke it")

@@ -134,7 +134,7 @@ func TestServiceTokenRefusals(t *testing.T) {
 		if !errors.Is(err, auth.ErrBadRequest) {
 			t.Errorf("%q: %v, want ErrBadRequest", name, err)
 		}
-		if code, _ := auth.StatusOf(err); code != http.StatusBadRequest {
+		if code := auth.ErrorOf(err).Status; code != http.StatusBadRequest {
 			t.Errorf("%q: status %d", name, code)
 		}
 	}

@@ -33,7 +33,7 @@ func (st *state) check(w http.ResponseWriter, r *http.Request) {
 	redirect := q.Get("redirect") == "1" || q.Get("redirect") == "true"
 	h, ok := st.checkHandler(need, redirect)
 	if !ok {
-		respond.Detail(w, http.StatusBadRequest, fmt.Sprintf("unknown capability %q", need))
+		respond.Fail(w, r, nil, respond.NewError(http.StatusBadRequest, fmt.Sprintf("unknown capability %q", need), nil), respond.AsJSON)
 		return
 	}
 	if redirect {

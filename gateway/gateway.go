@@ -139,7 +139,7 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 		// The prefix is the gateway's: a path under it that no route
 		// answers is not passed on to the catch-all upstream.
 		unknown := route(RouteAuth, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			respond.Detail(w, http.StatusNotFound, "not found")
+			respond.Fail(w, r, nil, respond.NewError(http.StatusNotFound, "not found", nil), respond.AsJSON)
 		}))
 		st.mux.Handle(p, unknown)
 		st.mux.Handle(p+"/", unknown)
@@ -298,9 +298,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Nothing is tunnelled, and a TRACE answer would echo the
 		// client's cookies back to a script.
 		rec.Header().Set("Allow", allowedMethods)
-		respond.Refuse(rec, r, http.StatusMethodNotAllowed, "method not allowed")
+		refuse(rec, r, http.StatusMethodNotAllowed, "method not allowed")
 	} else if p, reason := canonicalPath(r.URL); reason != "" {
-		respond.Refuse(rec, r, http.StatusBadRequest, reason)
+		refuse(rec, r, http.StatusBadRequest, reason)
 	} else {
 		path = p.path
 		st.serve(rec, r, &p, rs)
@@ -336,7 +336,7 @@ func (st *state) serve(w http.ResponseWriter, r *http.Request, p *reqPath, rs *r
 	h, pattern := st.mux.Handler(r)
 	if _, up := h.(upstreamRoutes); !up && pattern != "" {
 		if reason := optInReason(p); reason != "" {
-			respond.Refuse(w, r, http.StatusBadRequest, reason)
+			refuse(w, r, http.StatusBadRequest, reason)
 			return
 		}
 		st.mux.ServeHTTP(w, r)
@@ -345,13 +345,20 @@ func (st *state) serve(w http.ResponseWriter, r *http.Request, p *reqPath, rs *r
 	d, reason := st.decide(p)
 	switch {
 	case reason != "":
-		respond.Refuse(w, r, refusalStatus(reason), reason)
+		refuse(w, r, refusalStatus(reason), reason)
 	case d.m == nil:
 		h.ServeHTTP(w, r) // no route: the ServeMux's 404 or 405
 	default:
 		rs.info.Route, rs.info.Upstream, rs.strip = RouteUpstream, d.m.u.PathPrefix, d.strip
 		st.guard(&d).ServeHTTP(w, r)
 	}
+}
+
+// refuse answers a request the gateway will not route: a page for a
+// browser navigation, JSON for anything else. The observer records it;
+// nothing is logged.
+func refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	respond.Fail(w, r, nil, respond.NewError(status, reason, nil), respond.AsNegotiated)
 }
 
 // acquire returns the running state, counted as in use.

@@ -45,7 +45,7 @@ const (
 	DecisionLoginRedirect   = "login_redirect"  // no identity: 302 to login
 	DecisionForbidden       = "forbidden"       // identity without the capability: 403
 	DecisionInvalidToken    = "invalid_token"   // a bad bearer token: 401
-	DecisionError           = "error"           // the capability store failed: 500
+	DecisionError           = "error"           // the identity could not be checked (a store failed): 503 or 500
 )
 
 // RequestInfo describes one finished request. It never holds a token, a

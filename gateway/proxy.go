@@ -252,7 +252,8 @@ func (st *state) identity(id *auth.Identity) *idHeaders {
 }
 
 // proxyError answers when the upstream cannot be reached or fails
-// mid-answer: 502, or 504 on a timeout. The cause goes to the log only.
+// mid-answer: 502, or 504 on a timeout, a page for a browser navigation
+// and JSON otherwise. The cause goes to the log only.
 func (st *state) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away: nobody to answer.
@@ -265,5 +266,5 @@ func (st *state) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 		code, msg = http.StatusGatewayTimeout, "upstream timed out"
 	}
 	st.m.Logger().Warn("gateway: upstream request failed", "path", r.URL.Path, "err", err)
-	respond.Detail(w, code, msg)
+	respond.Fail(w, r, nil, respond.NewError(code, msg, err), respond.AsNegotiated)
 }

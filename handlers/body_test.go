@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
@@ -54,7 +55,7 @@ func TestDecodeJSON(t *testing.T) {
 				return
 			}
 			var e *respond.Error
-			if !errors.As(err, &e) || e.Code != tc.code || !strings.Contains(e.Msg, tc.detail) {
+			if !errors.As(err, &e) || e.Status != tc.code || !strings.Contains(e.Msg, tc.detail) {
 				t.Fatalf("err = %v; want %d %q", err, tc.code, tc.detail)
 			}
 		})
@@ -71,7 +72,7 @@ func TestDecodeJSONStreamedTooLarge(t *testing.T) {
 	var dst changeRequest
 	err := decodeJSON(httptest.NewRecorder(), r, &dst)
 	var e *respond.Error
-	if !errors.As(err, &e) || e.Code != http.StatusRequestEntityTooLarge {
+	if !errors.As(err, &e) || e.Status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("err = %v; want 413", err)
 	}
 }
@@ -88,13 +89,13 @@ func FuzzDecodeJSON(f *testing.F) {
 		err := decodeJSON(httptest.NewRecorder(), r, &dst)
 		if err == nil {
 			if _, err := dst.names(); err != nil {
-				if code, _ := respond.Public(err); code != 400 {
+				if code := auth.ErrorOf(err).Status; code != 400 {
 					t.Fatalf("names: %v", err)
 				}
 			}
 			return
 		}
-		if code, _ := respond.Public(err); code < 400 || code >= 500 {
+		if code := auth.ErrorOf(err).Status; code < 400 || code >= 500 {
 			t.Fatalf("status %d for %q: %v", code, body, err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/respond"
+	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
 // clientTokenResponse is the client-credentials answer (RFC 6749 §5.1).
@@ -24,13 +25,6 @@ type clientTokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 	Scope       string `json:"scope"`
 	Token       string `json:"token"`
-}
-
-// oauthErrorResponse is an RFC 6749 §5.2 error. OAuth clients read
-// "error", so this route does not use the {"detail"} shape.
-type oauthErrorResponse struct {
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
 }
 
 // tokenParams are the parameters of a token request.
@@ -60,38 +54,32 @@ func (h *routes) clientToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// oauthFail writes an RFC 6749 error and logs its private cause (never a
-// secret: neither the request body nor the Authorization header is logged).
+// oauthFail answers a refused token request as an RFC 6749 §5.2 error,
+// after logging it: never a secret (neither the request body nor the
+// Authorization header is logged), and refusals at Info level, an audit
+// trail of who was refused.
 func (h *routes) oauthFail(w http.ResponseWriter, r *http.Request, clientID string, err error) {
-	var oe *auth.OAuthError
-	if !errors.As(err, &oe) {
-		oe = &auth.OAuthError{Code: auth.OAuthTemporarilyUnavail, Status: http.StatusServiceUnavailable,
-			Description: "the token could not be issued, retry later", Err: err}
-	}
-	if oe.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Basic realm="oauthgate", charset="UTF-8"`)
-	}
-	respond.SetRetryAfter(w.Header(), oe.RetryAfter)
+	e := auth.ErrorOf(err)
 	msg := "client token refused"
-	args := []any{"error", oe.Code, "client_id", clientID, "path", r.URL.Path}
-	if oe.Err != nil {
-		args = append(args, "cause", oe.Err.Error())
+	args := []any{"error", e.Code, "status", e.Status, "client_id", clientID, "path", r.URL.Path}
+	if e.Err != nil {
+		args = append(args, "cause", e.Err.Error())
 	}
 	switch {
-	case oe.RetryAfter > 0:
+	case e.Status == http.StatusTooManyRequests || errors.Is(e.Err, throttle.ErrQueueFull):
 		// Throttled or saturated: cheap to cause, so one line per request
 		// would let a flood fill the log; auth logs when it begins.
 		h.m.Logger().Debug(msg, args...)
-	case oe.Status >= 500:
+	case e.Status >= 500:
 		h.m.Logger().Error(msg, args...)
 	default:
 		h.m.Logger().Info(msg, args...)
 	}
-	respond.JSON(w, oe.Status, oauthErrorResponse{Error: oe.Code, ErrorDescription: oe.Description})
+	respond.Fail(w, r, nil, e, respond.AsOAuth)
 }
 
-func invalidRequest(desc string) *auth.OAuthError {
-	return &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Description: desc}
+func invalidRequest(desc string) *auth.Error {
+	return &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Msg: desc}
 }
 
 // readTokenRequest reads the parameters from a form or JSON body and the
@@ -107,16 +95,16 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (auth.ClientTokenR
 		return req, invalidRequest("grant_type is missing")
 	case "client_credentials":
 	default:
-		return req, &auth.OAuthError{Code: auth.OAuthUnsupportedGrantType, Status: http.StatusBadRequest,
-			Description: "only grant_type=client_credentials is supported here"}
+		return req, &auth.Error{Code: auth.OAuthUnsupportedGrantType, Status: http.StatusBadRequest,
+			Msg: "only grant_type=client_credentials is supported here"}
 	}
 	req.ClientID, req.ClientSecret = params["client_id"], params["client_secret"]
 	req.Audience, req.Scope = params["audience"], params["scope"]
 	if _, _, ok := r.BasicAuth(); ok || r.Header.Get("Authorization") != "" {
 		id, secret, ok := basicCredentials(r)
 		if !ok {
-			return req, &auth.OAuthError{Code: auth.OAuthInvalidClient, Status: http.StatusUnauthorized,
-				Description: "the Authorization header is not valid HTTP Basic client authentication"}
+			return req, &auth.Error{Code: auth.OAuthInvalidClient, Status: http.StatusUnauthorized,
+				Msg: "the Authorization header is not valid HTTP Basic client authentication"}
 		}
 		if req.ClientID != "" && req.ClientID != id ||
 			req.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(req.ClientSecret), []byte(secret)) != 1 {
@@ -155,15 +143,15 @@ func readTokenBody(w http.ResponseWriter, r *http.Request) (map[string]string, e
 		return nil, invalidRequest("send the parameters as application/x-www-form-urlencoded or application/json")
 	}
 	if r.ContentLength > MaxBodyBytes {
-		return nil, &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Description: "the request body is too large"}
+		return nil, &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Msg: "the request body is too large"}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Description: "the request body is too large"}
+			return nil, &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Msg: "the request body is too large"}
 		}
-		return nil, &auth.OAuthError{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Description: "could not read the request body", Err: err}
+		return nil, &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Msg: "could not read the request body", Err: err}
 	}
 	if !utf8.Valid(data) {
 		return nil, invalidRequest("the request body is not valid UTF-8")

@@ -15,7 +15,10 @@
 //	POST /manage_capabilities/add, /remove, /set
 //
 // API routes answer JSON, errors as {"detail": "..."}; the browser routes
-// (/login, /auth, /logout) answer small HTML pages on error. Request bodies
+// (/login, /auth, /logout) answer small HTML pages on error; the token
+// endpoint answers RFC 6749 errors. Every error gets the status
+// [auth.ErrorOf] gives it, as the middleware does: 503 with Retry-After
+// when a store cannot be reached. Request bodies
 // are JSON objects of at most [MaxBodyBytes] bytes, sent with
 // Content-Type: application/json.
 //

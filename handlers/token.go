@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/redirect"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
@@ -43,7 +43,9 @@ func (h *routes) token(w http.ResponseWriter, r *http.Request) {
 			h.noLogin(w, r)
 			return
 		}
-		h.redirectToLogin(w, r)
+		// Through the login (asking for offline access) and back here,
+		// query included (?user=...).
+		redirect.ToLogin(w, r, h.m.LoginPath(), r.URL.RequestURI(), true)
 		return
 	}
 	if account, ok := r.URL.Query()["user"]; ok {
@@ -80,25 +82,12 @@ func (h *routes) token(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// redirectToLogin sends the browser to /login with offline access and a
-// next that returns here, query included (?user=...).
-func (h *routes) redirectToLogin(w http.ResponseWriter, r *http.Request) {
-	q := url.Values{}
-	q.Set("offline_token", "true")
-	q.Set("next", localNext(r.URL.RequestURI()))
-	http.Redirect(w, r, h.m.Prefix()+"/login?"+q.Encode(), http.StatusFound)
-}
-
 // noLogin answers a guest's GET /token when the app has no browser login:
 // there is no login to send it through.
 func (h *routes) noLogin(w http.ResponseWriter, r *http.Request) {
 	err := respond.NewError(http.StatusNotFound,
 		"This app has no browser login: user tokens are not available; call it with a machine or service token.", auth.ErrNoLogin)
-	if respond.WantsHTML(r) {
-		respond.PageError(w, r, h.m.Logger(), err)
-		return
-	}
-	respond.JSONError(w, r, h.m.Logger(), err)
+	respond.Fail(w, r, h.m.Logger(), err, respond.AsNegotiated)
 }
 
 // revokeRequest is POST /token/revoke's body: {"token": T} revokes one
@@ -133,8 +122,11 @@ func (h *routes) revoke(w http.ResponseWriter, r *http.Request) {
 	case req.Token != "" && (req.Email != "" || req.All):
 		h.fail(w, r, badRequest(`give either "token" or "email" with "all": true, not both`, nil))
 	case req.Token != "":
+		// A bad token here is an argument, not the caller's credential:
+		// RevokeToken refuses it 400, never 401 (which would ask the
+		// caller to log in again).
 		if err := h.m.RevokeToken(r.Context(), id, req.Token); err != nil {
-			h.fail(w, r, tokenArgumentError(err))
+			h.fail(w, r, err)
 			return
 		}
 		respond.JSON(w, http.StatusOK, revokeResponse{Status: "ok", Revoked: "token"})
@@ -153,14 +145,4 @@ func (h *routes) revoke(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.fail(w, r, badRequest(`missing field "token" (or "email" with "all": true)`, nil))
 	}
-}
-
-// tokenArgumentError turns the errors of a token given in a request body
-// into 400s: that token is an argument, not the caller's credential, so a
-// bad one must not answer 401 (which would ask the caller to log in again).
-func tokenArgumentError(err error) error {
-	if isTokenError(err) {
-		return badRequest("the token to revoke is not a valid token of this service", err)
-	}
-	return err
 }

@@ -74,8 +74,8 @@ func newReplica(t *testing.T, idp *mockidp.Server, schema string) *replica {
 	mux.Handle("GET /token", m.RequireLogin()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, err := m.IssueUserToken(w, r, auth.IdentityFrom(r.Context()))
 		if err != nil {
-			code, msg := auth.StatusOf(err)
-			http.Error(w, msg, code)
+			e := auth.ErrorOf(err)
+			http.Error(w, e.Msg, e.Status)
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]string{"refresh_token": tok.Token})

@@ -1,48 +1,62 @@
-// Package respond writes HTTP error responses: JSON `{"detail": msg}` for
-// API routes and a small escaped HTML page for browser routes. The client
-// sees only the public message; the private cause goes to the log.
+// Package respond writes the module's HTTP answers: success bodies as
+// JSON, and errors ([Error], written by [Fail]) as JSON `{"detail": msg}`
+// for API routes, a small escaped HTML page for browser routes, or an
+// OAuth 2.0 error (RFC 6749 §5.2) for the token endpoint, each with the
+// WWW-Authenticate challenge and Retry-After it calls for. The client sees
+// only the public message; the private cause goes to the log.
 package respond
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 )
 
-// Error is an HTTP error with a public message and a private cause.
-// Msg is sent to the client; Err is logged and never sent.
+// Error is an HTTP error: what the client is told (Status, Msg, Code,
+// Scope, RetryAfter) and the private cause (Err), which only the log sees.
 type Error struct {
-	Code int    // HTTP status code; 0 means 500
-	Msg  string // public message; empty means the status text
-	Err  error  // private cause, may be nil
-	// RetryAfter, when positive, is sent as Retry-After (429, 503).
+	// Status is the HTTP status code; 0 means 500.
+	Status int
+	// Msg is the public message; empty means the status text.
+	Msg string
+	// Err is the private cause, for the log; it is never sent.
+	Err error
+	// RetryAfter, when positive, is sent as Retry-After, in whole seconds
+	// rounded up (429, 503).
 	RetryAfter time.Duration
+	// Code is an OAuth 2.0 error code: the "error" of a token endpoint's
+	// answer (RFC 6749 §5.2) or of a Bearer challenge (RFC 6750 §3.1),
+	// such as "invalid_client" or "invalid_token". Empty: the token
+	// endpoint's answer derives one from Status, and a 401 gets a Bearer
+	// challenge without error.
+	Code string
+	// Scope is the scope an "insufficient_scope" refusal needs: sent in
+	// the challenge and as "required_scope" in the JSON body.
+	Scope string
 }
 
 // NewError returns an *Error with the given status, public message and
 // private cause.
-func NewError(code int, msg string, err error) *Error {
-	return &Error{Code: code, Msg: msg, Err: err}
+func NewError(status int, msg string, err error) *Error {
+	return &Error{Status: status, Msg: msg, Err: err}
 }
 
-// Error describes the error for logs, cause included.
+// Error describes the error for logs: status, public message and cause.
 func (e *Error) Error() string {
 	if e.Err == nil {
-		return fmt.Sprintf("respond: %d: %s", e.status(), e.public())
+		return fmt.Sprintf("%d %s", e.status(), e.public())
 	}
-	return fmt.Sprintf("respond: %d: %s: %v", e.status(), e.public(), e.Err)
+	return fmt.Sprintf("%d %s: %v", e.status(), e.public(), e.Err)
 }
 
 // Unwrap returns the private cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) status() int {
-	if e.Code < 100 || e.Code > 999 {
+	if e.Status < 100 || e.Status > 999 {
 		return http.StatusInternalServerError
 	}
-	return e.Code
+	return e.Status
 }
 
 func (e *Error) public() string {
@@ -53,32 +67,4 @@ func (e *Error) public() string {
 		return t
 	}
 	return "error"
-}
-
-// SetRetryAfter sets the Retry-After header to d in whole seconds,
-// rounded up (at least 1); it does nothing when d is not positive.
-func SetRetryAfter(h http.Header, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	h.Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
-}
-
-// retryAfter sets Retry-After from the first *Error in err's chain.
-func retryAfter(h http.Header, err error) {
-	var e *Error
-	if errors.As(err, &e) {
-		SetRetryAfter(h, e.RetryAfter)
-	}
-}
-
-// Public returns the status code and public message to send for err: those
-// of the first *Error in its chain, or 500 "Internal Server Error" for any
-// other error, so an unexpected error never leaks its text.
-func Public(err error) (code int, msg string) {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.status(), e.public()
-	}
-	return http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)
 }

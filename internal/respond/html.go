@@ -3,7 +3,6 @@ package respond
 import (
 	"bytes"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"strconv"
 )
@@ -33,23 +32,19 @@ type page struct {
 	Button string
 }
 
-// Page writes a small HTML page for browser routes. Title and msg are
-// escaped by html/template. The page may not be framed, runs no script and
-// loads nothing (a strict Content-Security-Policy), and is not cached.
-// An empty title means the status text.
-func Page(w http.ResponseWriter, code int, title, msg string) {
-	writePage(w, code, page{Title: title, Msg: msg})
-}
-
-// ConfirmPage writes a page like [Page] with one form, a button that posts
-// to action (a path of the app): the way to have a person confirm what a
-// page of another site asked for. The page needs no script. Its policy has
+// ConfirmPage writes a page like the error pages of [Fail] with one form,
+// a button that posts to action (a path of the app): the way to have a
+// person confirm what a page of another site asked for. The page needs no script. Its policy has
 // no form-action: browsers apply that to every redirect after the post,
 // and the destination may send the browser on to the identity provider.
 func ConfirmPage(w http.ResponseWriter, code int, title, msg, action, button string) {
 	writePage(w, code, page{Title: title, Msg: msg, Action: action, Button: button})
 }
 
+// writePage writes p with the status code. Title and messages are
+// escaped by html/template. The page may not be framed, runs no script and
+// loads nothing (a strict Content-Security-Policy), and is not cached. An
+// empty title means the status text.
 func writePage(w http.ResponseWriter, code int, p page) {
 	if p.Title == "" {
 		p.Title = http.StatusText(code)
@@ -69,13 +64,4 @@ func writePage(w http.ResponseWriter, code int, p page) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// PageError writes err as an HTML page using [Public] for the status and
-// message, and logs the cause like [JSONError].
-func PageError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	code, msg := Public(err)
-	logError(r, logger, code, err)
-	retryAfter(w.Header(), err)
-	Page(w, code, "", msg)
 }

@@ -2,7 +2,6 @@ package respond
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -28,45 +27,4 @@ func JSON(w http.ResponseWriter, code int, v any) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// Detail writes the error body `{"detail": msg}` with the given status.
-func Detail(w http.ResponseWriter, code int, msg string) {
-	JSON(w, code, detailBody{Detail: msg})
-}
-
-type detailBody struct {
-	Detail string `json:"detail"`
-}
-
-// JSONError writes err as `{"detail": msg}` using [Public], and logs the
-// error (cause included) on logger; a nil logger means slog.Default().
-// Server errors (5xx) are logged at Error level, client errors at Debug.
-func JSONError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	code, msg := Public(err)
-	logError(r, logger, code, err)
-	retryAfter(w.Header(), err)
-	Detail(w, code, msg)
-}
-
-// logError records the private cause. It logs the path, never the query,
-// which may hold authorization codes or tokens.
-func logError(r *http.Request, logger *slog.Logger, code int, err error) {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	level := slog.LevelDebug
-	if code >= 500 {
-		level = slog.LevelError
-	}
-	attrs := []any{"status", code, "err", err}
-	ctx := context.Background()
-	if r != nil {
-		ctx = r.Context()
-		attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
-		if ctx.Err() != nil {
-			level = slog.LevelDebug // the client went away; not a server fault
-		}
-	}
-	logger.Log(ctx, level, "request failed", attrs...)
 }

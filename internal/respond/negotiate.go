@@ -13,13 +13,3 @@ func WantsHTML(r *http.Request) bool {
 	}
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
-
-// Refuse answers r with code and the public message msg: a [Page] for a
-// browser navigation ([WantsHTML]), else `{"detail": msg}`.
-func Refuse(w http.ResponseWriter, r *http.Request, code int, msg string) {
-	if WantsHTML(r) {
-		Page(w, code, "", msg)
-		return
-	}
-	Detail(w, code, msg)
-}

@@ -22,44 +22,48 @@ func TestErrorPublicAndPrivate(t *testing.T) {
 		t.Errorf("errors.Is through *Error failed")
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Code != 403 {
+	if !errors.As(err, &e) || e.Status != 403 {
 		t.Fatalf("errors.As = %v", e)
 	}
-	code, msg := Public(err)
-	if code != 403 || msg != "missing capability" {
-		t.Errorf("Public = %d %q", code, msg)
+	if e.status() != 403 || e.public() != "missing capability" {
+		t.Errorf("status, public = %d %q", e.status(), e.public())
 	}
 	if !strings.Contains(e.Error(), "file does not exist") {
 		t.Errorf("Error() = %q; want the cause for logs", e.Error())
 	}
-	code, msg = Public(errors.New("db password is hunter2"))
-	if code != 500 || msg != "Internal Server Error" {
-		t.Errorf("Public(plain) = %d %q", code, msg)
-	}
-	code, msg = Public(&Error{})
-	if code != 500 || msg != "Internal Server Error" {
-		t.Errorf("Public(zero) = %d %q", code, msg)
-	}
-	code, msg = Public(&Error{Code: 404})
-	if code != 404 || msg != "Not Found" {
-		t.Errorf("Public(404) = %d %q", code, msg)
+	for _, tc := range []struct {
+		e      *Error
+		status int
+		msg    string
+	}{
+		{&Error{}, 500, "Internal Server Error"},
+		{&Error{Status: 42}, 500, "Internal Server Error"},
+		{&Error{Status: 404}, 404, "Not Found"},
+		{&Error{Status: 599}, 599, "error"},
+	} {
+		if tc.e.status() != tc.status || tc.e.public() != tc.msg {
+			t.Errorf("%+v: %d %q; want %d %q", tc.e, tc.e.status(), tc.e.public(), tc.status, tc.msg)
+		}
 	}
 }
 
-func TestJSONError(t *testing.T) {
+func TestFailJSON(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest("GET", "/api?code=SECRETCODE", nil)
-	JSONError(w, r, logger, NewError(401, "not logged in", errors.New("private cause")))
-	if w.Code != 401 {
+	r.Header.Set("Accept", "text/html")
+	Fail(w, r, logger, NewError(403, "not yours", errors.New("private cause")), AsJSON)
+	if w.Code != 403 {
 		t.Errorf("code = %d", w.Code)
 	}
 	for k, want := range map[string]string{
 		"Content-Type":           "application/json",
 		"X-Content-Type-Options": "nosniff",
 		"Cache-Control":          "no-store",
+		"WWW-Authenticate":       "",
+		"Retry-After":            "",
 	} {
 		if got := w.Header().Get(k); got != want {
 			t.Errorf("%s = %q; want %q", k, got, want)
@@ -69,7 +73,7 @@ func TestJSONError(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	if len(body) != 1 || body["detail"] != "not logged in" {
+	if len(body) != 1 || body["detail"] != "not yours" {
 		t.Errorf("body = %v", body)
 	}
 	if strings.Contains(w.Body.String(), "private") {
@@ -77,6 +81,66 @@ func TestJSONError(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "private cause") || strings.Contains(logs.String(), "SECRETCODE") {
 		t.Errorf("log = %q; want the cause and not the query", logs.String())
+	}
+}
+
+// Fail writes each format with the challenge and Retry-After the error
+// calls for.
+func TestFailFormats(t *testing.T) {
+	t.Parallel()
+	browser := func() *http.Request {
+		r := httptest.NewRequest("GET", "/x", nil)
+		r.Header.Set("Accept", "text/html,application/xhtml+xml")
+		return r
+	}
+	api := func() *http.Request { return httptest.NewRequest("POST", "/x", nil) }
+	unavailable := &Error{Status: 503, Msg: "the store is unavailable", RetryAfter: 1500 * time.Millisecond}
+	tests := []struct {
+		name      string
+		e         *Error
+		f         Format
+		r         *http.Request
+		body      string // JSON body, or a part of the page
+		challenge string
+		retry     string
+	}{
+		{"no credential", &Error{Status: 401, Msg: "not authenticated"}, AsJSON, api(),
+			`{"detail":"not authenticated"}`, "Bearer", ""},
+		{"bad token", &Error{Status: 401, Msg: "token expired", Code: "invalid_token"}, AsJSON, api(),
+			`{"detail":"token expired"}`, `Bearer error="invalid_token", error_description="token expired"`, ""},
+		{"missing scope", &Error{Status: 403, Msg: "needs read:a\"b", Code: "insufficient_scope", Scope: `read:a"b`}, AsJSON, api(),
+			`{"detail":"needs read:a\"b","required_scope":"read:a\"b"}`,
+			`Bearer error="insufficient_scope", error_description="needs read:a\"b", scope="read:a\"b"`, ""},
+		{"forbidden", &Error{Status: 403, Msg: "no"}, AsJSON, api(), `{"detail":"no"}`, "", ""},
+		{"unavailable", unavailable, AsJSON, api(), `{"detail":"the store is unavailable"}`, "", "2"},
+		{"unavailable page", unavailable, AsPage, api(), "<p>the store is unavailable</p>", "", "2"},
+		{"negotiated for a browser", unavailable, AsNegotiated, browser(), "<p>the store is unavailable</p>", "", "2"},
+		{"negotiated for an API", unavailable, AsNegotiated, api(), `{"detail":"the store is unavailable"}`, "", "2"},
+		{"page 401", &Error{Status: 401, Msg: "not authenticated"}, AsPage, browser(), "<p>not authenticated</p>", "Bearer", ""},
+		{"oauth unavailable", unavailable, AsOAuth, api(),
+			`{"error":"temporarily_unavailable","error_description":"the store is unavailable"}`, "", "2"},
+		{"oauth invalid_client", &Error{Status: 401, Msg: "client authentication failed", Code: "invalid_client"}, AsOAuth, api(),
+			`{"error":"invalid_client","error_description":"client authentication failed"}`, `Basic realm="oauthgate", charset="UTF-8"`, ""},
+		{"oauth internal", &Error{}, AsOAuth, api(),
+			`{"error":"server_error","error_description":"Internal Server Error"}`, "", ""},
+		{"oauth bad request", &Error{Status: 400, Msg: "grant_type is missing"}, AsOAuth, api(),
+			`{"error":"invalid_request","error_description":"grant_type is missing"}`, "", ""},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		Fail(w, tt.r, nil, tt.e, tt.f)
+		got := strings.TrimSpace(w.Body.String())
+		page := strings.HasPrefix(w.Header().Get("Content-Type"), "text/html")
+		if w.Code != tt.e.status() || page != strings.HasPrefix(tt.body, "<") ||
+			page && !strings.Contains(got, tt.body) || !page && got != tt.body {
+			t.Errorf("%s: %d %s %s; want %d %s", tt.name, w.Code, w.Header().Get("Content-Type"), got, tt.e.status(), tt.body)
+		}
+		if c := w.Header().Get("WWW-Authenticate"); c != tt.challenge {
+			t.Errorf("%s: WWW-Authenticate %q; want %q", tt.name, c, tt.challenge)
+		}
+		if ra := w.Header().Get("Retry-After"); ra != tt.retry {
+			t.Errorf("%s: Retry-After %q; want %q", tt.name, ra, tt.retry)
+		}
 	}
 }
 
@@ -92,8 +156,8 @@ func TestJSONUnencodable(t *testing.T) {
 func TestPageEscapes(t *testing.T) {
 	t.Parallel()
 	w := httptest.NewRecorder()
-	PageError(w, httptest.NewRequest("GET", "/auth", nil), slog.New(slog.DiscardHandler),
-		NewError(400, `<script>alert("x")</script>`, errors.New("idp said no")))
+	Fail(w, httptest.NewRequest("GET", "/auth", nil), slog.New(slog.DiscardHandler),
+		NewError(400, `<script>alert("x")</script>`, errors.New("idp said no")), AsPage)
 	if w.Code != 400 {
 		t.Errorf("code = %d", w.Code)
 	}
@@ -114,9 +178,10 @@ func TestPageEscapes(t *testing.T) {
 	}
 }
 
-func ExampleDetail() {
+func ExampleFail() {
 	w := httptest.NewRecorder()
-	Detail(w, http.StatusForbidden, "missing capability: announce")
+	r := httptest.NewRequest(http.MethodGet, "/shout", nil)
+	Fail(w, r, nil, &Error{Status: http.StatusForbidden, Msg: "missing capability: announce"}, AsNegotiated)
 	fmt.Print(w.Code, " ", w.Header().Get("Content-Type"), " ", w.Body.String())
 	// Output: 403 application/json {"detail":"missing capability: announce"}
 }
@@ -139,7 +204,7 @@ func TestConfirmPage(t *testing.T) {
 	}
 	// An error page has no form.
 	w := httptest.NewRecorder()
-	Page(w, http.StatusForbidden, "", "no")
+	Fail(w, httptest.NewRequest(http.MethodGet, "/", nil), nil, &Error{Status: http.StatusForbidden, Msg: "no"}, AsPage)
 	if strings.Contains(w.Body.String(), "<form") {
 		t.Errorf("Page has a form: %s", w.Body)
 	}
@@ -155,27 +220,15 @@ func TestRetryAfter(t *testing.T) {
 		{1500 * time.Millisecond, "2"}, {63 * time.Second, "63"},
 	} {
 		h := http.Header{}
-		SetRetryAfter(h, tc.d)
+		setRetryAfter(h, tc.d)
 		if got := h.Get("Retry-After"); got != tc.want {
-			t.Errorf("SetRetryAfter(%v) = %q; want %q", tc.d, got, tc.want)
-		}
-	}
-	logger := slog.New(slog.DiscardHandler)
-	err := fmt.Errorf("wrapped: %w", &Error{Code: http.StatusTooManyRequests, Msg: "slow down", RetryAfter: 30 * time.Second})
-	for name, write := range map[string]func(http.ResponseWriter, *http.Request){
-		"page": func(w http.ResponseWriter, r *http.Request) { PageError(w, r, logger, err) },
-		"json": func(w http.ResponseWriter, r *http.Request) { JSONError(w, r, logger, err) },
-	} {
-		rec := httptest.NewRecorder()
-		write(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-		if rec.Code != 429 || rec.Header().Get("Retry-After") != "30" {
-			t.Errorf("%s: %d Retry-After %q", name, rec.Code, rec.Header().Get("Retry-After"))
+			t.Errorf("setRetryAfter(%v) = %q; want %q", tc.d, got, tc.want)
 		}
 	}
 }
 
 // A browser navigation gets a page, anything else JSON.
-func TestRefuse(t *testing.T) {
+func TestWantsHTML(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		method, accept string
@@ -196,7 +249,7 @@ func TestRefuse(t *testing.T) {
 			t.Errorf("%s Accept %q: WantsHTML %v, want %v", tt.method, tt.accept, got, tt.page)
 		}
 		w := httptest.NewRecorder()
-		Refuse(w, r, http.StatusBadRequest, "bad <path>")
+		Fail(w, r, nil, &Error{Status: http.StatusBadRequest, Msg: "bad <path>"}, AsNegotiated)
 		ct := w.Header().Get("Content-Type")
 		if w.Code != 400 || tt.page != strings.HasPrefix(ct, "text/html") || tt.page == strings.Contains(w.Body.String(), `{"detail":"bad \u003cpath\u003e"}`) {
 			t.Errorf("%s Accept %q: %d %s %s", tt.method, tt.accept, w.Code, ct, w.Body)
