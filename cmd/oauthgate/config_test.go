@@ -113,7 +113,7 @@ func TestConfigCheck(t *testing.T) {
 		want                  []string
 	}{
 		{"bad values", "cookie:\n  same_site: loose\nflow_ttl: 2d\n", "",
-			[]string{"error: auth: config: cookie.same_site:", "error: auth: config: flow_ttl:", "2 problem(s)"}},
+			[]string{"error: config: cookie.same_site:", "error: config: flow_ttl:", "2 problem(s)"}},
 		{"unknown key", "secert_key: x\n", "",
 			[]string{`secert_key: unknown key (did you mean "secret_key"?)`}},
 		{"bad user file", "", "boss@example.com: [read, fly]\n",
