@@ -370,17 +370,6 @@ func TestEncryptConfigDocument(t *testing.T) {
 	if cfg != nil || err == nil || !strings.Contains(err.Error(), "secret_key: too short") {
 		t.Errorf("the number did not decrypt as its text: %v", err)
 	}
-
-	for _, tc := range []struct {
-		s    string
-		want bool
-	}{
-		{"plain", false}, {"${X}", true}, {"a${X:-b}c", true}, {"$${X}", false}, {"$${X}${Y}", true}, {"$X", false}, {"a$", false},
-	} {
-		if got := hasEnvReference(tc.s); got != tc.want {
-			t.Errorf("hasEnvReference(%q) = %v", tc.s, got)
-		}
-	}
 }
 
 // config encrypt leaves the secrets of clients: alone and points at
