@@ -4,21 +4,17 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // StringList is a list of strings that YAML may also write as one string
 // (roles: admin, or roles: [admin, ops]), as simple_oauth_server's clients
 // file does.
-type StringList []string
+type StringList = confdecode.StringList
 
 // ClientConfig is one machine client of the `clients:` section, in the
 // format of simple_oauth_server's clients file:
@@ -77,11 +73,11 @@ type ClientCredentialsConfig struct {
 	// user file; without a user file, a key generated in memory, so that
 	// tokens do not survive a restart (logged at start-up). A relative path
 	// is resolved against the configuration file's folder.
-	SigningKeyFile string `yaml:"signing_key_file"`
+	SigningKeyFile string `yaml:"signing_key_file" conf:"path"`
 	// PreviousSigningKeyFiles are former keys: tokens they signed are still
 	// accepted and the JWKS still lists them; nothing new is signed with
 	// them. Remove a key once its tokens have expired (token_ttl).
-	PreviousSigningKeyFiles []string `yaml:"previous_signing_key_files"`
+	PreviousSigningKeyFiles []string `yaml:"previous_signing_key_files" conf:"path"`
 
 	// SigningKey, set in Go only, replaces SigningKeyFile (an
 	// *rsa.PrivateKey for RS256, an *ecdsa.PrivateKey on P-256 for ES256).
@@ -107,21 +103,6 @@ func (c *Config) ClientCredentialsEnabled() bool {
 	return len(c.Clients) > 0 || c.ClientsFile != "" || c.ClientStore != nil ||
 		cc.Issuer != "" || len(cc.Audiences) > 0 || cc.TokenTTL != 0 || cc.Algorithm != "" ||
 		cc.SigningKeyFile != "" || len(cc.PreviousSigningKeyFiles) > 0 || cc.SigningKey != nil
-}
-
-// resolvePaths makes clients_file and the key files absolute against dir
-// (the configuration file's folder).
-func (c *Config) resolvePaths(dir string) {
-	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
-		}
-	}
-	abs(&c.ClientsFile)
-	abs(&c.ClientCredentials.SigningKeyFile)
-	for i := range c.ClientCredentials.PreviousSigningKeyFiles {
-		abs(&c.ClientCredentials.PreviousSigningKeyFiles[i])
-	}
 }
 
 // validateClients fills in the defaults of clients and client_credentials
@@ -206,11 +187,7 @@ func checkClientConfig(id string, cl *ClientConfig) [][2]string {
 			out = append(out, [2]string{".client_secret", err.Error()})
 		}
 	}
-	var scopes []string
-	for _, s := range cl.Scope {
-		scopes = append(scopes, strings.Fields(s)...)
-	}
-	cl.Scope = scopes
+	cl.Scope = cl.Scope.Words()
 	for _, s := range cl.Scope {
 		if strings.ContainsAny(s, "\"\\") || hasControl(s) {
 			out = append(out, [2]string{".scope", fmt.Sprintf("%q is not a scope", s)})
@@ -231,47 +208,38 @@ func checkClientConfig(id string, cl *ClientConfig) [][2]string {
 }
 
 // loadClientsFile reads a simple_oauth_server clients file: a YAML
-// document whose only key is clients:. Values may use ${NAME} and
-// ~CRYPT~ like the configuration.
+// document whose only key is clients:, decoded by the configuration's
+// rules (${NAME}, ~CRYPT~). Every problem is reported, naming the file.
 func loadClientsFile(path string) (map[string]ClientConfig, error) {
-	fail := func(reason string, err error) error {
-		return &ConfigError{Key: "clients_file", Reason: reason, Err: err}
-	}
-	f, err := os.Open(path)
+	// ReadFile and Parse give a *ConfigError about the whole file.
+	data, dir, err := confdecode.ReadFile(path)
 	if err != nil {
-		return nil, fail("cannot read the clients file", err)
+		e := *err.(*ConfigError)
+		e.Key, e.Reason = "clients_file", "cannot read the clients file"
+		return nil, &e
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	doc, err := confdecode.Parse(data)
 	if err != nil {
-		return nil, fail("cannot read the clients file", err)
-	}
-	if len(data) > MaxConfigSize {
-		return nil, fail(fmt.Sprintf("%s is larger than %d bytes", path, MaxConfigSize), nil)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fail("invalid YAML", err)
+		e := *err.(*ConfigError)
+		e.File = path
+		return nil, &e
 	}
 	var file struct {
 		Clients map[string]ClientConfig `yaml:"clients"`
 	}
-	if len(doc.Content) > 0 {
-		d := &configDecoder{opts: ParseOptions{LookupEnv: os.LookupEnv}}
-		d.decode("", doc.Content[0], reflect.ValueOf(&file).Elem())
-		if len(d.errs) > 0 {
-			return nil, fail(path, errors.Join(d.errs...))
-		}
-	}
+	opts := ParseOptions{Dir: dir}.decodeOptions()
+	opts.File = path
+	_, decodeErr := confdecode.Decode(doc, &file, opts)
 	var errs []error
-	for id, cl := range file.Clients {
+	for _, id := range sortedKeys(file.Clients) {
+		cl := file.Clients[id]
 		for _, reason := range checkClientConfig(id, &cl) {
-			errs = append(errs, &ConfigError{Key: "clients." + id + reason[0], Reason: reason[1]})
+			errs = append(errs, &ConfigError{File: path, Key: "clients." + id + reason[0], Reason: reason[1]})
 		}
 		file.Clients[id] = cl
 	}
-	if len(errs) > 0 {
-		return nil, fail(path, errors.Join(errs...))
+	if err := confdecode.Join(decodeErr, errors.Join(errs...)); err != nil {
+		return nil, err
 	}
 	return file.Clients, nil
 }

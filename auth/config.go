@@ -23,8 +23,10 @@ type Config struct {
 	// document, e.g. https://accounts.google.com/.well-known/openid-configuration.
 	// https, or http on a loopback host (a local mock provider). Set it
 	// with ClientID, or leave both out for an app without browser login
-	// (see [Config.NoLogin]); not needed with InsecureForceUser.
-	ServerMetadataURL string `yaml:"server_metadata_url"`
+	// (see [Config.NoLogin]); not needed with InsecureForceUser. In YAML,
+	// the key with an empty value (an empty ${VAR}) is an error: it must
+	// not turn browser login off unnoticed.
+	ServerMetadataURL string `yaml:"server_metadata_url" conf:"nonempty"`
 	// SecretKey derives the keys of sessions, login flows and tokens. At
 	// least 32 bytes of key material (decoded when hex or base64). Make one
 	// with `oauthgate keygen` or `openssl rand -base64 32`. Required.
@@ -34,8 +36,9 @@ type Config struct {
 	// rotating, remove it when its tokens should die. Default: none.
 	PreviousSecretKeys []string `yaml:"previous_secret_keys"`
 	// ClientID is the OAuth client id registered with the provider.
-	// Set with ServerMetadataURL, or leave both out (see [Config.NoLogin]).
-	ClientID string `yaml:"client_id"`
+	// Set with ServerMetadataURL, or leave both out (see [Config.NoLogin]);
+	// in YAML, an empty value is an error, as for server_metadata_url.
+	ClientID string `yaml:"client_id" conf:"nonempty"`
 	// ClientSecret is the OAuth client secret; may be empty for a public
 	// client (PKCE is always used).
 	ClientSecret string `yaml:"client_secret"`

@@ -358,11 +358,11 @@ func TestConfigErrorMessage(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "auth: config: secret_key: missing") || !strings.Contains(msg, "oauthgate keygen") || !strings.Contains(msg, "openssl rand -base64 32") {
+	if !strings.HasPrefix(msg, "config: secret_key: missing") || !strings.Contains(msg, "oauthgate keygen") || !strings.Contains(msg, "openssl rand -base64 32") {
 		t.Errorf("message %q", msg)
 	}
 	_, err = parse(t, "a: [", nil)
-	if !errors.As(err, &ce) || ce.Key != "" || !strings.HasPrefix(err.Error(), "auth: config: invalid YAML") {
+	if !errors.As(err, &ce) || ce.Key != "" || !strings.HasPrefix(err.Error(), "config: invalid YAML") {
 		t.Errorf("syntax error: %v", err)
 	}
 }
@@ -429,7 +429,32 @@ token_ttl: 7d
 	}
 	// Output:
 	// /auth [openid email] 168h0m0s __Host-oauthgate_session
-	// auth: config: secert_key: unknown key (did you mean "secret_key"?)
+	// config: secert_key: unknown key (did you mean "secret_key"?)
 }
 
 func yamlUnmarshal(s string, v any) error { return yaml.Unmarshal([]byte(s), v) }
+
+// A file with five mistakes, some that do not decode and some that do
+// not check, gets all five named in one run.
+func TestParseConfigReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := parse(t, minimal+`sesion_max_age: 1d
+token_ttl: soon
+cookie: {same_site: loose}
+base_url: ftp://app.example.com
+previous_secret_keys: [short]
+`, nil)
+	var keys []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var ce *ConfigError
+		if !errors.As(e, &ce) {
+			t.Fatalf("%v is not a *ConfigError", e)
+		}
+		keys = append(keys, ce.Key)
+	}
+	slices.Sort(keys)
+	want := []string{"base_url", "cookie.same_site", "previous_secret_keys[0]", "sesion_max_age", "token_ttl"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %q; want %q\nerror:\n%v", keys, want, err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"github.com/oauthgate/oauthgate/internal/redirect"
 )
 
@@ -116,7 +117,7 @@ func (c *Config) Validate() error {
 		case *d.v == 0:
 			*d.v = d.def
 		}
-		if *d.v > maxDuration {
+		if *d.v > confdecode.MaxDuration {
 			bad(d.key, "longer than 100 years")
 		}
 	}

@@ -1,26 +1,17 @@
 package auth
 
-// ConfigError reports a bad configuration value. Key is the YAML path of
-// the value ("cookie.same_site", "previous_secret_keys[1]"); it is empty
-// for errors about the whole file (YAML syntax).
-type ConfigError struct {
-	Key    string
-	Reason string
-	Err    error // underlying cause, if any
-}
+import "github.com/oauthgate/oauthgate/internal/confdecode"
 
-// Error returns "auth: config: <key>: <reason>".
-func (e *ConfigError) Error() string {
-	msg := "auth: config: "
-	if e.Key != "" {
-		msg += e.Key + ": "
-	}
-	msg += e.Reason
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap returns the underlying cause.
-func (e *ConfigError) Unwrap() error { return e.Err }
+// ConfigError reports a bad configuration value; errors.As finds it in
+// the errors of [LoadConfig], [ParseConfig], [Config.Validate] and
+// gateway.LoadConfig alike. Its fields:
+//
+//   - File: the file holding the value when it is not the configuration
+//     file itself (a clients_file); usually empty;
+//   - Key: the YAML path of the value ("cookie.same_site",
+//     "previous_secret_keys[1]"); empty for the whole file (YAML syntax);
+//   - Reason: what is wrong and, when it helps, what to write;
+//   - Err: the underlying cause, if any.
+//
+// Its message is "config: [<file>: ][<key>: ]<reason>[: <cause>]".
+type ConfigError = confdecode.Error

@@ -30,32 +30,3 @@ func TestConfigRedacted(t *testing.T) {
 		t.Error("printing changed the config")
 	}
 }
-
-func TestExpandEnv(t *testing.T) {
-	t.Parallel()
-	env := envMap(map[string]string{"A": "x", "E": "", "D": "$"})
-	for in, want := range map[string]string{
-		"plain":         "plain",
-		"pa$$word":      "pa$$word",
-		"$A":            "$A",
-		"${A}":          "x",
-		"${A}${A}-${A}": "xx-x",
-		"$${A}":         "${A}",
-		"${E}":          "",
-		"${E:-def}":     "def",
-		"${U:-a:-b}":    "a:-b",
-		"${U:-}":        "",
-		"${D}{A}":       "${A}",
-		"{${A}}":        "{x}",
-	} {
-		got, err := expandEnv(in, env)
-		if err != nil || got != want {
-			t.Errorf("expandEnv(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"${U}", "${", "${A", "${-x}", "${A B}"} {
-		if got, err := expandEnv(in, env); err == nil {
-			t.Errorf("expandEnv(%q) = %q; want an error", in, got)
-		}
-	}
-}

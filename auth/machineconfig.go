@@ -27,7 +27,7 @@ type MachineConfig struct {
 	// whose only key is clients:), read at start-up and added to Clients
 	// (an id in both is an error). Relative to the configuration file's
 	// folder. Default: none.
-	ClientsFile string `yaml:"clients_file"`
+	ClientsFile string `yaml:"clients_file" conf:"path"`
 	// ClientCredentials configures the app's own tokens.
 	ClientCredentials ClientCredentialsConfig `yaml:"client_credentials"`
 }

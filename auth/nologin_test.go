@@ -38,8 +38,8 @@ func TestNoLoginValidate(t *testing.T) {
 		{"client_secret alone", noLoginBase + issuerYAML + "client_secret: x\n", "client_secret", "without server_metadata_url and client_id", true, true},
 		{"client_kwargs alone", noLoginBase + issuerYAML + "client_kwargs: {prompt: login}\n", "client_kwargs", "without server_metadata_url and client_id", true, true},
 		{"secret_key still required", issuerYAML, "secret_key", "", true, true},
-		{"empty variables", noLoginBase + issuerYAML + "server_metadata_url: ${IDP_URL}\nclient_id: ${CLIENT_ID}\n", "server_metadata_url", "leave out both", false, true},
-		{"empty client_id", noLoginBase + issuerYAML + "client_id: \"\"\n", "client_id", "leave out both", false, true},
+		{"empty variables", noLoginBase + issuerYAML + "server_metadata_url: ${IDP_URL}\nclient_id: ${CLIENT_ID}\n", "server_metadata_url", "leave the key out", false, true},
+		{"empty client_id", noLoginBase + issuerYAML + "client_id: \"\"\n", "client_id", "leave the key out", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

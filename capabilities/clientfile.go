@@ -1,11 +1,9 @@
 package capabilities
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"slices"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // ClientFileFor returns the clients file kept beside a user file:
@@ -82,41 +82,20 @@ func OpenFileClientStore(path string, opts FileClientStoreOptions) (*FileClientS
 // Path returns the clients file's path.
 func (s *FileClientStore) Path() string { return s.file.path }
 
-// clientEntry is one client in the file. Audience, roles and groups may
-// be a string or a list (as simple_oauth_server accepts); scope is one
-// space-separated string.
+// clientEntry is one client in the file: the clients format as the
+// configuration's clients: take it (a list may be one string, scope
+// space-separated or a list), plus the store's timestamps.
 type clientEntry struct {
-	ClientSecret string     `yaml:"client_secret"`
-	Audience     stringList `yaml:"audience,omitempty"`
-	Sub          string     `yaml:"sub,omitempty"`
-	Scope        string     `yaml:"scope,omitempty"`
-	Permissions  stringList `yaml:"permissions,omitempty"`
-	Roles        stringList `yaml:"roles,omitempty"`
-	Groups       stringList `yaml:"groups,omitempty"`
-	Disabled     bool       `yaml:"disabled,omitempty"`
-	Created      time.Time  `yaml:"created,omitempty"`
-	Updated      time.Time  `yaml:"updated,omitempty"`
-}
-
-// stringList is a list that YAML may also give as one string.
-type stringList []string
-
-func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
-	switch {
-	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
-		*l = nil
-	case n.Kind == yaml.ScalarNode:
-		*l = stringList{n.Value}
-	case n.Kind == yaml.SequenceNode:
-		var s []string
-		if err := n.Decode(&s); err != nil {
-			return err
-		}
-		*l = s
-	default:
-		return fmt.Errorf("line %d: want a string or a list of strings", n.Line)
-	}
-	return nil
+	ClientSecret string                `yaml:"client_secret"`
+	Audience     confdecode.StringList `yaml:"audience"`
+	Sub          string                `yaml:"sub"`
+	Scope        confdecode.StringList `yaml:"scope"`
+	Permissions  confdecode.StringList `yaml:"permissions"`
+	Roles        confdecode.StringList `yaml:"roles"`
+	Groups       confdecode.StringList `yaml:"groups"`
+	Disabled     bool                  `yaml:"disabled"`
+	Created      time.Time             `yaml:"created"`
+	Updated      time.Time             `yaml:"updated"`
 }
 
 // DecodeClientFile parses a clients file:
@@ -134,9 +113,12 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 //	    created: 2026-01-02T03:04:05Z
 //	    updated: 2026-01-02T03:04:05Z
 //
-// Unknown keys are errors (a misspelt "disabled" must not be ignored), and
-// so is a client_secret that is not an argon2id hash: errors never quote
-// a secret. name is used in error messages. Clients come back sorted by id.
+// Unknown keys are errors naming the key meant (a misspelt "disabled" must
+// not be ignored), and so is a client_secret that is not an argon2id hash:
+// errors never quote a secret. Values are taken as written (the store
+// writes the file; no ${NAME} or ~CRYPT~). Every problem is reported,
+// naming its key; name is used in error messages. Clients come back
+// sorted by id.
 func DecodeClientFile(data []byte, name string) ([]Client, error) {
 	m, err := decodeClients(data, name)
 	if err != nil {
@@ -146,25 +128,30 @@ func DecodeClientFile(data []byte, name string) ([]Client, error) {
 }
 
 func decodeClients(data []byte, name string) (map[string]Client, error) {
+	var doc yaml.Node // not confdecode.Parse: a store's file has no size limit
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("capabilities: clients file %s: %w", name, &confdecode.Error{Reason: "invalid YAML", Err: err})
+	}
 	var f struct {
 		Clients map[string]clientEntry `yaml:"clients"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("capabilities: clients file %s: %w", name, err)
-	}
+	_, decodeErr := confdecode.Decode(&doc, &f, confdecode.Options{})
 	out := make(map[string]Client, len(f.Clients))
-	for id, e := range f.Clients {
+	var invalid []error
+	for _, id := range slices.Sorted(maps.Keys(f.Clients)) {
+		e := f.Clients[id]
 		c := Client{
 			ID: id, SecretHash: e.ClientSecret, Audience: e.Audience, Subject: e.Sub,
-			Scope: strings.Fields(e.Scope), Permissions: e.Permissions, Roles: e.Roles, Groups: e.Groups,
+			Scope: e.Scope.Words(), Permissions: e.Permissions, Roles: e.Roles, Groups: e.Groups,
 			Disabled: e.Disabled, Created: e.Created, Updated: e.Updated,
 		}
 		if err := c.Validate(); err != nil {
-			return nil, fmt.Errorf("capabilities: clients file %s: %w", name, err)
+			invalid = append(invalid, &confdecode.Error{Key: "clients." + id, Reason: "cannot be stored", Err: err})
 		}
 		out[id] = c
+	}
+	if err := confdecode.Join(decodeErr, errors.Join(invalid...)); err != nil {
+		return nil, fmt.Errorf("capabilities: clients file %s: %w", name, err)
 	}
 	return out, nil
 }

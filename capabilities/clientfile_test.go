@@ -92,6 +92,30 @@ clients:
 	}
 }
 
+// The clients format is one: a scope written as a list, as the
+// configuration's clients: take it, loads from the store's file too, and
+// a misspelt key is named with its path and the key meant.
+func TestClientFileTakesTheConfigurationsClientFormat(t *testing.T) {
+	t.Parallel()
+	file := `clients:
+  reader:
+    client_secret: ` + storetest.SecretHash + `
+    scope: [read:pets, "read:owners write:notes"]
+    audience: pets
+`
+	cs, err := capabilities.DecodeClientFile([]byte(file), "clients.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || !slices.Equal(cs[0].Scope, []string{"read:pets", "read:owners", "write:notes"}) {
+		t.Fatalf("clients %+v; want reader with scope [read:pets read:owners write:notes]", cs)
+	}
+	_, err = capabilities.DecodeClientFile([]byte(strings.Replace(file, "audience:", "audiences:", 1)), "clients.yaml")
+	if err == nil || !strings.Contains(err.Error(), `clients.reader.audiences: unknown key (did you mean "audience"?)`) {
+		t.Fatalf("err = %v; want the key path and the key meant", err)
+	}
+}
+
 // The store writes the file sorted, each client's keys in a fixed order,
 // one audience as a string; the same clients give the same bytes.
 func TestFileClientStoreWritesStableSortedFile(t *testing.T) {

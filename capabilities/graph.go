@@ -1,13 +1,14 @@
 package capabilities
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // AdminCapability is the capability that auto_admin adds: it implies every
@@ -229,10 +230,8 @@ func ParseGraph(yamlData []byte) (*Graph, error) {
 		}
 	}
 	if section {
-		dec := yaml.NewDecoder(bytes.NewReader(yamlData))
-		dec.KnownFields(true)
 		var cfg Config
-		if err := dec.Decode(&cfg); err != nil {
+		if _, err := confdecode.Decode(doc, &cfg, confdecode.Options{}); err != nil {
 			return nil, fmt.Errorf("capabilities: %w", err)
 		}
 		return NewGraph(cfg.Graph, cfg.AutoAdminEnabled())

@@ -5,29 +5,26 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // Config is a gateway's configuration: the auth configuration (every key
 // of [auth.Config], at the top level of the same file) plus the gateway's
-// own keys. [LoadConfig] reads it; [Config.Validate] fills in the defaults
+// own keys, all read by the same rules (${NAME}, ~CRYPT~, durations such
+// as 30d). [LoadConfig] reads it; [Config.Validate] fills in the defaults
 // stated on each field.
 type Config struct {
 	// Auth is the login, session, token and capability configuration.
-	Auth auth.Config `yaml:"-"`
+	Auth auth.Config `yaml:",inline"`
 
 	// Listen is the address of the gateway's HTTP server. Default ":4180".
 	Listen string `yaml:"listen"`
@@ -76,7 +73,7 @@ type Config struct {
 	// it holds the configured provider's document at start, ReadyPath
 	// answers 200 at once, even while the provider is down (sessions and
 	// tokens are checked without it; logins wait for it). Default: none.
-	DiscoveryCache string `yaml:"discovery_cache"`
+	DiscoveryCache string `yaml:"discovery_cache" conf:"path"`
 
 	// Settings made in Go only, never read from YAML. [Gateway.Reload]
 	// keeps the running ones when the new configuration leaves them nil.
@@ -97,10 +94,10 @@ type ServerTLS struct {
 	// CertFile is the PEM certificate chain, the server's certificate
 	// first; a relative path is resolved against the configuration's
 	// folder.
-	CertFile string `yaml:"cert_file"`
+	CertFile string `yaml:"cert_file" conf:"path"`
 	// KeyFile is the PEM private key of CertFile's certificate; a
 	// relative path is resolved against the configuration's folder.
-	KeyFile string `yaml:"key_file"`
+	KeyFile string `yaml:"key_file" conf:"path"`
 
 	cert *tls.Certificate
 }
@@ -141,7 +138,7 @@ type Upstream struct {
 	// an https URL, instead of the system's roots (for an upstream
 	// signed by a private CA); a relative path is resolved against the
 	// configuration's folder. Default: the system's roots.
-	CAFile string `yaml:"ca_file"`
+	CAFile string `yaml:"ca_file" conf:"path"`
 	// InsecureSkipTLSVerify accepts any certificate from an https URL,
 	// so anyone on the path to the upstream can read and change the
 	// traffic, identity headers included. For tests only: it MUST NOT be
@@ -200,7 +197,7 @@ type UpstreamJWT struct {
 	// relative path is resolved against the configuration's folder.
 	// Default: a P-256 key made at start, so the upstream must fetch the
 	// keys from {prefix}/.well-known/upstream-jwks.json after a restart.
-	KeyFile string `yaml:"key_file"`
+	KeyFile string `yaml:"key_file" conf:"path"`
 }
 
 // Timeouts is the `timeouts:` section. A zero value takes the default.
@@ -268,133 +265,34 @@ const (
 
 var defaultPassHeaders = []string{HeaderEmail, HeaderUser, HeaderCapabilities, HeaderKind}
 
-// gatewayKeys are the top-level keys that belong to the gateway; all the
-// others go to the auth configuration.
-var gatewayKeys = yamlKeys(reflect.TypeFor[Config]())
-
 // LoadConfig reads and checks the gateway configuration file at path.
-// Relative paths in it (capabilities.user_file, upstream_jwt.key_file) are
-// resolved against path's folder. Unknown keys are errors naming the key.
+// Relative paths in it (capabilities.user_file, upstream_jwt.key_file...)
+// are resolved against path's folder.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, dir, err := confdecode.ReadFile(path)
 	if err != nil {
-		return nil, &auth.ConfigError{Reason: "cannot read the configuration file", Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, auth.MaxConfigSize+1))
-	if err != nil {
-		return nil, &auth.ConfigError{Reason: "cannot read the configuration file", Err: err}
-	}
-	dir, err := filepath.Abs(filepath.Dir(path))
-	if err != nil {
-		return nil, &auth.ConfigError{Reason: "cannot resolve the configuration folder", Err: err}
+		return nil, err
 	}
 	return ParseConfig(data, dir)
 }
 
 // ParseConfig parses and checks a gateway configuration. dir, if not
 // empty, is the folder against which relative paths are resolved. The
-// gateway's keys are taken out; the rest is the auth configuration, parsed
-// by [auth.ParseConfigWith] (unknown keys are errors there too).
+// auth keys and the gateway's are read together by the rules of
+// [auth.ParseConfig]: an unknown key is an error naming the closest known
+// one, and every problem of the file is reported (errors.As finds an
+// *auth.ConfigError; several are joined).
 func ParseConfig(data []byte, dir string) (*Config, error) {
-	if len(data) > auth.MaxConfigSize {
-		return nil, &auth.ConfigError{Reason: fmt.Sprintf("configuration larger than %d bytes", auth.MaxConfigSize)}
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &auth.ConfigError{Reason: "invalid YAML", Err: err}
-	}
-	gw := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	if len(doc.Content) > 0 {
-		root := doc.Content[0]
-		if root.Kind != yaml.MappingNode {
-			return nil, &auth.ConfigError{Reason: "the configuration must be a mapping of keys"}
-		}
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			k, v := root.Content[i], root.Content[i+1]
-			if _, ok := gatewayKeys[k.Value]; ok {
-				gw.Content = append(gw.Content, k, v)
-			} else {
-				rest.Content = append(rest.Content, k, v)
-			}
-		}
+	doc, err := confdecode.Parse(data)
+	if err != nil {
+		return nil, err
 	}
 	cfg := &Config{}
-	if err := checkKeys("", gw, reflect.TypeFor[Config]()); err != nil {
-		return nil, err
-	}
-	if err := gw.Decode(cfg); err != nil {
-		return nil, &auth.ConfigError{Reason: "invalid value", Err: err}
-	}
-	authYAML, err := yaml.Marshal(rest)
-	if err != nil {
-		return nil, &auth.ConfigError{Reason: "cannot split the configuration", Err: err}
-	}
-	ac, err := auth.ParseConfigWith(authYAML, auth.ParseOptions{Dir: dir})
-	if err != nil {
-		return nil, err
-	}
-	cfg.Auth = *ac
-	paths := []*string{&cfg.UpstreamJWT.KeyFile, &cfg.DiscoveryCache, &cfg.TLS.CertFile, &cfg.TLS.KeyFile}
-	for i := range cfg.Upstreams {
-		paths = append(paths, &cfg.Upstreams[i].CAFile)
-	}
-	for _, p := range paths {
-		if dir != "" && *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
-		}
-	}
-	if err := cfg.Validate(); err != nil {
+	_, err = confdecode.Decode(doc, cfg, confdecode.Options{LookupEnv: os.LookupEnv, Dir: dir})
+	if err := confdecode.Join(err, cfg.Validate()); err != nil {
 		return nil, err
 	}
 	return cfg, nil
-}
-
-// checkKeys fails on a key that the struct type t (or its nested structs
-// and slices of structs) does not know, naming it by its YAML path.
-func checkKeys(path string, n *yaml.Node, t reflect.Type) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch {
-	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
-		fields := yamlKeys(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			key := k
-			if path != "" {
-				key = path + "." + k
-			}
-			ft, ok := fields[k]
-			if !ok {
-				return &auth.ConfigError{Key: key, Reason: "unknown key"}
-			}
-			if err := checkKeys(key, n.Content[i+1], ft); err != nil {
-				return err
-			}
-		}
-	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
-		for i, item := range n.Content {
-			if err := checkKeys(fmt.Sprintf("%s[%d]", path, i), item, t.Elem()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// yamlKeys maps the YAML keys of struct type t to their field types.
-func yamlKeys(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if f.IsExported() && name != "" && name != "-" {
-			out[name] = f.Type
-		}
-	}
-	return out
 }
 
 // Validate fills in the defaults and checks the gateway's keys, and the

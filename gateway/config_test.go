@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,8 +149,8 @@ func TestReadmeExample(t *testing.T) {
 	}
 }
 
-// The gateway's keys are taken out of the file before the auth part is
-// parsed: none may be an auth key too.
+// The gateway's keys and the auth keys share the file's top level: none
+// may be both.
 func TestGatewayKeysAreNotAuthKeys(t *testing.T) {
 	t.Parallel()
 	authKeys := map[string]bool{}
@@ -178,4 +179,94 @@ func TestGatewayKeysAreNotAuthKeys(t *testing.T) {
 			t.Errorf("%s is both a gateway key and an auth key", name)
 		}
 	}
+}
+
+const gatewayBase = "server_metadata_url: https://idp.example.com/.well-known/openid-configuration\nclient_id: app\nsecret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o\n"
+
+// The gateway's durations are written as the auth keys' are: in days, as
+// Go durations or as a number of seconds.
+func TestGatewayDurations(t *testing.T) {
+	t.Parallel()
+	cfg, err := gateway.ParseConfig([]byte(gatewayBase+`session_max_age: 30d
+timeouts: {read: 30d, write: 60, idle: 1d12h, shutdown: 90s}
+upstreams:
+  - {path_prefix: /, url: "http://127.0.0.1:3000", require: login, flush_interval: -1}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := cfg.Timeouts
+	if tm.Read != 30*24*time.Hour || tm.Write != time.Minute || tm.Idle != 36*time.Hour || tm.Shutdown != 90*time.Second {
+		t.Errorf("timeouts: %+v", tm)
+	}
+	if cfg.Upstreams[0].FlushInterval >= 0 || cfg.Auth.SessionMaxAge != 30*24*time.Hour {
+		t.Errorf("flush_interval %v, session_max_age %v", cfg.Upstreams[0].FlushInterval, cfg.Auth.SessionMaxAge)
+	}
+}
+
+// The gateway's values take ${NAME} and ${NAME:-default} as the auth
+// keys' do.
+func TestGatewayKeysExpandEnv(t *testing.T) {
+	t.Setenv("GATEWAY_PORT", "127.0.0.1:9999")
+	cfg, err := gateway.ParseConfig([]byte(gatewayBase+`listen: ${GATEWAY_PORT}
+metrics_listen: ${GATEWAY_METRICS:-127.0.0.1:9090}
+upstreams:
+  - {path_prefix: /, url: "http://127.0.0.1:3000", require: login}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:9999" || cfg.MetricsListen != "127.0.0.1:9090" {
+		t.Errorf("listen %q, metrics_listen %q; want the variables expanded", cfg.Listen, cfg.MetricsListen)
+	}
+}
+
+// A file with five mistakes, in auth keys and gateway keys, gets all five
+// named in one run.
+func TestParseConfigReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	file := `server_metadata_url: https://idp.example.com/.well-known/openid-configuration
+client_id: app
+secret_key: q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o
+sesion_max_age: 1d
+cookie: {same_site: loose}
+listne: 127.0.0.1:8080
+timeouts: {read: soon}
+upstreams:
+  - {path_prefix: /, url: "ftp://127.0.0.1", require: login}
+`
+	_, err := gateway.ParseConfig([]byte(file), "")
+	var keys []string
+	for _, e := range flattenErrors(err) {
+		var ce *auth.ConfigError
+		if !errors.As(e, &ce) {
+			t.Fatalf("%v is not an *auth.ConfigError", e)
+		}
+		keys = append(keys, ce.Key)
+	}
+	slices.Sort(keys)
+	want := []string{"cookie.same_site", "listne", "sesion_max_age", "timeouts.read", "upstreams[0].url"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %q; want %q\nerror:\n%v", keys, want, err)
+	}
+	for _, hint := range []string{`did you mean "session_max_age"?`, `did you mean "listen"?`} {
+		if !strings.Contains(err.Error(), hint) {
+			t.Errorf("error does not say %s:\n%v", hint, err)
+		}
+	}
+}
+
+// flattenErrors lists the errors joined in err, recursively.
+func flattenErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flattenErrors(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
 }

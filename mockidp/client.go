@@ -1,16 +1,14 @@
 package mockidp
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // The client registered when [Options.Clients] is nil. It may use any
@@ -55,29 +53,9 @@ type Client struct {
 	Claims map[string]any `yaml:"claims"`
 }
 
-// StringList is a list of strings that YAML may also give as one string.
-type StringList []string
-
-// UnmarshalYAML accepts a scalar or a sequence of scalars.
-func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			*l = nil
-			return nil
-		}
-		*l = StringList{n.Value}
-		return nil
-	case yaml.SequenceNode:
-		var s []string
-		if err := n.Decode(&s); err != nil {
-			return err
-		}
-		*l = s
-		return nil
-	}
-	return fmt.Errorf("line %d: want a string or a list of strings", n.Line)
-}
+// StringList is a list of strings that YAML may also give as one string
+// (roles: admin, or roles: [admin, ops]).
+type StringList = confdecode.StringList
 
 // DemoClients returns a new map holding only the demo client.
 func DemoClients() map[string]Client {
@@ -102,17 +80,21 @@ func LoadClients(path string) (map[string]Client, error) {
 	return clients, nil
 }
 
-// ParseClients parses the YAML of a clients file (see [LoadClients]).
+// ParseClients parses the YAML of a clients file (see [LoadClients]),
+// with the rules of oauthgate's configuration files (values as written):
+// an unknown key names the key meant, and every problem is reported.
 func ParseClients(data []byte) (map[string]Client, error) {
+	doc, err := confdecode.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("mockidp: clients file: %w", err)
+	}
+	if doc == nil {
+		return nil, errors.New("mockidp: clients file is empty")
+	}
 	var file struct {
 		Clients map[string]Client `yaml:"clients"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&file); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("mockidp: clients file is empty")
-		}
+	if _, err := confdecode.Decode(doc, &file, confdecode.Options{}); err != nil {
 		return nil, fmt.Errorf("mockidp: clients file: %w", err)
 	}
 	if file.Clients == nil {

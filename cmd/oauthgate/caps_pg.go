@@ -46,7 +46,7 @@ func (f *pgFlags) load() (*capabilities.Graph, string, string, error) {
 	if f.config == "" {
 		return nil, "", "", errors.New("--config is required: the graph checks every capability")
 	}
-	cfg, err := loadAuthConfig(f.config)
+	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return nil, "", "", err
 	}

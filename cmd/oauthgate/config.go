@@ -11,7 +11,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
-	"github.com/oauthgate/oauthgate/gateway"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // configCommands are the subcommands of "oauthgate config".
@@ -30,31 +30,6 @@ func init() {
 		summary: "load and validate a configuration file and its user file",
 		run:     runConfigCheck,
 	}
-}
-
-// loadConfig loads the configuration at path; several problems come back
-// joined, one per line.
-func loadConfig(path string) (*auth.Config, error) {
-	cfg, err := loadAuthConfig(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s:\n%w", path, err)
-	}
-	return cfg, nil
-}
-
-// flatten lists the errors joined in err (errors.Join), recursively.
-func flatten(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 func runConfigCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -93,9 +68,9 @@ client_id set), or force_user.`)
 			}
 		}
 	}
-	cfg, err := loadAuthConfig(*path)
+	cfg, gw, err := loadConfigFile(*path)
 	if err != nil {
-		problems := flatten(err)
+		problems := confdecode.Flatten(err)
 		for _, p := range problems {
 			fmt.Fprintf(stderr, "error: %v\n", p)
 		}
@@ -107,7 +82,7 @@ client_id set), or force_user.`)
 	}
 	policy, err := cfg.Capabilities.Policy()
 	if err != nil {
-		problems = append(problems, flatten(err)...)
+		problems = append(problems, confdecode.Flatten(err)...)
 	}
 	users := -1 // -1: no user file to read
 	if policy != nil && cfg.Capabilities.UserFile != "" {
@@ -124,10 +99,6 @@ client_id set), or force_user.`)
 				users = len(m)
 			}
 		}
-	}
-	var gw *gateway.Config
-	if isGatewayFile(*path) {
-		gw, _ = gateway.LoadConfig(*path) // loaded above already
 	}
 	if gw != nil {
 		// The gateway starts with them (and warns); here they are problems.
@@ -189,6 +160,13 @@ client_id set), or force_user.`)
 		fmt.Fprintf(stdout, "  store:             file %s (%d users)\n", cfg.Capabilities.UserFile, users)
 	}
 	fmt.Fprintf(stdout, "  lifetimes:         session %s, token %s\n", formatDuration(cfg.SessionMaxAge), formatDuration(cfg.TokenTTL))
+	if gw != nil {
+		upstreams := fmt.Sprintf("%d upstream(s)", len(gw.Upstreams))
+		if len(gw.Upstreams) == 0 {
+			upstreams = "no upstream (forward-auth checks only)"
+		}
+		fmt.Fprintf(stdout, "  gateway:           listen %s, %s\n", gw.Listen, upstreams)
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // defaultSecretKeys are the configuration keys that config encrypt
@@ -309,7 +310,7 @@ func secretLeftAlone(n *yaml.Node) string {
 		return "empty"
 	case strings.HasPrefix(n.Value, auth.CryptPrefix):
 		return "already encrypted"
-	case hasEnvReference(n.Value):
+	case confdecode.HasReference(n.Value):
 		return "environment reference"
 	}
 	return ""
@@ -348,25 +349,12 @@ func plaintextSecrets(path string) ([]string, error) {
 	return plain, nil
 }
 
-// hasEnvReference reports whether s holds a ${NAME} reference, which the
-// configuration expands; "$${" is an escaped "${", not a reference.
-func hasEnvReference(s string) bool {
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			return false
-		}
-		if i == 0 || s[i-1] != '$' {
-			return true
-		}
-		s = s[i+2:]
-	}
-}
-
-// unescapeDollar turns "$${" into "${", as the configuration reads a
-// value without references: the encrypted value is not expanded again.
+// unescapeDollar returns the value the configuration reads from s, which
+// holds no ${NAME} reference: "$${" is a literal "${". The encrypted value
+// is not expanded again.
 func unescapeDollar(s string) string {
-	return strings.ReplaceAll(s, "$${", "${")
+	v, _ := confdecode.Expand(s, func(string) (string, bool) { return "", false })
+	return v
 }
 
 // guessIndent returns the indentation the file uses (the smallest one of

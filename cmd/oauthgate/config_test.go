@@ -113,7 +113,7 @@ func TestConfigCheck(t *testing.T) {
 		want                  []string
 	}{
 		{"bad values", "cookie:\n  same_site: loose\nflow_ttl: 2d\n", "",
-			[]string{"error: auth: config: cookie.same_site:", "error: auth: config: flow_ttl:", "2 problem(s)"}},
+			[]string{"error: config: cookie.same_site:", "error: config: flow_ttl:", "2 problem(s)"}},
 		{"unknown key", "secert_key: x\n", "",
 			[]string{`secert_key: unknown key (did you mean "secret_key"?)`}},
 		{"bad user file", "", "boss@example.com: [read, fly]\n",
@@ -369,17 +369,6 @@ func TestEncryptConfigDocument(t *testing.T) {
 	})
 	if cfg != nil || err == nil || !strings.Contains(err.Error(), "secret_key: too short") {
 		t.Errorf("the number did not decrypt as its text: %v", err)
-	}
-
-	for _, tc := range []struct {
-		s    string
-		want bool
-	}{
-		{"plain", false}, {"${X}", true}, {"a${X:-b}c", true}, {"$${X}", false}, {"$${X}${Y}", true}, {"$X", false}, {"a$", false},
-	} {
-		if got := hasEnvReference(tc.s); got != tc.want {
-			t.Errorf("hasEnvReference(%q) = %v", tc.s, got)
-		}
 	}
 }
 

@@ -78,9 +78,9 @@ var (
 	readmeClientsFile = "clients:\n  other: {client_secret: other-secret, scope: read:pets}\n"
 )
 
-// Every YAML block of the README parses: configuration blocks with
-// auth.LoadConfig, or gateway.LoadConfig when they hold a gateway key
-// (the keys a fragment leaves out are filled in; `config check` passes
+// Every YAML block of the README parses: configuration blocks as the
+// commands read them, as an app's file or, when they hold a gateway key,
+// a gateway's (the keys a fragment leaves out are filled in; `config check` passes
 // those with upstreams too, so none overlap), user files with the user file
 // decoder. Placeholders (~CRYPT~gAAAAAB..., $argon2id$...$...)
 // become real values and ${ENV} references are set. A block with no key
@@ -161,8 +161,12 @@ func TestReadmeYAMLParses(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		var gw *gateway.Config
+		_, gw, err = loadConfigFile(path)
+		if gatewayOnly != (gw != nil) && err == nil {
+			t.Errorf("%s: read as a gateway's file: %v; want %v", name, gw != nil, gatewayOnly)
+		}
 		if gatewayOnly {
-			_, err = gateway.LoadConfig(path)
 			parsed["gateway"]++
 			if _, routes := top["upstreams"]; routes && err == nil {
 				if code, _, stderr := cli(t, "config", "check", "--config", path); code != 0 {
@@ -170,7 +174,6 @@ func TestReadmeYAMLParses(t *testing.T) {
 				}
 			}
 		} else {
-			_, err = auth.LoadConfig(path)
 			parsed["auth"]++
 		}
 		if err != nil {

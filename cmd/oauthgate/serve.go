@@ -14,9 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/gateway"
 )
 
@@ -192,34 +189,4 @@ func shutdown(g *gateway.Gateway, srv, msrv *http.Server, logger *slog.Logger) e
 	}
 	logger.Info("oauthgate serve: stopped")
 	return nil
-}
-
-// loadAuthConfig loads the auth configuration of an app's file, or of a
-// gateway file (one with `upstreams:`, checked whole by gateway.LoadConfig),
-// so that every command works on both.
-func loadAuthConfig(path string) (*auth.Config, error) {
-	if !isGatewayFile(path) {
-		return auth.LoadConfig(path)
-	}
-	cfg, err := gateway.LoadConfig(path)
-	if err != nil {
-		return nil, err
-	}
-	return &cfg.Auth, nil
-}
-
-// isGatewayFile reports whether the YAML file at path has a top-level
-// upstreams key. Unreadable or invalid files are left to the loader's
-// error.
-func isGatewayFile(path string) bool {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) > auth.MaxConfigSize {
-		return false
-	}
-	var top map[string]yaml.Node
-	if yaml.Unmarshal(data, &top) != nil {
-		return false
-	}
-	_, ok := top["upstreams"]
-	return ok
 }

@@ -1,16 +1,16 @@
-package auth
+package confdecode
 
 import (
 	"fmt"
 	"strings"
 )
 
-// expandEnv replaces ${NAME} and ${NAME:-default} in s. NAME is
+// Expand replaces ${NAME} and ${NAME:-default} in s. NAME is
 // [A-Za-z_][A-Za-z0-9_]*; the default (anything but "}") is used when NAME
 // is unset or empty, as in the shell. "$${" writes a literal "${"; any other
 // "$" is literal, so passwords with "$" need no escaping. The result is not
 // expanded again.
-func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+func Expand(s string, lookup func(string) (string, bool)) (string, error) {
 	if !strings.Contains(s, "${") {
 		return s, nil
 	}
@@ -64,4 +64,19 @@ func validEnvName(name string) bool {
 		return false
 	}
 	return true
+}
+
+// HasReference reports whether s holds a ${NAME} reference that [Expand]
+// would replace; "$${" is an escaped "${", not a reference.
+func HasReference(s string) bool {
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			return false
+		}
+		if i == 0 || s[i-1] != '$' {
+			return true
+		}
+		s = s[i+2:]
+	}
 }

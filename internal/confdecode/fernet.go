@@ -1,4 +1,4 @@
-package auth
+package confdecode
 
 import (
 	"crypto/aes"
