@@ -140,7 +140,7 @@ func (ks *signingKeys) get() (*keyRing, error) {
 // → RS256, P-256 → ES256), its kid is its RFC 7638 thumbprint.
 func newOwnKey(priv crypto.Signer, sign bool) (*ownKey, error) {
 	if err := pemkey.CheckPrivateKey(priv); err != nil {
-		return nil, err // a key set in Go, not read from a file
+		return nil, err // a SigningKey set in Go; files were checked when read
 	}
 	var alg jose.SignatureAlgorithm
 	switch k := priv.(type) {
