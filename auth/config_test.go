@@ -254,6 +254,8 @@ func TestValidate(t *testing.T) {
 		{"throttle typo", minimal + "throttle: {login_start: 5}\n", "throttle.login_start"},
 		{"force_user refused", minimal + "force_user: dev@example.com\n", "force_user"},
 		{"force_user not email", minimal + "force_user: dev\ninsecure_allow_force_user: true\n", "force_user"},
+		{"force_user empty domain label", minimal + "force_user: dev@corp..example\ninsecure_allow_force_user: true\n", "force_user"},
+		{"force_user no-break space", minimal + "force_user: \"dev\u00a0x@corp.example\"\ninsecure_allow_force_user: true\n", "force_user"},
 		{"wrong type", minimal + "prefix: [a]\n", "prefix"},
 		{"wrong bool", minimal + "require_verified_email: maybe\n", "require_verified_email"},
 		{"wrong map", minimal + "client_kwargs: [a]\n", "client_kwargs"},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/internal/confdecode"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/internal/redirect"
 )
 
@@ -50,8 +51,8 @@ func (c *Config) Validate() error {
 			bad("force_user", fmt.Sprintf("refused: it logs every request in without any identity provider; "+
 				"for local development set insecure_allow_force_user: true or %s=1", ForceUserEnv))
 		}
-		if !looksLikeEmail(c.InsecureForceUser) {
-			bad("force_user", fmt.Sprintf("%q is not an email or name@service", c.InsecureForceUser))
+		if _, err := emailaddr.Parse(c.InsecureForceUser); err != nil {
+			bad("force_user", err.Error())
 		}
 	}
 	switch {
@@ -134,7 +135,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Cookie.normalize(c)...)
 
 	for i, d := range c.AllowedEmailDomains {
-		d = emailDomain(d)
+		d = emailaddr.NormalizeDomain(d)
 		if !validDomain(d) {
 			bad(fmt.Sprintf("allowed_email_domains[%d]", i), fmt.Sprintf("%q is not a domain name", c.AllowedEmailDomains[i]))
 			continue
@@ -291,12 +292,6 @@ func isLoopbackHost(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.Unmap().IsLoopback()
-}
-
-func looksLikeEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") &&
-		!strings.ContainsAny(s, " \t\r\n<>\",;") && !hasControl(s)
 }
 
 // validDomain accepts a DNS name of letters, digits, '-' and '.', or an

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
 // maxClockSkew is how far in the future an issue time may be.
@@ -271,7 +272,7 @@ func (m *Manager) forcedIdentity(ctx context.Context) (*Identity, error) {
 		return m.guest, err
 	}
 	id := &Identity{Email: m.forced, Kind: KindUser, set: set, graph: m.graph}
-	if strings.HasSuffix(m.forced, serviceSuffix) {
+	if emailaddr.IsService(m.forced) {
 		id.Kind = KindService
 	}
 	m.forcedID.Store(&forcedEntry{ver: ver, id: id})

@@ -8,12 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
-
-// serviceSuffix ends the names of service accounts; no login may claim
-// one.
-const serviceSuffix = "@service"
 
 // verifiedLogin is what a login's ID token establishes.
 type verifiedLogin struct {
@@ -65,9 +61,12 @@ func (m *Manager) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce
 	case m.cfg.VerifiedEmailRequired() && !isTrue(c.EmailVerified):
 		return verifiedLogin{}, fmt.Errorf("auth: email %q is not verified by the identity provider", c.Email)
 	}
-	email := capabilities.NormalizeEmail(c.Email)
-	if err := checkEmail(email, m.cfg.AllowedEmailDomains); err != nil {
-		return verifiedLogin{}, err
+	email, err := emailaddr.ParseUser(c.Email) // a service account name included: no login may claim one
+	if err != nil {
+		return verifiedLogin{}, fmt.Errorf("auth: ID token email: %w", err)
+	}
+	if !emailaddr.DomainAllowed(email, m.cfg.AllowedEmailDomains) {
+		return verifiedLogin{}, fmt.Errorf("auth: the domain of %q is not allowed", email)
 	}
 	v := verifiedLogin{email: email, subject: tok.Subject, authTime: now}
 	if c.AuthTime > 0 {
@@ -84,41 +83,4 @@ func isTrue(v any) bool {
 		return strings.EqualFold(x, "true")
 	}
 	return false
-}
-
-// checkEmail checks a normalized email: exactly one '@' with something on
-// both sides, a domain without empty labels, no service account name, and,
-// when domains is not empty, a domain equal to one of them or a subdomain
-// of one on a dot boundary (x.company.com matches company.com;
-// evilcompany.com and .company.com do not).
-func checkEmail(email string, domains []string) error {
-	at := strings.IndexByte(email, '@')
-	if at <= 0 || at == len(email)-1 || strings.Count(email, "@") != 1 {
-		return fmt.Errorf("auth: %q is not an email address", email)
-	}
-	if d := email[at+1:]; d[0] == '.' || d[len(d)-1] == '.' || strings.Contains(d, "..") {
-		return fmt.Errorf("auth: %q is not an email address (empty domain label)", email)
-	}
-	if strings.HasSuffix(email, serviceSuffix) {
-		return fmt.Errorf("auth: %q is a service account name; no login may claim it", email)
-	}
-	if len(domains) == 0 {
-		return nil
-	}
-	domain := email[at+1:]
-	for _, d := range domains {
-		d = emailDomain(d)
-		if domain == d || strings.HasSuffix(domain, "."+d) {
-			return nil
-		}
-	}
-	return fmt.Errorf("auth: the domain of %q is not allowed", email)
-}
-
-// emailDomain is an allowed_email_domains entry as emails are matched
-// against it: folded as emails are ([capabilities.NormalizeEmail]), without
-// a leading "@" or ".".
-func emailDomain(d string) string {
-	d = capabilities.NormalizeEmail(d)
-	return strings.TrimPrefix(strings.TrimPrefix(d, "@"), ".")
 }

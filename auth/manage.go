@@ -3,9 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
 // Capability management with delegation: reading another user's stored
@@ -18,17 +17,16 @@ import (
 // targetEmail checks and normalizes the email of a management call; ""
 // means by itself.
 func targetEmail(by *Identity, email string) (string, error) {
-	e := capabilities.NormalizeEmail(email)
-	if e == "" {
+	if emailaddr.Normalize(email) == "" {
 		if by.Email == "" {
 			// A machine client has no stored capabilities of its own.
 			return "", badRequest("name the user: a machine client has no stored capabilities")
 		}
 		return by.Email, nil
 	}
-	at := strings.IndexByte(e, '@')
-	if at <= 0 || at == len(e)-1 || strings.Count(e, "@") != 1 || len(e) > 254 || strings.ContainsAny(e, " \t\r\n") {
-		return "", badRequest(fmt.Sprintf("%q is not an email address or service account name", email))
+	e, err := emailaddr.Parse(email)
+	if err != nil {
+		return "", badRequest(err.Error())
 	}
 	return e, nil
 }

@@ -12,15 +12,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"sync"
 	"sync/atomic"
 
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/oauthgate/oauthgate/internal/atomicfile"
+	"github.com/oauthgate/oauthgate/internal/pemkey"
 )
 
 // ownKey is one key of the app's own tokens.
@@ -53,16 +52,13 @@ type signingKeys struct {
 	lazy  func() (crypto.Signer, error)
 }
 
-// minRSABits is the smallest RSA key accepted for signing.
-const minRSABits = 2048
-
 // loadSigningKeys reads (or creates) the configured keys. A key file that
 // does not exist is generated and written (mode 0600); without a file, the
 // key is generated in memory on first use.
 func loadSigningKeys(cfg *ClientCredentialsConfig, logf func(msg string, args ...any)) (*signingKeys, error) {
 	ks := &signingKeys{alg: jose.SignatureAlgorithm(cfg.Algorithm)}
 	for i, path := range cfg.PreviousSigningKeyFiles {
-		priv, err := readKeyFile(path)
+		priv, err := pemkey.ReadPrivateKey(path)
 		if err != nil {
 			return nil, &ConfigError{Key: fmt.Sprintf("client_credentials.previous_signing_key_files[%d]", i), Reason: "cannot use the key", Err: err}
 		}
@@ -77,7 +73,7 @@ func loadSigningKeys(cfg *ClientCredentialsConfig, logf func(msg string, args ..
 	case cfg.SigningKey != nil:
 		current = cfg.SigningKey
 	case cfg.SigningKeyFile != "":
-		priv, err := readKeyFile(cfg.SigningKeyFile)
+		priv, err := pemkey.ReadPrivateKey(cfg.SigningKeyFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			priv, err = createKeyFile(cfg.SigningKeyFile, ks.alg, logf)
 		}
@@ -143,12 +139,12 @@ func (ks *signingKeys) get() (*keyRing, error) {
 // newOwnKey describes a private key: its algorithm follows its type (RSA
 // → RS256, P-256 → ES256), its kid is its RFC 7638 thumbprint.
 func newOwnKey(priv crypto.Signer, sign bool) (*ownKey, error) {
+	if err := pemkey.CheckPrivateKey(priv); err != nil {
+		return nil, err // a SigningKey set in Go; files were checked when read
+	}
 	var alg jose.SignatureAlgorithm
 	switch k := priv.(type) {
 	case *rsa.PrivateKey:
-		if k.N.BitLen() < minRSABits {
-			return nil, fmt.Errorf("an RSA key of %d bits is too small (at least %d)", k.N.BitLen(), minRSABits)
-		}
 		alg = jose.RS256
 	case *ecdsa.PrivateKey:
 		if k.Curve != elliptic.P256() {
@@ -181,53 +177,6 @@ func generateKey(alg jose.SignatureAlgorithm) (crypto.Signer, error) {
 	return rsa.GenerateKey(rand.Reader, 2048)
 }
 
-// maxKeyFileBytes bounds a PEM key file.
-const maxKeyFileBytes = 64 << 10
-
-// readKeyFile reads a PEM private key: PKCS#8, PKCS#1 (RSA) or SEC 1 (EC).
-func readKeyFile(path string) (crypto.Signer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes))
-	if err != nil {
-		return nil, err
-	}
-	return parsePrivateKeyPEM(data)
-}
-
-func parsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			return nil, errors.New("no PEM private key found")
-		}
-		var key any
-		var err error
-		switch block.Type {
-		case "PRIVATE KEY":
-			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			key, err = x509.ParseECPrivateKey(block.Bytes)
-		default:
-			continue // e.g. EC PARAMETERS before the key
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bad %s: %w", block.Type, err)
-		}
-		s, ok := key.(crypto.Signer)
-		if !ok {
-			return nil, fmt.Errorf("unsupported key type %T", key)
-		}
-		return s, nil
-	}
-}
-
 // createKeyFile generates a key and writes it to path; when another
 // process wrote one first, that one is used.
 func createKeyFile(path string, alg jose.SignatureAlgorithm, logf func(msg string, args ...any)) (crypto.Signer, error) {
@@ -237,7 +186,7 @@ func createKeyFile(path string, alg jose.SignatureAlgorithm, logf func(msg strin
 	}
 	switch err := writeKeyFile(path, priv); {
 	case errors.Is(err, fs.ErrExist):
-		return readKeyFile(path)
+		return pemkey.ReadPrivateKey(path)
 	case err != nil:
 		return nil, err
 	}

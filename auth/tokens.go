@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
 // IssuedToken is a bearer token just minted.
@@ -105,17 +106,6 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 	}, nil
 }
 
-// ServiceAccountName checks and normalizes a service account name:
-// name@service, with a non-empty name and no other '@'.
-func ServiceAccountName(account string) (string, error) {
-	a := capabilities.NormalizeEmail(account)
-	name, ok := strings.CutSuffix(a, serviceSuffix)
-	if !ok || name == "" || strings.ContainsAny(name, "@ \t\r\n") || len(a) > 254 {
-		return "", badRequest(fmt.Sprintf("%q is not a service account name (name@service)", account))
-	}
-	return a, nil
-}
-
 // IssueServiceToken mints a bearer token for the service account (which
 // must end in "@service") on behalf of minter, who needs user_management.
 // The token carries a snapshot: the account's effective capabilities that
@@ -130,9 +120,9 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 	if minter.IsGuest() {
 		return IssuedToken{}, unauthenticated()
 	}
-	acct, err := ServiceAccountName(account)
+	acct, err := emailaddr.ParseService(account)
 	if err != nil {
-		return IssuedToken{}, err
+		return IssuedToken{}, badRequest(err.Error())
 	}
 	if !m.canManage(minter) {
 		return IssuedToken{}, forbidden("minting a service token needs " + UserManagementCapability)

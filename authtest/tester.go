@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/handlers"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
@@ -195,7 +195,7 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	// no store listing and may embed any capability in a service token.
 	domain := "authtest.invalid"
 	if len(c.AllowedEmailDomains) > 0 {
-		domain = strings.TrimPrefix(c.AllowedEmailDomains[0], "@")
+		domain = emailaddr.NormalizeDomain(c.AllowedEmailDomains[0])
 	}
 	minter := "authtest-minter@" + domain
 	all := g.Names()

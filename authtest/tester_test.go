@@ -267,3 +267,17 @@ func TestConfigNotModified(t *testing.T) {
 		t.Errorf("store = %v, %v; want empty (the minter is an override)", users, err)
 	}
 }
+
+// TestServiceWithAllowedDomains: the tester's own minter follows
+// allowed_email_domains as the login does, whichever way the entry is
+// written ("corp.example", "@corp.example", ".corp.example").
+func TestServiceWithAllowedDomains(t *testing.T) {
+	t.Parallel()
+	for _, entry := range []string{"Corp.Example", "@corp.example", ".corp.example"} {
+		cfg := payrollConfig("")
+		cfg.AllowedEmailDomains = []string{entry}
+		at := authtest.New(t, cfg, payrollApp)
+		at.Service("payroll@service", "payroll").Get("/payroll").Expect(t, http.StatusOK)
+		at.Client("ann@eu.corp.example").Get("/whoami").Expect(t, http.StatusOK)
+	}
+}

@@ -134,7 +134,8 @@ func TestFileStoreLoadErrors(t *testing.T) {
 		{"scalar value", "a@x.com: read\n", []string{`user "a@x.com": expected a list`}},
 		{"null capability", "a@x.com: [~]\n", []string{"null is not a string"}},
 		{"alias", "a@x.com: &l [read]\nb@x.com: *l\n", []string{"aliases are not supported"}},
-		{"empty email", "\"\": [read]\n", []string{`email "" is empty`}},
+		{"empty email", "\"\": [read]\n", []string{`caps.yaml:1: "" is not an email address or name@service: empty`}},
+		{"bad email", "a@x.com: [read]\n\"evil@x.com, b@x.com\": [read]\n", []string{`caps.yaml:2: "evil@x.com, b@x.com" is not an email address or name@service: contains ','`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func NewPolicy(g *Graph, cfg PolicyConfig) (*Policy, error) {
 	}
 	slices.Sort(emails) // deterministic errors
 	for _, email := range emails {
-		key, err := checkEmail(email)
+		key, err := ParseEmail(email)
 		if err != nil {
 			return nil, fmt.Errorf("capabilities: user_overrides: %w", err)
 		}

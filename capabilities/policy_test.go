@@ -131,7 +131,8 @@ func TestConfigPolicyErrors(t *testing.T) {
 		{"overrides", capabilities.Config{Graph: bakery, UserOverrides: map[string][]string{"a@b.c": {"z"}}}, `capabilities.user_overrides: user "a@b.c": unknown capability "z"`},
 		{"no auto admin", capabilities.Config{Graph: bakery, AutoAdmin: &no, DefaultCapabilities: []string{"admin"}}, `capabilities.default_capabilities: unknown capability "admin"`},
 		{"override case clash", capabilities.Config{Graph: bakery, UserOverrides: map[string][]string{"a@b.c": nil, "A@b.c": nil}}, `users "A@b.c" and "a@b.c" differ only in case`},
-		{"empty override email", capabilities.Config{Graph: bakery, UserOverrides: map[string][]string{" ": nil}}, `user_overrides: email " " is empty`},
+		{"empty override email", capabilities.Config{Graph: bakery, UserOverrides: map[string][]string{" ": nil}}, `user_overrides: " " is not an email address or name@service: empty`},
+		{"bad override email", capabilities.Config{Graph: bakery, UserOverrides: map[string][]string{"a@b..c": nil}}, `user_overrides: "a@b..c" is not an email address or name@service: an empty domain label`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

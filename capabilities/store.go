@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
@@ -64,17 +63,15 @@ var ErrClosed = errors.New("capabilities: store is closed")
 // "kate@example.com"; here a non-ASCII address never equals an ASCII one.
 func NormalizeEmail(s string) string { return emailaddr.Normalize(s) }
 
-// checkEmail returns the normalized email, or why it cannot be stored.
-func checkEmail(email string) (string, error) {
-	if !utf8.ValidString(email) {
-		return "", fmt.Errorf("email %q is not valid UTF-8", email)
-	}
-	key := NormalizeEmail(email)
-	if key == "" {
-		return "", fmt.Errorf("email %q is empty", email)
-	}
-	return key, nil
-}
+// ParseEmail returns the normalized email ([NormalizeEmail]), or why no
+// capabilities may be stored under it: the rule every store applies to
+// the emails it is given, and the login, the management routes and the
+// configuration apply to theirs. It accepts a user's address or a service
+// account's name@service, and refuses anything but exactly one "@" with
+// something on both sides, an empty domain label, more than 254 bytes,
+// invalid UTF-8, white space, control or invisible formatting characters,
+// and the characters < > " , ;.
+func ParseEmail(s string) (string, error) { return emailaddr.Parse(s) }
 
 // checkCaps returns caps sorted and without duplicates, or an
 // [*UnknownCapabilityError] naming email.
@@ -133,9 +130,9 @@ func prepare(g *Graph, email string, caps []string, mk func([]string) update) (s
 	return key, mk(checked), nil
 }
 
-// storeKey is checkEmail for the operations of a store.
+// storeKey is [ParseEmail] for the operations of a store.
 func storeKey(email string) (string, error) {
-	key, err := checkEmail(email)
+	key, err := ParseEmail(email)
 	if err != nil {
 		return "", fmt.Errorf("capabilities: %w", err)
 	}

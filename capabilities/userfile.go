@@ -82,7 +82,7 @@ func decodeUsers(data []byte, g *Graph, file string) (*userTable, error) {
 	t := &userTable{users: make(map[string][]string, len(entries)), order: make([]string, 0, len(entries))}
 	firstSeen := make(map[string]userEntry, len(entries))
 	for _, e := range entries {
-		key, err := checkEmail(e.email)
+		key, err := ParseEmail(e.email)
 		if err != nil {
 			return nil, fmt.Errorf("capabilities: %s:%d: %w", fileName(file), e.line, err)
 		}

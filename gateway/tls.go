@@ -1,37 +1,19 @@
 package gateway
 
 import (
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/pemkey"
 )
 
-// maxPEMFile bounds a certificate, key or CA file.
-const maxPEMFile = 1 << 20
-
-// readPEMFile reads a PEM file of at most maxPEMFile bytes.
-func readPEMFile(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the file: %w", err)
-	}
-	if fi.Size() > maxPEMFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxPEMFile)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the file: %w", err)
-	}
-	return data, nil
-}
-
-// loadServerCert loads the listener's certificate and key. On error, key
-// is the YAML key at fault.
+// loadServerCert loads the listener's certificate chain and its private
+// key. On error, key is the YAML key at fault.
 func loadServerCert(certFile, keyFile string) (cert *tls.Certificate, key string, err error) {
 	switch {
 	case certFile == "":
@@ -39,53 +21,35 @@ func loadServerCert(certFile, keyFile string) (cert *tls.Certificate, key string
 	case keyFile == "":
 		return nil, "tls.key_file", errors.New("missing: tls.cert_file is set, so its private key is needed too")
 	}
-	certPEM, err := readPEMFile(certFile)
+	chain, err := pemkey.ReadCertificates(certFile)
 	if err != nil {
 		return nil, "tls.cert_file", err
 	}
-	if _, err := firstCertificate(certPEM); err != nil {
-		return nil, "tls.cert_file", fmt.Errorf("%s: %w", certFile, err)
-	}
-	keyPEM, err := readPEMFile(keyFile)
+	priv, err := pemkey.ReadPrivateKey(keyFile)
 	if err != nil {
 		return nil, "tls.key_file", err
 	}
-	c, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		// The certificate parsed above, so the key is at fault: not a
-		// private key, or not the certificate's.
-		return nil, "tls.key_file", fmt.Errorf("%s is not the private key of tls.cert_file: %w", keyFile, err)
+	// The check tls.X509KeyPair makes, on the key read as every other key.
+	leaf := chain[0]
+	if pub, ok := priv.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(leaf.PublicKey) {
+		return nil, "tls.key_file", fmt.Errorf("%s is not the private key of the certificate in tls.cert_file", keyFile)
 	}
-	return &c, "", nil
-}
-
-// firstCertificate parses the first CERTIFICATE block of a PEM chain.
-func firstCertificate(data []byte) (*x509.Certificate, error) {
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			return nil, errors.New("no PEM certificate in the file")
-		}
-		if b.Type == "CERTIFICATE" {
-			c, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("invalid certificate: %w", err)
-			}
-			return c, nil
-		}
+	c := &tls.Certificate{PrivateKey: priv, Leaf: leaf}
+	for _, x := range chain {
+		c.Certificate = append(c.Certificate, x.Raw)
 	}
+	return c, "", nil
 }
 
 // loadCAFile reads a PEM bundle of CA certificates into a new pool.
 func loadCAFile(path string) (*x509.CertPool, error) {
-	data, err := readPEMFile(path)
+	certs, err := pemkey.ReadCertificates(path)
 	if err != nil {
 		return nil, err
 	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	for _, c := range certs {
+		pool.AddCert(c)
 	}
 	return pool, nil
 }

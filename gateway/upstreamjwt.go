@@ -7,13 +7,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
-	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -21,6 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/pemkey"
 )
 
 // UpstreamJWKSPath is the path, under the auth prefix, of the public keys
@@ -45,9 +41,9 @@ func newJWTSigner(keyFile string) (*jwtSigner, error) {
 		}
 		key = k
 	} else {
-		k, err := readPrivateKey(keyFile)
+		k, err := pemkey.ReadPrivateKey(keyFile)
 		if err != nil {
-			return nil, &auth.ConfigError{Key: "upstream_jwt.key_file", Reason: err.Error()}
+			return nil, &auth.ConfigError{Key: "upstream_jwt.key_file", Reason: "cannot use the key", Err: err}
 		}
 		key = k
 	}
@@ -64,10 +60,7 @@ func newJWTSigner(keyFile string) (*jwtSigner, error) {
 		default:
 			return nil, &auth.ConfigError{Key: "upstream_jwt.key_file", Reason: "unsupported EC curve"}
 		}
-	case *rsa.PrivateKey:
-		if k.N.BitLen() < 2048 {
-			return nil, &auth.ConfigError{Key: "upstream_jwt.key_file", Reason: "an RSA key needs at least 2048 bits"}
-		}
+	case *rsa.PrivateKey: // of at least pemkey.MinRSABits
 		alg = jose.RS256
 	case ed25519.PrivateKey:
 		alg = jose.EdDSA
@@ -90,36 +83,6 @@ func newJWTSigner(keyFile string) (*jwtSigner, error) {
 		return nil, err
 	}
 	return &jwtSigner{keyFile: keyFile, signer: s, jwks: jwks}, nil
-}
-
-// readPrivateKey reads a PEM private key: PKCS#8, SEC 1 (EC) or PKCS#1
-// (RSA).
-func readPrivateKey(path string) (crypto.Signer, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the key: %w", err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("no PEM block in the key file")
-	}
-	var k any
-	switch block.Type {
-	case "EC PRIVATE KEY":
-		k, err = x509.ParseECPrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	default:
-		k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot parse the key: %w", err)
-	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, errors.New("not a signing key")
-	}
-	return s, nil
 }
 
 // upstreamClaims are the claims of the JWT sent upstream.

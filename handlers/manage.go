@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
@@ -34,7 +33,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	email := strings.TrimSpace(r.URL.Query().Get("email"))
+	email := capabilities.NormalizeEmail(r.URL.Query().Get("email")) // checked by auth
 	own := email == ""
 	if own {
 		email = id.Email
@@ -146,13 +145,9 @@ func (h *routes) change(w http.ResponseWriter, r *http.Request, allowEmpty bool,
 		h.fail(w, r, err)
 		return
 	}
-	email := strings.TrimSpace(req.Email)
+	email := capabilities.NormalizeEmail(req.Email) // checked by auth
 	if email == "" {
 		h.fail(w, r, badRequest(`missing field "email"`, nil))
-		return
-	}
-	if !strings.Contains(email, "@") {
-		h.fail(w, r, badRequest(`field "email" must be an email address or name@service`, nil))
 		return
 	}
 	caps, err := req.names()

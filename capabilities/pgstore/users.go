@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -60,18 +58,13 @@ func newQueries(schema string) queries {
 	return q
 }
 
-// userKey returns the normalized email, or why it cannot be stored.
-// PostgreSQL text holds no NUL byte, so an email with one is refused too.
+// userKey returns the normalized email, or why it cannot be stored: the
+// rule of every store (a NUL byte, which PostgreSQL text cannot hold, is
+// one of the control characters it refuses).
 func userKey(email string) (string, error) {
-	if !utf8.ValidString(email) {
-		return "", fmt.Errorf("pgstore: email %q is not valid UTF-8", email)
-	}
-	if strings.IndexByte(email, 0) >= 0 {
-		return "", fmt.Errorf("pgstore: email %q holds a NUL byte", email)
-	}
-	key := capabilities.NormalizeEmail(email)
-	if key == "" {
-		return "", fmt.Errorf("pgstore: email %q is empty", email)
+	key, err := capabilities.ParseEmail(email)
+	if err != nil {
+		return "", fmt.Errorf("pgstore: %w", err)
 	}
 	return key, nil
 }

@@ -234,7 +234,10 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabiliti
 
 	t.Run("BadEmail", func(t *testing.T) {
 		s := fresh(t)
-		for _, email := range []string{"", "   ", "\xff@example.com"} {
+		// The rule of capabilities.ParseEmail, which a store applies.
+		for _, email := range []string{"", "   ", "\xff@example.com", "nobody", "a@b@example.com", "@example.com", "a@",
+			"a@example..com", "a b@example.com", "x: y@example.com", "a\x00@example.com", "a\u00a0@example.com",
+			"a\u200b@example.com", `"quoted"@example.com`, "a,b@example.com"} {
 			if _, err := s.Set(ctx, email, []string{"read"}); err == nil {
 				t.Errorf("Set(%q) succeeded; want an error", email)
 			}
@@ -247,7 +250,9 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabiliti
 
 	t.Run("OddNamesRoundTrip", func(t *testing.T) {
 		s := fresh(t)
-		emails := []string{"o'brien+tag@example.com", "\"quoted\"@example.com", "x: y@example.com", "#@example.com", "- dash@example.com"}
+		emails := []string{"o'brien+tag@example.com", "'quoted'@example.com", "x:y@example.com", "#@example.com", "-dash@example.com",
+			"&a@example.com", "*a@example.com", "!tag@example.com", "?q@example.com", "|p@example.com", "%p@example.com",
+			"[x]@example.com", "{y}@example.com", "`t`@example.com", "~@example.com", "null@example.com"}
 		for _, email := range emails {
 			got, err := s.Set(ctx, email, OddNames)
 			if err != nil {

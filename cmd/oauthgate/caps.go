@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
 // capsCommands are the subcommands of "oauthgate caps". Other files add
@@ -74,17 +75,19 @@ mapping each email to its list.`)
 	case *path == "":
 		return usageError(fs, "missing --config FILE")
 	}
+	var email string
+	if len(rest) == 1 {
+		if email, err = emailaddr.Parse(rest[0]); err != nil {
+			return usageError(fs, "EMAIL: %v", err)
+		}
+	}
 	store, err := openUserFile(*path, stderr)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	var users map[string][]string
-	if len(rest) == 1 {
-		email := capabilities.NormalizeEmail(rest[0])
-		if email == "" {
-			return usageError(fs, "empty EMAIL")
-		}
+	if email != "" {
 		caps, err := store.Get(ctx, email)
 		if err != nil {
 			return err
@@ -180,9 +183,9 @@ and locked against other writers. Prints the user's resulting capabilities.`)
 	if len(rest) == 0 {
 		return usageError(fs, "missing EMAIL")
 	}
-	email := capabilities.NormalizeEmail(rest[0])
-	if email == "" {
-		return usageError(fs, "empty EMAIL")
+	email, err := emailaddr.Parse(rest[0])
+	if err != nil {
+		return usageError(fs, "EMAIL: %v", err)
 	}
 	var caps []string
 	for _, a := range rest[1:] {

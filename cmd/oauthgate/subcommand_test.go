@@ -68,7 +68,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{"caps add no email", []string{"caps", "add", "--config", cfg}, 2, "missing EMAIL"},
 		{"caps add no cap", []string{"caps", "add", "--config", cfg, "a@b.c"}, 2, "missing CAP"},
 		{"caps remove no cap", []string{"caps", "remove", "--config", cfg, "a@b.c", ","}, 2, "missing CAP"},
-		{"caps set empty email", []string{"caps", "set", "--config", cfg, " "}, 2, "empty EMAIL"},
+		{"caps set empty email", []string{"caps", "set", "--config", cfg, " "}, 2, `EMAIL: " " is not an email address or name@service: empty`},
+		{"caps add bad email", []string{"caps", "add", "--config", cfg, "a@corp..example", "read"}, 2, "an empty domain label"},
+		{"caps list bad email", []string{"caps", "list", "--config", cfg, "a b@corp.example"}, 2, "contains white space"},
 		{"caps set unknown flag", []string{"caps", "set", "--config", cfg, "a@b.c", "--force"}, 2, "flag provided but not defined: -force"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

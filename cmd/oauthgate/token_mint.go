@@ -9,14 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
-
-// serviceSuffix ends every service account name.
-const serviceSuffix = "@service"
 
 // defaultMintTTL is the life of an offline token unless --ttl says
 // otherwise: short, since it is for emergencies.
@@ -113,10 +110,12 @@ from the user file (stored, overrides and defaults).`)
 
 	var subject string
 	if *user != "" {
-		if subject, err = userEmail(*user); err != nil {
+		if subject, err = emailaddr.ParseUser(*user); errors.Is(err, emailaddr.ErrServiceAccount) {
+			return usageError(fs, "--user: %q is a service account; use --service", *user)
+		} else if err != nil {
 			return usageError(fs, "--user: %v", err)
 		}
-	} else if subject, err = serviceAccount(*service); err != nil {
+	} else if subject, err = emailaddr.ParseService(*service); err != nil {
 		return usageError(fs, "--service: %v", err)
 	}
 
@@ -142,7 +141,7 @@ from the user file (stored, overrides and defaults).`)
 		if err != nil {
 			return err
 		}
-	} else if !emailDomainAllowed(subject, cfg.AllowedEmailDomains) {
+	} else if !emailaddr.DomainAllowed(subject, cfg.AllowedEmailDomains) {
 		warn(stderr, "token mint", "%s is outside allowed_email_domains; that user could not log in", subject)
 	}
 	if time.Duration(ttl) > cfg.TokenTTL {
@@ -230,43 +229,4 @@ func storedCapabilities(cfg *auth.Config, policy *capabilities.Policy, account s
 		return nil, err
 	}
 	return users[account], nil
-}
-
-// userEmail checks and normalizes a user's email.
-func userEmail(s string) (string, error) {
-	e := capabilities.NormalizeEmail(s)
-	local, domain, ok := strings.Cut(e, "@")
-	switch {
-	case !ok || local == "" || domain == "" || strings.Contains(domain, "@") || strings.ContainsFunc(e, unicode.IsSpace) || strings.ContainsFunc(e, unicode.IsControl) || len(e) > 254:
-		return "", fmt.Errorf("%q is not an email", s)
-	case strings.HasSuffix(e, serviceSuffix):
-		return "", fmt.Errorf("%q is a service account; use --service", s)
-	}
-	return e, nil
-}
-
-// serviceAccount checks and normalizes a service account name: a
-// non-empty name, then "@service", as the app requires.
-func serviceAccount(s string) (string, error) {
-	a := capabilities.NormalizeEmail(s)
-	name, ok := strings.CutSuffix(a, serviceSuffix)
-	if !ok || name == "" || strings.Contains(name, "@") || strings.ContainsFunc(a, unicode.IsSpace) || strings.ContainsFunc(a, unicode.IsControl) || len(a) > 254 {
-		return "", fmt.Errorf("%q is not a service account name (name@service)", s)
-	}
-	return a, nil
-}
-
-// emailDomainAllowed applies allowed_email_domains (empty: any domain;
-// else the domain or a subdomain of one, on a dot boundary).
-func emailDomainAllowed(email string, domains []string) bool {
-	if len(domains) == 0 {
-		return true
-	}
-	_, domain, _ := strings.Cut(email, "@")
-	for _, d := range domains {
-		if domain == d || strings.HasSuffix(domain, "."+d) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,7 +1,10 @@
-// Package emailaddr owns how email addresses are compared: every package
-// that stores, looks up or matches an address (capability stores, the
-// login's domain rule, service account names, the mock provider) calls
-// [Normalize], so that they all agree.
+// Package emailaddr owns the rules of addresses: how they are compared
+// ([Normalize]), what is an address a user or a service account may have
+// ([Parse], [ParseUser], [ParseService]), and the allowed_email_domains
+// rule ([DomainAllowed]). The login, the management routes, the
+// configuration checks, the capability stores and the CLI all call it, so
+// that an address one of them accepts is accepted by all. The mock
+// provider only normalizes: it sends odd addresses on purpose.
 package emailaddr
 
 // Normalize returns the form under which an address is compared and
