@@ -16,7 +16,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
@@ -72,8 +74,8 @@ type clientGrant struct {
 	m         *Manager
 	cfg       *ClientCredentialsConfig
 	issuer    string
-	static    map[string]capabilities.Client // from the configuration
-	store     capabilities.ClientStore
+	static    map[string]store.Client // from the configuration
+	store     store.ClientStore
 	keys      *signingKeys
 	audiences []string // accepted on this app; nil: the client's
 
@@ -119,7 +121,7 @@ func (m *Manager) initClients(ctx context.Context) error {
 	}
 	g := &clientGrant{
 		m: m, cfg: &c.ClientCredentials, issuer: c.ClientCredentials.Issuer,
-		static:    make(map[string]capabilities.Client, len(clients)),
+		static:    make(map[string]store.Client, len(clients)),
 		audiences: slices.Clone([]string(c.ClientCredentials.Audiences)),
 		hashes:    throttle.NewQueue(runtime.GOMAXPROCS(0), c.Throttle.SecretCheckQueue),
 		failures:  newFailureThrottle(c.Throttle),
@@ -134,7 +136,7 @@ func (m *Manager) initClients(ctx context.Context) error {
 				return err
 			}
 		}
-		g.static[id] = capabilities.Client{
+		g.static[id] = store.Client{
 			ID: id, SecretHash: hash, Audience: slices.Clone([]string(cl.Audience)), Subject: cl.Sub,
 			Scope: slices.Clone([]string(cl.Scope)), Permissions: slices.Clone([]string(cl.Permissions)),
 			Roles: slices.Clone([]string(cl.Roles)), Groups: slices.Clone([]string(cl.Groups)), Disabled: cl.Disabled,
@@ -161,25 +163,25 @@ func (m *Manager) initClients(ctx context.Context) error {
 // openClientStore returns the store of machine clients: Config.ClientStore,
 // else the capability or token store when it keeps clients (a database
 // driver's), else the clients file beside the user file, else memory.
-func (m *Manager) openClientStore(ctx context.Context) (capabilities.ClientStore, error) {
+func (m *Manager) openClientStore(ctx context.Context) (store.ClientStore, error) {
 	if m.cfg.ClientStore != nil {
 		return m.cfg.ClientStore, nil
 	}
 	for _, s := range []any{m.store, m.tokens} {
-		if cs, ok := s.(capabilities.ClientStore); ok {
+		if cs, ok := s.(store.ClientStore); ok {
 			return cs, nil
 		}
 	}
-	var cs capabilities.ClientStore
+	var cs store.ClientStore
 	if userFile := m.cfg.Capabilities.UserFile; userFile != "" {
-		fs, err := capabilities.OpenFileClientStore(capabilities.ClientFileFor(userFile),
-			capabilities.FileClientStoreOptions{Logger: m.log, Now: m.now})
+		fs, err := filestore.OpenClientStore(filestore.ClientFileFor(userFile),
+			filestore.Options{Logger: m.log, Now: m.now})
 		if err != nil {
 			return nil, err
 		}
 		cs = fs
 	} else {
-		cs = capabilities.NewMemoryClientStore()
+		cs = memstore.NewClientStore()
 	}
 	m.owned = append(m.owned, cs)
 	return cs, nil
@@ -188,7 +190,7 @@ func (m *Manager) openClientStore(ctx context.Context) (capabilities.ClientStore
 // ClientStore returns the store of machine clients, or nil when the
 // client-credentials grant is not configured. Clients of the configuration
 // are not in it.
-func (m *Manager) ClientStore() capabilities.ClientStore {
+func (m *Manager) ClientStore() store.ClientStore {
 	if m.grant == nil {
 		return nil
 	}
@@ -206,7 +208,7 @@ func (m *Manager) ClientCredentialsIssuer() string {
 
 // client returns the client of this id: the configuration's, else the
 // store's.
-func (g *clientGrant) client(ctx context.Context, id string) (capabilities.Client, bool, error) {
+func (g *clientGrant) client(ctx context.Context, id string) (store.Client, bool, error) {
 	if c, ok := g.static[id]; ok {
 		return c, true, nil
 	}
@@ -365,7 +367,7 @@ type ownTokenClaims struct {
 
 // clientAudiences returns the audiences a client may ask for: its own, or
 // the issuer when it has none.
-func clientAudiences(c capabilities.Client, issuer string) []string {
+func clientAudiences(c store.Client, issuer string) []string {
 	if len(c.Audience) == 0 {
 		return []string{issuer}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // Config is the gateway's configuration, read from YAML by [LoadConfig] or
@@ -130,17 +131,17 @@ type Config struct {
 	HTTPClient *http.Client `yaml:"-"`
 	// CapabilityStore keeps user capabilities. Default: the file store at
 	// capabilities.user_file, or a memory store when it is empty.
-	CapabilityStore capabilities.Store `yaml:"-"`
+	CapabilityStore store.Store `yaml:"-"`
 	// TokenStore keeps revocations and identity-provider grants. Default:
 	// the file "<capabilities.user_file>.tokens.yaml", or a memory store
 	// when user_file is empty.
-	TokenStore capabilities.TokenStore `yaml:"-"`
+	TokenStore store.TokenStore `yaml:"-"`
 	// ClientStore keeps machine clients of the client-credentials grant,
 	// besides those of the configuration. Default: the store driver's when
 	// it keeps clients (PostgreSQL), else the file
 	// "<capabilities.user_file>.clients.yaml", else a memory store. Setting
 	// it turns the grant on.
-	ClientStore capabilities.ClientStore `yaml:"-"`
+	ClientStore store.ClientStore `yaml:"-"`
 
 	unknownKeys []string
 }

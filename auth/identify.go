@@ -22,7 +22,7 @@ const maxClockSkew = 2 * time.Minute
 // [ErrTokenMalformed], [ErrTokenInvalid], [ErrTokenExpired] or
 // [ErrTokenRevoked]; a bad session cookie is not: it is ignored, and the
 // request is a guest's. A store that cannot be reached while checking
-// either is an error too ([capabilities.ErrUnavailable]; [ErrorOf]
+// either is an error too ([store.ErrUnavailable]; [ErrorOf]
 // answers 503). An Authorization header of another scheme is ignored.
 func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 	if m.forced != "" {

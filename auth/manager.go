@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/throttle"
 )
@@ -31,8 +34,8 @@ type Manager struct {
 	codec  *Codec
 	policy *capabilities.Policy
 	graph  *capabilities.Graph
-	store  capabilities.Store
-	tokens capabilities.TokenStore
+	store  store.Store
+	tokens store.TokenStore
 	owned  []io.Closer // stores opened by New
 	eff    *capabilities.EffectiveCache
 	client *http.Client
@@ -156,9 +159,9 @@ func (m *Manager) openStores(ctx context.Context) error {
 	userFile := c.Capabilities.UserFile
 	if m.store == nil {
 		if userFile == "" {
-			m.store = capabilities.NewMemoryStore(m.graph)
+			m.store = memstore.New(m.graph)
 		} else {
-			fs, err := capabilities.OpenFileStore(userFile, m.graph, capabilities.FileStoreOptions{Logger: m.log})
+			fs, err := filestore.Open(userFile, m.graph, filestore.Options{Logger: m.log})
 			if err != nil {
 				return err
 			}
@@ -168,9 +171,9 @@ func (m *Manager) openStores(ctx context.Context) error {
 	}
 	if m.tokens == nil {
 		if userFile == "" {
-			m.tokens = capabilities.NewMemoryTokenStore()
+			m.tokens = memstore.NewTokenStore()
 		} else {
-			ts, err := capabilities.OpenFileTokenStore(tokenFileFor(userFile), capabilities.FileTokenStoreOptions{Logger: m.log, Now: m.now})
+			ts, err := filestore.OpenTokenStore(filestore.TokenFileFor(userFile), filestore.Options{Logger: m.log, Now: m.now})
 			if err != nil {
 				return err
 			}
@@ -186,7 +189,7 @@ func (m *Manager) openStores(ctx context.Context) error {
 // an app on PostgreSQL imports _ "github.com/oauthgate/oauthgate/capabilities/pgstore".
 func (m *Manager) openDriverStores(ctx context.Context) error {
 	c := m.cfg
-	open, ok := capabilities.LookupDriver(c.Store.Driver)
+	d, ok := store.LookupDriver(c.Store.Driver)
 	if !ok {
 		reason := fmt.Sprintf("no store driver %q is registered", c.Store.Driver)
 		if c.Store.Driver == "postgres" {
@@ -194,7 +197,7 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 		}
 		return &ConfigError{Key: "store.driver", Reason: reason}
 	}
-	store, tokens, err := open(ctx, c.Store.DSN, m.graph, m.log)
+	users, tokens, err := d.Open(ctx, c.Store.DSN, m.graph, m.log)
 	if err != nil {
 		return fmt.Errorf("auth: opening the %s store: %w", c.Store.Driver, err)
 	}
@@ -202,12 +205,12 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 	// once, close what is not used.
 	used := map[any]bool{}
 	if m.store == nil {
-		m.store, used[store] = store, true
+		m.store, used[users] = users, true
 	}
 	if m.tokens == nil {
 		m.tokens, used[tokens] = tokens, true
 	}
-	for _, c := range []io.Closer{store, tokens} {
+	for _, c := range []io.Closer{users, tokens} {
 		switch {
 		case used[c]:
 			m.owned = append(m.owned, c)
@@ -218,10 +221,6 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 	}
 	return nil
 }
-
-// tokenFileFor returns the token file kept beside a user file:
-// caps.yaml → caps.yaml.tokens.yaml.
-func tokenFileFor(userFile string) string { return userFile + ".tokens.yaml" }
 
 func (m *Manager) closeOwned() error {
 	var errs []error
@@ -253,10 +252,10 @@ func (m *Manager) Config() *Config { return m.cfg }
 func (m *Manager) Policy() *capabilities.Policy { return m.policy }
 
 // Store returns the capability store.
-func (m *Manager) Store() capabilities.Store { return m.store }
+func (m *Manager) Store() store.Store { return m.store }
 
 // Tokens returns the token store (revocations, kept grants).
-func (m *Manager) Tokens() capabilities.TokenStore { return m.tokens }
+func (m *Manager) Tokens() store.TokenStore { return m.tokens }
 
 // Prefix returns the path under which the routes are mounted: "" or
 // "/api/v1" (no trailing slash).

@@ -10,6 +10,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // The client-credentials grant of an app on PostgreSQL reads its clients
@@ -45,7 +46,7 @@ func TestManagerClientCredentialsOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.ClientStore().PutClient(ctx, capabilities.Client{ID: id, SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
+	if err := m.ClientStore().PutClient(ctx, store.Client{ID: id, SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.ClientStore().RemoveClient(context.Background(), id) })
