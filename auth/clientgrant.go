@@ -124,7 +124,7 @@ func (m *Manager) initClients(ctx context.Context) error {
 		static:    make(map[string]store.Client, len(clients)),
 		audiences: slices.Clone([]string(c.ClientCredentials.Audiences)),
 		hashes:    throttle.NewQueue(runtime.GOMAXPROCS(0), c.Throttle.SecretCheckQueue),
-		failures:  newFailureThrottle(c.Throttle),
+		failures:  newFailureThrottle(c.Throttle.ClientThrottle),
 	}
 	for _, id := range sortedKeys(clients) {
 		cl := clients[id]
@@ -156,7 +156,7 @@ func (m *Manager) initClients(ctx context.Context) error {
 	if g.keys, err = loadSigningKeys(g.cfg, func(msg string, args ...any) { m.log.Info(msg, args...) }); err != nil {
 		return err
 	}
-	m.grant = g
+	m.issuing.grant = g
 	return nil
 }
 
@@ -191,19 +191,19 @@ func (m *Manager) openClientStore(ctx context.Context) (store.ClientStore, error
 // client-credentials grant is not configured. Clients of the configuration
 // are not in it.
 func (m *Manager) ClientStore() store.ClientStore {
-	if m.grant == nil {
+	if m.issuing.grant == nil {
 		return nil
 	}
-	return m.grant.store
+	return m.issuing.grant.store
 }
 
 // ClientCredentialsIssuer returns the iss of the app's own tokens, or
 // "" when the client-credentials grant is not configured.
 func (m *Manager) ClientCredentialsIssuer() string {
-	if m.grant == nil {
+	if m.issuing.grant == nil {
 		return ""
 	}
-	return m.grant.issuer
+	return m.issuing.grant.issuer
 }
 
 // client returns the client of this id: the configuration's, else the
@@ -259,7 +259,7 @@ func (g *clientGrant) queueFull(now time.Time) *Error {
 // temporarily_unavailable when too many secret checks already wait or
 // the client store is unavailable.
 func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) (*ClientToken, error) {
-	g := m.grant
+	g := m.issuing.grant
 	if g == nil {
 		return nil, oauthErr(OAuthUnsupportedGrantType, http.StatusBadRequest, "the client_credentials grant is not enabled on this server")
 	}
@@ -378,10 +378,10 @@ func clientAudiences(c store.Client, issuer string) []string {
 // and previous public keys), or nil when the client-credentials grant is
 // not configured.
 func (m *Manager) JWKS() ([]byte, error) {
-	if m.grant == nil {
+	if m.issuing.grant == nil {
 		return nil, nil
 	}
-	ring, err := m.grant.keys.get()
+	ring, err := m.issuing.grant.keys.get()
 	if err != nil {
 		return nil, err
 	}

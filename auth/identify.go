@@ -40,8 +40,11 @@ func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 		if !ok {
 			return m.guest, fmt.Errorf("auth: malformed Authorization header: %w", ErrTokenMalformed)
 		}
-		if id, ok, err := m.machineBearer(r.Context(), tok); ok {
-			return id, err
+		if id, ok, err := m.machineIdentity(r.Context(), tok, ""); ok {
+			if err != nil {
+				return m.guest, err
+			}
+			return id, nil
 		}
 		return m.bearer(r.Context(), tok)
 	}

@@ -44,12 +44,9 @@ type Manager struct {
 	noLogin bool
 	sess    *sessionCodec
 	cache   *credCache
-	// machine verifies JWTs of machine clients; nil without jwt_issuers.
-	machine *machineVerifier
-	// grant runs the client-credentials grant; nil when not configured.
-	grant *clientGrant
-	// gateway answers API Gateway authorizer events; nil without jwt_issuers.
-	gateway *gatewayAuthorizer
+	// machine verifies JWTs of machine clients; nil without issuers.
+	machine *machineTokens
+	issuing issuingState // leaves auth: clientcreds, awsauthorizer
 	// proxies name the client behind a trusted proxy (trusted_proxies).
 	proxies clientaddr.Proxies
 	// loginStarts counts the logins started per client network.
@@ -117,15 +114,11 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.proxies = clientaddr.Proxies(c.TrustedProxyPrefixes())
 	m.loginStarts = throttle.NewLimiter[netip.Prefix](c.Throttle.LoginStarts, throttleWindow, throttleKeys)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
-	if err := m.initClients(ctx); err != nil {
+	if err := m.initIssuing(ctx); err != nil { // leaves auth: clientcreds, awsauthorizer
 		m.closeOwned()
 		return nil, err
 	}
 	if err := m.initMachine(); err != nil {
-		m.closeOwned()
-		return nil, err
-	}
-	if err := m.initGateway(); err != nil {
 		m.closeOwned()
 		return nil, err
 	}
@@ -134,7 +127,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	}
 	if m.noLogin = c.NoLogin(); m.noLogin {
 		how := "service tokens only"
-		if c.MachineCallers() {
+		if len(m.cfg.JWTIssuers) > 0 || len(m.cfg.MachineIssuers) > 0 {
 			how = "machine clients and service tokens"
 		}
 		m.log.Info("auth: no browser login: no identity provider is configured; callers identify with " + how)

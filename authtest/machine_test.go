@@ -15,8 +15,8 @@ import (
 func TestMachineKeepsAttributesAndReplacesScope(t *testing.T) {
 	t.Parallel()
 	cfg := &auth.Config{
-		Capabilities:  capabilities.Config{Graph: map[string][]string{"read": {}, "bake": {}}},
-		MachineConfig: auth.MachineConfig{ScopeCapabilities: map[string][]string{"read:pets": {"read"}, "bake:bread": {"bake"}}},
+		Capabilities:      capabilities.Config{Graph: map[string][]string{"read": {}, "bake": {}}},
+		ScopeCapabilities: map[string][]string{"read:pets": {"read"}, "bake:bread": {"bake"}},
 	}
 	at := authtest.New(t, cfg, func(m *auth.Manager) http.Handler {
 		return m.Require("bake")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -26,11 +26,9 @@ func TestManagerClientCredentialsOnPostgres(t *testing.T) {
 		BaseURL:           "http://127.0.0.1:8080",
 		Store:             auth.StoreConfig{Driver: "postgres", DSN: dsn},
 		Capabilities:      capabilities.Config{Graph: map[string][]string{"read": {}}},
-		MachineConfig: auth.MachineConfig{
-			ScopeCapabilities: map[string][]string{"read:pets": {"read"}},
-			ClientCredentials: auth.ClientCredentialsConfig{Algorithm: "ES256"},
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ScopeCapabilities: map[string][]string{"read:pets": {"read"}},
+		ClientCredentials: auth.ClientCredentialsConfig{Algorithm: "ES256"},
+		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	ctx := context.Background()
 	m, err := auth.New(ctx, cfg)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,12 +21,61 @@ import (
 // document while it fails.
 const discoveryRetryEvery = 2 * time.Second
 
-// jwtIssuer verifies the JWT access tokens of one trusted issuer.
+// machineClaims are the claims of a machine client's JWT access token
+// (client credentials), as simple_oauth_server and Auth0 issue them.
+type machineClaims struct {
+	Issuer    string    `json:"-"`
+	Subject   string    `json:"-"`
+	Audience  []string  `json:"-"`
+	ExpiresAt time.Time `json:"-"`
+	IssuedAt  time.Time `json:"-"`
+	NotBefore *float64  `json:"nbf"`
+	ID        string    `json:"jti"`
+	ClientID  string    `json:"client_id"`
+	// Scope is nil when the token has no scope claim.
+	Scope       *string    `json:"scope"`
+	Permissions stringList `json:"permissions"`
+	Roles       stringList `json:"roles"`
+	Groups      stringList `json:"groups"`
+}
+
+// machine returns what verified claims say.
+func (c *machineClaims) machine() *Machine {
+	mi := &Machine{
+		Issuer: c.Issuer, Subject: c.Subject, ClientID: c.ClientID, Audience: slices.Clip(c.Audience), ID: c.ID,
+		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, HasScope: c.Scope != nil,
+		Permissions: slices.Clip([]string(c.Permissions)), Roles: slices.Clip([]string(c.Roles)), Groups: slices.Clip([]string(c.Groups)),
+	}
+	if c.Scope != nil {
+		mi.Scopes = strings.Fields(*c.Scope)
+	}
+	return mi
+}
+
+// stringList is a JSON list of strings that may also be one string.
+type stringList []string
+
+func (l *stringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = stringList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("auth: expected a string or a list of strings")
+	}
+	*l = many
+	return nil
+}
+
+// jwtIssuer verifies the JWT access tokens of one trusted issuer of
+// jwt_issuers: a [MachineIssuer] whose tokens are checked with its keys.
 type jwtIssuer struct {
-	cfg JWTIssuer
-	m   *Manager
-	// static, when set, verifies without any fetch (the app's own keys).
-	static oidc.KeySet
+	cfg    JWTIssuer
+	client *http.Client
+	now    func() time.Time
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier // nil until the keys' URL is known
@@ -35,8 +86,25 @@ type jwtIssuer struct {
 	byAudience map[string]*oidc.IDTokenVerifier
 }
 
-func newJWTIssuer(m *Manager, cfg JWTIssuer) *jwtIssuer {
-	return &jwtIssuer{cfg: cfg, m: m}
+func newJWTIssuer(cfg JWTIssuer, client *http.Client, now func() time.Time, log *slog.Logger) *jwtIssuer {
+	return &jwtIssuer{cfg: cfg, client: client, now: now, log: log}
+}
+
+// Issuer implements [MachineIssuer].
+func (j *jwtIssuer) Issuer() string { return j.cfg.Issuer }
+
+// Version implements [MachineIssuer]: what a token of an external issuer
+// says never changes here.
+func (j *jwtIssuer) Version() uint64 { return 0 }
+
+// Verify implements [MachineIssuer]: tok's signature, iss, aud (the
+// configured audience, or aud when not empty), exp, nbf, iat and sub.
+func (j *jwtIssuer) Verify(ctx context.Context, tok, aud string, now time.Time) (*Machine, error) {
+	c, err := j.verifyAudience(ctx, tok, now, aud)
+	if err != nil {
+		return nil, err
+	}
+	return c.machine(), nil
 }
 
 // errIssuerKeys wraps the cases where the issuer's keys cannot be had;
@@ -52,22 +120,20 @@ func (j *jwtIssuer) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, err
 	}
 	var keys oidc.KeySet
 	switch {
-	case j.static != nil:
-		keys = j.static
 	case j.cfg.JWKSURL != "":
-		keys = newLimitedKeySet(j.m, j.cfg.JWKSURL, j.cfg.RefetchInterval)
+		keys = newLimitedKeySet(j.client, j.now, j.cfg.JWKSURL, j.cfg.RefetchInterval)
 	default:
-		now := j.m.now()
+		now := j.now()
 		if !j.lastTry.IsZero() && now.Sub(j.lastTry) < discoveryRetryEvery {
 			return nil, fmt.Errorf("auth: discovery of %s failed recently: %w", j.cfg.Issuer, errIssuerKeys)
 		}
 		url, err := j.discoverJWKS(ctx)
 		if err != nil {
 			j.lastTry = now
-			j.m.log.Warn("auth: JWT issuer discovery failed", "issuer", j.cfg.Issuer, "err", err)
+			j.log.Warn("auth: JWT issuer discovery failed", "issuer", j.cfg.Issuer, "err", err)
 			return nil, fmt.Errorf("auth: discovery of %s: %w: %w", j.cfg.Issuer, errIssuerKeys, err)
 		}
-		keys = newLimitedKeySet(j.m, url, j.cfg.RefetchInterval)
+		keys = newLimitedKeySet(j.client, j.now, url, j.cfg.RefetchInterval)
 	}
 	j.keys = keys
 	j.verifier = j.newVerifier(j.cfg.Audience)
@@ -88,7 +154,7 @@ func (j *jwtIssuer) newVerifier(audience string) *oidc.IDTokenVerifier {
 func (j *jwtIssuer) discoverJWKS(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, DefaultHTTPTimeout)
 	defer cancel()
-	p, err := oidc.NewProvider(oidc.ClientContext(ctx, j.m.client), j.cfg.Issuer)
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, j.client), j.cfg.Issuer)
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +186,7 @@ func (j *jwtIssuer) check(ctx context.Context, v *oidc.IDTokenVerifier, tok stri
 	if err != nil {
 		return nil, fmt.Errorf("auth: JWT of %s: %w: %w", j.cfg.Issuer, ErrTokenInvalid, err)
 	}
-	c := &machineClaims{Issuer: idt.Issuer, Subject: idt.Subject, ExpiresAt: idt.Expiry, IssuedAt: idt.IssuedAt}
+	c := &machineClaims{Issuer: idt.Issuer, Subject: idt.Subject, Audience: idt.Audience, ExpiresAt: idt.Expiry, IssuedAt: idt.IssuedAt}
 	if err := idt.Claims(c); err != nil {
 		return nil, fmt.Errorf("auth: JWT claims: %w: %w", ErrTokenInvalid, err)
 	}
@@ -159,10 +225,10 @@ type limitedKeySet struct {
 	lastFetch time.Time
 }
 
-func newLimitedKeySet(m *Manager, url string, every time.Duration) *limitedKeySet {
-	ks := &limitedKeySet{now: m.now, every: every}
-	client := *m.client
-	client.Transport = jwksRecorder{base: m.client.Transport, ks: ks}
+func newLimitedKeySet(base *http.Client, now func() time.Time, url string, every time.Duration) *limitedKeySet {
+	ks := &limitedKeySet{now: now, every: every}
+	client := *base
+	client.Transport = jwksRecorder{base: base.Transport, ks: ks}
 	// The key set fetches long after New returns: a context of its own.
 	ks.remote = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), &client), url)
 	return ks
@@ -250,4 +316,31 @@ func (t jwksRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.ks.record(body)
 	resp.Body = io.NopCloser(strings.NewReader(string(body)))
 	return resp, nil
+}
+
+// maxAudienceVerifiers bounds the verifiers kept per issuer for other
+// audiences than the configured one (one per API Gateway stage in
+// practice).
+const maxAudienceVerifiers = 64
+
+// verifyAudience is verify for aud instead of the configured audience,
+// when not empty.
+func (j *jwtIssuer) verifyAudience(ctx context.Context, tok string, now time.Time, aud string) (*machineClaims, error) {
+	if aud == "" || aud == j.cfg.Audience {
+		return j.verify(ctx, tok, now)
+	}
+	if _, err := j.getVerifier(ctx); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
+	}
+	j.mu.Lock()
+	v := j.byAudience[aud]
+	if v == nil {
+		if j.byAudience == nil || len(j.byAudience) >= maxAudienceVerifiers {
+			j.byAudience = map[string]*oidc.IDTokenVerifier{}
+		}
+		v = j.newVerifier(aud)
+		j.byAudience[aud] = v
+	}
+	j.mu.Unlock()
+	return j.check(ctx, v, tok, now)
 }
