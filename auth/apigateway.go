@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"sort"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // GatewayEvent is the input of an AWS API Gateway Lambda authorizer, with
@@ -146,84 +145,56 @@ func (ev *GatewayEvent) header(name string) (string, bool) {
 	return "", false
 }
 
-// gatewayAuthorizer is the state of AuthorizeGateway: the merged auth
-// mappings and the verified tokens per audience.
+// gatewayVerifier verifies the tokens of the events: a [*Manager].
+type gatewayVerifier interface {
+	VerifyMachineToken(ctx context.Context, token, audience string) (*Identity, error)
+}
+
+// maxGatewayContexts bounds the authorizer contexts kept, one per verified
+// token.
+const maxGatewayContexts = 100_000
+
+// gatewayAuthorizer answers AWS API Gateway Lambda authorizer events with
+// the identities its verifier gives: the merged auth mappings, and the
+// authorizer context of each identity (identities are shared and
+// immutable, so the context is computed once per verified token).
 type gatewayAuthorizer struct {
 	cfg      GatewayAuthorizerConfig
+	verifier gatewayVerifier
+	log      *slog.Logger
+	now      func() time.Time
 	mappings map[string][]AuthMapping
 	keys     []string // of mappings, sorted: statements in a stable order
 
-	mu    sync.RWMutex
-	cache map[gatewayKey]*gatewayEntry
+	mu       sync.RWMutex
+	contexts map[*Identity]map[string]string
 }
 
-// gatewayKey is a token verified for an audience.
-type gatewayKey struct{ aud, tok string }
-
-// gatewayEntry is a verified token's identity and authorizer context
-// (copied into each response).
-type gatewayEntry struct {
-	id      *Identity
-	context map[string]string
-	exp     time.Time
-	own     *ownCheck // nil for tokens of other issuers
-}
-
-// initGateway reads AUTH0_AUTH_MAPPINGS and prepares AuthorizeGateway;
-// without jwt_issuers there is nothing to verify and nothing is read.
-func (m *Manager) initGateway() error {
-	if m.machine == nil {
-		return nil
-	}
+// newGatewayAuthorizer reads AUTH0_AUTH_MAPPINGS and returns the
+// authorizer of cfg; cfg has been validated. log and now may be nil
+// (slog.Default(), time.Now).
+func newGatewayAuthorizer(cfg GatewayAuthorizerConfig, v gatewayVerifier, log *slog.Logger, now func() time.Time) (*gatewayAuthorizer, error) {
 	env, err := loadEnvAuthMappings()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	g := &gatewayAuthorizer{cfg: m.cfg.GatewayAuthorizer, cache: map[gatewayKey]*gatewayEntry{}}
-	g.mappings = mergeAuthMappings(g.cfg.AuthMappings, env)
+	if log == nil {
+		log = slog.Default()
+	}
+	if now == nil {
+		now = time.Now
+	}
+	g := &gatewayAuthorizer{cfg: cfg, verifier: v, log: log, now: now, contexts: map[*Identity]map[string]string{}}
+	g.mappings = mergeAuthMappings(cfg.AuthMappings, env)
 	for k := range g.mappings {
 		g.keys = append(g.keys, k)
 	}
 	sort.Strings(g.keys)
-	m.gateway = g
-	return nil
+	return g, nil
 }
 
-// AuthorizeGateway answers an AWS API Gateway Lambda authorizer event, as
-// simple_oauth_server's validator does:
-//
-//   - the token (see [GatewayEvent.Token]) must be a JWT of one of the
-//     jwt_issuers, or a client-credentials token of our own grant (whose
-//     client must still exist and be enabled), for the audience of
-//     gateway_authorizer.audience (by default the methodArn's stage); our
-//     own user and service tokens are not accepted here. Without a valid token the error is a
-//     [*GatewayUnauthorizedError] whose message is "Unauthorized" (API
-//     Gateway answers 401);
-//   - a REST call needs the scope [DerivedScope] gives for the methodArn's
-//     method and path, granted by the token's scope claim (with the
-//     "action:*", "*" and "*:*" wildcards) or its permissions; a token
-//     without a scope claim is not checked against scopes unless it has
-//     permissions. A WebSocket connection needs
-//     gateway_authorizer.websocket_scope, if set. A token lacking the
-//     scope gets a Deny policy on the methodArn (API Gateway answers 403),
-//     with required_scope in the context;
-//   - an allowed call gets an Allow policy on the methodArn, plus one
-//     Allow statement per auth mapping the token holds (its permissions,
-//     and "principalId" for everyone): REST mappings for REST calls,
-//     route keys for WebSocket ones, as ARNs under the methodArn's
-//     API and stage.
-//
-// principalId is the token's sub. The context holds strings only: sub,
-// scope and scopes (the scope claim), and roles, groups and permissions
-// as JSON arrays.
-//
-// A malformed methodArn is an error other than Unauthorized (API Gateway
-// answers 500): it comes from the gateway, not the caller.
-func (m *Manager) AuthorizeGateway(ctx context.Context, ev GatewayEvent) (*GatewayResponse, error) {
-	g := m.gateway
-	if g == nil {
-		return nil, errors.New("auth: AuthorizeGateway: no jwt_issuers are configured, nor the client-credentials grant")
-	}
+// authorize answers an event: see [Manager.AuthorizeGateway].
+func (g *gatewayAuthorizer) authorize(ctx context.Context, ev GatewayEvent) (*GatewayResponse, error) {
 	arn, err := ParseMethodARN(ev.MethodArn)
 	if err != nil {
 		return nil, err
@@ -241,18 +212,21 @@ func (m *Manager) AuthorizeGateway(ctx context.Context, ev GatewayEvent) (*Gatew
 	if !ok {
 		return nil, &GatewayUnauthorizedError{Cause: fmt.Errorf("auth: no bearer token in the event: %w", ErrNoIdentity)}
 	}
-	e, err := m.gatewayIdentity(ctx, tok, arn.Stage)
+	id, err := g.verifier.VerifyMachineToken(ctx, tok, g.audience(arn.Stage))
+	if err == nil && id.Machine() == nil {
+		err = fmt.Errorf("auth: not a machine token: %w", ErrTokenInvalid)
+	}
 	if err != nil {
-		m.log.Debug("auth: gateway authorizer refused a token", "methodArn", ev.MethodArn, "err", err)
+		g.log.Debug("auth: gateway authorizer refused a token", "methodArn", ev.MethodArn, "err", err)
 		return nil, &GatewayUnauthorizedError{Cause: err}
 	}
-	mi := e.id.machine
+	mi := id.Machine()
 	resp := &GatewayResponse{
-		PrincipalID:    e.id.Subject,
+		PrincipalID:    id.Subject,
 		PolicyDocument: PolicyDocument{Version: PolicyVersion},
-		Context:        maps.Clone(e.context),
+		Context:        maps.Clone(g.contextOf(id)),
 	}
-	if !scopeOK || scope != "" && !scopeGrants(mi, scope) {
+	if !scopeOK || scope != "" && !mi.Grants(scope) {
 		resp.Context["required_scope"] = scope
 		resp.PolicyDocument.Statement = []PolicyStatement{{Action: InvokeAction, Effect: EffectDeny, Resource: []string{ev.MethodArn}}}
 		return resp, nil
@@ -287,6 +261,45 @@ func (m *Manager) AuthorizeGateway(ctx context.Context, ev GatewayEvent) (*Gatew
 	return resp, nil
 }
 
+// audience is the audience a token of an event on stage must carry
+// (see [GatewayAuthorizerConfig.Audience]); "" asks for the issuer's own.
+func (g *gatewayAuthorizer) audience(stage string) string {
+	switch g.cfg.Audience {
+	case GatewayAudienceStage:
+		return stage
+	case GatewayAudienceIssuer:
+		return ""
+	}
+	return g.cfg.Audience
+}
+
+// contextOf returns the authorizer context of id, computed once per
+// identity. The caller must not modify it.
+func (g *gatewayAuthorizer) contextOf(id *Identity) map[string]string {
+	g.mu.RLock()
+	c, ok := g.contexts[id]
+	g.mu.RUnlock()
+	if ok {
+		return c
+	}
+	c = gatewayContext(id.Subject, id.Machine())
+	g.mu.Lock()
+	if len(g.contexts) >= maxGatewayContexts {
+		now := g.now()
+		for old := range g.contexts {
+			if !now.Before(old.ExpiresAt) {
+				delete(g.contexts, old)
+			}
+		}
+		if len(g.contexts) >= maxGatewayContexts {
+			clear(g.contexts)
+		}
+	}
+	g.contexts[id] = c
+	g.mu.Unlock()
+	return c
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -310,93 +323,4 @@ func gatewayContext(sub string, mi *Machine) map[string]string {
 		"sub": sub, "scope": scope, "scopes": scope,
 		"roles": list(mi.Roles), "groups": list(mi.Groups), "permissions": list(mi.Permissions),
 	}
-}
-
-// errNotMachineToken refuses a token that is not a JWT of a configured
-// issuer.
-var errNotMachineToken = fmt.Errorf("auth: not a JWT of a configured issuer: %w", ErrTokenInvalid)
-
-// gatewayIdentity verifies tok for the audience of the configuration and
-// the event's stage, from the cache when possible.
-func (m *Manager) gatewayIdentity(ctx context.Context, tok, stage string) (*gatewayEntry, error) {
-	g := m.gateway
-	aud := g.cfg.Audience
-	switch aud {
-	case GatewayAudienceIssuer:
-		id, handled, err := m.machineBearer(ctx, tok)
-		if !handled {
-			return nil, errNotMachineToken
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &gatewayEntry{id: id, context: gatewayContext(id.Subject, id.machine)}, nil
-	case GatewayAudienceStage:
-		aud = stage
-	}
-	key := gatewayKey{aud, tok}
-	now := m.now()
-	g.mu.RLock()
-	e := g.cache[key]
-	g.mu.RUnlock()
-	if e != nil && now.Before(e.exp) {
-		if err := m.recheckOwn(ctx, e.own); err != nil {
-			return nil, err
-		}
-		return e, nil
-	}
-	iss, ok := jwtIssuerOf(tok)
-	if !ok {
-		return nil, errNotMachineToken
-	}
-	j := m.machine.issuers[iss]
-	if j == nil {
-		return nil, errNotMachineToken
-	}
-	own, ver := m.ownIssuer(iss)
-	c, err := j.verifyAudience(ctx, tok, now, aud)
-	if err != nil {
-		return nil, err
-	}
-	id := m.clientIdentity(c)
-	e = &gatewayEntry{id: id, context: gatewayContext(id.Subject, id.machine), exp: c.ExpiresAt, own: m.newOwnCheck(c, own, ver)}
-	g.mu.Lock()
-	if len(g.cache) >= defaultCacheEntries {
-		for k, e := range g.cache {
-			if !now.Before(e.exp) {
-				delete(g.cache, k)
-			}
-		}
-		if len(g.cache) >= defaultCacheEntries {
-			clear(g.cache)
-		}
-	}
-	g.cache[gatewayKey{strings.Clone(aud), strings.Clone(tok)}] = e
-	g.mu.Unlock()
-	return e, nil
-}
-
-// maxAudienceVerifiers bounds the verifiers kept per issuer for gateway
-// audiences (one per stage in practice).
-const maxAudienceVerifiers = 64
-
-// verifyAudience is verify for another audience than the configured one.
-func (j *jwtIssuer) verifyAudience(ctx context.Context, tok string, now time.Time, aud string) (*machineClaims, error) {
-	if aud == j.cfg.Audience {
-		return j.verify(ctx, tok, now)
-	}
-	if _, err := j.getVerifier(ctx); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
-	}
-	j.mu.Lock()
-	v := j.byAudience[aud]
-	if v == nil {
-		if j.byAudience == nil || len(j.byAudience) >= maxAudienceVerifiers {
-			j.byAudience = map[string]*oidc.IDTokenVerifier{}
-		}
-		v = j.newVerifier(aud)
-		j.byAudience[aud] = v
-	}
-	j.mu.Unlock()
-	return j.check(ctx, v, tok, now)
 }

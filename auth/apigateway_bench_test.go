@@ -25,10 +25,10 @@ func benchGateway(b *testing.B) (*Manager, GatewayEvent) {
 	m.cfg.GatewayAuthorizer = GatewayAuthorizerConfig{Audience: GatewayAudienceStage, AuthMappings: map[string][]AuthMapping{
 		"read:pets": {{Method: "GET", ResourcePath: "/pets"}, {Method: "GET", ResourcePath: "/pets/{petId}"}},
 	}}
-	if err := m.initMachine(); err != nil {
+	if err := m.initIssuing(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	if err := m.initGateway(); err != nil {
+	if err := m.initMachine(); err != nil {
 		b.Fatal(err)
 	}
 	tok, err := idp.Provider.MintClientToken("cron")
@@ -64,9 +64,9 @@ func BenchmarkAuthorizeGatewayCold(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		m.gateway.mu.Lock()
-		clear(m.gateway.cache)
-		m.gateway.mu.Unlock()
+		m.machine.mu.Lock()
+		clear(m.machine.cache)
+		m.machine.mu.Unlock()
 		if _, err := m.AuthorizeGateway(ctx, ev); err != nil {
 			b.Fatal(err)
 		}

@@ -23,9 +23,9 @@ func ExampleManager_AuthorizeGateway() {
 		ServerMetadataURL: idp.URL + "/.well-known/openid-configuration",
 		SecretKey:         "3q2+7wABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhs=",
 		ClientID:          "app",
-		MachineConfig: auth.MachineConfig{JWTIssuers: []auth.JWTIssuer{
+		JWTIssuers: []auth.JWTIssuer{
 			{Issuer: idp.URL, Audience: "pets-api", JWKSURL: idp.URL + "/jwks"},
-		}},
+		},
 		GatewayAuthorizer: auth.GatewayAuthorizerConfig{AuthMappings: map[string][]auth.AuthMapping{
 			"read:pets": {{Method: "GET", ResourcePath: "/pets/{petId}"}},
 		}},

@@ -16,7 +16,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
@@ -72,8 +74,8 @@ type clientGrant struct {
 	m         *Manager
 	cfg       *ClientCredentialsConfig
 	issuer    string
-	static    map[string]capabilities.Client // from the configuration
-	store     capabilities.ClientStore
+	static    map[string]store.Client // from the configuration
+	store     store.ClientStore
 	keys      *signingKeys
 	audiences []string // accepted on this app; nil: the client's
 
@@ -119,10 +121,10 @@ func (m *Manager) initClients(ctx context.Context) error {
 	}
 	g := &clientGrant{
 		m: m, cfg: &c.ClientCredentials, issuer: c.ClientCredentials.Issuer,
-		static:    make(map[string]capabilities.Client, len(clients)),
+		static:    make(map[string]store.Client, len(clients)),
 		audiences: slices.Clone([]string(c.ClientCredentials.Audiences)),
 		hashes:    throttle.NewQueue(runtime.GOMAXPROCS(0), c.Throttle.SecretCheckQueue),
-		failures:  newFailureThrottle(c.Throttle),
+		failures:  newFailureThrottle(c.Throttle.ClientThrottle),
 	}
 	for _, id := range sortedKeys(clients) {
 		cl := clients[id]
@@ -134,7 +136,7 @@ func (m *Manager) initClients(ctx context.Context) error {
 				return err
 			}
 		}
-		g.static[id] = capabilities.Client{
+		g.static[id] = store.Client{
 			ID: id, SecretHash: hash, Audience: slices.Clone([]string(cl.Audience)), Subject: cl.Sub,
 			Scope: slices.Clone([]string(cl.Scope)), Permissions: slices.Clone([]string(cl.Permissions)),
 			Roles: slices.Clone([]string(cl.Roles)), Groups: slices.Clone([]string(cl.Groups)), Disabled: cl.Disabled,
@@ -154,32 +156,32 @@ func (m *Manager) initClients(ctx context.Context) error {
 	if g.keys, err = loadSigningKeys(g.cfg, func(msg string, args ...any) { m.log.Info(msg, args...) }); err != nil {
 		return err
 	}
-	m.grant = g
+	m.issuing.grant = g
 	return nil
 }
 
 // openClientStore returns the store of machine clients: Config.ClientStore,
 // else the capability or token store when it keeps clients (a database
 // driver's), else the clients file beside the user file, else memory.
-func (m *Manager) openClientStore(ctx context.Context) (capabilities.ClientStore, error) {
+func (m *Manager) openClientStore(ctx context.Context) (store.ClientStore, error) {
 	if m.cfg.ClientStore != nil {
 		return m.cfg.ClientStore, nil
 	}
 	for _, s := range []any{m.store, m.tokens} {
-		if cs, ok := s.(capabilities.ClientStore); ok {
+		if cs, ok := s.(store.ClientStore); ok {
 			return cs, nil
 		}
 	}
-	var cs capabilities.ClientStore
+	var cs store.ClientStore
 	if userFile := m.cfg.Capabilities.UserFile; userFile != "" {
-		fs, err := capabilities.OpenFileClientStore(capabilities.ClientFileFor(userFile),
-			capabilities.FileClientStoreOptions{Logger: m.log, Now: m.now})
+		fs, err := filestore.OpenClientStore(filestore.ClientFileFor(userFile),
+			filestore.Options{Logger: m.log, Now: m.now})
 		if err != nil {
 			return nil, err
 		}
 		cs = fs
 	} else {
-		cs = capabilities.NewMemoryClientStore()
+		cs = memstore.NewClientStore()
 	}
 	m.owned = append(m.owned, cs)
 	return cs, nil
@@ -188,25 +190,25 @@ func (m *Manager) openClientStore(ctx context.Context) (capabilities.ClientStore
 // ClientStore returns the store of machine clients, or nil when the
 // client-credentials grant is not configured. Clients of the configuration
 // are not in it.
-func (m *Manager) ClientStore() capabilities.ClientStore {
-	if m.grant == nil {
+func (m *Manager) ClientStore() store.ClientStore {
+	if m.issuing.grant == nil {
 		return nil
 	}
-	return m.grant.store
+	return m.issuing.grant.store
 }
 
 // ClientCredentialsIssuer returns the iss of the app's own tokens, or
 // "" when the client-credentials grant is not configured.
 func (m *Manager) ClientCredentialsIssuer() string {
-	if m.grant == nil {
+	if m.issuing.grant == nil {
 		return ""
 	}
-	return m.grant.issuer
+	return m.issuing.grant.issuer
 }
 
 // client returns the client of this id: the configuration's, else the
 // store's.
-func (g *clientGrant) client(ctx context.Context, id string) (capabilities.Client, bool, error) {
+func (g *clientGrant) client(ctx context.Context, id string) (store.Client, bool, error) {
 	if c, ok := g.static[id]; ok {
 		return c, true, nil
 	}
@@ -257,7 +259,7 @@ func (g *clientGrant) queueFull(now time.Time) *Error {
 // temporarily_unavailable when too many secret checks already wait or
 // the client store is unavailable.
 func (m *Manager) IssueClientToken(ctx context.Context, req ClientTokenRequest) (*ClientToken, error) {
-	g := m.grant
+	g := m.issuing.grant
 	if g == nil {
 		return nil, oauthErr(OAuthUnsupportedGrantType, http.StatusBadRequest, "the client_credentials grant is not enabled on this server")
 	}
@@ -365,7 +367,7 @@ type ownTokenClaims struct {
 
 // clientAudiences returns the audiences a client may ask for: its own, or
 // the issuer when it has none.
-func clientAudiences(c capabilities.Client, issuer string) []string {
+func clientAudiences(c store.Client, issuer string) []string {
 	if len(c.Audience) == 0 {
 		return []string{issuer}
 	}
@@ -376,10 +378,10 @@ func clientAudiences(c capabilities.Client, issuer string) []string {
 // and previous public keys), or nil when the client-credentials grant is
 // not configured.
 func (m *Manager) JWKS() ([]byte, error) {
-	if m.grant == nil {
+	if m.issuing.grant == nil {
 		return nil, nil
 	}
-	ring, err := m.grant.keys.get()
+	ring, err := m.issuing.grant.keys.get()
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func benchOwn(b *testing.B, alg string) (*Manager, http.Handler, *http.Request) 
 	if err := m.cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	if err := m.initClients(context.Background()); err != nil {
+	if err := m.initIssuing(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	if err := m.initMachine(); err != nil {

@@ -17,7 +17,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // ccYAML is a configuration with the client-credentials grant and no
@@ -297,7 +298,7 @@ func TestConfigClientHidesStoredClient(t *testing.T) {
 	var logs strings.Builder
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	hash, _ := auth.HashClientSecret("stored-secret")
-	cfg.ClientStore = capabilities.NewMemoryClientStore(capabilities.Client{ID: "a", SecretHash: hash}, capabilities.Client{ID: "b", SecretHash: hash})
+	cfg.ClientStore = memstore.NewClientStore(store.Client{ID: "a", SecretHash: hash}, store.Client{ID: "b", SecretHash: hash})
 	m, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -358,12 +359,12 @@ func TestClientTokenFlood(t *testing.T) {
 // and stop when their client is disabled.
 func TestAuthorizeGatewayOwnToken(t *testing.T) {
 	t.Parallel()
-	store := capabilities.NewMemoryClientStore()
+	clients := memstore.NewClientStore()
 	cfg, err := parseCC(t, "", auth.ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ClientStore = store
+	cfg.ClientStore = clients
 	m, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +372,7 @@ func TestAuthorizeGatewayOwnToken(t *testing.T) {
 	defer m.Close()
 	ctx := context.Background()
 	hash, _ := auth.HashClientSecret("gw-secret")
-	if err := store.PutClient(ctx, capabilities.Client{ID: "gw", Subject: "gw-1", SecretHash: hash, Audience: []string{"prod", "dev"}, Scope: []string{"read:pets"}}); err != nil {
+	if err := clients.PutClient(ctx, store.Client{ID: "gw", Subject: "gw-1", SecretHash: hash, Audience: []string{"prod", "dev"}, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "gw", ClientSecret: "gw-secret", Audience: "prod"})
@@ -392,9 +393,9 @@ func TestAuthorizeGatewayOwnToken(t *testing.T) {
 	if _, err := authorize("prod"); err != nil { // cached
 		t.Fatal(err)
 	}
-	c, _, _ := store.Client(ctx, "gw")
+	c, _, _ := clients.Client(ctx, "gw")
 	c.Disabled = true
-	if err := store.PutClient(ctx, c); err != nil {
+	if err := clients.PutClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := authorize("prod"); err == nil {

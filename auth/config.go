@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // Config is the gateway's configuration, read from YAML by [LoadConfig] or
@@ -107,15 +108,18 @@ type Config struct {
 	// none (the TCP peer is the client).
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Throttle bounds the work of callers who have not authenticated:
-	// wrong client secrets, secret checks waiting, login starts.
+	// login starts, and the client-credentials grant's wrong secrets and
+	// secret checks waiting.
 	Throttle ThrottleConfig `yaml:"throttle"`
 
-	// MachineConfig configures machine clients (jwt_issuers,
-	// scope_capabilities, clients, clients_file, client_credentials).
-	MachineConfig `yaml:",inline"`
-	// GatewayAuthorizer configures [Manager.AuthorizeGateway] (AWS API
-	// Gateway Lambda authorizer events).
-	GatewayAuthorizer GatewayAuthorizerConfig `yaml:"gateway_authorizer"`
+	// JWTIssuers are the external issuers whose JWT access tokens (OAuth
+	// 2.0 client credentials) machine clients call the app with, accepted
+	// as bearer tokens. Default: none.
+	JWTIssuers []JWTIssuer `yaml:"jwt_issuers"`
+	// ScopeCapabilities maps a scope or permission of a machine token
+	// ("read:pets") to capabilities of the graph; the client holds their
+	// closure. Default: none (a client holds only the guest capabilities).
+	ScopeCapabilities map[string][]string `yaml:"scope_capabilities"`
 
 	// Settings made in Go only, never read from YAML.
 
@@ -130,17 +134,40 @@ type Config struct {
 	HTTPClient *http.Client `yaml:"-"`
 	// CapabilityStore keeps user capabilities. Default: the file store at
 	// capabilities.user_file, or a memory store when it is empty.
-	CapabilityStore capabilities.Store `yaml:"-"`
+	CapabilityStore store.Store `yaml:"-"`
 	// TokenStore keeps revocations and identity-provider grants. Default:
 	// the file "<capabilities.user_file>.tokens.yaml", or a memory store
 	// when user_file is empty.
-	TokenStore capabilities.TokenStore `yaml:"-"`
+	TokenStore store.TokenStore `yaml:"-"`
+	// MachineIssuers are issuers of machine tokens plugged in from Go,
+	// verified by asking them (see [MachineIssuer]); an issuer that is
+	// also a handlers.RouteProvider gets its routes mounted with the
+	// Manager's. The Manager does not close them. Default: none.
+	MachineIssuers []MachineIssuer `yaml:"-"`
+
+	// The app's own client-credentials grant and the AWS API Gateway
+	// authorizer.
+
+	// Clients are machine clients of the app's own client-credentials
+	// grant (POST {prefix}/oauth/token), in simple_oauth_server's format.
+	// They win over store clients of the same id. Default: none.
+	Clients map[string]ClientConfig `yaml:"clients"` // leaves auth: clientcreds
+	// ClientsFile is a simple_oauth_server clients file (a YAML document
+	// whose only key is clients:), read at start-up and added to Clients
+	// (an id in both is an error). Relative to the configuration file's
+	// folder. Default: none.
+	ClientsFile string `yaml:"clients_file" conf:"path"` // leaves auth: clientcreds
+	// ClientCredentials configures the app's own tokens.
+	ClientCredentials ClientCredentialsConfig `yaml:"client_credentials"` // leaves auth: clientcreds
+	// GatewayAuthorizer configures [Manager.AuthorizeGateway] (AWS API
+	// Gateway Lambda authorizer events).
+	GatewayAuthorizer GatewayAuthorizerConfig `yaml:"gateway_authorizer"` // leaves auth: awsauthorizer
 	// ClientStore keeps machine clients of the client-credentials grant,
 	// besides those of the configuration. Default: the store driver's when
 	// it keeps clients (PostgreSQL), else the file
 	// "<capabilities.user_file>.clients.yaml", else a memory store. Setting
-	// it turns the grant on.
-	ClientStore capabilities.ClientStore `yaml:"-"`
+	// it turns the grant on. Go only.
+	ClientStore store.ClientStore `yaml:"-"` // leaves auth: clientcreds
 
 	unknownKeys []string
 }

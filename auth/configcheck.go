@@ -165,9 +165,8 @@ func (c *Config) Validate() error {
 	}
 
 	errs = append(errs, c.Throttle.validate()...)
-	errs = append(errs, c.MachineConfig.validate()...)
-	errs = append(errs, c.validateClients()...)
-	errs = append(errs, c.GatewayAuthorizer.validate()...)
+	errs = append(errs, c.validateMachine()...)
+	errs = append(errs, c.validateIssuing()...) // leaves auth: clientcreds, awsauthorizer
 
 	switch len(errs) {
 	case 0:

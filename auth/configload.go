@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"os"
 
 	"gopkg.in/yaml.v3"
@@ -12,6 +13,8 @@ import (
 const MaxConfigSize = confdecode.MaxSize
 
 // ParseOptions tunes [ParseConfigWith]. The zero value is the default.
+//
+// removed later: use LoadConfig or ParseConfig.
 type ParseOptions struct {
 	// AllowUnknownKeys ignores keys that Config does not know instead of
 	// failing, for a file shared with other programs; they are listed by
@@ -36,35 +39,72 @@ func (o ParseOptions) decodeOptions() confdecode.Options {
 	return confdecode.Options{LookupEnv: lookup, Dir: o.Dir, AllowUnknownKeys: o.AllowUnknownKeys}
 }
 
-// LoadConfig reads, parses and validates the configuration file at path.
-// Relative paths in it are resolved against path's folder. Unknown keys
-// are errors (see [ParseOptions] to tolerate them).
-func LoadConfig(path string) (*Config, error) {
+// Section is a part of the configuration file owned by another package
+// (a token issuer, an authorizer, a gateway): a pointer to a struct whose
+// yaml-tagged fields are decoded from the same file, by the same rules,
+// in the same run. Pass sections to [LoadConfig] or [ParseConfig]; auth
+// never imports their packages.
+type Section interface {
+	// ConfigKey is the top-level key holding the section, or "" when its
+	// keys sit at the top level beside auth's. No two owners may take one
+	// key: that is a wiring mistake, and the loader panics.
+	ConfigKey() string
+	// CheckConfig fills in the section's defaults and checks it once the
+	// file is decoded and app validated (app may hold problems of its own,
+	// reported with the section's). Problems are *ConfigError values
+	// naming the full key path; several are joined. It is idempotent.
+	CheckConfig(app *Config) error
+}
+
+// LoadConfig reads, parses and validates the configuration file at path,
+// and the sections of other packages it holds (see [Section]). Relative
+// paths in it are resolved against path's folder. A key that neither auth
+// nor a section takes is an error naming the closest known key.
+func LoadConfig(path string, sections ...Section) (*Config, error) {
 	data, dir, err := confdecode.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseConfigWith(data, ParseOptions{Dir: dir})
+	return parseConfig(data, ParseOptions{Dir: dir}, sections)
 }
 
-// ParseConfig parses and validates a YAML configuration with the default
-// [ParseOptions]: unknown keys are errors, environment from the process.
-func ParseConfig(data []byte) (*Config, error) {
-	return ParseConfigWith(data, ParseOptions{})
+// ParseConfig parses and validates a YAML configuration and the sections
+// of other packages it holds, as [LoadConfig] does, with the environment
+// of the process and relative paths left relative.
+func ParseConfig(data []byte, sections ...Section) (*Config, error) {
+	return parseConfig(data, ParseOptions{}, sections)
 }
 
 // ParseConfigWith parses and validates a YAML configuration. Every
 // problem is reported, each naming its key: errors.As finds a
 // *ConfigError (several problems are joined).
+//
+// removed later: use ParseConfig or LoadConfig, with a Section for the
+// keys of another program.
 func ParseConfigWith(data []byte, opts ParseOptions) (*Config, error) {
+	return parseConfig(data, opts, nil)
+}
+
+// parseConfig decodes data into a Config and the sections in one run,
+// then validates the Config and checks every section, and reports every
+// problem of all of them.
+func parseConfig(data []byte, opts ParseOptions, sections []Section) (*Config, error) {
 	doc, err := confdecode.Parse(data)
 	if err != nil {
 		return nil, err
 	}
 	cfg := &Config{}
-	unknown, err := confdecode.Decode(doc, cfg, opts.decodeOptions())
+	targets := []confdecode.Target{{Value: cfg}}
+	for _, s := range sections {
+		targets = append(targets, confdecode.Target{Key: s.ConfigKey(), Value: s})
+	}
+	unknown, decodeErr := confdecode.DecodeAll(doc, opts.decodeOptions(), targets...)
 	cfg.unknownKeys = unknown
-	if err := confdecode.Join(err, cfg.Validate()); err != nil {
+	checkErrs := []error{cfg.Validate()}
+	for _, s := range sections {
+		checkErrs = append(checkErrs, s.CheckConfig(cfg))
+	}
+	if err := confdecode.Join(decodeErr, errors.Join(checkErrs...)); err != nil {
 		return nil, err
 	}
 	return cfg, nil

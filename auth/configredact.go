@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 const redacted = "[redacted]"
@@ -19,13 +21,13 @@ func (c Config) redactedCopy() Config {
 	if r.Store.DSN != "" {
 		r.Store.DSN = redacted
 	}
-	if len(r.Clients) > 0 {
-		r.Clients = make(map[string]ClientConfig, len(c.Clients))
-		for id, cl := range c.Clients {
-			if cl.ClientSecret != "" {
-				cl.ClientSecret = redacted
+	c.redactIssuing(&r) // leaves auth: clientcreds
+	if len(r.MachineIssuers) > 0 {
+		r.MachineIssuers = make([]MachineIssuer, len(c.MachineIssuers))
+		for i, iss := range c.MachineIssuers {
+			if iss != nil {
+				r.MachineIssuers[i] = issuerName(iss.Issuer())
 			}
-			r.Clients[id] = cl
 		}
 	}
 	if len(r.PreviousSecretKeys) > 0 {
@@ -38,7 +40,8 @@ func (c Config) redactedCopy() Config {
 }
 
 // String prints the configuration with secret_key, previous_secret_keys,
-// client_secret, the clients' secrets and store.dsn redacted, so that logging it leaks nothing.
+// client_secret, the clients' secrets and store.dsn redacted, and each of
+// MachineIssuers as its iss only, so that logging it leaks nothing.
 func (c Config) String() string {
 	type plain Config // drops the methods, so no recursion
 	return fmt.Sprintf("%+v", plain(c.redactedCopy()))
@@ -48,3 +51,15 @@ func (c Config) String() string {
 func (c Config) LogValue() slog.Value {
 	return slog.StringValue(c.String())
 }
+
+// issuerName stands for a [MachineIssuer] in a printed configuration: its
+// iss, and nothing of what it holds.
+type issuerName string
+
+func (n issuerName) Issuer() string { return string(n) }
+
+func (n issuerName) Verify(context.Context, string, string, time.Time) (*Machine, error) {
+	return nil, errNotMachineToken
+}
+
+func (n issuerName) Version() uint64 { return 0 }

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/respond"
 )
 
 // Errors of this package, wrapped with %w: test with errors.Is. What a
 // client is answered for each is [ErrorOf]'s choice. [ErrNoLogin] and
 // [ErrNotConfirmed] are beside the features they belong to, and a store
-// that cannot be reached fails with [capabilities.ErrUnavailable].
+// that cannot be reached fails with [store.ErrUnavailable].
 var (
 	// ErrTokenMalformed: the value is not a token of this format (bad
 	// encoding, wrong length, unknown version, padding, line breaks).
@@ -71,8 +72,8 @@ const (
 // a nil err. It is the one mapping the middleware, the routes of package
 // handlers and the gateway use:
 //
-//   - a store that is unavailable or closed ([capabilities.ErrUnavailable],
-//     [capabilities.ErrClosed]): 503 temporarily_unavailable with
+//   - a store that is unavailable or closed ([store.ErrUnavailable],
+//     [store.ErrClosed]): 503 temporarily_unavailable with
 //     Retry-After, whatever else err says;
 //   - an *Error: itself (the same value: do not change it);
 //   - a cancelled or timed-out request: 503 temporarily_unavailable;
@@ -90,7 +91,7 @@ func ErrorOf(err error) *Error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, capabilities.ErrUnavailable), errors.Is(err, capabilities.ErrClosed):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrClosed):
 		return &Error{Status: http.StatusServiceUnavailable, Msg: "the store is unavailable; try again shortly",
 			Err: err, RetryAfter: storeRetryAfter, Code: OAuthTemporarilyUnavail}
 	case errors.As(err, &e):

@@ -6,14 +6,14 @@ import (
 	"net/http"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // An app's own route answers the Manager's errors as the middleware and
 // the mounted routes do: branch with errors.Is, answer with ErrorOf.
 func ExampleErrorOf() {
 	for _, err := range []error{
-		fmt.Errorf("listing users: %w", capabilities.ErrUnavailable),
+		fmt.Errorf("listing users: %w", store.ErrUnavailable),
 		fmt.Errorf("bearer: %w", auth.ErrTokenExpired),
 		&auth.Error{Status: http.StatusForbidden, Msg: "changing capabilities needs user_management", Err: auth.ErrForbidden},
 		errors.New("disk on fire"),

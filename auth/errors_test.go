@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // ErrorOf is the one mapping from errors to answers: a store that cannot
@@ -17,7 +18,7 @@ import (
 // unknown error never shows its text.
 func TestErrorOf(t *testing.T) {
 	t.Parallel()
-	unavailable := fmt.Errorf("pgstore: get: %w: dial tcp: refused", capabilities.ErrUnavailable)
+	unavailable := fmt.Errorf("pgstore: get: %w: dial tcp: refused", store.ErrUnavailable)
 	for _, tc := range []struct {
 		name   string
 		err    error
@@ -37,7 +38,7 @@ func TestErrorOf(t *testing.T) {
 		{"forbidden", auth.ErrForbidden, 403, "forbidden", "", false},
 		{"own error", &auth.Error{Status: http.StatusBadGateway, Msg: "down"}, 502, "down", "", false},
 		{"store unavailable", unavailable, 503, "the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
-		{"store closed", fmt.Errorf("get: %w", capabilities.ErrClosed), 503, "the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
+		{"store closed", fmt.Errorf("get: %w", store.ErrClosed), 503, "the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
 		// A client token checked against a store that is down is not the
 		// client's fault.
 		{"token check with the store down", fmt.Errorf("auth: client c: %w: %w", auth.ErrTokenInvalid, unavailable), 503,

@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // GatewayAuthorizerConfig is the `gateway_authorizer:` section: how
@@ -41,7 +42,7 @@ func (g *GatewayAuthorizerConfig) validate() []error {
 	if g.Audience == "" {
 		g.Audience = GatewayAudienceStage
 	}
-	if hasControl(g.Audience) {
+	if strings.ContainsFunc(g.Audience, unicode.IsControl) {
 		errs = append(errs, &ConfigError{Key: "gateway_authorizer.audience", Reason: "contains a control character"})
 	}
 	g.WebSocketScope = strings.TrimSpace(g.WebSocketScope)

@@ -22,7 +22,7 @@ const maxClockSkew = 2 * time.Minute
 // [ErrTokenMalformed], [ErrTokenInvalid], [ErrTokenExpired] or
 // [ErrTokenRevoked]; a bad session cookie is not: it is ignored, and the
 // request is a guest's. A store that cannot be reached while checking
-// either is an error too ([capabilities.ErrUnavailable]; [ErrorOf]
+// either is an error too ([store.ErrUnavailable]; [ErrorOf]
 // answers 503). An Authorization header of another scheme is ignored.
 func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 	if m.forced != "" {
@@ -40,8 +40,11 @@ func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 		if !ok {
 			return m.guest, fmt.Errorf("auth: malformed Authorization header: %w", ErrTokenMalformed)
 		}
-		if id, ok, err := m.machineBearer(r.Context(), tok); ok {
-			return id, err
+		if id, ok, err := m.machineIdentity(r.Context(), tok, ""); ok {
+			if err != nil {
+				return m.guest, err
+			}
+			return id, nil
 		}
 		return m.bearer(r.Context(), tok)
 	}

@@ -28,18 +28,26 @@ func machineClients() map[string]mockidp.Client {
 func machineEnv(t *testing.T, discovery bool) *env {
 	t.Helper()
 	return newEnv(t, envOptions{
-		idp: mockidp.Options{Clients: machineClients(), KeyGrace: time.Hour},
-		configure: func(c *auth.Config) {
-			iss := auth.JWTIssuer{Issuer: strings.TrimSuffix(c.ServerMetadataURL, "/.well-known/openid-configuration"), Audience: petsAudience}
-			if discovery {
-				iss.Discovery = true
-			} else {
-				iss.JWKSURL = iss.Issuer + "/jwks"
-			}
-			c.JWTIssuers = []auth.JWTIssuer{iss}
-			c.ScopeCapabilities = map[string][]string{"read:pets": {"read"}, "bake:bread": {"baker"}}
-		},
+		idp:       machineEnvOptions(),
+		configure: func(c *auth.Config) { configureMachine(c, discovery) },
 	})
+}
+
+// machineEnvOptions is the mock provider of machineEnv.
+func machineEnvOptions() mockidp.Options {
+	return mockidp.Options{Clients: machineClients(), KeyGrace: time.Hour}
+}
+
+// configureMachine trusts the env's provider as the one jwt_issuers entry.
+func configureMachine(c *auth.Config, discovery bool) {
+	iss := auth.JWTIssuer{Issuer: strings.TrimSuffix(c.ServerMetadataURL, "/.well-known/openid-configuration"), Audience: petsAudience}
+	if discovery {
+		iss.Discovery = true
+	} else {
+		iss.JWKSURL = iss.Issuer + "/jwks"
+	}
+	c.JWTIssuers = []auth.JWTIssuer{iss}
+	c.ScopeCapabilities = map[string][]string{"read:pets": {"read"}, "bake:bread": {"baker"}}
 }
 
 func (e *env) clientToken(id string) string {
@@ -127,6 +135,12 @@ func TestMachineIdentityFields(t *testing.T) {
 	}
 	if id.ExpiresAt.IsZero() || id.TokenID == "" {
 		t.Fatalf("expiry %v, token id %q", id.ExpiresAt, id.TokenID)
+	}
+	// The claims are in Machine too: sub, aud, jti, iat, and exp with the
+	// issuer's leeway, as the identity's expiry.
+	if mi.Subject != "cron" || strings.Join(mi.Audience, ",") != petsAudience || mi.ID != id.TokenID ||
+		mi.IssuedAt.IsZero() || !mi.ExpiresAt.Equal(id.ExpiresAt) {
+		t.Fatalf("machine claims %+v", mi)
 	}
 	// "Myself" means nothing for a client: the manage calls ask for a user.
 	if _, err := e.m.StoredCapabilities(context.Background(), id, ""); !errors.Is(err, auth.ErrBadRequest) {
@@ -266,7 +280,7 @@ scope_capabilities:
 	}
 	if len(cfg.JWTIssuers) != 1 || cfg.JWTIssuers[0].Leeway != 30*time.Second || cfg.JWTIssuers[0].RefetchInterval != auth.DefaultJWKSRefetchInterval ||
 		cfg.ScopeCapabilities["read:pets"][0] != "read" {
-		t.Fatalf("%+v", cfg.MachineConfig)
+		t.Fatalf("%+v %+v", cfg.JWTIssuers, cfg.ScopeCapabilities)
 	}
 	m, err := auth.New(context.Background(), cfg)
 	if err != nil {

@@ -7,31 +7,6 @@ import (
 	"time"
 )
 
-// MachineConfig is the part of [Config] about machine clients: programs
-// that call the app with a JWT access token (OAuth 2.0 client credentials).
-// Its keys sit at the top level of the YAML file.
-type MachineConfig struct {
-	// JWTIssuers are the external issuers whose JWT access tokens are
-	// accepted as bearer tokens. Default: none.
-	JWTIssuers []JWTIssuer `yaml:"jwt_issuers"`
-	// ScopeCapabilities maps a scope or permission of a machine token
-	// ("read:pets") to capabilities of the graph; the client holds their
-	// closure. Default: none (a client holds only the guest capabilities).
-	ScopeCapabilities map[string][]string `yaml:"scope_capabilities"`
-
-	// Clients are machine clients of the app's own client-credentials
-	// grant (POST {prefix}/oauth/token), in simple_oauth_server's format.
-	// They win over store clients of the same id. Default: none.
-	Clients map[string]ClientConfig `yaml:"clients"`
-	// ClientsFile is a simple_oauth_server clients file (a YAML document
-	// whose only key is clients:), read at start-up and added to Clients
-	// (an id in both is an error). Relative to the configuration file's
-	// folder. Default: none.
-	ClientsFile string `yaml:"clients_file" conf:"path"`
-	// ClientCredentials configures the app's own tokens.
-	ClientCredentials ClientCredentialsConfig `yaml:"client_credentials"`
-}
-
 // JWTIssuer is one trusted issuer of JWT access tokens.
 type JWTIssuer struct {
 	// Issuer is the exact iss claim, e.g. "https://tenant.auth0.com/".
@@ -74,10 +49,10 @@ var asymmetricAlgs = map[string]bool{
 	"EdDSA": true,
 }
 
-// validate fills in the defaults of the machine settings and checks them.
-// Capability names in scope_capabilities are checked by New against the
-// graph.
-func (c *MachineConfig) validate() []error {
+// validateMachine fills in the defaults of jwt_issuers and checks them
+// and scope_capabilities. Capability names in scope_capabilities are
+// checked by New against the graph.
+func (c *Config) validateMachine() []error {
 	var errs []error
 	bad := func(key, reason string) {
 		errs = append(errs, &ConfigError{Key: key, Reason: reason})

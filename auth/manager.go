@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/throttle"
 )
@@ -31,8 +34,8 @@ type Manager struct {
 	codec  *Codec
 	policy *capabilities.Policy
 	graph  *capabilities.Graph
-	store  capabilities.Store
-	tokens capabilities.TokenStore
+	store  store.Store
+	tokens store.TokenStore
 	owned  []io.Closer // stores opened by New
 	eff    *capabilities.EffectiveCache
 	client *http.Client
@@ -41,12 +44,9 @@ type Manager struct {
 	noLogin bool
 	sess    *sessionCodec
 	cache   *credCache
-	// machine verifies JWTs of machine clients; nil without jwt_issuers.
-	machine *machineVerifier
-	// grant runs the client-credentials grant; nil when not configured.
-	grant *clientGrant
-	// gateway answers API Gateway authorizer events; nil without jwt_issuers.
-	gateway *gatewayAuthorizer
+	// machine verifies JWTs of machine clients; nil without issuers.
+	machine *machineTokens
+	issuing issuingState // leaves auth: clientcreds, awsauthorizer
 	// proxies name the client behind a trusted proxy (trusted_proxies).
 	proxies clientaddr.Proxies
 	// loginStarts counts the logins started per client network.
@@ -114,15 +114,11 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.proxies = clientaddr.Proxies(c.TrustedProxyPrefixes())
 	m.loginStarts = throttle.NewLimiter[netip.Prefix](c.Throttle.LoginStarts, throttleWindow, throttleKeys)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
-	if err := m.initClients(ctx); err != nil {
+	if err := m.initIssuing(ctx); err != nil { // leaves auth: clientcreds, awsauthorizer
 		m.closeOwned()
 		return nil, err
 	}
 	if err := m.initMachine(); err != nil {
-		m.closeOwned()
-		return nil, err
-	}
-	if err := m.initGateway(); err != nil {
 		m.closeOwned()
 		return nil, err
 	}
@@ -131,7 +127,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	}
 	if m.noLogin = c.NoLogin(); m.noLogin {
 		how := "service tokens only"
-		if c.MachineCallers() {
+		if len(m.cfg.JWTIssuers) > 0 || len(m.cfg.MachineIssuers) > 0 {
 			how = "machine clients and service tokens"
 		}
 		m.log.Info("auth: no browser login: no identity provider is configured; callers identify with " + how)
@@ -156,9 +152,9 @@ func (m *Manager) openStores(ctx context.Context) error {
 	userFile := c.Capabilities.UserFile
 	if m.store == nil {
 		if userFile == "" {
-			m.store = capabilities.NewMemoryStore(m.graph)
+			m.store = memstore.New(m.graph)
 		} else {
-			fs, err := capabilities.OpenFileStore(userFile, m.graph, capabilities.FileStoreOptions{Logger: m.log})
+			fs, err := filestore.Open(userFile, m.graph, filestore.Options{Logger: m.log})
 			if err != nil {
 				return err
 			}
@@ -168,9 +164,9 @@ func (m *Manager) openStores(ctx context.Context) error {
 	}
 	if m.tokens == nil {
 		if userFile == "" {
-			m.tokens = capabilities.NewMemoryTokenStore()
+			m.tokens = memstore.NewTokenStore()
 		} else {
-			ts, err := capabilities.OpenFileTokenStore(tokenFileFor(userFile), capabilities.FileTokenStoreOptions{Logger: m.log, Now: m.now})
+			ts, err := filestore.OpenTokenStore(filestore.TokenFileFor(userFile), filestore.Options{Logger: m.log, Now: m.now})
 			if err != nil {
 				return err
 			}
@@ -186,7 +182,7 @@ func (m *Manager) openStores(ctx context.Context) error {
 // an app on PostgreSQL imports _ "github.com/oauthgate/oauthgate/capabilities/pgstore".
 func (m *Manager) openDriverStores(ctx context.Context) error {
 	c := m.cfg
-	open, ok := capabilities.LookupDriver(c.Store.Driver)
+	d, ok := store.LookupDriver(c.Store.Driver)
 	if !ok {
 		reason := fmt.Sprintf("no store driver %q is registered", c.Store.Driver)
 		if c.Store.Driver == "postgres" {
@@ -194,7 +190,7 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 		}
 		return &ConfigError{Key: "store.driver", Reason: reason}
 	}
-	store, tokens, err := open(ctx, c.Store.DSN, m.graph, m.log)
+	users, tokens, err := d.Open(ctx, c.Store.DSN, m.graph, m.log)
 	if err != nil {
 		return fmt.Errorf("auth: opening the %s store: %w", c.Store.Driver, err)
 	}
@@ -202,12 +198,12 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 	// once, close what is not used.
 	used := map[any]bool{}
 	if m.store == nil {
-		m.store, used[store] = store, true
+		m.store, used[users] = users, true
 	}
 	if m.tokens == nil {
 		m.tokens, used[tokens] = tokens, true
 	}
-	for _, c := range []io.Closer{store, tokens} {
+	for _, c := range []io.Closer{users, tokens} {
 		switch {
 		case used[c]:
 			m.owned = append(m.owned, c)
@@ -218,10 +214,6 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 	}
 	return nil
 }
-
-// tokenFileFor returns the token file kept beside a user file:
-// caps.yaml → caps.yaml.tokens.yaml.
-func tokenFileFor(userFile string) string { return userFile + ".tokens.yaml" }
 
 func (m *Manager) closeOwned() error {
 	var errs []error
@@ -253,10 +245,10 @@ func (m *Manager) Config() *Config { return m.cfg }
 func (m *Manager) Policy() *capabilities.Policy { return m.policy }
 
 // Store returns the capability store.
-func (m *Manager) Store() capabilities.Store { return m.store }
+func (m *Manager) Store() store.Store { return m.store }
 
 // Tokens returns the token store (revocations, kept grants).
-func (m *Manager) Tokens() capabilities.TokenStore { return m.tokens }
+func (m *Manager) Tokens() store.TokenStore { return m.tokens }
 
 // Prefix returns the path under which the routes are mounted: "" or
 // "/api/v1" (no trailing slash).

@@ -18,12 +18,23 @@ const ownLeeway = 30 * time.Second
 // its own.
 var ownAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
-// verify checks one of the app's own tokens locally (no fetch): a kid
-// of the current or a previous key, that key's algorithm, the signature,
-// iss, exp, nbf, iat, aud, and that its client still exists and is
-// enabled. It implements the issuer dispatch of machine tokens.
-func (g *clientGrant) verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error) {
-	return g.verifyAudience(ctx, tok, now, "")
+// Issuer implements [MachineIssuer]: the iss of the app's own tokens.
+func (g *clientGrant) Issuer() string { return g.issuer }
+
+// Version implements [MachineIssuer]: it changes whenever a client may
+// have changed.
+func (g *clientGrant) Version() uint64 { return g.version() }
+
+// Verify implements [MachineIssuer]: it checks one of the app's own
+// tokens locally (no fetch): a kid of the current or a previous key, that
+// key's algorithm, the signature, iss, exp, nbf, iat, aud, and that its
+// client still exists, is enabled and may still use the token's audience.
+func (g *clientGrant) Verify(ctx context.Context, tok, aud string, now time.Time) (*Machine, error) {
+	c, err := g.verifyAudience(ctx, tok, now, aud)
+	if err != nil {
+		return nil, err
+	}
+	return c.machine(), nil
 }
 
 // verifyAudience is verify with aud, when not empty, as the one accepted

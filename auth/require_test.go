@@ -10,6 +10,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
 )
 
 func TestRequirePanicsOnUnknownCapability(t *testing.T) {
@@ -184,13 +185,13 @@ func TestIdentify(t *testing.T) {
 // and does not take a session it cannot check for a guest's.
 func TestClosedStore(t *testing.T) {
 	t.Parallel()
-	var store *capabilities.MemoryStore
+	var store *memstore.Store
 	e := newEnv(t, envOptions{configure: func(c *auth.Config) {
 		g, err := capabilities.NewGraph(c.Capabilities.Graph, c.Capabilities.AutoAdminEnabled())
 		if err != nil {
 			t.Fatal(err)
 		}
-		store = capabilities.NewMemoryStore(g)
+		store = memstore.New(g)
 		c.CapabilityStore = store
 	}})
 	bob := e.browser()

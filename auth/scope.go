@@ -3,7 +3,6 @@ package auth
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/oauthgate/oauthgate/capabilities"
@@ -38,36 +37,15 @@ func DerivedScope(method, path, prefix string) (scope string, ok bool) {
 	return action + ":" + entity, true
 }
 
-// scopeGrants reports whether a machine token allows scope: its scope
-// claim holds scope, "action:*", "*" or "*:*", or its permissions hold
-// scope. A token without a scope claim is not checked against scopes (as
-// the validator it replaces): it passes unless it has a permissions claim,
-// which must then hold scope.
-func scopeGrants(mi *Machine, scope string) bool {
-	if slices.Contains(mi.Permissions, scope) {
-		return true
-	}
-	if !mi.HasScope {
-		return len(mi.Permissions) == 0
-	}
-	action, _, _ := strings.Cut(scope, ":")
-	for _, s := range mi.Scopes {
-		if s == scope || s == "*" || s == "*:*" || s == action+":*" {
-			return true
-		}
-	}
-	return false
-}
-
 // RequireDerivedScope returns middleware that lets a request through only
 // when its identity may use the scope derived from its method and path
 // ([DerivedScope], below [Manager.Prefix]).
 //
 // A machine client ([KindClient]) passes when its token grants the scope
-// (see the wildcards of [DerivedScope]'s doc and below): its scope claim
-// holds the scope, "action:*", "*" or "*:*", or its permissions claim
-// holds the scope. A token without a scope claim skips the scope check
-// unless it has a permissions claim, which must then hold the scope.
+// ([Machine.Grants]): its scope claim holds the scope, "action:*", "*" or
+// "*:*", or its permissions claim holds the scope. A token without a
+// scope claim skips the scope check unless it has a permissions claim,
+// which must then hold the scope.
 //
 // Users, service accounts and guests have no scopes: they pass when they
 // hold every capability that scope_capabilities maps the scope (or, when
@@ -96,7 +74,7 @@ func (m *Manager) RequireDerivedScope(opts ...RequireOption) func(http.Handler) 
 // scopeAllowed reports whether id may use scope.
 func (m *Manager) scopeAllowed(id *Identity, scope string) bool {
 	if id.Kind == KindClient {
-		return id.machine != nil && scopeGrants(id.machine, scope)
+		return id.machine != nil && id.machine.Grants(scope)
 	}
 	need, ok := m.scopeCaps(scope)
 	return ok && id.set.ContainsAll(need)

@@ -47,7 +47,7 @@ func TestDerivedScopeGrants(t *testing.T) {
 			pass[name] = true
 		}
 		for name, mi := range tokens {
-			if got := scopeGrants(mi, scope); got != pass[name] {
+			if got := mi.Grants(scope); got != pass[name] {
 				t.Errorf("%s %s (%s) with a token of %s: granted %v; want %v", tt.method, tt.path, scope, name, got, pass[name])
 			}
 		}

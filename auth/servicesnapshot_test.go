@@ -8,6 +8,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
 // A service token minted after a capability was taken from the account
@@ -19,10 +20,10 @@ func TestServiceTokenSnapshotIsCurrent(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "caps.yaml")
 	g := testGraph(t)
-	open := func() *capabilities.FileStore {
+	open := func() *filestore.Store {
 		// No polling: this store sees other processes' writes only when
 		// it reads the file itself.
-		s, err := capabilities.OpenFileStore(path, g, capabilities.FileStoreOptions{PollInterval: -1})
+		s, err := filestore.Open(path, g, filestore.Options{PollInterval: -1})
 		if err != nil {
 			t.Fatal(err)
 		}

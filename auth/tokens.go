@@ -33,7 +33,7 @@ type IssuedToken struct {
 // subject's "revoke all" cutoff does not cover. A token issued right after
 // a "revoke all" thus lives, and the next one covers it even within the
 // same second, since every "revoke all" moves the cutoff at least one
-// second past the previous one (see [capabilities.TokenStore]). A cutoff
+// second past the previous one (see [store.TokenStore]). A cutoff
 // further ahead than tokens may be dated is an error.
 func (m *Manager) issueTime(subject string) (time.Time, error) {
 	now := m.now()

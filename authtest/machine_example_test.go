@@ -19,8 +19,8 @@ func ExampleTester_Machine() {
 	defer t.finish()
 
 	cfg := &auth.Config{
-		Capabilities:  capabilities.Config{Graph: map[string][]string{"read": {}}},
-		MachineConfig: auth.MachineConfig{ScopeCapabilities: map[string][]string{"read:pets": {"read"}}},
+		Capabilities:      capabilities.Config{Graph: map[string][]string{"read": {}}},
+		ScopeCapabilities: map[string][]string{"read:pets": {"read"}},
 	}
 	at := authtest.New(t, cfg, func(m *auth.Manager) http.Handler {
 		mux := http.NewServeMux()

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/mockidp"
@@ -180,14 +180,14 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	}
 	g := policy.Graph()
 	if c.CapabilityStore == nil {
-		c.CapabilityStore = capabilities.NewMemoryStore(g)
+		c.CapabilityStore = memstore.New(g)
 	}
 	if c.TokenStore == nil {
-		c.TokenStore = capabilities.NewMemoryTokenStore()
+		c.TokenStore = memstore.NewTokenStore()
 	}
 	if c.ClientStore == nil {
 		// Turns the client-credentials grant on, for Tester.Machine.
-		c.ClientStore = capabilities.NewMemoryClientStore()
+		c.ClientStore = memstore.NewClientStore()
 	}
 	c.Capabilities.UserFile = ""
 

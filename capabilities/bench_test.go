@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
 // graph10k has 10,000 capabilities in 100 chains of 100.
@@ -89,7 +90,7 @@ func BenchmarkEffectiveCached(b *testing.B) {
 	for i := range 1000 {
 		users[fmt.Sprintf("user%d@example.com", i)] = []string{"moderate"}
 	}
-	data, err := capabilities.EncodeUserFile(users)
+	data, err := filestore.EncodeUserFile(users)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func BenchmarkEffectiveCached(b *testing.B) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	store, err := capabilities.OpenFileStore(path, p.Graph(), capabilities.FileStoreOptions{})
+	store, err := filestore.Open(path, p.Graph(), filestore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,60 +115,4 @@ func BenchmarkEffectiveCached(b *testing.B) {
 			}
 		}
 	})
-}
-
-// userFile100k writes a file of 100,000 users with one or two capabilities.
-func userFile100k(b *testing.B) string {
-	caps := []string{"read", "write", "moderate", "announce", "baker", "user_management"}
-	users := make(map[string][]string, 100_000)
-	for i := range 100_000 {
-		users[fmt.Sprintf("user%06d@example.com", i)] = []string{caps[i%6], caps[(i/6)%6]}
-	}
-	data, err := capabilities.EncodeUserFile(users)
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "caps.yaml")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	return path
-}
-
-func BenchmarkLoad100kUsers(b *testing.B) {
-	g := mustGraph(b, bakery, true)
-	path := userFile100k(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		s, err := capabilities.OpenFileStore(path, g, noPoll())
-		if err != nil {
-			b.Fatal(err)
-		}
-		s.Close()
-	}
-}
-
-func BenchmarkDurableUpdate100kUsers(b *testing.B) {
-	ctx := context.Background()
-	g := mustGraph(b, bakery, true)
-	s, err := capabilities.OpenFileStore(userFile100k(b), g, noPoll())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		email := fmt.Sprintf("user%06d@example.com", i*7919%100_000)
-		var err error
-		if i%2 == 0 {
-			_, err = s.Add(ctx, email, "admin")
-		} else {
-			_, err = s.Remove(ctx, email, "admin")
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
 }

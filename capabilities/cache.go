@@ -9,13 +9,24 @@ import (
 // DefaultCacheEntries is the size of an [EffectiveCache] when none is given.
 const DefaultCacheEntries = 65536
 
-// EffectiveCache memoizes [Policy.Effective] for the users of one [Store]:
-// the path a request takes to learn what its user holds. Every entry is
-// dropped as soon as [Store.Version] changes, so a revocation is seen by the
-// next lookup after the store notices it. Safe for concurrent use.
+// Source is what an [EffectiveCache] reads the stored capabilities from:
+// a capability store (package store's Store satisfies it).
+type Source interface {
+	// Get returns the stored capabilities of email (nil for an unknown
+	// user).
+	Get(ctx context.Context, email string) ([]string, error)
+	// Version changes whenever the stored data may have changed.
+	Version() uint64
+}
+
+// EffectiveCache memoizes [Policy.Effective] for the users of one
+// [Source]: the path a request takes to learn what its user holds. Every
+// entry is dropped as soon as [Source.Version] changes, so a revocation is
+// seen by the next lookup after the store notices it. Safe for concurrent
+// use.
 type EffectiveCache struct {
 	policy *Policy
-	store  Store
+	store  Source
 	limit  int
 	gen    atomic.Pointer[cacheGen]
 }
@@ -29,7 +40,7 @@ type cacheGen struct {
 
 // NewEffectiveCache returns a cache of at most maxEntries users (when full,
 // it starts over); maxEntries <= 0 means [DefaultCacheEntries].
-func NewEffectiveCache(p *Policy, s Store, maxEntries int) *EffectiveCache {
+func NewEffectiveCache(p *Policy, s Source, maxEntries int) *EffectiveCache {
 	if maxEntries <= 0 {
 		maxEntries = DefaultCacheEntries
 	}

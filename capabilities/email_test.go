@@ -1,7 +1,6 @@
 package capabilities_test
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -42,28 +41,5 @@ func TestNormalizeEmail(t *testing.T) {
 			capabilities.NormalizeEmail(l.email) == capabilities.NormalizeEmail(strings.ToUpper(l.ascii)) {
 			t.Errorf("%s: %q is compared equal to %q", l.name, l.email, l.ascii)
 		}
-	}
-}
-
-// TestUserFileLookalikes: in the user file, a lookalike of an address is
-// another user, not the same one written in another case.
-func TestUserFileLookalikes(t *testing.T) {
-	t.Parallel()
-	g := mustGraph(t, bakery, true)
-	for _, l := range lookalikes {
-		file := l.ascii + ": [read]\n\"" + l.email + "\": [write]\n"
-		got, err := capabilities.DecodeUserFile([]byte(file), g, "caps.yaml")
-		if err != nil {
-			t.Errorf("%s: %v", l.name, err)
-			continue
-		}
-		if len(got) != 2 || !slices.Equal(got[l.ascii], []string{"read"}) {
-			t.Errorf("%s: %q; want %s with read and the lookalike apart", l.name, got, l.ascii)
-		}
-	}
-	// ASCII case still makes two keys the same user.
-	if _, err := capabilities.DecodeUserFile([]byte("kate@example.com: [read]\nKATE@example.com: [write]\n"), g, "caps.yaml"); err == nil ||
-		!strings.Contains(err.Error(), "differ only in case") {
-		t.Errorf("two spellings of kate: err = %v; want differ only in case", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
 )
 
 var bakery = map[string][]string{
@@ -154,7 +155,7 @@ func TestEffectiveCacheSeesChanges(t *testing.T) {
 	ctx := context.Background()
 	p := bakeryPolicy(t)
 	g := p.Graph()
-	store := capabilities.NewMemoryStore(g)
+	store := memstore.New(g)
 	cache := capabilities.NewEffectiveCache(p, store, 2)
 	lookup := func(email string) []string {
 		t.Helper()
@@ -189,7 +190,7 @@ func TestEffectiveCacheConcurrent(t *testing.T) {
 	ctx := context.Background()
 	p := bakeryPolicy(t)
 	g := p.Graph()
-	store := capabilities.NewMemoryStore(g)
+	store := memstore.New(g)
 	cache := capabilities.NewEffectiveCache(p, store, 16)
 	baker, _ := g.Lookup("baker")
 	done := make(chan struct{})

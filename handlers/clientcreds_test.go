@@ -19,7 +19,9 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 	"github.com/oauthgate/oauthgate/mockidp"
@@ -34,7 +36,7 @@ type ccApp struct {
 	*e2etest.App
 	idp     *mockidp.Server
 	keyFile string
-	store   *capabilities.MemoryClientStore
+	store   *memstore.ClientStore
 }
 
 func startCC(t testing.TB, extra string) *ccApp {
@@ -48,7 +50,7 @@ func startCC(t testing.TB, extra string) *ccApp {
 	}
 	t.Cleanup(idp.Close)
 	keyFile := filepath.Join(t.TempDir(), "signing.pem")
-	store := capabilities.NewMemoryClientStore()
+	clients := memstore.NewClientStore()
 	yaml := `
 scope_capabilities:
   "read:pets": [read]
@@ -75,8 +77,8 @@ clients:
     scope: read:pets
     disabled: true
 ` + extra
-	app := e2etest.Start(t, idp, ccBuild, e2etest.Options{Extra: yaml, Edit: func(c *auth.Config) { c.ClientStore = store }})
-	return &ccApp{App: app, idp: idp, keyFile: keyFile, store: store}
+	app := e2etest.Start(t, idp, ccBuild, e2etest.Options{Extra: yaml, Edit: func(c *auth.Config) { c.ClientStore = clients }})
+	return &ccApp{App: app, idp: idp, keyFile: keyFile, store: clients}
 }
 
 func ccBuild(m *auth.Manager) http.Handler {
@@ -410,7 +412,7 @@ func TestClientCredentialsDisableAndRemoveStopTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.store.PutClient(ctx, capabilities.Client{ID: "stored", SecretHash: hash, Audience: []string{petsAPI}, Scope: []string{"read:pets"}}); err != nil {
+	if err := a.store.PutClient(ctx, store.Client{ID: "stored", SecretHash: hash, Audience: []string{petsAPI}, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	tok := a.token(t, "stored", "stored-secret-42")
@@ -451,7 +453,7 @@ func TestClientCredentialsNoPlaintextSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := a.store.PutClient(ctx, capabilities.Client{ID: "leaky", SecretHash: hash, Audience: []string{petsAPI}}); err != nil {
+	if err := a.store.PutClient(ctx, store.Client{ID: "leaky", SecretHash: hash, Audience: []string{petsAPI}}); err != nil {
 		t.Fatal(err)
 	}
 	tok := a.token(t, "leaky", secret)
@@ -530,9 +532,9 @@ func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
 		Extra: "scope_capabilities: {\"read:pets\": [read]}\nclients:\n  conf: {client_secret: conf-plain-secret-7, scope: read:pets}\n",
 		Edit:  func(c *auth.Config) { c.Capabilities.UserFile = userFile },
 	})
-	store := app.Manager.ClientStore()
-	if _, ok := store.(*capabilities.FileClientStore); !ok {
-		t.Fatalf("client store %T", store)
+	clients := app.Manager.ClientStore()
+	if _, ok := clients.(*filestore.ClientStore); !ok {
+		t.Fatalf("client store %T", clients)
 	}
 	const secret = "file-stored-secret-never-written"
 	hash, err := auth.HashClientSecret(secret)
@@ -540,7 +542,7 @@ func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := store.PutClient(ctx, capabilities.Client{ID: "filed", SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
+	if err := clients.PutClient(ctx, store.Client{ID: "filed", SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	a := &ccApp{App: app}
@@ -552,7 +554,7 @@ func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
 	}
 	a.tokenRequest(t, "/oauth/token", "form", map[string]string{"grant_type": "client_credentials", "client_id": "filed", "client_secret": secret + "-typo"})
 
-	file, err := os.ReadFile(capabilities.ClientFileFor(userFile))
+	file, err := os.ReadFile(filestore.ClientFileFor(userFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,19 +571,19 @@ func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
 		}
 	}
 	// Removing the client from the file (as the CLI does) stops its token.
-	if err := store.RemoveClient(ctx, "filed"); err != nil {
+	if err := clients.RemoveClient(ctx, "filed"); err != nil {
 		t.Fatal(err)
 	}
 	a.WithBearer("filed", tokens[0]).Get(t, "/pets").Expect(t, 401)
 
 	// Another process (the clients command) disables a client: the app
 	// sees the file change and refuses its token within the poll interval.
-	if err := store.PutClient(ctx, capabilities.Client{ID: "other", SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
+	if err := clients.PutClient(ctx, store.Client{ID: "other", SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	bot := a.WithBearer("other", a.token(t, "other", secret))
 	bot.Get(t, "/pets").Expect(t, 200)
-	cli, err := capabilities.OpenFileClientStore(capabilities.ClientFileFor(userFile), capabilities.FileClientStoreOptions{PollInterval: -1})
+	cli, err := filestore.OpenClientStore(filestore.ClientFileFor(userFile), filestore.Options{PollInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,9 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 )
 
@@ -19,14 +22,14 @@ import (
 // one user's entry until the test lets it go: the widest window a slow
 // request can leave between reading an entry and writing it.
 type pausingStore struct {
-	capabilities.Store
+	store.Store
 	email   string
 	armed   atomic.Bool
 	reached chan struct{} // closed when the paused call is reached
 	resume  chan struct{} // closed by the test to let it go on
 }
 
-func newPausingStore(s capabilities.Store, email string) *pausingStore {
+func newPausingStore(s store.Store, email string) *pausingStore {
 	return &pausingStore{Store: s, email: email, reached: make(chan struct{}), resume: make(chan struct{})}
 }
 
@@ -57,10 +60,10 @@ func (p *pausingStore) Update(ctx context.Context, email string, fn func([]strin
 // the manager's delegation check has to see the list it replaces.
 func TestSetRacingRemovalKeepsRemoval(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(t *testing.T, g *capabilities.Graph) capabilities.Store{
-		"memory": func(t *testing.T, g *capabilities.Graph) capabilities.Store { return capabilities.NewMemoryStore(g) },
-		"file": func(t *testing.T, g *capabilities.Graph) capabilities.Store {
-			s, err := capabilities.OpenFileStore(filepath.Join(t.TempDir(), "caps.yaml"), g, capabilities.FileStoreOptions{})
+	for name, open := range map[string]func(t *testing.T, g *capabilities.Graph) store.Store{
+		"memory": func(t *testing.T, g *capabilities.Graph) store.Store { return memstore.New(g) },
+		"file": func(t *testing.T, g *capabilities.Graph) store.Store {
+			s, err := filestore.Open(filepath.Join(t.TempDir(), "caps.yaml"), g, filestore.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +78,7 @@ func TestSetRacingRemovalKeepsRemoval(t *testing.T) {
 	}
 }
 
-func setRacingRemoval(t *testing.T, open func(t *testing.T, g *capabilities.Graph) capabilities.Store) {
+func setRacingRemoval(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Store) {
 	const target = "target@corp.example"
 	var store *pausingStore
 	app := start(t, e2etest.Options{

@@ -24,26 +24,36 @@ type Route struct {
 // Pattern returns the ServeMux pattern of the route: "GET /api/v1/login".
 func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
 
-// Routes returns every route of m under m.Prefix(), in a stable order.
-// A GET route also answers HEAD on [http.ServeMux] and chi. The routes
-// that change state for a session (logout, token revocation, capability
-// changes) refuse requests from pages of other origins
-// ([auth.Manager.CrossOrigin]); POST /token and /oauth/token take client
-// credentials, never a cookie, and GET /token is reached through the
-// provider's cross-site redirect after a login.
+// RouteProvider is a machine issuer plugged into the Manager
+// ([auth.Config.MachineIssuers]) that serves routes of its own under the
+// Manager's prefix, such as a token endpoint and its key set. Routes
+// gives paths relative to the prefix ("/oauth/token"); [Routes] adds it.
+type RouteProvider interface {
+	Routes() []Route
+}
+
+// Routes returns every route of m under m.Prefix(), in a stable order,
+// then those of each machine issuer of m that is a [RouteProvider], in
+// the order of [auth.Config.MachineIssuers]. A GET route also answers
+// HEAD on [http.ServeMux] and chi. The routes that change state for a
+// session (logout, token revocation, capability changes) refuse requests
+// from pages of other origins ([auth.Manager.CrossOrigin]); POST /token
+// and /oauth/token take client credentials, never a cookie, and GET
+// /token is reached through the provider's cross-site redirect after a
+// login.
 func Routes(m *auth.Manager) []Route {
 	if m == nil {
 		panic("handlers: Routes: nil *auth.Manager")
 	}
 	h := &routes{m: m, proxies: clientaddr.Proxies(m.Config().TrustedProxyPrefixes())}
 	p := m.Prefix()
-	return []Route{
+	out := []Route{
 		{http.MethodGet, p + "/login", http.HandlerFunc(h.login)},
 		{http.MethodGet, p + "/auth", http.HandlerFunc(h.callback)},
 		{http.MethodGet, p + "/token", http.HandlerFunc(h.token)},
-		{http.MethodPost, p + "/token", http.HandlerFunc(h.clientToken)},
-		{http.MethodPost, p + "/oauth/token", http.HandlerFunc(h.clientToken)},
-		{http.MethodGet, p + "/.well-known/jwks.json", http.HandlerFunc(h.jwks)},
+		{http.MethodPost, p + "/token", http.HandlerFunc(h.clientToken)},         // leaves auth: clientcreds
+		{http.MethodPost, p + "/oauth/token", http.HandlerFunc(h.clientToken)},   // leaves auth: clientcreds
+		{http.MethodGet, p + "/.well-known/jwks.json", http.HandlerFunc(h.jwks)}, // leaves auth: clientcreds
 		{http.MethodPost, p + "/token/revoke", h.sameOrigin(h.revoke)},
 		{http.MethodGet, p + "/logout", http.HandlerFunc(h.logout)},
 		{http.MethodPost, p + "/logout", http.HandlerFunc(h.logout)},
@@ -53,6 +63,15 @@ func Routes(m *auth.Manager) []Route {
 		{http.MethodPost, p + "/manage_capabilities/remove", h.sameOrigin(h.remove)},
 		{http.MethodPost, p + "/manage_capabilities/set", h.sameOrigin(h.set)},
 	}
+	for _, iss := range m.Config().MachineIssuers {
+		if rp, ok := iss.(RouteProvider); ok {
+			for _, rt := range rp.Routes() {
+				rt.Path = p + rt.Path
+				out = append(out, rt)
+			}
+		}
+	}
+	return out
 }
 
 // Mount registers every route of m on r, under m.Prefix(), with method

@@ -14,7 +14,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 // benchUsers is the number of users the benchmarks load.

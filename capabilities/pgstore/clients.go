@@ -9,8 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // ErrReadOnly is matched (errors.Is) by the error of a client write that
@@ -45,11 +44,11 @@ func newClientQueries(schema string) clientQueries {
 
 // clientState is the in-memory copy of the clients table, replaced whole
 // on every change (copy on write) so that readers take no lock.
-type clientState = map[string]capabilities.Client
+type clientState = map[string]store.Client
 
 // scanClient reads one row of clientColumns.
-func scanClient(row pgx.Row) (capabilities.Client, error) {
-	var c capabilities.Client
+func scanClient(row pgx.Row) (store.Client, error) {
+	var c store.Client
 	err := row.Scan(&c.ID, &c.SecretHash, &c.Audience, &c.Subject, &c.Scope, &c.Permissions, &c.Roles, &c.Groups,
 		&c.Disabled, &c.Created, &c.Updated)
 	for _, l := range []*[]string{&c.Audience, &c.Scope, &c.Permissions, &c.Roles, &c.Groups} {
@@ -64,7 +63,7 @@ func scanClient(row pgx.Row) (capabilities.Client, error) {
 // written by hand may break what the store checks on write; they are
 // logged (never with the secret) and ignored, so such a client gets no
 // token.
-func (s *Store) usable(c capabilities.Client) bool {
+func (s *Store) usable(c store.Client) bool {
 	if err := c.Validate(); err != nil {
 		s.log.Warn("pgstore: ignoring a stored client that does not validate", "client", c.ID, "err", err)
 		return false
@@ -143,7 +142,7 @@ func (s *Store) refreshClient(ctx context.Context, conn *pgx.Conn, id string) er
 
 // setClient installs c under id (or removes id when !present) in a new
 // copy of the clients and bumps ClientsVersion. The caller holds clientMu.
-func (s *Store) setClient(id string, c capabilities.Client, present bool) {
+func (s *Store) setClient(id string, c store.Client, present bool) {
 	m := maps.Clone(*s.clients.Load())
 	if present {
 		m[id] = c
@@ -155,18 +154,18 @@ func (s *Store) setClient(id string, c capabilities.Client, present bool) {
 	s.clientsVersion.Add(1)
 }
 
-// Client implements [capabilities.ClientStore]. It answers from memory
+// Client implements [store.ClientStore]. It answers from memory
 // while the store is up to date (see [Options.StaleAfter]), else asks the
 // database.
-func (s *Store) Client(ctx context.Context, id string) (capabilities.Client, bool, error) {
+func (s *Store) Client(ctx context.Context, id string) (store.Client, bool, error) {
 	if err := s.begin(ctx); err != nil {
-		return capabilities.Client{}, false, err
+		return store.Client{}, false, err
 	}
 	if s.fresh() {
 		c, ok := (*s.clients.Load())[id]
 		return c.Clone(), ok, nil
 	}
-	var c capabilities.Client
+	var c store.Client
 	found := false
 	err := s.do(ctx, "client", func(ctx context.Context) error {
 		var err error
@@ -182,13 +181,13 @@ func (s *Store) Client(ctx context.Context, id string) (capabilities.Client, boo
 		return nil
 	})
 	if err != nil || !found {
-		return capabilities.Client{}, false, err
+		return store.Client{}, false, err
 	}
 	return c, true, nil
 }
 
-// Clients implements [capabilities.ClientStore].
-func (s *Store) Clients(ctx context.Context) ([]capabilities.Client, error) {
+// Clients implements [store.ClientStore].
+func (s *Store) Clients(ctx context.Context) ([]store.Client, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -217,16 +216,16 @@ func (s *Store) Clients(ctx context.Context) ([]capabilities.Client, error) {
 			return nil, err
 		}
 	}
-	out := make([]capabilities.Client, 0, len(m))
+	out := make([]store.Client, 0, len(m))
 	for _, id := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[id].Clone())
 	}
 	return out, nil
 }
 
-// PutClient implements [capabilities.ClientStore]. The database keeps
+// PutClient implements [store.ClientStore]. The database keeps
 // Created and sets Updated.
-func (s *Store) PutClient(ctx context.Context, c capabilities.Client) error {
+func (s *Store) PutClient(ctx context.Context, c store.Client) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
@@ -253,7 +252,7 @@ func (s *Store) PutClient(ctx context.Context, c capabilities.Client) error {
 	return nil
 }
 
-// RemoveClient implements [capabilities.ClientStore].
+// RemoveClient implements [store.ClientStore].
 func (s *Store) RemoveClient(ctx context.Context, id string) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -268,10 +267,10 @@ func (s *Store) RemoveClient(ctx context.Context, id string) error {
 		return writeError(err)
 	}
 	if n == 0 {
-		return capabilities.ErrClientNotFound
+		return store.ErrClientNotFound
 	}
 	s.clientMu.Lock()
-	s.setClient(id, capabilities.Client{}, false)
+	s.setClient(id, store.Client{}, false)
 	s.clientMu.Unlock()
 	return nil
 }
@@ -285,39 +284,39 @@ func writeError(err error) error {
 	return err
 }
 
-// ClientsVersion implements [capabilities.ClientStore]: it changes on every
+// ClientsVersion implements [store.ClientStore]: it changes on every
 // client write through this store, on every client change notified by the
 // database, and after every reconnection.
 func (s *Store) ClientsVersion() uint64 { return s.clientsVersion.Load() }
 
 // Clients is the clients part of a PostgreSQL store, opened by
 // [OpenClients] for a token endpoint that needs nothing else. It
-// implements [capabilities.ClientStore]. Safe for concurrent use.
+// implements [store.ClientStore]. Safe for concurrent use.
 type Clients struct{ s *Store }
 
-// Client implements [capabilities.ClientStore] (see [Store.Client]).
-func (c *Clients) Client(ctx context.Context, id string) (capabilities.Client, bool, error) {
+// Client implements [store.ClientStore] (see [Store.Client]).
+func (c *Clients) Client(ctx context.Context, id string) (store.Client, bool, error) {
 	return c.s.Client(ctx, id)
 }
 
-// Clients implements [capabilities.ClientStore].
-func (c *Clients) Clients(ctx context.Context) ([]capabilities.Client, error) {
+// Clients implements [store.ClientStore].
+func (c *Clients) Clients(ctx context.Context) ([]store.Client, error) {
 	return c.s.Clients(ctx)
 }
 
-// PutClient implements [capabilities.ClientStore]; through a SELECT-only
+// PutClient implements [store.ClientStore]; through a SELECT-only
 // role it fails with an error matching [ErrReadOnly].
-func (c *Clients) PutClient(ctx context.Context, cl capabilities.Client) error {
+func (c *Clients) PutClient(ctx context.Context, cl store.Client) error {
 	return c.s.PutClient(ctx, cl)
 }
 
-// RemoveClient implements [capabilities.ClientStore]; through a
+// RemoveClient implements [store.ClientStore]; through a
 // SELECT-only role it fails with an error matching [ErrReadOnly].
 func (c *Clients) RemoveClient(ctx context.Context, id string) error {
 	return c.s.RemoveClient(ctx, id)
 }
 
-// ClientsVersion implements [capabilities.ClientStore].
+// ClientsVersion implements [store.ClientStore].
 func (c *Clients) ClientsVersion() uint64 { return c.s.ClientsVersion() }
 
 // Close stops listening and closes the connections.
@@ -327,8 +326,8 @@ func (c *Clients) Close() error { return c.s.Close() }
 func (c *Clients) Schema() string { return c.s.schema }
 
 var (
-	_ capabilities.ClientStore = (*Store)(nil)
-	_ capabilities.ClientStore = (*Clients)(nil)
+	_ store.ClientStore = (*Store)(nil)
+	_ store.ClientStore = (*Clients)(nil)
 )
 
 // OpenClients connects to the PostgreSQL server of dsn and opens only the

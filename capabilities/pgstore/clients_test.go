@@ -8,16 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 func TestClientContract(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
 	g := storetest.Graph(t)
-	storetest.RunClients(t, func(t *testing.T) capabilities.ClientStore { return fresh(t, g, pgstore.Options{}) })
+	storetest.RunClients(t, func(t *testing.T) store.ClientStore { return fresh(t, g, pgstore.Options{}) })
 }
 
 // The clients part alone (OpenClients), through the owner role: the same
@@ -26,7 +26,7 @@ func TestClientContractOpenClients(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
 	g := storetest.Graph(t)
-	storetest.RunClients(t, func(t *testing.T) capabilities.ClientStore {
+	storetest.RunClients(t, func(t *testing.T) store.ClientStore {
 		s := fresh(t, g, pgstore.Options{})
 		c, err := pgstore.OpenClients(context.Background(), fastDSN(t), pgstore.Options{Schema: s.Schema()})
 		if err != nil {
@@ -47,7 +47,7 @@ func TestClientChangesReachReplicas(t *testing.T) {
 	a := openStore(t, g, schema, pgstore.Options{})
 	b := openStore(t, g, schema, pgstore.Options{})
 	conn := admin(t)
-	sees := func(what string, change func() error, cond func(c capabilities.Client, ok bool) bool) {
+	sees := func(what string, change func() error, cond func(c store.Client, ok bool) bool) {
 		t.Helper()
 		v := b.ClientsVersion()
 		if err := change(); err != nil {
@@ -63,19 +63,19 @@ func TestClientChangesReachReplicas(t *testing.T) {
 			t.Fatalf("ClientsVersion unchanged after %s", what)
 		}
 	}
-	sees("the new client", func() error { return a.PutClient(ctx, storetest.FullClient("job")) }, func(c capabilities.Client, ok bool) bool {
+	sees("the new client", func() error { return a.PutClient(ctx, storetest.FullClient("job")) }, func(c store.Client, ok bool) bool {
 		return ok && storetest.SameClient(c, storetest.FullClient("job")) == ""
 	})
 	disabled := storetest.FullClient("job")
 	disabled.Disabled = true
-	sees("disabling", func() error { return a.PutClient(ctx, disabled) }, func(c capabilities.Client, ok bool) bool { return ok && c.Disabled })
+	sees("disabling", func() error { return a.PutClient(ctx, disabled) }, func(c store.Client, ok bool) bool { return ok && c.Disabled })
 	exec := func(q string) func() error {
 		return func() error { _, err := conn.Exec(ctx, q); return err }
 	}
-	sees("enabling by hand", exec("UPDATE "+schema+".clients SET disabled = false WHERE id = 'job'"), func(c capabilities.Client, ok bool) bool { return ok && !c.Disabled })
-	sees("removal", func() error { return a.RemoveClient(ctx, "job") }, func(_ capabilities.Client, ok bool) bool { return !ok })
-	sees("re-adding", func() error { return a.PutClient(ctx, storetest.FullClient("job")) }, func(_ capabilities.Client, ok bool) bool { return ok })
-	sees("a truncation", exec("TRUNCATE "+schema+".clients"), func(_ capabilities.Client, ok bool) bool { return !ok })
+	sees("enabling by hand", exec("UPDATE "+schema+".clients SET disabled = false WHERE id = 'job'"), func(c store.Client, ok bool) bool { return ok && !c.Disabled })
+	sees("removal", func() error { return a.RemoveClient(ctx, "job") }, func(_ store.Client, ok bool) bool { return !ok })
+	sees("re-adding", func() error { return a.PutClient(ctx, storetest.FullClient("job")) }, func(_ store.Client, ok bool) bool { return ok })
+	sees("a truncation", exec("TRUNCATE "+schema+".clients"), func(_ store.Client, ok bool) bool { return !ok })
 	// The writer hears the same notification, not necessarily first.
 	if !eventually(time.Second, func() bool {
 		cs, err := a.Clients(ctx)

@@ -1,7 +1,7 @@
 // Package pgstore keeps capabilities, token revocations and identity-provider
 // grants in PostgreSQL, so that the replicas of an app behind a load balancer
-// share one truth. A [Store] is a [capabilities.Store], a
-// [capabilities.TokenStore] and a [capabilities.ClientStore] (machine
+// share one truth. A [Store] is a [store.Store], a
+// [store.TokenStore] and a [store.ClientStore] (machine
 // clients, in a table of their own; [OpenClients] opens only that table,
 // through a role that may only read it).
 //
@@ -20,14 +20,14 @@
 // While the database cannot be reached, reads are served from the cache
 // for [Options.StaleAfter] after the last moment the store knew it was up
 // to date; after that, and for every write, the error wraps
-// [capabilities.ErrUnavailable] (an HTTP layer answers 503). Connections
+// [store.ErrUnavailable] (an HTTP layer answers 503). Connections
 // come back by themselves.
 //
 // The schema is created, or migrated to [SchemaVersion], by [Open], in one
 // transaction under an advisory lock: replicas may start together.
 //
 // The package registers the "postgres" driver with
-// [capabilities.RegisterDriver], so an app selects it with
+// [store.RegisterDriver], so an app selects it with
 //
 //	import _ "github.com/oauthgate/oauthgate/capabilities/pgstore"
 //

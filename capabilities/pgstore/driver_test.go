@@ -10,18 +10,19 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 func TestDriverIsRegistered(t *testing.T) {
 	t.Parallel()
-	d, ok := capabilities.LookupDriver(pgstore.DriverName)
+	d, ok := store.LookupDriver(pgstore.DriverName)
 	if !ok {
 		t.Fatalf("no %q driver registered", pgstore.DriverName)
 	}
 	// Nothing listens on port 1.
-	s, ts, err := d(context.Background(), "postgres://127.0.0.1:1/x?connect_timeout=2", storetest.Graph(t), nil)
-	if !errors.Is(err, capabilities.ErrUnavailable) || s != nil || ts != nil {
+	s, ts, err := d.Open(context.Background(), "postgres://127.0.0.1:1/x?connect_timeout=2", storetest.Graph(t), nil)
+	if !errors.Is(err, store.ErrUnavailable) || s != nil || ts != nil {
 		t.Fatalf("driver on an unreachable server = %v, %v, %v; want ErrUnavailable", s, ts, err)
 	}
 }
@@ -63,7 +64,7 @@ func TestManagerOpensTheDriverFromConfig(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Store().Get(ctx, email); !errors.Is(err, capabilities.ErrClosed) {
+	if _, err := m.Store().Get(ctx, email); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("after Manager.Close, Get = %v; want ErrClosed (the Manager owns the store)", err)
 	}
 }
@@ -80,7 +81,7 @@ func TestManagerReportsAnUnreachableDatabase(t *testing.T) {
 	})
 	// The driver exists (pgstore is imported here): the error is the
 	// server, not the configuration.
-	if err == nil || errors.As(err, &ce) || !errors.Is(err, capabilities.ErrUnavailable) {
+	if err == nil || errors.As(err, &ce) || !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("New on an unreachable server = %v; want an ErrUnavailable error", err)
 	}
 }

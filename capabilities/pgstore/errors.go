@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // isConnError reports whether err comes from the connection rather than
@@ -33,7 +32,7 @@ func isConnError(err error) bool {
 // backend or a restarted server the pool may hold dead connections) resets
 // the pool and runs fn once more: every statement of this package may run
 // twice with the same result. The error names op; one that persists wraps
-// [capabilities.ErrUnavailable].
+// [store.ErrUnavailable].
 func (s *Store) do(ctx context.Context, op string, fn func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
 		err := fn(ctx)
@@ -45,9 +44,9 @@ func (s *Store) do(ctx context.Context, op string, fn func(context.Context) erro
 		case !isConnError(err):
 			return fmt.Errorf("pgstore: %s: %w", op, err)
 		case s.closed.Load():
-			return capabilities.ErrClosed
+			return store.ErrClosed
 		case attempt > 0:
-			return fmt.Errorf("pgstore: %s: %w: %w", op, capabilities.ErrUnavailable, err)
+			return fmt.Errorf("pgstore: %s: %w: %w", op, store.ErrUnavailable, err)
 		}
 		s.pool.Reset()
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // Each replica of the app opens its own Store on the same database; a
@@ -26,7 +27,7 @@ func ExampleOpen() {
 	defer s.Close()
 	caps, err := s.Add(ctx, "Alice@Example.com", "write")
 	switch {
-	case errors.Is(err, capabilities.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable):
 		log.Print("the database is down: answer 503 and let the client retry")
 	case err != nil:
 		log.Fatal(err)

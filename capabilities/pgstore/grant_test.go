@@ -10,6 +10,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // The client-credentials grant of an app on PostgreSQL reads its clients
@@ -25,11 +26,9 @@ func TestManagerClientCredentialsOnPostgres(t *testing.T) {
 		BaseURL:           "http://127.0.0.1:8080",
 		Store:             auth.StoreConfig{Driver: "postgres", DSN: dsn},
 		Capabilities:      capabilities.Config{Graph: map[string][]string{"read": {}}},
-		MachineConfig: auth.MachineConfig{
-			ScopeCapabilities: map[string][]string{"read:pets": {"read"}},
-			ClientCredentials: auth.ClientCredentialsConfig{Algorithm: "ES256"},
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ScopeCapabilities: map[string][]string{"read:pets": {"read"}},
+		ClientCredentials: auth.ClientCredentialsConfig{Algorithm: "ES256"},
+		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	ctx := context.Background()
 	m, err := auth.New(ctx, cfg)
@@ -45,7 +44,7 @@ func TestManagerClientCredentialsOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.ClientStore().PutClient(ctx, capabilities.Client{ID: id, SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
+	if err := m.ClientStore().PutClient(ctx, store.Client{ID: id, SecretHash: hash, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.ClientStore().RemoveClient(context.Background(), id) })

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 // TestReplicasSeeChanges runs two stores on one schema, as two replicas of

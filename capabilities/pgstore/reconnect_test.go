@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 // TestTerminatedBackendsAreSurvived kills every session of a store in
@@ -105,7 +105,7 @@ func TestUnreachableDatabase(t *testing.T) {
 	p.setDown(true)
 	unavailable := func(op string, err error) {
 		t.Helper()
-		if !errors.Is(err, capabilities.ErrUnavailable) {
+		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s while the server is unreachable = %v; want ErrUnavailable", op, err)
 		}
 	}
@@ -130,7 +130,7 @@ func TestUnreachableDatabase(t *testing.T) {
 	clock.Advance(2 * time.Minute)
 	if !eventually(5*time.Second, func() bool {
 		_, err := s.Get(ctx, "u@example.com")
-		return errors.Is(err, capabilities.ErrUnavailable)
+		return errors.Is(err, store.ErrUnavailable)
 	}) {
 		t.Error("a stale cached entry is still served past StaleAfter")
 	}

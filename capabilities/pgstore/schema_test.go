@@ -8,9 +8,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 func TestSchemaMigrationIsIdempotent(t *testing.T) {
@@ -93,7 +93,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	// Nothing listens on port 1: unavailable, not a configuration error.
 	_, err := pgstore.Open(ctx, "postgres://u:s3cret@127.0.0.1:1/x?connect_timeout=2", g, pgstore.Options{})
-	if !errors.Is(err, capabilities.ErrUnavailable) || strings.Contains(err.Error(), "s3cret") {
+	if !errors.Is(err, store.ErrUnavailable) || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("Open of an unreachable server = %v; want ErrUnavailable, without the password", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)

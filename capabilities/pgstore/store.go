@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // Defaults of [Options].
@@ -58,8 +59,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is a [capabilities.Store], a [capabilities.TokenStore] and a
-// [capabilities.ClientStore] in a PostgreSQL schema. Its Version changes on
+// Store is a [store.Store], a [store.TokenStore] and a
+// [store.ClientStore] in a PostgreSQL schema. Its Version changes on
 // every change of users or revocations, its ClientsVersion on every change
 // of clients. Safe for concurrent use.
 type Store struct {
@@ -104,7 +105,7 @@ type Store struct {
 // connection string, as pgx accepts), creates or migrates the schema, loads
 // the live revocations and starts listening for changes. Names are checked
 // against g. A server that cannot be reached is an error wrapping
-// [capabilities.ErrUnavailable].
+// [store.ErrUnavailable].
 func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) (*Store, error) {
 	if g == nil {
 		return nil, errors.New("pgstore: Open needs a capability graph")
@@ -199,7 +200,7 @@ func (s *Store) openError(ctx context.Context, err error) error {
 		return fmt.Errorf("pgstore: open: %w", ctx.Err())
 	}
 	if isConnError(err) {
-		return fmt.Errorf("pgstore: open: %w: %w", capabilities.ErrUnavailable, err)
+		return fmt.Errorf("pgstore: open: %w: %w", store.ErrUnavailable, err)
 	}
 	if errors.Is(err, errSchemaTooNew) {
 		return err
@@ -210,13 +211,13 @@ func (s *Store) openError(ctx context.Context, err error) error {
 // Schema returns the schema that holds the store's tables.
 func (s *Store) Schema() string { return s.schema }
 
-// Version implements [capabilities.Store] and [capabilities.TokenStore]:
+// Version implements [store.Store] and [store.TokenStore]:
 // it changes on every write through this store, on every change notified
 // by the database, and after every reconnection.
 func (s *Store) Version() uint64 { return s.version.Load() }
 
 // Close stops listening and closes the connections. Later calls fail with
-// [capabilities.ErrClosed]. Closing twice is harmless, so the same Store may
+// [store.ErrClosed]. Closing twice is harmless, so the same Store may
 // be closed as a Store and as a TokenStore.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
@@ -234,7 +235,7 @@ func (s *Store) begin(ctx context.Context) error {
 		return err
 	}
 	if s.closed.Load() {
-		return capabilities.ErrClosed
+		return store.ErrClosed
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func tokenText(what, s string) error {
 	return nil
 }
 
-// Revoke implements [capabilities.TokenStore].
+// Revoke implements [store.TokenStore].
 func (s *Store) Revoke(ctx context.Context, id string, until time.Time) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -98,7 +98,7 @@ func (s *Store) Revoke(ctx context.Context, id string, until time.Time) error {
 	return nil
 }
 
-// RevokeSubject implements [capabilities.TokenStore].
+// RevokeSubject implements [store.TokenStore].
 func (s *Store) RevokeSubject(ctx context.Context, subject string, before time.Time) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -123,7 +123,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before time.T
 	return nil
 }
 
-// Revoked implements [capabilities.TokenStore]. It answers from memory,
+// Revoked implements [store.TokenStore]. It answers from memory,
 // without a lock. While the database is unreachable it knows only the
 // revocations made before, and those made through this store.
 func (s *Store) Revoked(id, subject string, issuedAt time.Time) bool {
@@ -140,7 +140,7 @@ func (s *Store) Revoked(id, subject string, issuedAt time.Time) bool {
 	return ok && issuedAt.Truncate(time.Second).UnixMicro() < before.(int64)
 }
 
-// PutGrant implements [capabilities.TokenStore].
+// PutGrant implements [store.TokenStore].
 func (s *Store) PutGrant(ctx context.Context, id, sealed string, until time.Time) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -157,7 +157,7 @@ func (s *Store) PutGrant(ctx context.Context, id, sealed string, until time.Time
 	})
 }
 
-// Grant implements [capabilities.TokenStore]. It asks the database (grants
+// Grant implements [store.TokenStore]. It asks the database (grants
 // are read when a token is re-checked, not on every request).
 func (s *Store) Grant(ctx context.Context, id string) (string, bool, error) {
 	if err := s.begin(ctx); err != nil {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
-	"github.com/oauthgate/oauthgate/capabilities/storetest"
+	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/capabilities/store/storetest"
 )
 
 // fakeClock is a settable clock for Options.Now.
@@ -43,7 +43,7 @@ func TestTokenStore(t *testing.T) {
 	s := openStore(t, g, schema, pgstore.Options{Now: clock.Now})
 	now := clock.Now()
 	issued := now.Add(-time.Hour)
-	var _ capabilities.TokenStore = s
+	var _ store.TokenStore = s
 
 	t.Run("Revoke", func(t *testing.T) {
 		v := s.Version()
@@ -201,10 +201,10 @@ func TestTokenStore(t *testing.T) {
 		if err := c.Close(); err != nil {
 			t.Fatalf("second Close: %v", err)
 		}
-		if err := c.Revoke(ctx, "x", now); !errors.Is(err, capabilities.ErrClosed) {
+		if err := c.Revoke(ctx, "x", now); !errors.Is(err, store.ErrClosed) {
 			t.Errorf("Revoke after Close = %v; want ErrClosed", err)
 		}
-		if _, _, err := c.Grant(ctx, "x"); !errors.Is(err, capabilities.ErrClosed) {
+		if _, _, err := c.Grant(ctx, "x"); !errors.Is(err, store.ErrClosed) {
 			t.Errorf("Grant after Close = %v; want ErrClosed", err)
 		}
 	})

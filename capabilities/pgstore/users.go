@@ -100,7 +100,7 @@ func (s *Store) clean(email string, caps []string) []string {
 	return slices.Compact(out)
 }
 
-// Get implements [capabilities.Store]. It answers from the cache when it
+// Get implements [store.Store]. It answers from the cache when it
 // can; while the database is unreachable, cached answers are served for
 // [Options.StaleAfter].
 func (s *Store) Get(ctx context.Context, email string) ([]string, error) {
@@ -155,21 +155,21 @@ func (u cachedUser) result() []string {
 	return append(make([]string, 0, len(u.caps)), u.caps...)
 }
 
-// Set implements [capabilities.Store].
+// Set implements [store.Store].
 func (s *Store) Set(ctx context.Context, email string, caps []string) ([]string, error) {
 	return s.write(ctx, "set", email, caps, func(checked []string) updateFunc {
 		return func([]string) ([]string, error) { return checked, nil }
 	})
 }
 
-// Add implements [capabilities.Store].
+// Add implements [store.Store].
 func (s *Store) Add(ctx context.Context, email string, caps ...string) ([]string, error) {
 	return s.write(ctx, "add", email, caps, func(checked []string) updateFunc {
 		return func(cur []string) ([]string, error) { return append(cur, checked...), nil }
 	})
 }
 
-// Remove implements [capabilities.Store].
+// Remove implements [store.Store].
 func (s *Store) Remove(ctx context.Context, email string, caps ...string) ([]string, error) {
 	return s.write(ctx, "remove", email, caps, func(checked []string) updateFunc {
 		return func(cur []string) ([]string, error) {
@@ -203,7 +203,7 @@ func (s *Store) write(ctx context.Context, op, email string, caps []string, mk f
 	return s.update(ctx, op, key, mk(checked))
 }
 
-// Update implements [capabilities.Store]. fn runs inside a transaction
+// Update implements [store.Store]. fn runs inside a transaction
 // that holds the lock on the user's row, on the list read from the
 // database then (never on the cache). Names in the row that this store's
 // graph does not define (written by a replica with a larger graph) are
@@ -323,7 +323,7 @@ func (s *Store) withUnknown(next, raw []string) []string {
 	return out
 }
 
-// List implements [capabilities.Store]. It always asks the database.
+// List implements [store.Store]. It always asks the database.
 func (s *Store) List(ctx context.Context) (map[string][]string, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err

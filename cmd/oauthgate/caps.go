@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
@@ -33,9 +33,9 @@ func init() {
 }
 
 // openUserFile opens the user file of the configuration at path through
-// capabilities.FileStore, so that edits are validated, locked and atomic.
+// filestore.Store, so that edits are validated, locked and atomic.
 // Polling is off: the command is short-lived.
-func openUserFile(path string, stderr io.Writer) (*capabilities.FileStore, error) {
+func openUserFile(path string, stderr io.Writer) (*filestore.Store, error) {
 	cfg, err := loadConfig(path)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func openUserFile(path string, stderr io.Writer) (*capabilities.FileStore, error
 	if err != nil {
 		return nil, err
 	}
-	return capabilities.OpenFileStore(cfg.Capabilities.UserFile, policy.Graph(), capabilities.FileStoreOptions{
+	return filestore.Open(cfg.Capabilities.UserFile, policy.Graph(), filestore.Options{
 		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
 		PollInterval: -1,
 	})
@@ -135,28 +135,28 @@ type capsEdit struct {
 	name, summary, about string
 	// minCaps is how many capabilities the command needs at least.
 	minCaps int
-	apply   func(ctx context.Context, s *capabilities.FileStore, email string, caps []string) ([]string, error)
+	apply   func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error)
 }
 
 var (
 	capsAdd = capsEdit{
 		name: "add", summary: "grant capabilities to a user", minCaps: 1,
 		about: "Grants the capabilities to EMAIL (a user, or a name@service account).",
-		apply: func(ctx context.Context, s *capabilities.FileStore, email string, caps []string) ([]string, error) {
+		apply: func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error) {
 			return s.Add(ctx, email, caps...)
 		},
 	}
 	capsRemove = capsEdit{
 		name: "remove", summary: "take capabilities from a user", minCaps: 1,
 		about: "Takes the capabilities from EMAIL. Service tokens lose them at once.",
-		apply: func(ctx context.Context, s *capabilities.FileStore, email string, caps []string) ([]string, error) {
+		apply: func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error) {
 			return s.Remove(ctx, email, caps...)
 		},
 	}
 	capsSet = capsEdit{
 		name: "set", summary: "replace a user's capabilities", minCaps: 0,
 		about: "Replaces the capabilities of EMAIL with the ones given (none: the user\nkeeps no capability).",
-		apply: func(ctx context.Context, s *capabilities.FileStore, email string, caps []string) ([]string, error) {
+		apply: func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error) {
 			return s.Set(ctx, email, caps)
 		},
 	}
@@ -201,7 +201,7 @@ and locked against other writers. Prints the user's resulting capabilities.`)
 	defer store.Close()
 	got, err := op.apply(ctx, store, email, caps)
 	if err != nil {
-		if errors.Is(err, capabilities.ErrInvalidUserFile) {
+		if errors.Is(err, filestore.ErrInvalidUserFile) {
 			return fmt.Errorf("%w; fix %s first", err, store.Path())
 		}
 		return err

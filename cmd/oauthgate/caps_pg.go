@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
 	"github.com/oauthgate/oauthgate/internal/atomicfile"
 )
@@ -98,7 +99,7 @@ listed user gets exactly the listed capabilities.`)
 	if err != nil {
 		return err
 	}
-	users, err := capabilities.DecodeUserFile(data, g, file)
+	users, err := filestore.DecodeUserFile(data, g, file)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ to file, replacing it atomically, or to standard output.`)
 	if err != nil {
 		return err
 	}
-	data, err := capabilities.EncodeUserFile(users)
+	data, err := filestore.EncodeUserFile(users)
 	if err != nil {
 		return err
 	}

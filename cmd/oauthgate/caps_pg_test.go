@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
 func TestCapsUsage(t *testing.T) {
@@ -138,7 +139,7 @@ store:
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := capabilities.DecodeUserFile(data, g, exported)
+	got, err := filestore.DecodeUserFile(data, g, exported)
 	if err != nil {
 		t.Fatalf("the exported file does not load: %v\n%s", err, data)
 	}
@@ -166,7 +167,7 @@ store:
 	small := write("small.yaml", "carol@example.com: [read]\n")
 	caps("import", small, "--config", cfg, "--schema", schema, "--replace", "--dsn", dsn)
 	stdout, _ = caps("export", "--config", cfg, "--schema", schema, "-")
-	got, err = capabilities.DecodeUserFile([]byte(stdout), g, "stdout")
+	got, err = filestore.DecodeUserFile([]byte(stdout), g, "stdout")
 	if err != nil || len(got) != 1 || !slices.Equal(got["carol@example.com"], []string{"read"}) {
 		t.Errorf("after import --replace, export = %q (%v); want only carol", stdout, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
 // storedUsers reads the user file beside the configuration at path
@@ -20,7 +21,7 @@ func storedUsers(t *testing.T, configPath string) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := capabilities.OpenFileStore(filepath.Join(filepath.Dir(configPath), "caps.yaml"), g, capabilities.FileStoreOptions{PollInterval: -1})
+	s, err := filestore.Open(filepath.Join(filepath.Dir(configPath), "caps.yaml"), g, filestore.Options{PollInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,9 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // clientsCommands are the subcommands of "oauthgate clients".
@@ -83,7 +84,7 @@ func (f *clientStoreFlags) check() string {
 
 // open opens the store the flags select. Polling is off: the command is
 // short-lived. Logs go to stderr (they never hold a secret).
-func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (capabilities.ClientStore, string, error) {
+func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (store.ClientStore, string, error) {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	path := f.file
 	if path == "" {
@@ -109,9 +110,9 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (capabili
 		if cfg.Capabilities.UserFile == "" {
 			return nil, "", fmt.Errorf("%s: capabilities.user_file is not set; the clients file is kept beside it (or name one with --file)", f.config)
 		}
-		path = capabilities.ClientFileFor(cfg.Capabilities.UserFile)
+		path = filestore.ClientFileFor(cfg.Capabilities.UserFile)
 	}
-	s, err := capabilities.OpenFileClientStore(path, capabilities.FileClientStoreOptions{Logger: logger, PollInterval: -1})
+	s, err := filestore.OpenClientStore(path, filestore.Options{Logger: logger, PollInterval: -1})
 	if err != nil {
 		return nil, "", err
 	}
@@ -121,7 +122,7 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (capabili
 // storeError adds advice to the error of a write refused because the
 // clients file does not load.
 func storeError(err error, where string) error {
-	if errors.Is(err, capabilities.ErrInvalidClientFile) {
+	if errors.Is(err, filestore.ErrInvalidClientFile) {
 		return fmt.Errorf("%w; fix %s first", err, where)
 	}
 	return err
@@ -225,7 +226,7 @@ none; --sub is the tokens' sub claim (default: the id).`+"\n"+clientsWhere)
 	if err != nil {
 		return err
 	}
-	c := capabilities.Client{ID: *id, SecretHash: hash, Subject: *sub, Scope: scope, Audience: audience,
+	c := store.Client{ID: *id, SecretHash: hash, Subject: *sub, Scope: scope, Audience: audience,
 		Permissions: permissions, Roles: roles, Groups: groups}
 	if err := c.Validate(); err != nil {
 		return usageError(fs, "%v", err)
@@ -263,7 +264,7 @@ type clientView struct {
 	Updated     time.Time `json:"updated,omitzero"`
 }
 
-func viewOf(c capabilities.Client) clientView {
+func viewOf(c store.Client) clientView {
 	nonNil := func(l []string) []string {
 		if l == nil {
 			return []string{}
@@ -298,7 +299,7 @@ shown. --json prints a list of objects.`+"\n"+clientsWhere)
 		return err
 	}
 	defer s.Close()
-	var clients []capabilities.Client
+	var clients []store.Client
 	if len(rest) == 1 {
 		c, ok, err := s.Client(ctx, rest[0])
 		if err != nil {
@@ -307,7 +308,7 @@ shown. --json prints a list of objects.`+"\n"+clientsWhere)
 		if !ok {
 			return fmt.Errorf("no client %q in %s", rest[0], loc)
 		}
-		clients = []capabilities.Client{c}
+		clients = []store.Client{c}
 	} else if clients, err = s.Clients(ctx); err != nil {
 		return err
 	}
@@ -349,7 +350,7 @@ shown. --json prints a list of objects.`+"\n"+clientsWhere)
 
 // changeClient runs change on the client id of the store the flags
 // select and stores the result.
-func changeClient(ctx context.Context, where *clientStoreFlags, id string, stderr io.Writer, change func(*capabilities.Client) error) error {
+func changeClient(ctx context.Context, where *clientStoreFlags, id string, stderr io.Writer, change func(*store.Client) error) error {
 	s, loc, err := where.open(ctx, stderr)
 	if err != nil {
 		return err
@@ -405,7 +406,7 @@ Enables a disabled client again, with its secret unchanged.`
 	if err != nil {
 		return err
 	}
-	if err := changeClient(ctx, &where, id, stderr, func(c *capabilities.Client) error {
+	if err := changeClient(ctx, &where, id, stderr, func(c *store.Client) error {
 		c.Disabled = disabled
 		return nil
 	}); err != nil {
@@ -432,7 +433,7 @@ expire (disable the client to stop them).`+"\n"+clientsWhere)
 	if err != nil {
 		return err
 	}
-	if err := changeClient(ctx, &where, id, stderr, func(c *capabilities.Client) error {
+	if err := changeClient(ctx, &where, id, stderr, func(c *store.Client) error {
 		c.SecretHash = hash
 		return nil
 	}); err != nil {
@@ -457,7 +458,7 @@ already holds once the app sees the change (within its revocation window).`+"\n"
 	}
 	defer s.Close()
 	if err := s.RemoveClient(ctx, id); err != nil {
-		if errors.Is(err, capabilities.ErrClientNotFound) {
+		if errors.Is(err, store.ErrClientNotFound) {
 			return fmt.Errorf("no client %q in %s", id, loc)
 		}
 		return storeError(err, loc)

@@ -11,7 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 func init() {
@@ -104,7 +104,7 @@ func clientSecretNodes(doc *yaml.Node) (ids []string, nodes []*yaml.Node, err er
 // clientSecretLeftAlone says why the client_secret scalar n is not a
 // plaintext secret, or "".
 func clientSecretLeftAlone(n *yaml.Node) string {
-	if strings.HasPrefix(n.Value, capabilities.SecretHashPrefix) {
+	if strings.HasPrefix(n.Value, store.SecretHashPrefix) {
 		return "already hashed"
 	}
 	return secretLeftAlone(n)

@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 func TestClientsUsage(t *testing.T) {
@@ -85,7 +86,7 @@ func (s *clientsSession) credentials(args ...string) (string, string) {
 }
 
 // checkSecret checks secret against the stored hash of client id.
-func checkSecret(t *testing.T, s capabilities.ClientStore, id, secret string) bool {
+func checkSecret(t *testing.T, s store.ClientStore, id, secret string) bool {
 	t.Helper()
 	c, ok, err := s.Client(context.Background(), id)
 	if err != nil || !ok {
@@ -106,8 +107,8 @@ func TestClientsLifecycleFile(t *testing.T) {
 	storePath := filepath.Join(filepath.Dir(path), "caps.yaml.clients.yaml")
 	s := &clientsSession{t: t}
 	var secrets []string
-	open := func() *capabilities.FileClientStore {
-		st, err := capabilities.OpenFileClientStore(storePath, capabilities.FileClientStoreOptions{PollInterval: -1})
+	open := func() *filestore.ClientStore {
+		st, err := filestore.OpenClientStore(storePath, filestore.Options{PollInterval: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -333,13 +334,13 @@ func TestClientsHashMakesAStoreFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(seed), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := capabilities.OpenFileClientStore(path, capabilities.FileClientStoreOptions{PollInterval: -1}); err == nil {
+	if _, err := filestore.OpenClientStore(path, filestore.Options{PollInterval: -1}); err == nil {
 		t.Fatal("a store opened a file with plaintext secrets")
 	}
 	if code, _, stderr := cli(t, "clients", "hash", "--file", path); code != 0 {
 		t.Fatalf("hash: %s", stderr)
 	}
-	st, err := capabilities.OpenFileClientStore(path, capabilities.FileClientStoreOptions{PollInterval: -1})
+	st, err := filestore.OpenClientStore(path, filestore.Options{PollInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
@@ -92,7 +92,7 @@ client_id set), or force_user.`)
 		case err != nil:
 			problems = append(problems, fmt.Errorf("capabilities.user_file: %w", err))
 		default:
-			m, err := capabilities.DecodeUserFile(data, policy.Graph(), cfg.Capabilities.UserFile)
+			m, err := filestore.DecodeUserFile(data, policy.Graph(), cfg.Capabilities.UserFile)
 			if err != nil {
 				problems = append(problems, err)
 			} else {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/gateway"
 )
 
@@ -135,7 +136,7 @@ func TestReadmeYAMLParses(t *testing.T) {
 		}
 		switch {
 		case users:
-			if _, err := capabilities.DecodeUserFile([]byte(text), graph, name); err != nil {
+			if _, err := filestore.DecodeUserFile([]byte(text), graph, name); err != nil {
 				t.Errorf("%s: user file: %v", name, err)
 			}
 			parsed["user file"]++

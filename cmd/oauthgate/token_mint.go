@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
@@ -224,7 +225,7 @@ func storedCapabilities(cfg *auth.Config, policy *capabilities.Policy, account s
 	} else if err != nil {
 		return nil, err
 	}
-	users, err := capabilities.DecodeUserFile(data, policy.Graph(), cfg.Capabilities.UserFile)
+	users, err := filestore.DecodeUserFile(data, policy.Graph(), cfg.Capabilities.UserFile)
 	if err != nil {
 		return nil, err
 	}

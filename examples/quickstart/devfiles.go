@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
 // The files of the development folder (--dir, default .oauthgate-dev).
@@ -76,7 +77,7 @@ func devFiles(dir string) (secret string, caps capabilities.Config, err error) {
 	if !filepath.IsAbs(caps.UserFile) {
 		caps.UserFile = filepath.Join(dir, caps.UserFile)
 	}
-	users, err := capabilities.EncodeUserFile(demoUsers)
+	users, err := filestore.EncodeUserFile(demoUsers)
 	if err != nil {
 		return "", caps, fmt.Errorf("quickstart: %w", err)
 	}

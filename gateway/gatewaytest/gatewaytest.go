@@ -69,11 +69,9 @@ func DefaultConfig(idpURL, upstreamURL string) *gateway.Config {
 				Graph:         map[string][]string{"read": {}, "write": {"read"}, auth.UserManagementCapability: {}},
 				UserOverrides: map[string][]string{Alice: {"read"}, Admin: {"admin"}, Bot: {"write"}},
 			},
-			MachineConfig: auth.MachineConfig{
-				JWTIssuers:        []auth.JWTIssuer{{Issuer: idpURL, Audience: PetsAPI, JWKSURL: idpURL + "/jwks", Algorithms: []string{"ES256"}}},
-				ScopeCapabilities: map[string][]string{"write:pets": {"write"}, "read:pets": {"read"}},
-			},
-			Logger: slog.New(slog.DiscardHandler),
+			JWTIssuers:        []auth.JWTIssuer{{Issuer: idpURL, Audience: PetsAPI, JWKSURL: idpURL + "/jwks", Algorithms: []string{"ES256"}}},
+			ScopeCapabilities: map[string][]string{"write:pets": {"write"}, "read:pets": {"read"}},
+			Logger:            slog.New(slog.DiscardHandler),
 		},
 		Upstreams: []gateway.Upstream{
 			{PathPrefix: "/pub", URL: upstreamURL, Require: gateway.RequirePublic, LoginRedirect: &no},

@@ -113,25 +113,7 @@ func Parse(data []byte) (*yaml.Node, error) {
 // the unknown keys that opts allows, and every problem joined (each an
 // [*Error]). Fields whose value does not decode are left as they were.
 func Decode(n *yaml.Node, v any, opts Options) (unknown []string, err error) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
-		panic(fmt.Sprintf("confdecode: Decode needs a pointer to a struct, not %T", v))
-	}
-	if n == nil || n.Kind == 0 { // no document at all
-		return nil, nil
-	}
-	if n.Kind == yaml.DocumentNode {
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		n = n.Content[0]
-	}
-	d := &decoder{opts: opts, budget: maxNodes + countNodes(n)}
-	d.decode("", n, rv.Elem(), 0)
-	if d.dropped > 0 {
-		d.errs = append(d.errs, &Error{File: opts.File, Reason: fmt.Sprintf("and %d more problems", d.dropped)})
-	}
-	return d.unknown, errors.Join(d.errs...)
+	return DecodeAll(n, opts, Target{Value: v})
 }
 
 // expandedSize counts the nodes of the tree, aliases followed, up to
@@ -305,31 +287,44 @@ func (d *decoder) decodeList(path string, n *yaml.Node, v reflect.Value, kind fi
 }
 
 func (d *decoder) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
+	info := infoOf(v.Type())
+	d.decodeKeys(path, n, info.keys, func(key string) (reflect.Value, fieldKind, bool) {
+		f, ok := info.fields[key]
+		if !ok {
+			return reflect.Value{}, 0, false
+		}
+		return v.FieldByIndex(f.index), f.kind, true
+	})
+}
+
+// decodeKeys decodes the mapping n, each key into the value slot gives
+// for it; a key without one is unknown, and keys (sorted) are those
+// suggested instead.
+func (d *decoder) decodeKeys(path string, n *yaml.Node, keys []string, slot func(key string) (reflect.Value, fieldKind, bool)) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(path, "expected a mapping, got "+kindName(n), nil)
 		return
 	}
-	info := infoOf(v.Type())
 	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, ok := d.mapKey(path, n.Content[i], seen)
 		if !ok {
 			continue
 		}
-		f, ok := info.fields[key]
+		v, kind, ok := slot(key)
 		if !ok {
 			if d.opts.AllowUnknownKeys {
 				d.unknown = append(d.unknown, join(path, key))
 				continue
 			}
 			reason := "unknown key"
-			if near := nearest(key, info.keys); near != "" {
+			if near := nearest(key, keys); near != "" {
 				reason += fmt.Sprintf(" (did you mean %q?)", near)
 			}
 			d.failKey(join(path, key), reason)
 			continue
 		}
-		d.decode(join(path, key), n.Content[i+1], v.FieldByIndex(f.index), f.kind)
+		d.decode(join(path, key), n.Content[i+1], v, kind)
 	}
 }
 

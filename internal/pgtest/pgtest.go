@@ -22,6 +22,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // DSNEnv names the variable that points the tests at a PostgreSQL server.
@@ -133,7 +134,7 @@ func (l *Link) forget(c net.Conn) {
 // OpenStore opens a store through the link in a schema of its own,
 // dropped at the end of the test, that keeps no cache: once the link is
 // cut, every read that needs the server fails with
-// [capabilities.ErrUnavailable] (see [WaitUnavailable]).
+// [store.ErrUnavailable] (see [WaitUnavailable]).
 func (l *Link) OpenStore(tb testing.TB, g *capabilities.Graph) *pgstore.Store {
 	tb.Helper()
 	schema := "t_" + randomHex()
@@ -151,14 +152,14 @@ func (l *Link) OpenStore(tb testing.TB, g *capabilities.Graph) *pgstore.Store {
 }
 
 // WaitUnavailable waits until s, whose link was cut, knows it: its reads
-// fail with [capabilities.ErrUnavailable] rather than being served from
+// fail with [store.ErrUnavailable] rather than being served from
 // what it heard before. It fails the test after ten seconds.
 func WaitUnavailable(tb testing.TB, s *pgstore.Store) {
 	tb.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, _, err := s.Client(context.Background(), "pgtest-nobody")
-		if errors.Is(err, capabilities.ErrUnavailable) {
+		if errors.Is(err, store.ErrUnavailable) {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package capabilities
-
-import "os"
-
-// fileID is unknown here; size and modification time identify a version.
-func fileID(os.FileInfo) (dev, ino uint64) { return 0, 0 }
