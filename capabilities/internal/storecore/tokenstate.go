@@ -64,12 +64,17 @@ func RevokeChange(id string, until time.Time) TokenChange {
 	}
 }
 
-// RevokeSubjectChange is the write of a token store's RevokeSubject.
-func RevokeSubjectChange(subject string, before time.Time) TokenChange {
-	key := capabilities.NormalizeEmail(subject)
-	// Issue times are kept to the second: a token issued in the second of
-	// the revocation is revoked too.
-	before = before.Truncate(time.Second).Add(time.Second).UTC()
+// SubjectCutoff is the first issue time a revocation of a subject at
+// before does not cover. Issue times are kept to the second: a token
+// issued in the second of the revocation is revoked too.
+func SubjectCutoff(before time.Time) time.Time {
+	return before.Truncate(time.Second).Add(time.Second).UTC()
+}
+
+// RevokeSubjectChange is the write of a token store's RevokeSubject for
+// key (a subject as [SubjectKey] returns it).
+func RevokeSubjectChange(key string, before time.Time) TokenChange {
+	before = SubjectCutoff(before)
 	return func(s *TokenState) {
 		if cur, ok := s.Subjects[key]; ok && !cur.Before(before) {
 			// Tokens may have been issued at cur since it was set.
@@ -96,4 +101,14 @@ func CheckTokenID(id string) error {
 		return errEmptyTokenID
 	}
 	return nil
+}
+
+// SubjectKey returns the form under which a subject's revocation is kept
+// ([capabilities.NormalizeEmail]), or [ErrEmptySubject].
+func SubjectKey(subject string) (string, error) {
+	key := capabilities.NormalizeEmail(subject)
+	if key == "" {
+		return "", ErrEmptySubject
+	}
+	return key, nil
 }

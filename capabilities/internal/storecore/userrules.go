@@ -1,6 +1,3 @@
-// Package storecore holds the rules that the memory and file stores
-// share: how an email becomes a key, how capability lists are checked,
-// and what each write does to a user's list or to the token state.
 package storecore
 
 import (
