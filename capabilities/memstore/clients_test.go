@@ -11,7 +11,7 @@ import (
 
 func TestMemoryClientStoreContract(t *testing.T) {
 	t.Parallel()
-	storetest.RunClients(t, func(t *testing.T) store.ClientStore { return memstore.NewClientStore() })
+	storetest.RunClients(t, func(t testing.TB) store.ClientStore { return memstore.NewClientStore() })
 }
 
 // A client given to NewClientStore without Created gets one at its first

@@ -17,7 +17,7 @@ func TestClientContract(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
 	g := storetest.Graph(t)
-	storetest.RunClients(t, func(t *testing.T) store.ClientStore { return fresh(t, g, pgstore.Options{}) })
+	storetest.RunClients(t, func(t testing.TB) store.ClientStore { return fresh(t, g, pgstore.Options{}) })
 }
 
 // The clients part alone (OpenClients), through the owner role: the same
@@ -26,7 +26,7 @@ func TestClientContractOpenClients(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
 	g := storetest.Graph(t)
-	storetest.RunClients(t, func(t *testing.T) store.ClientStore {
+	storetest.RunClients(t, func(t testing.TB) store.ClientStore {
 		s := fresh(t, g, pgstore.Options{})
 		c, err := pgstore.OpenClients(context.Background(), fastDSN(t), pgstore.Options{Schema: s.Schema()})
 		if err != nil {
