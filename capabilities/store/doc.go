@@ -8,9 +8,10 @@
 // capabilities/memstore (in memory), capabilities/filestore (YAML files
 // beside the configuration; the default) and capabilities/pgstore
 // (PostgreSQL). A backend that opens from a data source name registers a
-// [Driver] under a name with [RegisterDriver] in its init function, and
-// an app selects it with a blank import and `store.driver` in its
-// configuration, as database/sql drivers are selected:
+// [Driver] under a name with [RegisterDriver] when its package is
+// initialised, and an app selects it with a blank import and
+// `store.driver` in its configuration, as database/sql drivers are
+// selected:
 //
 //	import _ "github.com/oauthgate/oauthgate/capabilities/pgstore" // store: {driver: postgres, dsn: ...}
 //
