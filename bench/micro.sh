@@ -8,24 +8,29 @@
 # (a commit, tag or branch of this repository), wherever each lives there
 # (they are found by name, so a benchmark that moved package is still
 # compared), runs both trees in every round, alternating which goes first,
-# and prints each benchmark's ratio to the baseline.
+# and prints each benchmark's ratio to the baseline. A benchmark defined in
+# more than one package of a tree, or missing from either tree, is an
+# error: rename it, or give it an alias (NEW=OLD below).
 #
-#   bench/micro.sh [--rounds 3] [--benchtime 1s] [--baseline REV]
+#   bench/micro.sh [--rounds 3] [--benchtime 1s] [--baseline REV] [--only NAME,...]
 #
-# Environment: ROUNDS, BENCHTIME, BASELINE (same meaning). About 40 s per
-# round (twice that with a baseline).
+# --only runs the named benchmarks of the list below and no others.
+# Environment: ROUNDS, BENCHTIME, BASELINE, ONLY (same meaning). About a
+# minute per round (twice that with a baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 BENCHTIME=${BENCHTIME:-1s}
 BASELINE=${BASELINE:-}
+ONLY=${ONLY:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS=${2:?}; shift 2 ;;
 	--benchtime) BENCHTIME=${2:?}; shift 2 ;;
 	--baseline) BASELINE=${2:?}; shift 2 ;;
-	*) echo "micro.sh: unknown argument $1 (want --rounds N, --benchtime D, --baseline REV)" >&2; exit 2 ;;
+	--only) ONLY=${2:?}; shift 2 ;;
+	*) echo "micro.sh: unknown argument $1 (want --rounds N, --benchtime D, --baseline REV, --only NAME,...)" >&2; exit 2 ;;
 	esac
 done
 case "$ROUNDS" in '' | *[!0-9]* | 0) echo "micro.sh: --rounds must be a positive count" >&2; exit 2 ;; esac
@@ -34,11 +39,31 @@ if [ "$ROUNDS" -gt 20 ]; then echo "micro.sh: at most 20 rounds" >&2; exit 2; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The benchmarks behind the targets, and the -test.benchtime of each
-# ("" for --benchtime).
+# The benchmarks behind the targets and of the code they run through,
+# each NAME[:BENCHTIME] (default --benchtime). A benchmark renamed since a
+# baseline is NEW=OLD[:BENCHTIME]: the baseline tree is searched for OLD,
+# whose results are shown as NEW's.
 benches="Unprotected RequireSessionHot RequireSessionCold RequireBearerHot RequireBearerCold
 RequireServiceHot RequireServiceCold Has10k Load100kUsers DurableUpdate100kUsers FullLogin
-Impersonate1000:1x"
+Impersonate1000:1x RequireMachineHot RequireMachineCold RequireOwnTokenHot RequireOwnTokenCold
+AuthorizeGatewayHot AuthorizeGatewayCold Open BearerToken IssueClientToken:20x"
+
+if [ -n "$ONLY" ]; then
+	picked=""
+	for want in ${ONLY//,/ }; do
+		found=""
+		for b in $benches; do
+			name=${b%%:*}
+			if [ "${name%%=*}" = "$want" ]; then found=$b; fi
+		done
+		if [ -z "$found" ]; then
+			echo "micro.sh: --only: $want is not one of:" $(for b in $benches; do n=${b%%:*}; echo "${n%%=*}"; done) >&2
+			exit 2
+		fi
+		picked="$picked $found"
+	done
+	benches=$picked
+fi
 
 trees="new"
 if [ -n "$BASELINE" ]; then
@@ -55,25 +80,42 @@ fi
 tree_dir() { if [ "$1" = base ]; then echo "$tmp/base"; else pwd; fi; }
 
 # locate TREE NAME: the package folder, relative to the tree, of the test
-# file that defines BenchmarkNAME ("" when the tree has none).
+# files that define BenchmarkNAME ("." for the root). It fails when there
+# is none, or when several packages define it (a comparison would then
+# depend on which one a search finds first).
 locate() {
-	(cd "$(tree_dir "$1")" && grep -rl --include='*_test.go' "^func Benchmark$2(" . 2>/dev/null | head -1 | xargs -r dirname | sed 's|^\./||; s|^\.$||')
+	local dirs
+	dirs=$(cd "$(tree_dir "$1")" && grep -rl --include='*_test.go' --exclude-dir=testdata "^func Benchmark$2(" . 2>/dev/null |
+		xargs -r -n1 dirname | sed 's|^\./||' | sort -u)
+	case "$(printf '%s' "$dirs" | grep -c .)" in
+	0) echo "micro.sh: Benchmark$2 is defined in no package of the $1 tree" >&2; return 1 ;;
+	1) echo "$dirs" ;;
+	*) echo "micro.sh: Benchmark$2 is defined in several packages of the $1 tree:" $dirs >&2; return 1 ;;
+	esac
 }
 
 # The runs: "TREE DIR PATTERN BENCHTIME" lines, one test binary per
-# (TREE, DIR), built once.
+# (TREE, DIR), built once; renames.sed turns a baseline's OLD names into
+# their NEW ones.
 : >"$tmp/runs"
+: >"$tmp/renames.sed"
 for tree in $trees; do
 	dirs=""
 	for b in $benches; do
 		name=${b%%:*}
 		bt=${b#*:}
 		if [ "$bt" = "$b" ]; then bt=""; fi
-		dir=$(locate "$tree" "$name")
-		if [ -z "$dir" ]; then
-			echo "micro.sh: Benchmark$name not found in the $tree tree" >&2
-			continue
-		fi
+		case "$name" in
+		*=*)
+			if [ "$tree" = base ]; then
+				echo "s|^Benchmark${name#*=}\([-/[:space:]]\)|Benchmark${name%%=*}\1|" >>"$tmp/renames.sed"
+				name=${name#*=}
+			else
+				name=${name%%=*}
+			fi
+			;;
+		esac
+		dir=$(locate "$tree" "$name") || exit 1
 		echo "$tree $dir $name ${bt:-$BENCHTIME}" >>"$tmp/runs"
 		case " $dirs " in *" $dir "*) ;; *) dirs="$dirs $dir" ;; esac
 	done
@@ -87,9 +129,9 @@ done
 # are named base:NAME.
 bench() {
 	local rename=""
-	if [ "$1" = base ]; then rename='s/^Benchmark/Benchmarkbase:/'; fi
+	if [ "$1" = base ]; then rename="$tmp/renames.sed"; fi
 	(cd "$(tree_dir "$1")/$2" && timeout 600 "$tmp/$1-${2//\//_}.test" -test.run '^$' -test.bench "$3" -test.benchmem \
-		-test.benchtime "$4" -test.count 1) | grep '^Benchmark' | sed "$rename" || {
+		-test.benchtime "$4" -test.count 1) | grep '^Benchmark' | sed -f "${rename:-/dev/null}" | sed "${rename:+s/^Benchmark/Benchmarkbase:/}" || {
 		echo "micro.sh: benchmarks of $2 ($1 tree) failed" >&2
 		exit 1
 	}
@@ -146,16 +188,16 @@ function verdict(ok) { return ok ? "ok" : "MISSED" }
 	if ((name, k, "cpu") in v) byround[$1, name, "cpu"] = v[name, k, "cpu"]
 }
 END {
-	printf "\n%-24s %12s %10s %10s %10s   %s\n", "benchmark", "ns/op", "cpu-ns/op", "B/op", "allocs/op", "ns/op per round"
+	printf "\n%-30s %12s %10s %10s %10s   %s\n", "benchmark", "ns/op", "cpu-ns/op", "B/op", "allocs/op", "ns/op per round"
 	for (i = 1; i <= names; i++) {
 		b = order[i]; line = ""
 		for (k = 1; k <= n[b]; k++) line = line " " v[b, k, "ns"]
-		printf "%-24s %12s %10s %10d %10d  %s\n", b, human(med(b, "ns")), (b, 1, "cpu") in v ? sprintf("%.0f", med(b, "cpu")) : "-", med(b, "B"), med(b, "allocs"), line
+		printf "%-30s %12s %10s %10d %10d  %s\n", b, human(med(b, "ns")), (b, 1, "cpu") in v ? sprintf("%.0f", med(b, "cpu")) : "-", med(b, "B"), med(b, "allocs"), line
 	}
 	printf "\noverhead over Unprotected (median of the per-round differences)\n"
 	printf "(cpu-ns/op is the process CPU time per op: it includes the collector on the other core and not\n"
 	printf "the time other processes take, so it is steadier than ns/op on a busy machine)\n"
-	printf "%-24s %10s %10s %8s   %-26s\n", "benchmark", "+ns/op", "+cpu-ns/op", "+allocs", "target"
+	printf "%-30s %10s %10s %8s   %-26s\n", "benchmark", "+ns/op", "+cpu-ns/op", "+allocs", "target"
 	split("SessionHot SessionCold BearerHot BearerCold ServiceHot ServiceCold", kinds, " ")
 	for (i = 1; i <= 6; i++) {
 		b = "Require" kinds[i]
@@ -172,21 +214,21 @@ END {
 		dn = median(d, cnt); dallocs = median(da, cnt); dcpu = median(dc, cnt)
 		if (b ~ /Hot$/) { target = "<= 1000 ns, <= 4 allocs"; ok = dn <= 1000 && dallocs <= 4 }
 		else { target = "<= 5000 ns"; ok = dn <= 5000 }
-		printf "%-24s %10s %10s %8d   %-26s %s\n", b, sprintf("+%.0f", dn), sprintf("+%.0f", dcpu), dallocs, target, verdict(ok)
+		printf "%-30s %10s %10s %8d   %-26s %s\n", b, sprintf("+%.0f", dn), sprintf("+%.0f", dcpu), dallocs, target, verdict(ok)
 	}
-	printf "\n%-24s %10s %8s   %-26s\n", "benchmark", "median", "allocs", "target"
-	if ("Has10k" in n) printf "%-24s %10s %8d   %-26s %s\n", "Has10k", human(med("Has10k", "ns")), med("Has10k", "allocs"), "<= 50 ns, 0 allocs", verdict(med("Has10k", "ns") <= 50 && med("Has10k", "allocs") == 0)
-	if ("FullLogin" in n) printf "%-24s %10s %8d   %-26s %s\n", "FullLogin", human(med("FullLogin", "ns")), med("FullLogin", "allocs"), "<= 3 ms", verdict(med("FullLogin", "ns") <= 3e6)
-	if ("Load100kUsers" in n) printf "%-24s %10s %8d   %-26s %s\n", "Load100kUsers", human(med("Load100kUsers", "ns")), med("Load100kUsers", "allocs"), "<= 1 s", verdict(med("Load100kUsers", "ns") <= 1e9)
-	if ("DurableUpdate100kUsers" in n) printf "%-24s %10s %8d   %-26s %s\n", "DurableUpdate100kUsers", human(med("DurableUpdate100kUsers", "ns")), med("DurableUpdate100kUsers", "allocs"), "<= 50 ms", verdict(med("DurableUpdate100kUsers", "ns") <= 5e7)
-	if ("Impersonate1000" in n) printf "%-24s %10s %8d   %-26s %s\n", "Impersonate1000", human(med("Impersonate1000", "ns")), med("Impersonate1000", "allocs"), "<= 2 s", verdict(med("Impersonate1000", "ns") <= 2e9)
+	printf "\n%-30s %10s %8s   %-26s\n", "benchmark", "median", "allocs", "target"
+	if ("Has10k" in n) printf "%-30s %10s %8d   %-26s %s\n", "Has10k", human(med("Has10k", "ns")), med("Has10k", "allocs"), "<= 50 ns, 0 allocs", verdict(med("Has10k", "ns") <= 50 && med("Has10k", "allocs") == 0)
+	if ("FullLogin" in n) printf "%-30s %10s %8d   %-26s %s\n", "FullLogin", human(med("FullLogin", "ns")), med("FullLogin", "allocs"), "<= 3 ms", verdict(med("FullLogin", "ns") <= 3e6)
+	if ("Load100kUsers" in n) printf "%-30s %10s %8d   %-26s %s\n", "Load100kUsers", human(med("Load100kUsers", "ns")), med("Load100kUsers", "allocs"), "<= 1 s", verdict(med("Load100kUsers", "ns") <= 1e9)
+	if ("DurableUpdate100kUsers" in n) printf "%-30s %10s %8d   %-26s %s\n", "DurableUpdate100kUsers", human(med("DurableUpdate100kUsers", "ns")), med("DurableUpdate100kUsers", "allocs"), "<= 50 ms", verdict(med("DurableUpdate100kUsers", "ns") <= 5e7)
+	if ("Impersonate1000" in n) printf "%-30s %10s %8d   %-26s %s\n", "Impersonate1000", human(med("Impersonate1000", "ns")), med("Impersonate1000", "allocs"), "<= 2 s", verdict(med("Impersonate1000", "ns") <= 2e9)
 	header = 0
 	for (i = 1; i <= names; i++) {
 		b = order[i]; base = "base:" b
 		if (b ~ /^base:/ || !(base in n)) continue
 		if (!header) {
 			printf "\nagainst the baseline (new/baseline, median of the per-round ratios)\n"
-			printf "%-24s %10s %10s %14s %14s   %s\n", "benchmark", "ns/op", "cpu-ns/op", "allocs/op", "B/op", "per round (ns/op %)"
+			printf "%-30s %10s %10s %14s %14s   %s\n", "benchmark", "ns/op", "cpu-ns/op", "allocs/op", "B/op", "per round (ns/op %)"
 			header = 1
 		}
 		cnt = 0; ccnt = 0; delete q; delete cq; line = ""
@@ -197,6 +239,6 @@ END {
 				if (((r, b, "cpu") in byround) && ((r, base, "cpu") in byround) && byround[r, base, "cpu"] > 0) cq[++ccnt] = 100 * byround[r, b, "cpu"] / byround[r, base, "cpu"]
 			}
 		}
-		printf "%-24s %9.1f%% %10s %14s %14s  %s\n", b, median(q, cnt), ccnt ? sprintf("%.1f%%", median(cq, ccnt)) : "-", sprintf("%d vs %d", med(b, "allocs"), med(base, "allocs")), sprintf("%d vs %d", med(b, "B"), med(base, "B")), line
+		printf "%-30s %9.1f%% %10s %14s %14s  %s\n", b, median(q, cnt), ccnt ? sprintf("%.1f%%", median(cq, ccnt)) : "-", sprintf("%d vs %d", med(b, "allocs"), med(base, "allocs")), sprintf("%d vs %d", med(b, "B"), med(base, "B")), line
 	}
 }' "$tmp/results"

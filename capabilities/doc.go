@@ -1,5 +1,6 @@
 // Package capabilities holds the capability graph and the policy that
-// turns a user's stored capabilities into an effective set.
+// turns a user's stored capabilities into an effective set. It does no
+// I/O: it reads no file, opens no connection and logs nothing.
 //
 // A [Graph] interns capability names as [Cap] numbers and precomputes
 // closures over implications (cycles mean equivalence); a [Set] is an
@@ -8,15 +9,16 @@
 // delegation. [EffectiveCache] is the lookup a request makes, over any
 // [Source] of stored capabilities.
 //
-// The stores that keep each user's granted capabilities are packages of
-// their own: the interfaces in store, the backends memstore, filestore
-// (a YAML file compatible with easy-oauth's caps.yaml) and pgstore.
+// What each user was granted is kept by a store, in packages of their
+// own: the interfaces in capabilities/store, and the backends
+// capabilities/memstore (in memory), capabilities/filestore (a YAML file
+// compatible with easy-oauth's caps.yaml) and capabilities/pgstore
+// (PostgreSQL). Every store is a [Source].
 //
 // # Example
 //
 //	p, err := cfg.Policy() // cfg is the `capabilities:` configuration section
-//	s, err := filestore.Open("caps.yaml", p.Graph(), filestore.Options{})
-//	cache := capabilities.NewEffectiveCache(p, s, 0)
+//	cache := capabilities.NewEffectiveCache(p, granted, 0) // granted: a store, or any Source
 //	held, err := cache.Effective(ctx, "friend@example.com")
 //	announce, _ := p.Graph().Lookup("announce")
 //	if held.Has(announce) { ... }

@@ -1,10 +1,12 @@
 package capabilities_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
 )
 
 func ExampleGraph_Closure() {
@@ -31,6 +33,7 @@ user_management: []
 }
 
 func ExamplePolicy_Effective() {
+	ctx := context.Background()
 	cfg := capabilities.Config{
 		Graph: map[string][]string{
 			"read":  nil,
@@ -45,12 +48,22 @@ func ExamplePolicy_Effective() {
 		log.Fatal(err)
 	}
 	g := p.Graph()
+	granted := memstore.New(g) // what each user was granted; filestore or pgstore in an app
+	for _, email := range []string{"someone@example.com", "chef@example.com"} {
+		if _, err := granted.Set(ctx, email, []string{"write"}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	baker, _ := g.Lookup("baker")
 	for _, email := range []string{"someone@example.com", "Chef@Example.com"} {
-		s, err := p.Effective(email, []string{"write"}) // stored capabilities
+		stored, err := granted.Get(ctx, email)
 		if err != nil {
 			log.Fatal(err)
 		}
-		baker, _ := g.Lookup("baker")
+		s, err := p.Effective(email, stored)
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Println(email, g.SetNames(s), s.Has(baker))
 	}
 	fmt.Println("guest", g.SetNames(p.Guest()))

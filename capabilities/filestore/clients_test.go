@@ -20,12 +20,12 @@ import (
 
 func TestFileClientStoreContract(t *testing.T) {
 	t.Parallel()
-	storetest.RunClients(t, func(t *testing.T) store.ClientStore {
+	storetest.RunClients(t, func(t testing.TB) store.ClientStore {
 		return openClientFile(t, filepath.Join(t.TempDir(), "caps.yaml.clients.yaml"), filestore.Options{})
 	})
 }
 
-func openClientFile(t *testing.T, path string, opts filestore.Options) *filestore.ClientStore {
+func openClientFile(t testing.TB, path string, opts filestore.Options) *filestore.ClientStore {
 	t.Helper()
 	s, err := filestore.OpenClientStore(path, opts)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 func TestFileStoreContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) store.Store {
+	storetest.Run(t, func(t testing.TB, g *capabilities.Graph) store.Store {
 		s, err := filestore.Open(filepath.Join(t.TempDir(), "caps.yaml"), g, filestore.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -25,7 +25,7 @@ func TestFileStoreContract(t *testing.T) {
 func TestFileStoreContractReopened(t *testing.T) {
 	// Each store here is a new FileStore on a file written by another one,
 	// so everything checked has gone through the file.
-	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) store.Store {
+	storetest.Run(t, func(t testing.TB, g *capabilities.Graph) store.Store {
 		r := &reopening{g: g, path: filepath.Join(t.TempDir(), "caps.yaml")}
 		w, err := filestore.Open(r.path, g, filestore.Options{PollInterval: -1})
 		if err != nil {
@@ -98,7 +98,7 @@ func (r *reopening) Close() error {
 // TestFileStoreShared runs the concurrency contract on two stores on one
 // file, as two processes would.
 func TestFileStoreShared(t *testing.T) {
-	storetest.RunShared(t, func(t *testing.T, g *capabilities.Graph) (store.Store, store.Store) {
+	storetest.RunShared(t, func(t testing.TB, g *capabilities.Graph) (store.Store, store.Store) {
 		path := filepath.Join(t.TempDir(), "caps.yaml")
 		open := func() store.Store {
 			s, err := filestore.Open(path, g, filestore.Options{PollInterval: -1})

@@ -14,12 +14,11 @@ import (
 )
 
 func TestFileTokenStore(t *testing.T) {
-	storetest.RunTokens(t, func(t *testing.T) store.TokenStore {
+	storetest.RunTokens(t, func(t testing.TB) store.TokenStore {
 		s, err := filestore.OpenTokenStore(filepath.Join(t.TempDir(), "caps.tokens.yaml"), filestore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { s.Close() })
 		return s
 	})
 }

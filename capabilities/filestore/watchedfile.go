@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/capabilities/store"
@@ -22,11 +21,13 @@ import (
 // system timestamps can be too coarse to tell two quick edits apart.
 const recentWindow = 2 * time.Second
 
-// watchedFile is the file handling shared by [Store] and
-// [TokenStore]: the file is loaded at open, reloaded when a poller sees
+// watchedFile is the file handling shared by [Store], [TokenStore] and
+// [ClientStore]: the file is loaded at open, reloaded when a poller sees
 // it change, and replaced by atomic, durable writes serialised by writeMu
 // and, across processes, by an flock on PATH.lock. T is the decoded
-// content; decode and install belong to the store.
+// content; decode and install belong to the store. With a Commit of its
+// own, a watchedFile is the storecore.Backend of its store: Lock, Unlock
+// and Begin are here.
 type watchedFile[T any] struct {
 	path    string
 	log     *slog.Logger
@@ -50,11 +51,9 @@ type watchedFile[T any] struct {
 	badSum   uint64    // hash of the last broken content logged
 	isClosed bool
 
-	version atomic.Uint64
-	closed  atomic.Bool
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
 }
 
 // fileState identifies one version of the file on disk.
@@ -134,16 +133,23 @@ func (w *watchedFile[T]) hash(data []byte, st fileState) uint64 {
 // holds writeMu (or is open).
 func (w *watchedFile[T]) set(t T, sum uint64, st fileState) {
 	w.install(t)
-	w.stored(sum, st)
+	w.recorded(sum, st)
 }
 
-// stored records that the store's data, already installed, now comes from
-// file st whose bytes hash to sum, and bumps the version. The caller holds
-// writeMu (or is open).
-func (w *watchedFile[T]) stored(sum uint64, st fileState) {
+// recorded records that the store's data comes from file st whose bytes
+// hash to sum. The caller holds writeMu (or is open).
+func (w *watchedFile[T]) recorded(sum uint64, st fileState) {
 	w.sum, w.seen, w.badSum = sum, st, 0
-	w.version.Add(1)
 }
+
+// Lock takes writeMu, for storecore.
+func (w *watchedFile[T]) Lock() { w.writeMu.Lock() }
+
+// Unlock releases writeMu.
+func (w *watchedFile[T]) Unlock() { w.writeMu.Unlock() }
+
+// Begin is beginWrite, for storecore.
+func (w *watchedFile[T]) Begin() (end func(), err error) { return w.beginWrite() }
 
 // watch polls the file until close.
 func (w *watchedFile[T]) watch(every time.Duration) {
@@ -252,14 +258,16 @@ func (w *watchedFile[T]) lockFile() (func(), error) {
 	return func() { unlockFile(w.lock) }, nil
 }
 
-// write replaces the file with data atomically and durably, and returns
-// the state of the new file. The caller holds the lock from beginWrite.
-func (w *watchedFile[T]) write(data []byte) (fileState, error) {
+// write replaces the file with data atomically and durably, and records
+// it as the file the store's data comes from (the store installs that data
+// next). The caller holds the lock from beginWrite.
+func (w *watchedFile[T]) write(data []byte) error {
 	st, err := writeFileDurable(w.path, data)
 	if err != nil {
-		return fileState{}, fmt.Errorf("capabilities: writing %s: %w", w.path, err)
+		return fmt.Errorf("capabilities: writing %s: %w", w.path, err)
 	}
-	return st, nil
+	w.recorded(w.hash(data, st), st)
+	return nil
 }
 
 // writeFileDurable replaces the file at path with data, keeping its mode
@@ -283,7 +291,6 @@ func writeFileDurable(path string, data []byte) (fileState, error) {
 func (w *watchedFile[T]) close() error {
 	var err error
 	w.once.Do(func() {
-		w.closed.Store(true)
 		if w.stop != nil {
 			close(w.stop)
 			<-w.done

@@ -9,7 +9,7 @@ import (
 )
 
 func TestMemoryTokenStore(t *testing.T) {
-	storetest.RunTokens(t, func(t *testing.T) store.TokenStore {
+	storetest.RunTokens(t, func(t testing.TB) store.TokenStore {
 		return memstore.NewTokenStore()
 	})
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestMemoryStoreContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) store.Store {
+	storetest.Run(t, func(t testing.TB, g *capabilities.Graph) store.Store {
 		return memstore.New(g)
 	})
 }

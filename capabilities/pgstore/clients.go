@@ -161,6 +161,38 @@ func (s *Store) Client(ctx context.Context, id string) (store.Client, bool, erro
 	if err := s.begin(ctx); err != nil {
 		return store.Client{}, false, err
 	}
+	return s.client(ctx, id)
+}
+
+// Clients implements [store.ClientStore].
+func (s *Store) Clients(ctx context.Context) ([]store.Client, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	return s.allClients(ctx)
+}
+
+// PutClient implements [store.ClientStore]. The database keeps
+// Created and sets Updated.
+func (s *Store) PutClient(ctx context.Context, c store.Client) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	return s.putClient(ctx, c)
+}
+
+// RemoveClient implements [store.ClientStore].
+func (s *Store) RemoveClient(ctx context.Context, id string) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	return s.removeClient(ctx, id)
+}
+
+// client, allClients, putClient and removeClient are the client
+// operations, after the caller checked its own handle (a Store, or a
+// Clients sharing it).
+func (s *Store) client(ctx context.Context, id string) (store.Client, bool, error) {
 	if s.fresh() {
 		c, ok := (*s.clients.Load())[id]
 		return c.Clone(), ok, nil
@@ -186,11 +218,7 @@ func (s *Store) Client(ctx context.Context, id string) (store.Client, bool, erro
 	return c, true, nil
 }
 
-// Clients implements [store.ClientStore].
-func (s *Store) Clients(ctx context.Context) ([]store.Client, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, err
-	}
+func (s *Store) allClients(ctx context.Context) ([]store.Client, error) {
 	m := *s.clients.Load()
 	if !s.fresh() {
 		m = clientState{}
@@ -223,12 +251,7 @@ func (s *Store) Clients(ctx context.Context) ([]store.Client, error) {
 	return out, nil
 }
 
-// PutClient implements [store.ClientStore]. The database keeps
-// Created and sets Updated.
-func (s *Store) PutClient(ctx context.Context, c store.Client) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
+func (s *Store) putClient(ctx context.Context, c store.Client) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -252,11 +275,7 @@ func (s *Store) PutClient(ctx context.Context, c store.Client) error {
 	return nil
 }
 
-// RemoveClient implements [store.ClientStore].
-func (s *Store) RemoveClient(ctx context.Context, id string) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
+func (s *Store) removeClient(ctx context.Context, id string) error {
 	var n int64
 	err := s.do(ctx, "remove client", func(ctx context.Context) error {
 		tag, err := s.pool.Exec(ctx, s.csql.remove, id)
@@ -288,79 +307,3 @@ func writeError(err error) error {
 // client write through this store, on every client change notified by the
 // database, and after every reconnection.
 func (s *Store) ClientsVersion() uint64 { return s.clientsVersion.Load() }
-
-// Clients is the clients part of a PostgreSQL store, opened by
-// [OpenClients] for a token endpoint that needs nothing else. It
-// implements [store.ClientStore]. Safe for concurrent use.
-type Clients struct{ s *Store }
-
-// Client implements [store.ClientStore] (see [Store.Client]).
-func (c *Clients) Client(ctx context.Context, id string) (store.Client, bool, error) {
-	return c.s.Client(ctx, id)
-}
-
-// Clients implements [store.ClientStore].
-func (c *Clients) Clients(ctx context.Context) ([]store.Client, error) {
-	return c.s.Clients(ctx)
-}
-
-// PutClient implements [store.ClientStore]; through a SELECT-only
-// role it fails with an error matching [ErrReadOnly].
-func (c *Clients) PutClient(ctx context.Context, cl store.Client) error {
-	return c.s.PutClient(ctx, cl)
-}
-
-// RemoveClient implements [store.ClientStore]; through a
-// SELECT-only role it fails with an error matching [ErrReadOnly].
-func (c *Clients) RemoveClient(ctx context.Context, id string) error {
-	return c.s.RemoveClient(ctx, id)
-}
-
-// ClientsVersion implements [store.ClientStore].
-func (c *Clients) ClientsVersion() uint64 { return c.s.ClientsVersion() }
-
-// Close stops listening and closes the connections.
-func (c *Clients) Close() error { return c.s.Close() }
-
-// Schema returns the schema that holds the clients table.
-func (c *Clients) Schema() string { return c.s.schema }
-
-var (
-	_ store.ClientStore = (*Store)(nil)
-	_ store.ClientStore = (*Clients)(nil)
-)
-
-// OpenClients connects to the PostgreSQL server of dsn and opens only the
-// clients table of the schema, which must exist already (created by
-// [Open] with a role that may create tables): it never migrates, and
-// reads nothing else, so the role of dsn needs only
-//
-//	GRANT USAGE ON SCHEMA oauthgate TO token_reader;
-//	GRANT SELECT ON oauthgate.clients TO token_reader;
-//
-// Clients are held in memory and kept current by the notifications of the
-// table's triggers, as [Open] does. Writes through such a role fail with
-// an error matching [ErrReadOnly]. Options.CacheEntries is not used.
-func OpenClients(ctx context.Context, dsn string, opts Options) (*Clients, error) {
-	s, err := open(ctx, dsn, nil, opts, true)
-	if err != nil {
-		return nil, err
-	}
-	return &Clients{s}, nil
-}
-
-// checkClientsTable reports why the clients table cannot be read through
-// conn, in words an operator can act on.
-func (s *Store) checkClientsTable(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, s.csql.load+` LIMIT 0`)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "42P01", "3F000": // undefined_table, invalid_schema_name
-			return fmt.Errorf("pgstore: schema %q has no clients table (schema version 2 or later): open it once with pgstore.Open, or `oauthgate clients list`, as a role that may create tables", s.schema)
-		case "42501":
-			return fmt.Errorf("pgstore: the role may not read %s.clients: GRANT USAGE ON SCHEMA %s and SELECT ON %s.clients to it: %w", s.schema, s.schema, s.schema, err)
-		}
-	}
-	return err
-}

@@ -17,7 +17,7 @@ func TestClientContract(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
 	g := storetest.Graph(t)
-	storetest.RunClients(t, func(t *testing.T) store.ClientStore { return fresh(t, g, pgstore.Options{}) })
+	storetest.RunClients(t, func(t testing.TB) store.ClientStore { return fresh(t, g, pgstore.Options{}) })
 }
 
 // The clients part alone (OpenClients), through the owner role: the same
@@ -26,7 +26,7 @@ func TestClientContractOpenClients(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
 	g := storetest.Graph(t)
-	storetest.RunClients(t, func(t *testing.T) store.ClientStore {
+	storetest.RunClients(t, func(t testing.TB) store.ClientStore {
 		s := fresh(t, g, pgstore.Options{})
 		c, err := pgstore.OpenClients(context.Background(), fastDSN(t), pgstore.Options{Schema: s.Schema()})
 		if err != nil {
@@ -250,5 +250,59 @@ func TestClientsMigrationFromVersion1(t *testing.T) {
 	var v int
 	if err := conn.QueryRow(ctx, "SELECT max(version) FROM "+schema+".schema_version").Scan(&v); err != nil || v != pgstore.SchemaVersion || v != 2 {
 		t.Fatalf("schema version %d (%v); want 2", v, err)
+	}
+}
+
+// OpenClients on the DSN and schema of an open Store uses its
+// connections: no session of its own, and they stay open until both are
+// closed, whichever goes first.
+func TestOpenClientsSharesTheStoresConnections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g := storetest.Graph(t)
+	schema := newSchema(t)
+	app := randomName("share_")
+	conn := admin(t)
+	sessions := func() int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s := openStore(t, g, schema, pgstore.Options{ApplicationName: app})
+	if err := s.PutClient(ctx, storetest.FullClient("job")); err != nil {
+		t.Fatal(err)
+	}
+	before := sessions()
+	c, err := pgstore.OpenClients(ctx, fastDSN(t), pgstore.Options{Schema: schema, ApplicationName: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n := sessions(); n != before {
+		t.Fatalf("%d sessions after OpenClients, %d before: it opened its own", n, before)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "u@example.com"); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Get on the closed Store = %v; want ErrClosed", err)
+	}
+	if cl, ok, err := c.Client(ctx, "job"); err != nil || !ok || cl.ID != "job" {
+		t.Fatalf("Client after the Store closed = %+v, %v, %v", cl, ok, err)
+	}
+	if err := c.PutClient(ctx, storetest.FullClient("other")); err != nil {
+		t.Fatalf("PutClient after the Store closed: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Client(ctx, "job"); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("Client after Close = %v; want ErrClosed", err)
+	}
+	if !eventually(5*time.Second, func() bool { return sessions() == 0 }) {
+		t.Fatalf("%d sessions left after both closed", sessions())
 	}
 }

@@ -15,7 +15,7 @@ import (
 func TestContract(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
-	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) store.Store {
+	storetest.Run(t, func(t testing.TB, g *capabilities.Graph) store.Store {
 		return fresh(t, g, pgstore.Options{})
 	})
 }
@@ -26,7 +26,7 @@ func TestContract(t *testing.T) {
 func TestContractAcrossStores(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
-	storetest.Run(t, func(t *testing.T, g *capabilities.Graph) store.Store {
+	storetest.Run(t, func(t testing.TB, g *capabilities.Graph) store.Store {
 		w := fresh(t, g, pgstore.Options{})
 		r := openStore(t, g, w.Schema(), pgstore.Options{CacheEntries: -1})
 		return &split{Store: w, reader: r}
@@ -55,7 +55,7 @@ func (s *split) Close() error {
 func TestContractShared(t *testing.T) {
 	t.Parallel()
 	fresh := emptySchema(t)
-	storetest.RunShared(t, func(t *testing.T, g *capabilities.Graph) (store.Store, store.Store) {
+	storetest.RunShared(t, func(t testing.TB, g *capabilities.Graph) (store.Store, store.Store) {
 		a := fresh(t, g, pgstore.Options{})
 		return a, openStore(t, g, a.Schema(), pgstore.Options{})
 	})

@@ -3,7 +3,8 @@
 // share one truth. A [Store] is a [store.Store], a
 // [store.TokenStore] and a [store.ClientStore] (machine
 // clients, in a table of their own; [OpenClients] opens only that table,
-// through a role that may only read it).
+// possibly through a role that may only read it, and shares the
+// connections of an open Store of the same DSN and schema).
 //
 // Every replica keeps an in-memory cache: user capabilities are cached per
 // user as they are read, and every live revocation and every client is

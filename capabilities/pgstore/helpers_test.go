@@ -52,11 +52,11 @@ func fastDSN(tb testing.TB) string {
 // one schema of the test's own: the tables are emptied rather than the
 // schema created anew, which is much faster (no store is open then, so
 // nobody hears the notifications). Calls must not overlap.
-func emptySchema(tb testing.TB) func(t *testing.T, g *capabilities.Graph, opts pgstore.Options) *pgstore.Store {
+func emptySchema(tb testing.TB) func(t testing.TB, g *capabilities.Graph, opts pgstore.Options) *pgstore.Store {
 	schema := newSchema(tb)
 	conn := admin(tb)
 	created := false
-	return func(t *testing.T, g *capabilities.Graph, opts pgstore.Options) *pgstore.Store {
+	return func(t testing.TB, g *capabilities.Graph, opts pgstore.Options) *pgstore.Store {
 		t.Helper()
 		if created {
 			if _, err := conn.Exec(context.Background(), "DELETE FROM "+schema+".users; DELETE FROM "+schema+".revoked_tokens; "+

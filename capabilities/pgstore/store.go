@@ -95,10 +95,16 @@ type Store struct {
 	syncedAt  atomic.Int64
 	lastPrune time.Time // listener goroutine only
 
-	closed    atomic.Bool
-	closeOnce sync.Once
-	stop      context.CancelFunc
-	done      chan struct{}
+	// holders counts the open handles on the connections: the Store, and
+	// each Clients that shares them; under live's lock. closed is set
+	// when the last one is closed, handleClosed when the Store is.
+	key          liveKey
+	holders      int
+	closed       atomic.Bool
+	handleClosed atomic.Bool
+	closeOnce    sync.Once
+	stop         context.CancelFunc
+	done         chan struct{}
 }
 
 // Open connects to the PostgreSQL server of dsn (a URL or key=value
@@ -110,7 +116,12 @@ func Open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options) 
 	if g == nil {
 		return nil, errors.New("pgstore: Open needs a capability graph")
 	}
-	return open(ctx, dsn, g, opts, false)
+	s, err := open(ctx, dsn, g, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	s.share(dsn)
+	return s, nil
 }
 
 // open opens a Store; with clientsOnly (OpenClients), only its clients.
@@ -120,7 +131,7 @@ func open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options, 
 		return nil, fmt.Errorf("pgstore: dsn: %w", err)
 	}
 	s := &Store{graph: g, schema: opts.Schema, log: opts.Logger, now: opts.Now, staleAfter: opts.StaleAfter, done: make(chan struct{}),
-		clientsOnly: clientsOnly}
+		clientsOnly: clientsOnly, holders: 1}
 	if s.schema == "" {
 		s.schema = DefaultSchema
 	}
@@ -216,15 +227,14 @@ func (s *Store) Schema() string { return s.schema }
 // by the database, and after every reconnection.
 func (s *Store) Version() uint64 { return s.version.Load() }
 
-// Close stops listening and closes the connections. Later calls fail with
-// [store.ErrClosed]. Closing twice is harmless, so the same Store may
-// be closed as a Store and as a TokenStore.
+// Close stops listening and closes the connections (once a [Clients]
+// sharing them is closed too, see [OpenClients]). Later calls fail with
+// [store.ErrClosed]. Closing twice is harmless, so the same Store may be
+// closed as a Store and as a TokenStore.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		s.stop()
-		<-s.done
-		s.pool.Close()
+		s.handleClosed.Store(true)
+		s.release()
 	})
 	return nil
 }
@@ -234,7 +244,7 @@ func (s *Store) begin(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if s.closed.Load() {
+	if s.handleClosed.Load() || s.closed.Load() {
 		return store.ErrClosed
 	}
 	return nil

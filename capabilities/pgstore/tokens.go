@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/internal/storecore"
 )
 
 // revocations is the in-memory copy of the live revocations, which
@@ -64,12 +65,10 @@ func (r *revocations) prune(now time.Time) {
 	})
 }
 
-// tokenText checks a token id or subject for storage: PostgreSQL text is
-// valid UTF-8 without NUL bytes.
+// tokenText checks a token id, subject or grant for storage: PostgreSQL
+// text is valid UTF-8 without NUL bytes.
 func tokenText(what, s string) error {
 	switch {
-	case s == "":
-		return fmt.Errorf("pgstore: empty %s", what)
 	case !utf8.ValidString(s):
 		return fmt.Errorf("pgstore: %s %q is not valid UTF-8", what, s)
 	case strings.IndexByte(s, 0) >= 0:
@@ -81,6 +80,9 @@ func tokenText(what, s string) error {
 // Revoke implements [store.TokenStore].
 func (s *Store) Revoke(ctx context.Context, id string, until time.Time) error {
 	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	if err := storecore.CheckTokenID(id); err != nil {
 		return err
 	}
 	if err := tokenText("token id", id); err != nil {
@@ -103,15 +105,17 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before time.T
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	key := capabilities.NormalizeEmail(subject)
+	key, err := storecore.SubjectKey(subject)
+	if err != nil {
+		return err
+	}
 	if err := tokenText("subject", key); err != nil {
 		return err
 	}
-	// Issue times are kept to the second: a token issued in the second of
-	// the revocation is revoked too. The database moves the cutoff at least
-	// a second past the previous one, which tokens may carry (run twice by
-	// a retry, it moves it once more: that only revokes more).
-	before = before.Truncate(time.Second).Add(time.Second).UTC()
+	// The database moves the cutoff at least a second past the previous
+	// one, which tokens may carry (run twice by a retry, it moves it once
+	// more: that only revokes more).
+	before = storecore.SubjectCutoff(before)
 	var cutoff time.Time
 	if err := s.do(ctx, "revoke subject", func(ctx context.Context) error {
 		return s.pool.QueryRow(ctx, s.sql.revokeSubject, key, before).Scan(&cutoff)
@@ -145,10 +149,13 @@ func (s *Store) PutGrant(ctx context.Context, id, sealed string, until time.Time
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
+	if err := storecore.CheckTokenID(id); err != nil {
+		return err
+	}
 	if err := tokenText("token id", id); err != nil {
 		return err
 	}
-	if err := tokenText("grant", sealed); err != nil && sealed != "" {
+	if err := tokenText("grant", sealed); err != nil {
 		return err
 	}
 	return s.do(ctx, "put grant", func(ctx context.Context) error {
@@ -163,7 +170,7 @@ func (s *Store) Grant(ctx context.Context, id string) (string, bool, error) {
 	if err := s.begin(ctx); err != nil {
 		return "", false, err
 	}
-	if tokenText("token id", id) != nil {
+	if storecore.CheckTokenID(id) != nil || tokenText("token id", id) != nil {
 		return "", false, nil // such an id cannot have been stored
 	}
 	var sealed string

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/internal/storecore"
 )
 
 // queries are the statements of one schema. A change of a user's list is
@@ -58,31 +58,6 @@ func newQueries(schema string) queries {
 	return q
 }
 
-// userKey returns the normalized email, or why it cannot be stored: the
-// rule of every store (a NUL byte, which PostgreSQL text cannot hold, is
-// one of the control characters it refuses).
-func userKey(email string) (string, error) {
-	key, err := capabilities.ParseEmail(email)
-	if err != nil {
-		return "", fmt.Errorf("pgstore: %w", err)
-	}
-	return key, nil
-}
-
-// checkCaps returns caps sorted, without duplicates and never nil, or an
-// [*capabilities.UnknownCapabilityError] naming email.
-func (s *Store) checkCaps(email string, caps []string) ([]string, error) {
-	out := make([]string, 0, len(caps))
-	for _, c := range caps {
-		if _, ok := s.graph.Lookup(c); !ok {
-			return nil, &capabilities.UnknownCapabilityError{Name: c, Email: email}
-		}
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
 // clean returns what a row holds as the Store contract wants it: sorted,
 // without duplicates, never nil. Names the graph does not know (written by
 // hand, or by a replica with another graph) are dropped and logged: a
@@ -107,7 +82,7 @@ func (s *Store) Get(ctx context.Context, email string) ([]string, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
-	key, err := userKey(email)
+	key, err := storecore.Key(email) // the rule of every store; it refuses NUL, which text cannot hold
 	if err != nil {
 		return nil, nil // such a user cannot have been stored
 	}
@@ -157,50 +132,30 @@ func (u cachedUser) result() []string {
 
 // Set implements [store.Store].
 func (s *Store) Set(ctx context.Context, email string, caps []string) ([]string, error) {
-	return s.write(ctx, "set", email, caps, func(checked []string) updateFunc {
-		return func([]string) ([]string, error) { return checked, nil }
-	})
+	return s.write(ctx, "set", email, caps, storecore.SetUpdate)
 }
 
 // Add implements [store.Store].
 func (s *Store) Add(ctx context.Context, email string, caps ...string) ([]string, error) {
-	return s.write(ctx, "add", email, caps, func(checked []string) updateFunc {
-		return func(cur []string) ([]string, error) { return append(cur, checked...), nil }
-	})
+	return s.write(ctx, "add", email, caps, storecore.AddUpdate)
 }
 
 // Remove implements [store.Store].
 func (s *Store) Remove(ctx context.Context, email string, caps ...string) ([]string, error) {
-	return s.write(ctx, "remove", email, caps, func(checked []string) updateFunc {
-		return func(cur []string) ([]string, error) {
-			out := make([]string, 0, len(cur))
-			for _, c := range cur {
-				if !slices.Contains(checked, c) {
-					out = append(out, c)
-				}
-			}
-			return out, nil
-		}
-	})
+	return s.write(ctx, "remove", email, caps, storecore.RemoveUpdate)
 }
-
-type updateFunc = func(current []string) ([]string, error)
 
 // write checks email and caps, then runs the update that mk makes of the
 // checked caps.
-func (s *Store) write(ctx context.Context, op, email string, caps []string, mk func(checked []string) updateFunc) ([]string, error) {
+func (s *Store) write(ctx context.Context, op, email string, caps []string, mk func(checked []string) storecore.Update) ([]string, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
-	key, err := userKey(email)
+	key, apply, err := storecore.Prepare(s.graph, email, caps, mk)
 	if err != nil {
 		return nil, err
 	}
-	checked, err := s.checkCaps(key, caps)
-	if err != nil {
-		return nil, err
-	}
-	return s.update(ctx, op, key, mk(checked))
+	return s.update(ctx, op, key, apply)
 }
 
 // Update implements [store.Store]. fn runs inside a transaction
@@ -215,7 +170,7 @@ func (s *Store) Update(ctx context.Context, email string, fn func(current []stri
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
-	key, err := userKey(email)
+	key, err := storecore.Key(email)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +181,7 @@ func (s *Store) Update(ctx context.Context, email string, fn func(current []stri
 // between one update's lock attempt and its insert.
 const maxInsertRaces = 8
 
-func (s *Store) update(ctx context.Context, op, key string, fn updateFunc) ([]string, error) {
+func (s *Store) update(ctx context.Context, op, key string, fn storecore.Update) ([]string, error) {
 	var (
 		out   []string
 		wrote bool
@@ -254,15 +209,12 @@ func (s *Store) update(ctx context.Context, op, key string, fn updateFunc) ([]st
 			if stored {
 				cur = s.clean(key, raw)
 			}
-			next, err := fn(slices.Clone(cur))
-			if err == nil && (next != nil || stored) {
-				next, err = s.checkCaps(key, next)
-			}
+			next, changed, err := storecore.NextList(s.graph, key, cur, stored, fn)
 			switch {
 			case err != nil:
 				fnErr = err
 				return nil // rolled back: nothing was written
-			case next == nil || stored && slices.Equal(next, cur):
+			case !changed:
 				out = cur
 				return tx.Commit(ctx)
 			case stored:
@@ -361,7 +313,7 @@ func (s *Store) Import(ctx context.Context, users map[string][]string, replace b
 	rows := make([][]any, 0, len(users))
 	seen := make(map[string]string, len(users))
 	for _, email := range slices.Sorted(maps.Keys(users)) {
-		key, err := userKey(email)
+		key, err := storecore.Key(email)
 		if err != nil {
 			return 0, err
 		}
@@ -369,7 +321,7 @@ func (s *Store) Import(ctx context.Context, users map[string][]string, replace b
 			return 0, fmt.Errorf("pgstore: import: %q and %q are the same user", other, email)
 		}
 		seen[key] = email
-		caps, err := s.checkCaps(key, users[email])
+		caps, err := storecore.CheckCaps(s.graph, key, users[email])
 		if err != nil {
 			return 0, err
 		}

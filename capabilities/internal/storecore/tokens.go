@@ -1,99 +1,123 @@
 package storecore
 
 import (
-	"errors"
-	"maps"
+	"context"
+	"sync/atomic"
 	"time"
 
-	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
-// TokenGrant is one kept grant.
-type TokenGrant struct {
-	Sealed string    `yaml:"sealed"`
-	Until  time.Time `yaml:"until"`
+// Tokens is a [store.TokenStore] over a [Backend]: every write is a
+// [TokenChange] applied to a copy of the state, made last by the backend,
+// then installed; Revoked reads the installed state without a lock.
+type Tokens struct {
+	backend Backend[*TokenState]
+	now     func() time.Time
+	state   atomic.Pointer[TokenState]
+	version atomic.Uint64
+	closed  atomic.Bool
 }
 
-// TokenState is the data of a token store. It is copied on write, so that
-// readers holding an old state never see a change.
-type TokenState struct {
-	Revoked  map[string]time.Time // id → until
-	Subjects map[string]time.Time // normalized subject → revoke before
-	Grants   map[string]TokenGrant
-}
-
-// NewTokenState returns an empty state.
-func NewTokenState() *TokenState {
-	return &TokenState{Revoked: map[string]time.Time{}, Subjects: map[string]time.Time{}, Grants: map[string]TokenGrant{}}
-}
-
-// Clone returns a copy of s that a change may modify.
-func (s *TokenState) Clone() *TokenState {
-	return &TokenState{Revoked: maps.Clone(s.Revoked), Subjects: maps.Clone(s.Subjects), Grants: maps.Clone(s.Grants)}
-}
-
-// Prune drops the entries whose time has passed.
-func (s *TokenState) Prune(now time.Time) {
-	maps.DeleteFunc(s.Revoked, func(_ string, until time.Time) bool { return until.Before(now) })
-	maps.DeleteFunc(s.Grants, func(_ string, g TokenGrant) bool { return g.Until.Before(now) })
-}
-
-// IsRevoked answers a token store's Revoked from s.
-func (s *TokenState) IsRevoked(id, subject string, issuedAt time.Time) bool {
-	if id != "" {
-		if _, ok := s.Revoked[id]; ok {
-			return true
-		}
+// NewTokens returns an empty store committing through b (nil: in memory
+// only), whose clock (nil: time.Now) decides which entries have expired.
+func NewTokens(b Backend[*TokenState], now func() time.Time) *Tokens {
+	if b == nil {
+		b = new(memory[*TokenState])
 	}
-	if len(s.Subjects) == 0 || subject == "" {
-		return false
+	if now == nil {
+		now = time.Now
 	}
-	before, ok := s.Subjects[capabilities.NormalizeEmail(subject)]
-	return ok && issuedAt.Truncate(time.Second).Before(before)
+	t := &Tokens{backend: b, now: now}
+	t.state.Store(NewTokenState())
+	return t
 }
 
-// TokenChange is one write to a token store.
-type TokenChange func(*TokenState)
-
-// RevokeChange is the write of a token store's Revoke.
-func RevokeChange(id string, until time.Time) TokenChange {
-	return func(s *TokenState) {
-		if cur, ok := s.Revoked[id]; !ok || until.After(cur) {
-			s.Revoked[id] = until.UTC()
-		}
-	}
+// Replace makes s the store's state, as read from its file. The caller
+// holds the backend's lock, or is opening the store.
+func (t *Tokens) Replace(s *TokenState) {
+	t.state.Store(s)
+	t.version.Add(1)
 }
 
-// RevokeSubjectChange is the write of a token store's RevokeSubject.
-func RevokeSubjectChange(subject string, before time.Time) TokenChange {
-	key := capabilities.NormalizeEmail(subject)
-	// Issue times are kept to the second: a token issued in the second of
-	// the revocation is revoked too.
-	before = before.Truncate(time.Second).Add(time.Second).UTC()
-	return func(s *TokenState) {
-		if cur, ok := s.Subjects[key]; ok && !cur.Before(before) {
-			// Tokens may have been issued at cur since it was set.
-			before = cur.Add(time.Second)
-		}
-		s.Subjects[key] = before
+// Revoke implements [store.TokenStore].
+func (t *Tokens) Revoke(ctx context.Context, id string, until time.Time) error {
+	if err := CheckTokenID(id); err != nil {
+		return err
 	}
+	return t.apply(ctx, RevokeChange(id, until))
 }
 
-// PutGrantChange is the write of a token store's PutGrant.
-func PutGrantChange(id, sealed string, until time.Time) TokenChange {
-	return func(s *TokenState) { s.Grants[id] = TokenGrant{Sealed: sealed, Until: until.UTC()} }
+// RevokeSubject implements [store.TokenStore].
+func (t *Tokens) RevokeSubject(ctx context.Context, subject string, before time.Time) error {
+	key, err := SubjectKey(subject)
+	if err != nil {
+		return err
+	}
+	return t.apply(ctx, RevokeSubjectChange(key, before))
 }
 
-var (
-	errEmptyTokenID = errors.New("capabilities: empty token id")
-	// ErrEmptySubject refuses a revocation of the empty subject.
-	ErrEmptySubject = errors.New("capabilities: empty subject")
-)
+// Revoked implements [store.TokenStore].
+func (t *Tokens) Revoked(id, subject string, issuedAt time.Time) bool {
+	return t.state.Load().IsRevoked(id, subject, issuedAt)
+}
 
-// CheckTokenID refuses an empty token id.
-func CheckTokenID(id string) error {
-	if id == "" {
-		return errEmptyTokenID
+// PutGrant implements [store.TokenStore].
+func (t *Tokens) PutGrant(ctx context.Context, id, sealed string, until time.Time) error {
+	if err := CheckTokenID(id); err != nil {
+		return err
 	}
+	return t.apply(ctx, PutGrantChange(id, sealed, until))
+}
+
+// Grant implements [store.TokenStore].
+func (t *Tokens) Grant(ctx context.Context, id string) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	if t.closed.Load() {
+		return "", false, store.ErrClosed
+	}
+	g, ok := t.state.Load().Grants[id]
+	if !ok || g.Until.Before(t.now()) {
+		return "", false, nil
+	}
+	return g.Sealed, true, nil
+}
+
+// Version implements [store.TokenStore].
+func (t *Tokens) Version() uint64 { return t.version.Load() }
+
+// Close makes later writes fail with [store.ErrClosed]; a commit under
+// way ends first.
+func (t *Tokens) Close() {
+	t.backend.Lock()
+	defer t.backend.Unlock()
+	t.closed.Store(true)
+}
+
+// apply commits change, applied to a copy of the newest state from which
+// the expired entries are dropped.
+func (t *Tokens) apply(ctx context.Context, change TokenChange) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t.backend.Lock()
+	defer t.backend.Unlock()
+	if t.closed.Load() {
+		return store.ErrClosed
+	}
+	end, err := t.backend.Begin()
+	if err != nil {
+		return err
+	}
+	defer end()
+	next := t.state.Load().Clone()
+	next.Prune(t.now())
+	change(next)
+	if err := t.backend.Commit(next); err != nil {
+		return err
+	}
+	t.Replace(next)
 	return nil
 }

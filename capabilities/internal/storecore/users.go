@@ -1,102 +1,224 @@
-// Package storecore holds the rules that the memory and file stores
-// share: how an email becomes a key, how capability lists are checked,
-// and what each write does to a user's list or to the token state.
 package storecore
 
 import (
-	"fmt"
+	"context"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
-// CheckCaps returns caps sorted and without duplicates, or an
-// [*capabilities.UnknownCapabilityError] naming email.
-func CheckCaps(g *capabilities.Graph, email string, caps []string) ([]string, error) {
-	out := make([]string, 0, len(caps))
-	for _, c := range caps {
-		if _, ok := g.Lookup(c); !ok {
-			return nil, &capabilities.UnknownCapabilityError{Name: c, Email: email}
-		}
-		out = append(out, c)
+// Delta is the change one commit makes to a user store: the new list of
+// each changed user (normalized email → checked list, never nil).
+type Delta map[string][]string
+
+// Users is a [store.Store] over a [Backend]: it checks every write,
+// answers reads from memory, and turns writes into a [Delta] against the
+// current lists, which the backend makes last before it is installed.
+//
+// Concurrent writes are committed together: the writer that gets the
+// backend's lock commits every write queued meanwhile in one [Delta], so
+// that a file store pays one durable write for all of them, while each
+// writer still returns only once its own write lasts.
+type Users struct {
+	graph   *capabilities.Graph
+	backend Backend[Delta]
+
+	// users changes under the backend's lock; readers take mu instead.
+	mu      sync.RWMutex
+	users   map[string][]string
+	version atomic.Uint64
+	closed  atomic.Bool
+
+	queueMu sync.Mutex
+	queue   []*pendingWrite // writes waiting for the backend's lock
+}
+
+// NewUsers returns an empty store whose names are checked against g,
+// committing through b; a nil b keeps everything in memory.
+func NewUsers(g *capabilities.Graph, b Backend[Delta]) *Users {
+	if b == nil {
+		b = new(memory[Delta])
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	return &Users{graph: g, backend: b, users: make(map[string][]string)}
 }
 
-// Update is one change to a user's list: it returns the new list from the
-// current one (nil when the user is not stored), or why there is none. Set,
-// Add and Remove are updates too, so that every write takes one path.
-type Update = func(current []string) ([]string, error)
-
-// SetUpdate replaces the list with caps.
-func SetUpdate(caps []string) Update {
-	return func([]string) ([]string, error) { return caps, nil }
+// Replace makes users (normalized emails, checked lists) the store's
+// data, as read from its file. The caller holds the backend's lock, or is
+// opening the store.
+func (u *Users) Replace(users map[string][]string) {
+	u.mu.Lock()
+	u.users = users
+	u.mu.Unlock()
+	u.version.Add(1)
 }
 
-// AddUpdate adds caps to the list.
-func AddUpdate(caps []string) Update {
-	return func(cur []string) ([]string, error) {
-		out := append(slices.Clone(cur), caps...)
-		slices.Sort(out)
-		return slices.Compact(out), nil
+// Get implements [store.Store].
+func (u *Users) Get(ctx context.Context, email string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-}
-
-// RemoveUpdate takes caps out of the list.
-func RemoveUpdate(caps []string) Update {
-	return func(cur []string) ([]string, error) {
-		out := make([]string, 0, len(cur))
-		for _, c := range cur {
-			if !slices.Contains(caps, c) {
-				out = append(out, c)
-			}
-		}
-		return out, nil
+	if u.closed.Load() {
+		return nil, store.ErrClosed
 	}
+	key := capabilities.NormalizeEmail(email)
+	u.mu.RLock()
+	caps, ok := u.users[key]
+	u.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
+	return slices.Clone(caps), nil
 }
 
-// Prepare checks an email and capabilities for a write and returns the
-// normalized email and the update to apply.
-func Prepare(g *capabilities.Graph, email string, caps []string, mk func([]string) Update) (string, Update, error) {
+// List implements [store.Store].
+func (u *Users) List(ctx context.Context) (map[string][]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if u.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	out := make(map[string][]string, len(u.users))
+	for k, v := range u.users {
+		out[k] = slices.Clone(v)
+	}
+	return out, nil
+}
+
+// Version implements [store.Store]: it changes on every write and every
+// Replace.
+func (u *Users) Version() uint64 { return u.version.Load() }
+
+// Set implements [store.Store].
+func (u *Users) Set(ctx context.Context, email string, caps []string) ([]string, error) {
+	return u.write(ctx, email, caps, SetUpdate)
+}
+
+// Add implements [store.Store].
+func (u *Users) Add(ctx context.Context, email string, caps ...string) ([]string, error) {
+	return u.write(ctx, email, caps, AddUpdate)
+}
+
+// Remove implements [store.Store].
+func (u *Users) Remove(ctx context.Context, email string, caps ...string) ([]string, error) {
+	return u.write(ctx, email, caps, RemoveUpdate)
+}
+
+// Update implements [store.Store]: fn runs under the backend's lock,
+// after Begin, on the lists the store holds then.
+func (u *Users) Update(ctx context.Context, email string, fn func(current []string) ([]string, error)) ([]string, error) {
 	key, err := Key(email)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	checked, err := CheckCaps(g, key, caps)
-	if err != nil {
-		return "", nil, err
-	}
-	return key, mk(checked), nil
+	return u.update(ctx, key, fn)
 }
 
-// Key is [capabilities.ParseEmail] for the operations of a store.
-func Key(email string) (string, error) {
-	key, err := capabilities.ParseEmail(email)
-	if err != nil {
-		return "", fmt.Errorf("capabilities: %w", err)
-	}
-	return key, nil
+// Close makes later calls fail with [store.ErrClosed]; a commit under way
+// ends first.
+func (u *Users) Close() {
+	u.backend.Lock()
+	defer u.backend.Unlock()
+	u.closed.Store(true)
+	u.mu.Lock()
+	u.users = nil
+	u.mu.Unlock()
 }
 
-// NextList runs fn on the list of key (stored tells a user without
-// capabilities from one not stored) and returns the checked list that
-// follows and whether storing it changes anything. When it does not, the
-// list returned is the current one.
-func NextList(g *capabilities.Graph, key string, current []string, stored bool, fn Update) ([]string, bool, error) {
-	out, err := fn(slices.Clone(current))
+func (u *Users) write(ctx context.Context, email string, caps []string, mk func([]string) Update) ([]string, error) {
+	key, apply, err := Prepare(u.graph, email, caps, mk)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if out == nil && !stored {
-		return nil, false, nil
+	return u.update(ctx, key, apply)
+}
+
+// pendingWrite is one write waiting for a commit. Its result fields are
+// set under the backend's lock.
+type pendingWrite struct {
+	key    string
+	apply  Update
+	done   bool
+	result []string
+	err    error
+}
+
+func (u *Users) update(ctx context.Context, key string, apply Update) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	checked, err := CheckCaps(g, key, out)
+	p := &pendingWrite{key: key, apply: apply}
+	u.queueMu.Lock()
+	u.queue = append(u.queue, p)
+	u.queueMu.Unlock()
+	u.backend.Lock()
+	if !p.done {
+		u.queueMu.Lock()
+		batch := u.queue
+		u.queue = nil
+		u.queueMu.Unlock()
+		u.commit(batch)
+	}
+	u.backend.Unlock()
+	return p.result, p.err
+}
+
+// commit applies batch, in order, in one commit, each write to the list
+// the ones before it left. A write that fails fails alone; a commit that
+// fails fails them all. The caller holds the backend's lock.
+func (u *Users) commit(batch []*pendingWrite) {
+	finish := func(err error) {
+		for _, p := range batch {
+			if !p.done {
+				p.done, p.err = true, err
+				if err != nil {
+					p.result = nil
+				}
+			}
+		}
+	}
+	if u.closed.Load() {
+		finish(store.ErrClosed)
+		return
+	}
+	end, err := u.backend.Begin()
 	if err != nil {
-		return nil, false, err
+		finish(err)
+		return
 	}
-	if stored && slices.Equal(checked, current) {
-		return current, false, nil
+	defer end()
+	delta := make(Delta, len(batch))
+	for _, p := range batch {
+		cur, stored := delta[p.key]
+		if !stored {
+			cur, stored = u.users[p.key]
+		}
+		next, changed, err := NextList(u.graph, p.key, cur, stored, p.apply)
+		if err != nil {
+			p.done, p.err = true, err
+			continue
+		}
+		if changed {
+			delta[p.key] = next
+		}
+		p.result = slices.Clone(next)
 	}
-	return checked, true, nil
+	if len(delta) > 0 {
+		if err := u.backend.Commit(delta); err != nil {
+			finish(err)
+			return
+		}
+		u.mu.Lock()
+		for k, v := range delta {
+			u.users[k] = v
+		}
+		u.mu.Unlock()
+		u.version.Add(1)
+	}
+	finish(nil)
 }

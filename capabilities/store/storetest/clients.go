@@ -67,21 +67,21 @@ func SameClient(got, want store.Client) string {
 // RunClients runs the [store.ClientStore] contract against stores
 // made by open, which gets a fresh, empty store for each subtest (closed
 // by the suite at the end of it).
-func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
+func RunClients(t testing.TB, open func(t testing.TB) store.ClientStore) {
 	ctx := context.Background()
-	fresh := func(t *testing.T) store.ClientStore {
+	fresh := func(t testing.TB) store.ClientStore {
 		t.Helper()
 		s := open(t)
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
-	put := func(t *testing.T, s store.ClientStore, c store.Client) {
+	put := func(t testing.TB, s store.ClientStore, c store.Client) {
 		t.Helper()
 		if err := s.PutClient(ctx, c); err != nil {
 			t.Fatalf("PutClient(%q): %v", c.ID, err)
 		}
 	}
-	get := func(t *testing.T, s store.ClientStore, id string) store.Client {
+	get := func(t testing.TB, s store.ClientStore, id string) store.Client {
 		t.Helper()
 		c, ok, err := s.Client(ctx, id)
 		if err != nil || !ok {
@@ -89,7 +89,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 		return c
 	}
-	ids := func(t *testing.T, s store.ClientStore) []string {
+	ids := func(t testing.TB, s store.ClientStore) []string {
 		t.Helper()
 		cs, err := s.Clients(ctx)
 		if err != nil {
@@ -102,7 +102,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		return out
 	}
 
-	t.Run("NotFound", func(t *testing.T) {
+	run(t, "NotFound", func(t testing.TB) {
 		s := fresh(t)
 		if c, ok, err := s.Client(ctx, "nobody"); ok || err != nil || c.ID != "" {
 			t.Fatalf("Client(unknown) = %+v, %v, %v; want nothing", c, ok, err)
@@ -115,7 +115,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("PutAndGet", func(t *testing.T) {
+	run(t, "PutAndGet", func(t testing.TB) {
 		s := fresh(t)
 		before := time.Now().Add(-time.Minute)
 		want := FullClient("reporting-job")
@@ -138,7 +138,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("ReplaceKeepsCreated", func(t *testing.T) {
+	run(t, "ReplaceKeepsCreated", func(t testing.TB) {
 		s := fresh(t)
 		put(t, s, FullClient("c"))
 		first := get(t, s, "c")
@@ -162,7 +162,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("ListSorted", func(t *testing.T) {
+	run(t, "ListSorted", func(t testing.TB) {
 		s := fresh(t)
 		for _, id := range []string{"zeta", "alpha", "Mid", "beta-2", "beta-10", "ünï"} {
 			put(t, s, store.Client{ID: id, SecretHash: SecretHash})
@@ -173,7 +173,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("Remove", func(t *testing.T) {
+	run(t, "Remove", func(t testing.TB) {
 		s := fresh(t)
 		put(t, s, FullClient("a"))
 		put(t, s, FullClient("b"))
@@ -194,7 +194,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("VersionChanges", func(t *testing.T) {
+	run(t, "VersionChanges", func(t testing.TB) {
 		s := fresh(t)
 		v0 := s.ClientsVersion()
 		put(t, s, FullClient("a"))
@@ -216,7 +216,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("PlaintextSecretRefused", func(t *testing.T) {
+	run(t, "PlaintextSecretRefused", func(t testing.TB) {
 		s := fresh(t)
 		put(t, s, FullClient("kept"))
 		v := s.ClientsVersion()
@@ -245,7 +245,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("InvalidClientRefused", func(t *testing.T) {
+	run(t, "InvalidClientRefused", func(t testing.TB) {
 		s := fresh(t)
 		bad := []store.Client{
 			{ID: "", SecretHash: SecretHash},
@@ -267,7 +267,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("DeepCopies", func(t *testing.T) {
+	run(t, "DeepCopies", func(t testing.TB) {
 		s := fresh(t)
 		c := FullClient("c")
 		put(t, s, c)
@@ -286,7 +286,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("CancelledContext", func(t *testing.T) {
+	run(t, "CancelledContext", func(t testing.TB) {
 		s := fresh(t)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -298,7 +298,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("ConcurrentWritesLoseNothing", func(t *testing.T) {
+	run(t, "ConcurrentWritesLoseNothing", func(t testing.TB) {
 		s := fresh(t)
 		const workers, each = 6, 8
 		var wg sync.WaitGroup
@@ -335,7 +335,7 @@ func RunClients(t *testing.T, open func(t *testing.T) store.ClientStore) {
 		}
 	})
 
-	t.Run("Closed", func(t *testing.T) {
+	run(t, "Closed", func(t testing.TB) {
 		s := open(t)
 		put(t, s, FullClient("c"))
 		if err := s.Close(); err != nil {

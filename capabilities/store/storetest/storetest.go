@@ -1,6 +1,12 @@
-// Package storetest is the contract that every [store.Store]
-// implementation must meet, as a reusable test suite: [Run] on one store,
-// [RunShared] on two stores sharing their data.
+// Package storetest is the contract that every store of package store
+// meets, as reusable test suites: [Run] on one [store.Store], [RunShared]
+// on two sharing their data (two processes on one file, two replicas on
+// one database), [RunTokens] on a [store.TokenStore] and [RunClients] on a
+// [store.ClientStore]. A store of a third party passes them too.
+//
+// The suites take a [testing.TB]: given a *testing.T, each check is a
+// subtest; given anything else (a *testing.B, or a stand-in that an
+// Example drives) the checks run one after the other in the caller.
 package storetest
 
 import (
@@ -47,16 +53,16 @@ func Graph(tb testing.TB) *capabilities.Graph {
 
 // Run runs the contract against stores made by open, which gets a fresh,
 // empty store for each subtest (closed by the suite at the end of it).
-func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Store) {
+func Run(t testing.TB, open func(t testing.TB, g *capabilities.Graph) store.Store) {
 	g := Graph(t)
 	ctx := context.Background()
-	fresh := func(t *testing.T) store.Store {
+	fresh := func(t testing.TB) store.Store {
 		t.Helper()
 		s := open(t, g)
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
-	mustGet := func(t *testing.T, s store.Store, email string) []string {
+	mustGet := func(t testing.TB, s store.Store, email string) []string {
 		t.Helper()
 		caps, err := s.Get(ctx, email)
 		if err != nil {
@@ -64,14 +70,14 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 		return caps
 	}
-	want := func(t *testing.T, what string, got, want []string) {
+	want := func(t testing.TB, what string, got, want []string) {
 		t.Helper()
 		if !slices.Equal(got, want) || (got == nil) != (want == nil) {
 			t.Fatalf("%s = %q (nil: %v); want %q (nil: %v)", what, got, got == nil, want, want == nil)
 		}
 	}
 
-	t.Run("UnknownUser", func(t *testing.T) {
+	run(t, "UnknownUser", func(t testing.TB) {
 		s := fresh(t)
 		want(t, "Get", mustGet(t, s, "nobody@example.com"), nil)
 		users, err := s.List(ctx)
@@ -80,7 +86,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("SetSortsAndDeduplicates", func(t *testing.T) {
+	run(t, "SetSortsAndDeduplicates", func(t testing.TB) {
 		s := fresh(t)
 		got, err := s.Set(ctx, "u@example.com", []string{"write", "read", "write"})
 		if err != nil {
@@ -95,7 +101,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		want(t, "Set again", got, []string{"moderate"})
 	})
 
-	t.Run("EmptyListKeepsUser", func(t *testing.T) {
+	run(t, "EmptyListKeepsUser", func(t testing.TB) {
 		s := fresh(t)
 		got, err := s.Set(ctx, "u@example.com", nil)
 		if err != nil {
@@ -112,7 +118,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("AddAndRemove", func(t *testing.T) {
+	run(t, "AddAndRemove", func(t testing.TB) {
 		s := fresh(t)
 		got, err := s.Add(ctx, "u@example.com", "write")
 		if err != nil {
@@ -138,7 +144,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		want(t, "Remove from a new user", got, []string{})
 	})
 
-	t.Run("EmailsIgnoreCase", func(t *testing.T) {
+	run(t, "EmailsIgnoreCase", func(t testing.TB) {
 		s := fresh(t)
 		if _, err := s.Set(ctx, "Alice@Example.COM", []string{"read"}); err != nil {
 			t.Fatal(err)
@@ -157,7 +163,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("EmailsFoldASCIIOnly", func(t *testing.T) {
+	run(t, "EmailsFoldASCIIOnly", func(t testing.TB) {
 		// Only ASCII letters fold: a Unicode lookalike of a stored address
 		// (one that some case mapping turns into it) is another user, and
 		// keeps its bytes.
@@ -207,7 +213,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("UnknownCapabilityWritesNothing", func(t *testing.T) {
+	run(t, "UnknownCapabilityWritesNothing", func(t testing.TB) {
 		s := fresh(t)
 		if _, err := s.Set(ctx, "u@example.com", []string{"read"}); err != nil {
 			t.Fatal(err)
@@ -233,7 +239,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("BadEmail", func(t *testing.T) {
+	run(t, "BadEmail", func(t testing.TB) {
 		s := fresh(t)
 		// The rule of capabilities.ParseEmail, which a store applies.
 		for _, email := range []string{"", "   ", "\xff@example.com", "nobody", "a@b@example.com", "@example.com", "a@",
@@ -249,7 +255,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("OddNamesRoundTrip", func(t *testing.T) {
+	run(t, "OddNamesRoundTrip", func(t testing.TB) {
 		s := fresh(t)
 		emails := []string{"o'brien+tag@example.com", "'quoted'@example.com", "x:y@example.com", "#@example.com", "-dash@example.com",
 			"&a@example.com", "*a@example.com", "!tag@example.com", "?q@example.com", "|p@example.com", "%p@example.com",
@@ -266,7 +272,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("VersionChangesOnWrite", func(t *testing.T) {
+	run(t, "VersionChangesOnWrite", func(t testing.TB) {
 		s := fresh(t)
 		v0 := s.Version()
 		if _, err := s.Add(ctx, "u@example.com", "read"); err != nil {
@@ -284,7 +290,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		}
 	})
 
-	t.Run("ResultsBelongToCaller", func(t *testing.T) {
+	run(t, "ResultsBelongToCaller", func(t testing.TB) {
 		s := fresh(t)
 		got, err := s.Set(ctx, "u@example.com", []string{"read", "write"})
 		if err != nil {
@@ -302,7 +308,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		want(t, "Get", mustGet(t, s, "u@example.com"), []string{"read", "write"})
 	})
 
-	t.Run("CancelledContext", func(t *testing.T) {
+	run(t, "CancelledContext", func(t testing.TB) {
 		s := fresh(t)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -315,7 +321,7 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 		want(t, "Get", mustGet(t, s, "u@example.com"), nil)
 	})
 
-	t.Run("ConcurrentWritesLoseNothing", func(t *testing.T) {
+	run(t, "ConcurrentWritesLoseNothing", func(t testing.TB) {
 		s := fresh(t)
 		const workers, each = 8, 25
 		names := g.Names()
@@ -357,12 +363,12 @@ func Run(t *testing.T, open func(t *testing.T, g *capabilities.Graph) store.Stor
 	})
 
 	runUpdate(t, fresh)
-	runAtomic(t, g, func(t *testing.T) (store.Store, store.Store) {
+	runAtomic(t, g, func(t testing.TB) (store.Store, store.Store) {
 		s := fresh(t)
 		return s, s
 	})
 
-	t.Run("Close", func(t *testing.T) {
+	run(t, "Close", func(t testing.TB) {
 		s := open(t, g)
 		if err := s.Close(); err != nil {
 			t.Fatal(err)

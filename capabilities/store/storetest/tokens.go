@@ -10,13 +10,20 @@ import (
 )
 
 // RunTokens runs the contract of [store.TokenStore] against stores made
-// by open, which gets a fresh, empty store for each subtest.
-func RunTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
+// by open, which gets a fresh, empty store for each subtest (closed by
+// the suite at the end of it; a store must accept a second Close).
+func RunTokens(t testing.TB, open func(t testing.TB) store.TokenStore) {
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Second)
-
-	t.Run("revoke", func(t *testing.T) {
+	fresh := func(t testing.TB) store.TokenStore {
+		t.Helper()
 		s := open(t)
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+
+	run(t, "revoke", func(t testing.TB) {
+		s := fresh(t)
 		v := s.Version()
 		if s.Revoked("a", "x@example.com", now) {
 			t.Fatal("revoked before any write")
@@ -24,18 +31,28 @@ func RunTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
 		if err := s.Revoke(ctx, "a", now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if !s.Revoked("a", "x@example.com", now) || s.Revoked("b", "x@example.com", now) {
+		if !s.Revoked("a", "x@example.com", now) || !s.Revoked("a", "", now) || s.Revoked("b", "x@example.com", now) {
 			t.Fatal("revocation of a wrong")
 		}
 		if s.Version() == v {
 			t.Fatal("version unchanged")
 		}
+		// An earlier expiry never shortens a revocation.
+		if err := s.Revoke(ctx, "a", now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if !s.Revoked("a", "", now) {
+			t.Fatal("a revocation was shortened")
+		}
 		if err := s.Revoke(ctx, "", now.Add(time.Hour)); err == nil {
 			t.Fatal("empty id accepted")
 		}
+		if err := s.PutGrant(ctx, "", "sealed", now.Add(time.Hour)); err == nil {
+			t.Fatal("empty grant id accepted")
+		}
 	})
-	t.Run("revoke subject", func(t *testing.T) {
-		s := open(t)
+	run(t, "revoke subject", func(t testing.TB) {
+		s := fresh(t)
 		if err := s.RevokeSubject(ctx, "X@Example.com", now); err != nil {
 			t.Fatal(err)
 		}
@@ -45,6 +62,7 @@ func RunTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
 			want    bool
 		}{
 			{now.Add(-time.Hour), "x@example.com", true},
+			{now.Add(-time.Hour), "X@EXAMPLE.COM", true},
 			{now, "x@example.com", true},                             // same second
 			{now.Add(500 * time.Millisecond), "x@example.com", true}, // same second
 			{now.Add(time.Second), "x@example.com", false},
@@ -76,8 +94,8 @@ func RunTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
 			t.Fatal("empty subject accepted")
 		}
 	})
-	t.Run("grants", func(t *testing.T) {
-		s := open(t)
+	run(t, "grants", func(t testing.TB) {
+		s := fresh(t)
 		if _, ok, err := s.Grant(ctx, "t"); ok || err != nil {
 			t.Fatalf("grant before any: %v %v", ok, err)
 		}
@@ -92,8 +110,8 @@ func RunTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
 			t.Fatalf("Grant = %q %v %v", got, ok, err)
 		}
 	})
-	t.Run("expired entries are pruned", func(t *testing.T) {
-		s := open(t)
+	run(t, "expired entries are pruned", func(t testing.TB) {
+		s := fresh(t)
 		if err := s.Revoke(ctx, "old", now.Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
@@ -110,13 +128,19 @@ func RunTokens(t *testing.T, open func(t *testing.T) store.TokenStore) {
 			t.Fatal("expired revocation kept after a write")
 		}
 	})
-	t.Run("closed", func(t *testing.T) {
+	run(t, "closed", func(t testing.TB) {
 		s := open(t)
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Revoke(ctx, "a", now.Add(time.Hour)); !errors.Is(err, store.ErrClosed) {
 			t.Fatalf("write after close: %v", err)
+		}
+		if _, _, err := s.Grant(ctx, "a"); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Grant after close: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
 		}
 	})
 }

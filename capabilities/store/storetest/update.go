@@ -20,15 +20,15 @@ type refusal struct{ reason string }
 func (r *refusal) Error() string { return "refused: " + r.reason }
 
 // runUpdate checks the semantics of Update on one store.
-func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
+func runUpdate(t testing.TB, fresh func(t testing.TB) store.Store) {
 	ctx := context.Background()
-	want := func(t *testing.T, what string, got, want []string) {
+	want := func(t testing.TB, what string, got, want []string) {
 		t.Helper()
 		if !slices.Equal(got, want) || (got == nil) != (want == nil) {
 			t.Fatalf("%s = %q (nil: %v); want %q (nil: %v)", what, got, got == nil, want, want == nil)
 		}
 	}
-	get := func(t *testing.T, s store.Store, email string) []string {
+	get := func(t testing.TB, s store.Store, email string) []string {
 		t.Helper()
 		caps, err := s.Get(ctx, email)
 		if err != nil {
@@ -37,7 +37,7 @@ func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
 		return caps
 	}
 
-	t.Run("UpdateUnknownUser", func(t *testing.T) {
+	run(t, "UpdateUnknownUser", func(t testing.TB) {
 		s := fresh(t)
 		v := s.Version()
 		var seen []string
@@ -66,7 +66,7 @@ func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
 		want(t, "Get", get(t, s, "NEW@example.com"), []string{})
 	})
 
-	t.Run("UpdateSeesAndSortsLists", func(t *testing.T) {
+	run(t, "UpdateSeesAndSortsLists", func(t testing.TB) {
 		s := fresh(t)
 		if _, err := s.Set(ctx, "u@example.com", []string{"write", "read"}); err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
 		want(t, "Get", get(t, s, "u@example.com"), []string{})
 	})
 
-	t.Run("UpdateUnchangedWritesNothing", func(t *testing.T) {
+	run(t, "UpdateUnchangedWritesNothing", func(t testing.TB) {
 		s := fresh(t)
 		if _, err := s.Set(ctx, "u@example.com", []string{"read", "write"}); err != nil {
 			t.Fatal(err)
@@ -106,7 +106,7 @@ func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
 		}
 	})
 
-	t.Run("UpdateErrorWritesNothing", func(t *testing.T) {
+	run(t, "UpdateErrorWritesNothing", func(t testing.TB) {
 		s := fresh(t)
 		if _, err := s.Set(ctx, "u@example.com", []string{"read", "write"}); err != nil {
 			t.Fatal(err)
@@ -141,7 +141,7 @@ func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
 		}
 	})
 
-	t.Run("UpdateErrorFailsOnlyItsOwn", func(t *testing.T) {
+	run(t, "UpdateErrorFailsOnlyItsOwn", func(t testing.TB) {
 		// Concurrent updates may be committed together; one that fails
 		// must not take the others with it.
 		s := fresh(t)
@@ -183,9 +183,9 @@ func runUpdate(t *testing.T, fresh func(t *testing.T) store.Store) {
 // replicas on one database. A change through either is atomic with
 // respect to changes through the other. Both stores are closed by the
 // suite.
-func RunShared(t *testing.T, open func(t *testing.T, g *capabilities.Graph) (store.Store, store.Store)) {
+func RunShared(t testing.TB, open func(t testing.TB, g *capabilities.Graph) (store.Store, store.Store)) {
 	g := Graph(t)
-	runAtomic(t, g, func(t *testing.T) (store.Store, store.Store) {
+	runAtomic(t, g, func(t testing.TB) (store.Store, store.Store) {
 		t.Helper()
 		a, b := open(t, g)
 		t.Cleanup(func() {
@@ -198,10 +198,10 @@ func RunShared(t *testing.T, open func(t *testing.T, g *capabilities.Graph) (sto
 
 // runAtomic checks that Update is one atomic step, on stores a and b of
 // the same data (possibly the same store twice).
-func runAtomic(t *testing.T, g *capabilities.Graph, pair func(t *testing.T) (a, b store.Store)) {
+func runAtomic(t testing.TB, g *capabilities.Graph, pair func(t testing.TB) (a, b store.Store)) {
 	ctx := context.Background()
 
-	t.Run("UpdateIncrementsLoseNothing", func(t *testing.T) {
+	run(t, "UpdateIncrementsLoseNothing", func(t testing.TB) {
 		// Each update adds the next name of a fixed order to the list: a
 		// counter kept as the list's length. An update computed from a
 		// stale list adds a name already there, and the count falls short.
@@ -249,7 +249,7 @@ func runAtomic(t *testing.T, g *capabilities.Graph, pair func(t *testing.T) (a, 
 		}
 	})
 
-	t.Run("CheckedSetNeverResurrects", func(t *testing.T) {
+	run(t, "CheckedSetNeverResurrects", func(t testing.TB) {
 		// A manager without admin replaces the list of a user holding
 		// admin, keeping it (which needs admin unchanged), while admin is
 		// removed. Either the set comes first and the removal then takes
