@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
@@ -69,8 +70,8 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 	if err != nil {
 		return IssuedToken{}, err
 	}
-	claims := TokenClaims{
-		Kind: TokenUser, Subject: id.Email, IssuedAt: issued,
+	claims := envelope.Claims{
+		Kind: envelope.TokenUser, Subject: id.Email, IssuedAt: issued,
 		ExpiresAt: issued.Add(m.cfg.TokenTTL),
 	}
 	if id.Via == "bearer" && !id.ExpiresAt.IsZero() && id.ExpiresAt.Before(claims.ExpiresAt) {
@@ -90,11 +91,11 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 			}
 		}
 	}
-	tok, err := m.codec.Seal(PurposeUserToken, claims)
+	tok, err := m.codec.Seal(envelope.PurposeUserToken, claims)
 	if err != nil {
 		return IssuedToken{}, err
 	}
-	opened, err := m.codec.Open(PurposeUserToken, tok, m.now())
+	opened, err := m.codec.Open(envelope.PurposeUserToken, tok, m.now())
 	if err != nil {
 		return IssuedToken{}, fmt.Errorf("auth: a new token does not open: %w", err)
 	}
@@ -136,11 +137,11 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 	if err != nil {
 		return IssuedToken{}, err
 	}
-	claims := TokenClaims{
-		Kind: TokenService, Subject: acct, ID: NewTokenID(), IssuedAt: issued,
+	claims := envelope.Claims{
+		Kind: envelope.TokenService, Subject: acct, ID: envelope.NewTokenID(), IssuedAt: issued,
 		ExpiresAt: issued.Add(m.cfg.TokenTTL), Capabilities: snapshot,
 	}
-	tok, err := m.codec.Seal(PurposeServiceToken, claims)
+	tok, err := m.codec.Seal(envelope.PurposeServiceToken, claims)
 	if err != nil {
 		return IssuedToken{}, err
 	}
@@ -170,7 +171,7 @@ func (m *Manager) RevokeToken(ctx context.Context, by *Identity, token string) e
 	// Expiry is checked after authorization: open with the token's own
 	// start of life.
 	c, err := m.openAny(token, time.Time{})
-	if err == nil && c.Kind != TokenUser && c.Kind != TokenService {
+	if err == nil && c.Kind != envelope.TokenUser && c.Kind != envelope.TokenService {
 		err = ErrTokenInvalid
 	}
 	if err != nil {
