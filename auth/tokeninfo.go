@@ -9,6 +9,23 @@ import (
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
+// IssuedToken is a bearer token just minted.
+type IssuedToken struct {
+	// Token is the bearer token: opaque, encrypted and authenticated.
+	// Never log it.
+	Token string
+	// Kind is KindUser or KindService.
+	Kind Kind
+	// Subject is the user's email or the service account's name.
+	Subject string
+	// ID identifies the token for revocation.
+	ID        string
+	ExpiresAt time.Time
+	// Capabilities are, for a service token, the snapshot it carries; for
+	// a user token, what the user holds now (it follows the store).
+	Capabilities []string
+}
+
 // TokenInfo is what a user or service bearer token says: what [MintToken]
 // seals and [InspectToken] reads back. It never holds a secret.
 type TokenInfo struct {
