@@ -4,5 +4,5 @@
 // The configuration ([Config], [LoadConfig], [ParseConfig]) reads
 // easy-oauth's config.yaml keys unchanged and adds its own. Tokens are
 // sealed with AES-256-GCM under keys derived from secret_key, one key per
-// [Purpose] ([Codec]).
+// purpose.
 package auth

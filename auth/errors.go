@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/respond"
@@ -19,12 +20,12 @@ import (
 var (
 	// ErrTokenMalformed: the value is not a token of this format (bad
 	// encoding, wrong length, unknown version, padding, line breaks).
-	ErrTokenMalformed = errors.New("auth: malformed token")
+	ErrTokenMalformed = envelope.ErrTokenMalformed
 	// ErrTokenInvalid: the token does not authenticate: tampered, made with
 	// a key that is no longer configured, or made for another purpose.
-	ErrTokenInvalid = errors.New("auth: invalid token")
+	ErrTokenInvalid = envelope.ErrTokenInvalid
 	// ErrTokenExpired: the token authenticated but its expiry has passed.
-	ErrTokenExpired = errors.New("auth: token expired")
+	ErrTokenExpired = envelope.ErrTokenExpired
 	// ErrTokenRevoked: the token authenticated but its id, or its subject's
 	// tokens, were revoked.
 	ErrTokenRevoked = errors.New("auth: token revoked")

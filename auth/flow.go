@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/internal/redirect"
 	"golang.org/x/oauth2"
 )
@@ -168,7 +169,7 @@ func (m *Manager) dropStaleFlows(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Manager) sealFlow(f flow) (string, error) {
-	b := []byte{markerFlow}
+	var b []byte
 	for _, s := range []string{f.state, f.nonce, f.verifier, f.next, f.redirectURI} {
 		b = appendString(b, s)
 	}
@@ -178,15 +179,15 @@ func (m *Manager) sealFlow(f flow) (string, error) {
 	}
 	b = appendInt(b, off)
 	b = appendInt(b, f.created.Unix())
-	return m.codec.SealBytes(PurposeFlow, b)
+	return m.codec.SealBytes(envelope.PurposeFlow, b)
 }
 
 func (m *Manager) openFlow(sealed string) (flow, error) {
-	plain, err := m.codec.OpenBytes(PurposeFlow, sealed)
+	plain, err := m.codec.OpenBytes(envelope.PurposeFlow, sealed)
 	if err != nil {
 		return flow{}, err
 	}
-	r := newFieldReader(plain, markerFlow)
+	r := newFieldReader(plain)
 	f := flow{state: r.str(), nonce: r.str(), verifier: r.str(), next: r.str(), redirectURI: r.str()}
 	f.offline = r.int() == 1
 	f.created = time.Unix(r.int(), 0).UTC()
@@ -321,7 +322,7 @@ func (m *Manager) startSession(w http.ResponseWriter, r *http.Request, login ver
 	if err != nil {
 		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
-	d := sessionData{Email: login.email, ID: NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
+	d := sessionData{Email: login.email, ID: envelope.NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
 	if err := m.sess.save(w, r, d); err != nil {
 		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
@@ -362,20 +363,19 @@ type offlineGrant struct {
 }
 
 func (m *Manager) sealOffline(d sessionData, refresh string) (string, error) {
-	b := []byte{markerOffline}
-	b = appendString(b, d.Email)
+	b := appendString(nil, d.Email)
 	b = appendString(b, d.ID)
 	b = appendString(b, refresh)
 	b = appendInt(b, d.Issued)
-	return m.codec.SealBytes(PurposeSession, b)
+	return m.codec.SealBytes(envelope.PurposeOffline, b)
 }
 
 func (m *Manager) openOffline(sealed string) (offlineGrant, error) {
-	plain, err := m.codec.OpenBytes(PurposeSession, sealed)
+	plain, err := m.codec.OpenBytes(envelope.PurposeOffline, sealed)
 	if err != nil {
 		return offlineGrant{}, err
 	}
-	r := newFieldReader(plain, markerOffline)
+	r := newFieldReader(plain)
 	g := offlineGrant{email: r.str(), sessionID: r.str(), refresh: r.str()}
 	g.loginTime = time.Unix(r.int(), 0).UTC()
 	if err := r.done(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
@@ -31,7 +32,7 @@ type Manager struct {
 	cfg    *Config
 	log    *slog.Logger
 	now    func() time.Time
-	codec  *Codec
+	codec  *envelope.Codec
 	policy *capabilities.Policy
 	graph  *capabilities.Graph
 	store  store.Store
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		m.now = time.Now
 	}
 	var err error
-	if m.codec, err = NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
+	if m.codec, err = envelope.NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
 		return nil, err
 	}
 	if m.policy, err = c.Capabilities.Policy(); err != nil {

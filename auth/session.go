@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 )
 
 // A browser session is a gorilla/sessions cookie (securecookie: HMAC-SHA256
@@ -52,11 +54,11 @@ func newSessionCodec(c *Config) (*sessionCodec, error) {
 		cookieAge = c.SessionMaxAge
 	}
 	for _, s := range secrets {
-		hashKey, err := hkdf.Key(sha256.New, []byte(s), []byte(hkdfSalt), "oauthgate session-cookie hash", 32)
+		hashKey, err := hkdf.Key(sha256.New, []byte(s), []byte(envelope.HKDFSalt), "oauthgate session-cookie hash", 32)
 		if err != nil {
 			return nil, fmt.Errorf("auth: deriving the session keys: %w", err)
 		}
-		blockKey, err := hkdf.Key(sha256.New, []byte(s), []byte(hkdfSalt), "oauthgate session-cookie block", 32)
+		blockKey, err := hkdf.Key(sha256.New, []byte(s), []byte(envelope.HKDFSalt), "oauthgate session-cookie block", 32)
 		if err != nil {
 			return nil, fmt.Errorf("auth: deriving the session keys: %w", err)
 		}

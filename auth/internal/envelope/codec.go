@@ -1,4 +1,8 @@
-package auth
+// Package envelope seals and opens the values package auth hands out:
+// user and service bearer tokens and the small cookies and grants of the
+// login flow. A value is AES-256-GCM under a key derived with HKDF from
+// secret_key, one key per [Purpose]; previous secrets still open.
+package envelope
 
 import (
 	"crypto/rand"
@@ -7,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // Token layout, before base64url (no padding):
@@ -39,20 +45,20 @@ type Codec struct {
 
 // NewCodec derives the keys of every purpose from current (the secret_key)
 // and previous (previous_secret_keys). Every secret must hold at least
-// [MinSecretKeyBytes] bytes of key material; errors are *ConfigError.
+// [MinSecretKeyBytes] bytes of key material; errors are *confdecode.Error.
 func NewCodec(current string, previous []string) (*Codec, error) {
-	if err := checkSecretKey(current); err != nil {
-		return nil, &ConfigError{Key: "secret_key", Reason: err.Error()}
+	if err := CheckSecretKey(current); err != nil {
+		return nil, &confdecode.Error{Key: "secret_key", Reason: err.Error()}
 	}
 	secrets := []string{current}
 	for i, s := range previous {
 		key := fmt.Sprintf("previous_secret_keys[%d]", i)
-		if err := checkSecretKey(s); err != nil {
-			return nil, &ConfigError{Key: key, Reason: err.Error()}
+		if err := CheckSecretKey(s); err != nil {
+			return nil, &confdecode.Error{Key: key, Reason: err.Error()}
 		}
 		for _, seen := range secrets {
 			if s == seen {
-				return nil, &ConfigError{Key: key, Reason: "repeats secret_key or another previous key"}
+				return nil, &confdecode.Error{Key: key, Reason: "repeats secret_key or another previous key"}
 			}
 		}
 		secrets = append(secrets, s)
@@ -67,7 +73,7 @@ func NewCodec(current string, previous []string) (*Codec, error) {
 			for _, other := range c.keys[p] {
 				if other.id == k.id {
 					// One chance in 2^32 per pair: ask for another secret rather than trial-decrypt.
-					return nil, &ConfigError{Key: "previous_secret_keys", Reason: fmt.Sprintf("secret %d has the same key id as another; replace it", i)}
+					return nil, &confdecode.Error{Key: "previous_secret_keys", Reason: fmt.Sprintf("secret %d has the same key id as another; replace it", i)}
 				}
 			}
 			c.keys[p] = append(c.keys[p], k)
@@ -136,7 +142,7 @@ func (c *Codec) OpenBytes(p Purpose, token string) ([]byte, error) {
 // ExpiresAt are required and ExpiresAt must follow IssuedAt; an empty ID
 // is replaced with [NewTokenID] (Open returns it). Times are kept to the
 // second.
-func (c *Codec) Seal(p Purpose, claims TokenClaims) (string, error) {
+func (c *Codec) Seal(p Purpose, claims Claims) (string, error) {
 	if claims.ID == "" {
 		claims.ID = NewTokenID()
 	}
@@ -150,17 +156,17 @@ func (c *Codec) Seal(p Purpose, claims TokenClaims) (string, error) {
 // Open opens a token sealed by [Codec.Seal] for purpose p and checks its
 // expiry against now. Errors wrap [ErrTokenMalformed], [ErrTokenInvalid]
 // or [ErrTokenExpired]. Revocation is not checked here.
-func (c *Codec) Open(p Purpose, token string, now time.Time) (TokenClaims, error) {
+func (c *Codec) Open(p Purpose, token string, now time.Time) (Claims, error) {
 	plain, err := c.OpenBytes(p, token)
 	if err != nil {
-		return TokenClaims{}, err
+		return Claims{}, err
 	}
-	var claims TokenClaims
+	var claims Claims
 	if err := claims.decodeBinary(plain); err != nil {
-		return TokenClaims{}, fmt.Errorf("auth: %s: %w", p, err)
+		return Claims{}, fmt.Errorf("auth: %s: %w", p, err)
 	}
 	if !now.Before(claims.ExpiresAt) {
-		return TokenClaims{}, fmt.Errorf("auth: %s: expired at %s: %w", p, claims.ExpiresAt.Format(time.RFC3339), ErrTokenExpired)
+		return Claims{}, fmt.Errorf("auth: %s: expired at %s: %w", p, claims.ExpiresAt.Format(time.RFC3339), ErrTokenExpired)
 	}
 	return claims, nil
 }

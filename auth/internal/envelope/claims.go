@@ -1,4 +1,4 @@
-package auth
+package envelope
 
 import (
 	"encoding/binary"
@@ -30,8 +30,8 @@ func (k TokenKind) String() string {
 	return fmt.Sprintf("TokenKind(%d)", uint8(k))
 }
 
-// TokenClaims is what a token or session says about its holder.
-type TokenClaims struct {
+// Claims is what a token or session says about its holder.
+type Claims struct {
 	Kind TokenKind
 	// Subject is the email of a user, or name@service for a service account.
 	Subject string
@@ -66,7 +66,7 @@ const (
 // fixedLen is kind (1) | issued at (8) | expires at (8), Unix seconds.
 const fixedLen = 17
 
-func (c *TokenClaims) appendBinary(b []byte) ([]byte, error) {
+func (c *Claims) appendBinary(b []byte) ([]byte, error) {
 	switch {
 	case c.Kind < TokenUser || c.Kind > TokenSession:
 		return nil, fmt.Errorf("auth: seal: unknown token kind %d", c.Kind)
@@ -99,7 +99,7 @@ func (c *TokenClaims) appendBinary(b []byte) ([]byte, error) {
 }
 
 // sizeHint is an upper bound of the encoded payload's length.
-func (c *TokenClaims) sizeHint() int {
+func (c *Claims) sizeHint() int {
 	n := fixedLen + 3*binary.MaxVarintLen64 + len(c.Subject) + len(c.ID) + len(c.RefreshToken) + 10 + len(c.Extra) + binary.MaxVarintLen64
 	for _, capability := range c.Capabilities {
 		n += 1 + binary.MaxVarintLen64 + len(capability)
@@ -116,7 +116,7 @@ func appendField(b []byte, tag byte, v string) []byte {
 var errBadPayload = fmt.Errorf("bad payload: %w", ErrTokenMalformed)
 
 // decodeBinary parses a payload. All strings share one allocation.
-func (c *TokenClaims) decodeBinary(b []byte) error {
+func (c *Claims) decodeBinary(b []byte) error {
 	if len(b) < fixedLen {
 		return errBadPayload
 	}

@@ -1,11 +1,11 @@
-package auth
+package envelope
 
 import "encoding/base64"
 
-// sealedFor reports whether token's header names a key of purpose p, so
+// SealedFor reports whether token's header names a key of purpose p, so
 // that a caller accepting several purposes opens it once. It decodes only
 // the first characters; Open still authenticates everything.
-func (c *Codec) sealedFor(p Purpose, token string) bool {
+func (c *Codec) SealedFor(p Purpose, token string) bool {
 	// 8 characters of base64url give the first 6 bytes: version and key id.
 	if len(token) < 8 || !p.valid() {
 		return false

@@ -1,4 +1,4 @@
-package auth
+package envelope
 
 import (
 	"crypto/aes"
@@ -12,27 +12,31 @@ import (
 // Purpose says what a sealed value is for. Each purpose has its own key,
 // derived from secret_key, and the purpose is also bound into the
 // authenticated data, so a value made for one purpose never opens as
-// another (a login-flow cookie is not a session, a session is not a token).
+// another (a login-flow cookie is not a token, an offline cookie is not a
+// kept grant).
 type Purpose uint8
 
-// The purposes of sealed values.
+// The purposes of sealed values. The label of each (its String) names its
+// key: renaming a label invalidates every value sealed under it.
 const (
-	PurposeSession      Purpose = iota + 1 // browser session cookie
-	PurposeFlow                            // short-lived login-flow cookie (state, nonce, PKCE verifier)
+	PurposeFlow         Purpose = iota + 1 // short-lived login-flow cookie (state, nonce, PKCE verifier)
 	PurposeUserToken                       // bearer token of a user
 	PurposeServiceToken                    // bearer token of a service account
+	PurposeOffline                         // offline cookie: the provider's refresh token until /token takes it
+	PurposeGrant                           // kept provider grant of a user token (rotated refresh token)
 	numPurposes         = iota
 )
 
 var purposeLabels = [numPurposes + 1]string{
-	PurposeSession:      "session",
 	PurposeFlow:         "flow",
 	PurposeUserToken:    "user-token",
 	PurposeServiceToken: "service-token",
+	PurposeOffline:      "offline",
+	PurposeGrant:        "refresh-grant",
 }
 
-// String returns the purpose's label ("session", "flow", "user-token",
-// "service-token").
+// String returns the purpose's label ("flow", "user-token",
+// "service-token", "offline", "refresh-grant").
 func (p Purpose) String() string {
 	if p.valid() {
 		return purposeLabels[p]
@@ -49,12 +53,12 @@ type sealKey struct {
 	aad  []byte // domain label, purpose label, version and key id
 }
 
-// hkdfSalt separates our derivations from any other use of the same secret.
-const hkdfSalt = "oauthgate secret_key v1"
+// HKDFSalt separates our derivations from any other use of the same secret.
+const HKDFSalt = "oauthgate secret_key v1"
 
 // deriveKey derives the AES-256-GCM key of purpose p from secret.
 func deriveKey(secret string, p Purpose) (*sealKey, error) {
-	raw, err := hkdf.Key(sha256.New, []byte(secret), []byte(hkdfSalt), "oauthgate "+purposeLabels[p], 32)
+	raw, err := hkdf.Key(sha256.New, []byte(secret), []byte(HKDFSalt), "oauthgate "+purposeLabels[p], 32)
 	if err != nil {
 		return nil, err
 	}

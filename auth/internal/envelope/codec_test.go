@@ -1,4 +1,4 @@
-package auth
+package envelope
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 const (
@@ -25,8 +27,8 @@ func newTestCodec(t testing.TB, current string, previous ...string) *Codec {
 	return c
 }
 
-func sampleClaims() TokenClaims {
-	return TokenClaims{
+func sampleClaims() Claims {
+	return Claims{
 		Kind:         TokenUser,
 		Subject:      "boss@corleone.com",
 		ID:           "AAECAwQFBgcICQoLDA0ODw",
@@ -39,7 +41,7 @@ func sampleClaims() TokenClaims {
 	}
 }
 
-func equalClaims(a, b TokenClaims) bool {
+func equalClaims(a, b Claims) bool {
 	return a.Kind == b.Kind && a.Subject == b.Subject && a.ID == b.ID &&
 		a.IssuedAt.Equal(b.IssuedAt) && a.ExpiresAt.Equal(b.ExpiresAt) &&
 		slices.Equal(a.Capabilities, b.Capabilities) && a.RefreshToken == b.RefreshToken &&
@@ -49,9 +51,9 @@ func equalClaims(a, b TokenClaims) bool {
 func TestTokenRoundTripEveryPurpose(t *testing.T) {
 	t.Parallel()
 	c := newTestCodec(t, testKey)
-	minimal := TokenClaims{Kind: TokenService, Subject: "bot@service", IssuedAt: testNow, ExpiresAt: testNow.Add(time.Hour)}
+	minimal := Claims{Kind: TokenService, Subject: "bot@service", IssuedAt: testNow, ExpiresAt: testNow.Add(time.Hour)}
 	for p := Purpose(1); p.valid(); p++ {
-		for _, claims := range []TokenClaims{sampleClaims(), minimal} {
+		for _, claims := range []Claims{sampleClaims(), minimal} {
 			tok, err := c.Seal(p, claims)
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
@@ -191,13 +193,13 @@ func TestTokenRotation(t *testing.T) {
 func TestSealRejectsBadClaims(t *testing.T) {
 	t.Parallel()
 	c := newTestCodec(t, testKey)
-	for name, mod := range map[string]func(*TokenClaims){
-		"no kind":        func(c *TokenClaims) { c.Kind = 0 },
-		"unknown kind":   func(c *TokenClaims) { c.Kind = 9 },
-		"no subject":     func(c *TokenClaims) { c.Subject = "" },
-		"no expiry":      func(c *TokenClaims) { c.ExpiresAt = time.Time{} },
-		"expiry <= iat":  func(c *TokenClaims) { c.ExpiresAt = c.IssuedAt },
-		"huge snapshots": func(c *TokenClaims) { c.Capabilities = make([]string, 50000) },
+	for name, mod := range map[string]func(*Claims){
+		"no kind":        func(c *Claims) { c.Kind = 0 },
+		"unknown kind":   func(c *Claims) { c.Kind = 9 },
+		"no subject":     func(c *Claims) { c.Subject = "" },
+		"no expiry":      func(c *Claims) { c.ExpiresAt = time.Time{} },
+		"expiry <= iat":  func(c *Claims) { c.ExpiresAt = c.IssuedAt },
+		"huge snapshots": func(c *Claims) { c.Capabilities = make([]string, 50000) },
 	} {
 		claims := sampleClaims()
 		mod(&claims)
@@ -229,17 +231,17 @@ func TestNewCodecRejectsWeakKeys(t *testing.T) {
 		"previous repeated": {testKey, []string{testKey2, testKey}, "previous_secret_keys[1]"},
 	} {
 		_, err := NewCodec(tc.current, tc.previous)
-		var ce *ConfigError
+		var ce *confdecode.Error
 		if !errors.As(err, &ce) || ce.Key != tc.key {
 			t.Errorf("%s: err = %v; want ConfigError on %s", name, err, tc.key)
 		}
 	}
-	if err := checkSecretKey(""); err == nil || !strings.Contains(err.Error(), "oauthgate keygen") {
+	if err := CheckSecretKey(""); err == nil || !strings.Contains(err.Error(), "oauthgate keygen") {
 		t.Errorf("missing key error %v does not say how to make one", err)
 	}
 	for _, good := range []string{testKey, strings.Repeat("0123456789abcdef", 4), "a passphrase that is long enough to pass, surely"} {
-		if err := checkSecretKey(good); err != nil {
-			t.Errorf("checkSecretKey(%q) = %v", good, err)
+		if err := CheckSecretKey(good); err != nil {
+			t.Errorf("CheckSecretKey(%q) = %v", good, err)
 		}
 	}
 }
