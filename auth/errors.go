@@ -93,11 +93,11 @@ func ErrorOf(err error) *Error {
 		return nil
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrClosed):
 		return &Error{Status: http.StatusServiceUnavailable, Msg: "the store is unavailable; try again shortly",
-			Err: err, RetryAfter: storeRetryAfter, Code: OAuthTemporarilyUnavail}
+			Err: err, RetryAfter: storeRetryAfter, Code: respond.CodeTemporarilyUnavailable}
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusServiceUnavailable, Msg: "the request was cancelled or timed out", Err: err, Code: OAuthTemporarilyUnavail}
+		return &Error{Status: http.StatusServiceUnavailable, Msg: "the request was cancelled or timed out", Err: err, Code: respond.CodeTemporarilyUnavailable}
 	case errors.As(err, &unknown):
 		return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("unknown capability %q", unknown.Name), Err: err}
 	case errors.As(err, &deleg):

@@ -21,6 +21,13 @@ func (c *Config) NoLogin() bool {
 	return c.ServerMetadataURL == "" && c.ClientID == "" && c.InsecureForceUser == ""
 }
 
+// MachineCallers reports whether c accepts machine clients: jwt_issuers
+// or a plugged-in issuer ([Config.MachineIssuers]). Without them (and
+// without login), only service tokens and guests reach the app.
+func (c *Config) MachineCallers() bool {
+	return len(c.JWTIssuers) > 0 || len(c.MachineIssuers) > 0
+}
+
 // NoLogin reports whether the app has no browser login
 // ([Config.NoLogin]).
 func (m *Manager) NoLogin() bool { return m.noLogin }
