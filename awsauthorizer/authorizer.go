@@ -59,7 +59,7 @@ type Response struct {
 
 // PolicyDocument is an IAM policy of execute-api:Invoke statements.
 type PolicyDocument struct {
-	Version   string            `json:"Version"`
+	Version   string      `json:"Version"`
 	Statement []Statement `json:"Statement"`
 }
 
