@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
-	"github.com/oauthgate/oauthgate/capabilities/filestore"
-	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/throttle"
@@ -154,15 +152,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Issuer, error) {
 		}
 	}
 	var err error
-	if g.store, g.owned, err = openClientStore(ctx, opts.ClientStore, c.app, g.log, g.now); err != nil {
+	if g.store, g.owned, err = openClientStore(opts.ClientStore, c.app, g.log, g.now, g.warnHidden); err != nil {
 		return nil, err
 	}
-	if stored, err := g.store.Clients(ctx); err == nil {
-		for _, sc := range stored {
-			if _, ok := g.static[sc.ID]; ok {
-				g.log.Warn("clientcreds: a client of the configuration hides the stored client of the same id", "client_id", sc.ID)
-			}
-		}
+	if _, lazy := g.store.(*driverClients); !lazy {
+		g.warnHidden(g.store)
 	}
 	if g.keys, err = loadSigningKeys(g.cfg, func(msg string, args ...any) { g.log.Info(msg, args...) }); err != nil {
 		g.Close()
@@ -194,33 +188,18 @@ func Load(ctx context.Context, path string, opts Options, sections ...auth.Secti
 	return cfg, iss, nil
 }
 
-// openClientStore returns the store of machine clients: the given one,
-// else the store driver's, else the clients file beside the user file,
-// else memory. owned is what the Issuer closes.
-func openClientStore(ctx context.Context, given store.ClientStore, app *auth.Config, log *slog.Logger, now func() time.Time) (store.ClientStore, io.Closer, error) {
-	if given != nil {
-		return given, nil, nil
-	}
-	if driver := app.Store.Driver; driver != "" && driver != "file" {
-		d, ok := store.LookupDriver(driver)
-		if !ok {
-			return nil, nil, &auth.ConfigError{Key: "store.driver", Reason: fmt.Sprintf("no store driver %q is registered", driver)}
-		}
-		cs, err := d.OpenClients(ctx, app.Store.DSN, log)
-		if err != nil {
-			return nil, nil, fmt.Errorf("clientcreds: opening the %s client store: %w", driver, err)
-		}
-		return cs, cs, nil
-	}
-	if app.Capabilities.UserFile == "" {
-		cs := memstore.NewClientStore()
-		return cs, cs, nil
-	}
-	cs, err := filestore.OpenClientStore(filestore.ClientFileFor(app.Capabilities.UserFile), filestore.Options{Logger: log, Now: now})
+// warnHidden logs each stored client that a client of the configuration
+// hides.
+func (g *Issuer) warnHidden(cs store.ClientStore) {
+	stored, err := cs.Clients(context.Background())
 	if err != nil {
-		return nil, nil, err
+		return
 	}
-	return cs, cs, nil
+	for _, sc := range stored {
+		if _, ok := g.static[sc.ID]; ok {
+			g.log.Warn("clientcreds: a client of the configuration hides the stored client of the same id", "client_id", sc.ID)
+		}
+	}
 }
 
 // Close closes the client store that New opened (not one given in

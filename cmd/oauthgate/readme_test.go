@@ -14,6 +14,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
 )
 
@@ -100,7 +101,7 @@ func TestReadmeYAMLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := auth.HashClientSecret("readme-secret")
+	hash, err := clientcreds.HashClientSecret("readme-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,10 @@ func TestReadmeYAMLParses(t *testing.T) {
 			t.Fatal(err)
 		}
 		var gw *gateway.Config
-		_, gw, err = loadConfigFile(path)
+		var loaded *loadedConfig
+		if loaded, err = loadConfigFile(path); err == nil {
+			gw = loaded.Gateway
+		}
 		if gatewayOnly != (gw != nil) && err == nil {
 			t.Errorf("%s: read as a gateway's file: %v; want %v", name, gw != nil, gatewayOnly)
 		}
