@@ -32,8 +32,8 @@ Reads one AWS API Gateway Lambda authorizer event (JSON: a REST TOKEN or
 REQUEST event, or a WebSocket $connect event) on standard input, answers it
 as the deployed authorizer would (awsauthorizer.Authorizer.Authorize: the
 token is verified against the configuration's jwt_issuers, or as one of the
-app's own client-credentials tokens, with the methodArn's stage as audience unless
-gateway_authorizer.audience says otherwise) and prints the response JSON:
+app's own client-credentials tokens, with the methodArn's stage as audience
+unless gateway_authorizer.audience says otherwise) and prints the response JSON:
 principalId, an Allow or Deny policyDocument, and the context. Mappings of
 AUTH0_AUTH_MAPPINGS are added to the configuration's
 gateway_authorizer.auth_mappings. Exit status 1 with "Unauthorized" when the

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/clientcreds"
@@ -90,7 +91,10 @@ var (
 func TestReadmeYAMLParses(t *testing.T) {
 	blocks, _ := fencedBlocks(readme(t))
 	authKeys, gatewayKeys := map[string]bool{}, map[string]bool{}
+	// An app's keys: auth's and those of the sections the commands read.
 	yamlKeys(reflect.TypeOf(auth.Config{}), authKeys)
+	yamlKeys(reflect.TypeOf(clientcreds.Config{}), authKeys)
+	authKeys[(&awsauthorizer.Config{}).ConfigKey()] = true
 	yamlKeys(reflect.TypeOf(gateway.Config{}), gatewayKeys)
 	graph, err := capabilities.NewGraph(readmeGraph, true)
 	if err != nil {
