@@ -53,8 +53,8 @@ var (
 // The Manager's methods that refuse a request (login, tokens, capability
 // management) return *Error values; test them with errors.Is:
 // [ErrBadRequest] (400), [ErrNoIdentity] (401), [ErrForbidden] (403),
-// [ErrNoLogin] (404). Those of the client-credentials grant say their
-// OAuth error in Code. [ErrorOf] turns any error into an *Error.
+// [ErrNoLogin] (404). Those of a token endpoint say their OAuth error
+// in Code. [ErrorOf] turns any error into an *Error.
 type Error = respond.Error
 
 // storeRetryAfter is the Retry-After of an answer refused because a store
