@@ -366,3 +366,34 @@ func TestAuthorizeGatewayOwnToken(t *testing.T) {
 		t.Error("a disabled client's token passed the authorizer")
 	}
 }
+
+// TestLoad: one call reads the file (auth's keys, the grant's and another
+// section's, in one run) and plugs the grant into the configuration.
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	yml := ccYAML + "clients:\n  a: {client_secret: a-secret, scope: read:pets}\ngateway_authorizer: {audience: prod}\n"
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var az awsauthorizer.Config
+	cfg, g, err := clientcreds.Load(context.Background(), path, clientcreds.Options{Logger: slog.New(slog.DiscardHandler)}, &az)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if az.Audience != "prod" || len(cfg.MachineIssuers) != 1 || cfg.MachineIssuers[0] != auth.MachineIssuer(g) || !cfg.MachineCallers() {
+		t.Fatalf("loaded %+v, %v", az, cfg.MachineIssuers)
+	}
+	// Problems of every owner come back from one run.
+	if err := os.WriteFile(path, []byte(ccYAML+"clients:\n  a: {scope: x}\ngateway_authorizer: {audiense: prod}\nsecert: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = clientcreds.Load(context.Background(), path, clientcreds.Options{}, &awsauthorizer.Config{})
+	for _, key := range []string{"clients.a.client_secret", "gateway_authorizer.audiense", "secert"} {
+		if err == nil || !strings.Contains(err.Error(), key+": ") {
+			t.Errorf("want a problem with %s: %v", key, err)
+		}
+	}
+}
