@@ -167,7 +167,6 @@ func (c *Config) Validate() error {
 
 	errs = append(errs, c.Throttle.validate()...)
 	errs = append(errs, c.validateMachine()...)
-	errs = append(errs, c.validateIssuing()...) // leaves auth: clientcreds, awsauthorizer
 
 	switch len(errs) {
 	case 0:

@@ -54,8 +54,8 @@ var (
 // The Manager's methods that refuse a request (login, tokens, capability
 // management) return *Error values; test them with errors.Is:
 // [ErrBadRequest] (400), [ErrNoIdentity] (401), [ErrForbidden] (403),
-// [ErrNoLogin] (404). Those of the client-credentials grant say their
-// OAuth error in Code. [ErrorOf] turns any error into an *Error.
+// [ErrNoLogin] (404). Those of a token endpoint say their OAuth error
+// in Code. [ErrorOf] turns any error into an *Error.
 type Error = respond.Error
 
 // storeRetryAfter is the Retry-After of an answer refused because a store
@@ -94,11 +94,11 @@ func ErrorOf(err error) *Error {
 		return nil
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrClosed):
 		return &Error{Status: http.StatusServiceUnavailable, Msg: "the store is unavailable; try again shortly",
-			Err: err, RetryAfter: storeRetryAfter, Code: OAuthTemporarilyUnavail}
+			Err: err, RetryAfter: storeRetryAfter, Code: respond.CodeTemporarilyUnavailable}
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusServiceUnavailable, Msg: "the request was cancelled or timed out", Err: err, Code: OAuthTemporarilyUnavail}
+		return &Error{Status: http.StatusServiceUnavailable, Msg: "the request was cancelled or timed out", Err: err, Code: respond.CodeTemporarilyUnavailable}
 	case errors.As(err, &unknown):
 		return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("unknown capability %q", unknown.Name), Err: err}
 	case errors.As(err, &deleg):

@@ -25,7 +25,7 @@ import (
 // users' capabilities and to mint service tokens.
 const UserManagementCapability = "user_management"
 
-// Manager is the gateway of one app: configuration, identity provider,
+// Manager is the authentication of one app: configuration, identity provider,
 // sessions, tokens, capability store and caches. Create it with [New]; it
 // is safe for concurrent use. Call [Manager.Close] when done.
 type Manager struct {
@@ -47,7 +47,6 @@ type Manager struct {
 	cache   *credCache
 	// machine verifies JWTs of machine clients; nil without issuers.
 	machine *machineTokens
-	issuing issuingState // leaves auth: clientcreds, awsauthorizer
 	// proxies name the client behind a trusted proxy (trusted_proxies).
 	proxies clientaddr.Proxies
 	// loginStarts counts the logins started per client network.
@@ -115,10 +114,6 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.proxies = clientaddr.Proxies(c.TrustedProxyPrefixes())
 	m.loginStarts = throttle.NewLimiter[netip.Prefix](c.Throttle.LoginStarts, throttleWindow, throttleKeys)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
-	if err := m.initIssuing(ctx); err != nil { // leaves auth: clientcreds, awsauthorizer
-		m.closeOwned()
-		return nil, err
-	}
 	if err := m.initMachine(); err != nil {
 		m.closeOwned()
 		return nil, err

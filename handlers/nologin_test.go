@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 )
@@ -43,7 +44,8 @@ clients:
 // noLoginApp serves an app without browser login over real HTTP.
 func noLoginApp(t *testing.T) (*httptest.Server, *auth.Manager) {
 	t.Helper()
-	cfg, err := auth.ParseConfig([]byte(noLoginYAML()))
+	var cc clientcreds.Config
+	cfg, err := auth.ParseConfig([]byte(noLoginYAML()), &cc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +53,10 @@ func noLoginApp(t *testing.T) (*httptest.Server, *auth.Manager) {
 		t.Fatal("NoLogin() = false")
 	}
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	plugGrant(t, cfg, &cc, clientcreds.Options{})
+	if !cfg.MachineCallers() {
+		t.Fatal("MachineCallers() = false with the grant plugged in")
+	}
 	m, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

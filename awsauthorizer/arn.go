@@ -1,4 +1,4 @@
-package auth
+package awsauthorizer
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ const maxARNLen = 2048
 // after the stage, and any space or control character.
 func ParseMethodARN(s string) (MethodARN, error) {
 	bad := func(reason string) (MethodARN, error) {
-		return MethodARN{}, fmt.Errorf("auth: malformed methodArn: %s", reason)
+		return MethodARN{}, fmt.Errorf("awsauthorizer: malformed methodArn: %s", reason)
 	}
 	switch {
 	case s == "":
@@ -65,7 +65,7 @@ func (a MethodARN) Base() string {
 func (a MethodARN) String() string { return a.Base() + a.Rest }
 
 // errNoMethod: a REST methodArn's rest has no method.
-var errNoMethod = errors.New("auth: malformed methodArn: no HTTP method after the stage")
+var errNoMethod = errors.New("awsauthorizer: malformed methodArn: no HTTP method after the stage")
 
 // MethodPath returns the HTTP method and resource path of a REST
 // methodArn: "GET/pets/7" → "GET", "/pets/7".

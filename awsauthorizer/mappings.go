@@ -1,4 +1,4 @@
-package auth
+package awsauthorizer
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/oauthgate/oauthgate/auth"
 )
 
 // AuthMappingsEnv is the environment variable read for extra auth
@@ -64,7 +66,7 @@ func parseAuthMappingsJSON(s string) (map[string][]AuthMapping, error) {
 // ANY → *) and returns config errors under key.
 func checkAuthMappings(key string, mappings map[string][]AuthMapping) []error {
 	var errs []error
-	bad := func(k, reason string) { errs = append(errs, &ConfigError{Key: k, Reason: reason}) }
+	bad := func(k, reason string) { errs = append(errs, &auth.ConfigError{Key: k, Reason: reason}) }
 	perms := make([]string, 0, len(mappings))
 	for p := range mappings {
 		perms = append(perms, p)
@@ -153,7 +155,7 @@ func loadEnvAuthMappings() (map[string][]AuthMapping, error) {
 	}
 	m, err := parseAuthMappingsJSON(s)
 	if err != nil {
-		return nil, &ConfigError{Key: AuthMappingsEnv + " (environment)", Reason: err.Error()}
+		return nil, &auth.ConfigError{Key: AuthMappingsEnv + " (environment)", Reason: err.Error()}
 	}
 	if errs := checkAuthMappings(AuthMappingsEnv+" (environment)", m); len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -161,7 +163,7 @@ func loadEnvAuthMappings() (map[string][]AuthMapping, error) {
 	return m, nil
 }
 
-// mappingARN returns the resource ARN of a REST mapping under base
+// restARN returns the resource ARN of a REST mapping under base
 // ("arn:aws:execute-api:region:account:api/stage/"): the method, then the
 // path with each {param} segment as "*".
 func (e AuthMapping) restARN(base string) string {

@@ -1,4 +1,4 @@
-package auth_test
+package clientcreds_test
 
 import (
 	"context"
@@ -17,49 +17,16 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
-
-// ccYAML is a configuration with the client-credentials grant and no
-// reachable provider (discovery is lazy).
-const ccYAML = `
-server_metadata_url: http://127.0.0.1:9/.well-known/openid-configuration
-secret_key: ` + testSecret + `
-client_id: app
-base_url: http://127.0.0.1:8080
-capabilities:
-  graph: {read: [], write: [read]}
-scope_capabilities:
-  "read:pets": [read]
-`
-
-func parseCC(t *testing.T, extra string, opts auth.ParseOptions) (*auth.Config, error) {
-	t.Helper()
-	if opts.LookupEnv == nil {
-		opts.LookupEnv = func(string) (string, bool) { return "", false }
-	}
-	return auth.ParseConfigWith([]byte(ccYAML+extra), opts)
-}
-
-func newCC(t *testing.T, extra string) *auth.Manager {
-	t.Helper()
-	cfg, err := parseCC(t, extra, auth.ParseOptions{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := auth.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
-}
 
 func TestClientsConfigFormats(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cfg, err := auth.ParseConfigWith([]byte(strings.Replace(ccYAML, "capabilities:\n", "capabilities:\n  user_file: users.yaml\n", 1)+`
+	_, ccfg, err := loadCC(t, dir, strings.Replace(ccYAML, "capabilities:\n", "capabilities:\n  user_file: users.yaml\n", 1)+`
 clients:
   writer:
     client_secret: "s2"
@@ -73,11 +40,11 @@ clients:
     audience: [dev, prod]
     scope: [read:pets, "list:pets other:x"]
     permissions: read:pets
-`), auth.ParseOptions{Dir: dir, LookupEnv: func(string) (string, bool) { return "", false }})
+`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, l := cfg.Clients["writer"], cfg.Clients["lister"]
+	w, l := ccfg.Clients["writer"], ccfg.Clients["lister"]
 	for name, c := range map[string]struct{ got, want []string }{
 		"writer.audience": {w.Audience, []string{"dev"}},
 		"writer.roles":    {w.Roles, []string{"sales_manager", "sales_associate"}},
@@ -91,13 +58,13 @@ clients:
 			t.Errorf("%s = %q; want %q", name, c.got, c.want)
 		}
 	}
-	cc := cfg.ClientCredentials
+	cc := ccfg.Grant
 	if cc.Issuer != "http://127.0.0.1:8080/" || cc.TokenTTL != time.Hour || cc.Algorithm != "RS256" ||
 		cc.SigningKeyFile != filepath.Join(dir, "users.yaml.signing-key.pem") {
 		t.Errorf("defaults: %+v", cc)
 	}
-	if err := cfg.Validate(); err != nil || !slices.Equal(cfg.Clients["writer"].Scope, []string{"write:*", "read:pets"}) {
-		t.Errorf("Validate again: %v %v", err, cfg.Clients["writer"].Scope)
+	if err := ccfg.CheckConfig(&auth.Config{}); err != nil || !slices.Equal(ccfg.Clients["writer"].Scope, []string{"write:*", "read:pets"}) {
+		t.Errorf("CheckConfig again: %v %v", err, ccfg.Clients["writer"].Scope)
 	}
 }
 
@@ -114,23 +81,22 @@ func TestClientsConfigErrors(t *testing.T) {
 		{"issuer", "client_credentials:\n  issuer: ftp://x/\n", "client_credentials.issuer", "not an http(s) URL"},
 		{"roles", "clients:\n  a:\n    client_secret: x\n    roles: {a: b}\n", "clients.a.roles", "expected a string or a list of strings"},
 	} {
-		_, err := parseCC(t, tc.yaml, auth.ParseOptions{})
+		_, _, err := loadCC(t, "", ccYAML+tc.yaml)
 		var ce *auth.ConfigError
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.key+": ") || !strings.Contains(err.Error(), tc.reason) {
 			t.Errorf("%s: %v; want %s: …%s…", tc.name, err, tc.key, tc.reason)
 		}
 	}
 	// Without base_url, the issuer must be given.
-	_, err := auth.ParseConfigWith([]byte(strings.Replace(ccYAML, "base_url: http://127.0.0.1:8080\n", "", 1)+"clients:\n  a:\n    client_secret: x\n"),
-		auth.ParseOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+	_, _, err := loadCC(t, "", strings.Replace(ccYAML, "base_url: http://127.0.0.1:8080\n", "", 1)+"clients:\n  a:\n    client_secret: x\n")
 	if err == nil || !strings.Contains(err.Error(), "client_credentials.issuer: missing") {
 		t.Errorf("no issuer: %v", err)
 	}
 }
 
+// Not parallel: it sets the process environment (the ~CRYPT~ password).
 func TestClientSecretsOfTheConfiguration(t *testing.T) {
-	t.Parallel()
-	hash, err := auth.HashClientSecret("hashed-secret")
+	hash, err := clientcreds.HashClientSecret("hashed-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,34 +104,33 @@ func TestClientSecretsOfTheConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := func(k string) (string, bool) { return "pw", k == auth.PasswordEnv }
-	cfg, err := parseCC(t, `
+	t.Setenv(auth.PasswordEnv, "pw")
+	cfg, ccfg, err := loadCC(t, "", ccYAML+`
 clients:
   hashed: {client_secret: "`+hash+`"}
   encrypted: {client_secret: "`+enc+`"}
   plain: {client_secret: plain-secret}
-`, auth.ParseOptions{LookupEnv: env, Dir: t.TempDir()})
+`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := auth.New(context.Background(), cfg)
+	_, g, err := start(t, cfg, ccfg, clientcreds.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
 	for id, secret := range map[string]string{"hashed": "hashed-secret", "encrypted": "encrypted-secret", "plain": "plain-secret"} {
-		tok, err := m.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: id, ClientSecret: secret})
+		tok, err := g.IssueToken(context.Background(), clientcreds.TokenRequest{ClientID: id, ClientSecret: secret})
 		if err != nil {
 			t.Errorf("%s: %v", id, err)
 			continue
 		}
 		// No audience configured: the issuer.
-		if tok.Audience != m.ClientCredentialsIssuer() || tok.Subject != id || tok.ExpiresIn != 3600 {
+		if tok.Audience != g.Issuer() || tok.Subject != id || tok.ExpiresIn != 3600 {
 			t.Errorf("%s: %+v", id, tok)
 		}
-		_, err = m.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: id, ClientSecret: secret + "x"})
+		_, err = g.IssueToken(context.Background(), clientcreds.TokenRequest{ClientID: id, ClientSecret: secret + "x"})
 		var oe *auth.Error
-		if !errors.As(err, &oe) || oe.Code != auth.OAuthInvalidClient || oe.Status != 401 {
+		if !errors.As(err, &oe) || oe.Code != clientcreds.CodeInvalidClient || oe.Status != 401 {
 			t.Errorf("%s, wrong secret: %v", id, err)
 		}
 	}
@@ -195,16 +160,15 @@ func TestClientsFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "clients.yaml"), []byte(simpleClientsFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := parseCC(t, "clients_file: clients.yaml\nclient_credentials:\n  algorithm: ES256\n", auth.ParseOptions{Dir: dir})
+	cfg, ccfg, err := loadCC(t, dir, ccYAML+"clients_file: clients.yaml\nclient_credentials:\n  algorithm: ES256\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := auth.New(context.Background(), cfg)
+	m, g, err := start(t, cfg, ccfg, clientcreds.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	tok, err := m.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: "writer", ClientSecret: "s2"})
+	tok, err := g.IssueToken(context.Background(), clientcreds.TokenRequest{ClientID: "writer", ClientSecret: "s2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,17 +194,17 @@ func TestClientsFile(t *testing.T) {
 		"clients_file: clients.yaml\nclients:\n  writer: {client_secret: x}\n",
 		"clients_file: missing.yaml\n",
 	} {
-		cfg, err := parseCC(t, extra, auth.ParseOptions{Dir: dir})
+		_, ccfg, err := loadCC(t, dir, ccYAML+extra)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := auth.New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "clients_file") {
+		if _, err := clientcreds.New(context.Background(), ccfg, clientcreds.Options{}); err == nil || !strings.Contains(err.Error(), "clients_file") {
 			t.Errorf("%q: %v", extra, err)
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "typo.yaml"), []byte("clients:\n  a:\n    client_secret: x\n    scop: y\n"), 0o600)
-	cfg, _ = parseCC(t, "clients_file: typo.yaml\n", auth.ParseOptions{Dir: dir})
-	if _, err := auth.New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `did you mean "scope"`) {
+	_, ccfg, _ = loadCC(t, dir, ccYAML+"clients_file: typo.yaml\n")
+	if _, err := clientcreds.New(context.Background(), ccfg, clientcreds.Options{}); err == nil || !strings.Contains(err.Error(), `did you mean "scope"`) {
 		t.Errorf("typo in the clients file: %v", err)
 	}
 }
@@ -250,12 +214,12 @@ func TestSigningKeyFileKeptAndRotated(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key.pem")
 	extra := "clients:\n  a: {client_secret: a-secret, scope: read:pets}\nclient_credentials:\n  signing_key_file: " + keyFile + "\n"
-	m1 := newCC(t, extra)
+	_, g1 := newCC(t, extra)
 	st, err := os.Stat(keyFile)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", st, err)
 	}
-	tok, err := m1.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: "a", ClientSecret: "a-secret"})
+	tok, err := g1.IssueToken(context.Background(), clientcreds.TokenRequest{ClientID: "a", ClientSecret: "a-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,50 +230,48 @@ func TestSigningKeyFileKeptAndRotated(t *testing.T) {
 		return err
 	}
 	// Restarted with the same file: the token still verifies.
-	if err := identify(newCC(t, extra)); err != nil {
-		t.Fatalf("after a restart: %v", err)
+	if m2, _ := newCC(t, extra); identify(m2) != nil {
+		t.Fatalf("after a restart: %v", identify(m2))
 	}
 	// Rotated: a new key signs, the old one still verifies and is listed.
 	oldFile := filepath.Join(dir, "old.pem")
 	if err := os.Rename(keyFile, oldFile); err != nil {
 		t.Fatal(err)
 	}
-	m3 := newCC(t, extra+"  previous_signing_key_files: ["+oldFile+"]\n")
+	m3, g3 := newCC(t, extra+"  previous_signing_key_files: ["+oldFile+"]\n")
 	if err := identify(m3); err != nil {
 		t.Fatalf("after a rotation: %v", err)
 	}
-	set, _ := m3.JWKS()
+	set, _ := g3.JWKS()
 	var jwks jose.JSONWebKeySet
 	if err := json.Unmarshal(set, &jwks); err != nil || len(jwks.Keys) != 2 || jwks.Keys[0].KeyID == jwks.Keys[1].KeyID {
 		t.Fatalf("JWKS %s", set)
 	}
 	// Without the old key, its tokens are refused.
-	if err := identify(newCC(t, extra)); !errors.Is(err, auth.ErrTokenInvalid) {
-		t.Fatalf("old key dropped: %v", err)
+	if m4, _ := newCC(t, extra); !errors.Is(identify(m4), auth.ErrTokenInvalid) {
+		t.Fatalf("old key dropped: %v", identify(m4))
 	}
 }
 
 func TestConfigClientHidesStoredClient(t *testing.T) {
 	t.Parallel()
-	cfg, err := parseCC(t, "clients:\n  a: {client_secret: config-secret}\n", auth.ParseOptions{})
+	cfg, ccfg, err := loadCC(t, "", ccYAML+"clients:\n  a: {client_secret: config-secret}\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
-	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	hash, _ := auth.HashClientSecret("stored-secret")
-	cfg.ClientStore = memstore.NewClientStore(store.Client{ID: "a", SecretHash: hash}, store.Client{ID: "b", SecretHash: hash})
-	m, err := auth.New(context.Background(), cfg)
+	hash, _ := clientcreds.HashClientSecret("stored-secret")
+	_, g, err := start(t, cfg, ccfg, clientcreds.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		ClientStore: memstore.NewClientStore(store.Client{ID: "a", SecretHash: hash}, store.Client{ID: "b", SecretHash: hash})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
 	ctx := context.Background()
-	if _, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "a", ClientSecret: "stored-secret"}); err == nil {
+	if _, err := g.IssueToken(ctx, clientcreds.TokenRequest{ClientID: "a", ClientSecret: "stored-secret"}); err == nil {
 		t.Error("the stored client's secret works for a configured client")
 	}
 	for id, secret := range map[string]string{"a": "config-secret", "b": "stored-secret"} {
-		if _, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: id, ClientSecret: secret}); err != nil {
+		if _, err := g.IssueToken(ctx, clientcreds.TokenRequest{ClientID: id, ClientSecret: secret}); err != nil {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
@@ -322,7 +284,7 @@ func TestConfigClientHidesStoredClient(t *testing.T) {
 // computations at once than requests; all answered.
 func TestClientTokenFlood(t *testing.T) {
 	t.Parallel()
-	m := newCC(t, "clients:\n  a: {client_secret: a-secret}\n")
+	_, g := newCC(t, "clients:\n  a: {client_secret: a-secret}\n")
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for i := range 16 {
@@ -333,7 +295,7 @@ func TestClientTokenFlood(t *testing.T) {
 			if i%2 == 1 {
 				secret = "wrong"
 			}
-			_, err := m.IssueClientToken(context.Background(), auth.ClientTokenRequest{ClientID: "a", ClientSecret: secret})
+			_, err := g.IssueToken(context.Background(), clientcreds.TokenRequest{ClientID: "a", ClientSecret: secret})
 			if (err == nil) != (i%2 == 0) {
 				errs <- fmt.Errorf("request %d: %v", i, err)
 			}
@@ -347,44 +309,46 @@ func TestClientTokenFlood(t *testing.T) {
 	// A cancelled request gives up waiting.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "a", ClientSecret: "a-secret"})
+	_, err := g.IssueToken(ctx, clientcreds.TokenRequest{ClientID: "a", ClientSecret: "a-secret"})
 	var oe *auth.Error
 	if err != nil && (!errors.As(err, &oe) || oe.Status != 503) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
 
-// TestAuthorizeGatewayOwnToken: the gateway's own tokens pass the API
+// TestAuthorizeGatewayOwnToken: the grant's tokens pass the AWS API
 // Gateway authorizer like an external issuer's, for the stage's audience,
 // and stop when their client is disabled.
 func TestAuthorizeGatewayOwnToken(t *testing.T) {
 	t.Parallel()
 	clients := memstore.NewClientStore()
-	cfg, err := parseCC(t, "", auth.ParseOptions{})
+	cfg, ccfg, err := loadCC(t, "", ccYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ClientStore = clients
-	m, err := auth.New(context.Background(), cfg)
+	m, g, err := start(t, cfg, ccfg, clientcreds.Options{ClientStore: clients})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	az, err := awsauthorizer.New(nil, m, awsauthorizer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
-	hash, _ := auth.HashClientSecret("gw-secret")
+	hash, _ := clientcreds.HashClientSecret("gw-secret")
 	if err := clients.PutClient(ctx, store.Client{ID: "gw", Subject: "gw-1", SecretHash: hash, Audience: []string{"prod", "dev"}, Scope: []string{"read:pets"}}); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "gw", ClientSecret: "gw-secret", Audience: "prod"})
+	tok, err := g.IssueToken(ctx, clientcreds.TokenRequest{ClientID: "gw", ClientSecret: "gw-secret", Audience: "prod"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	authorize := func(stage string) (*auth.GatewayResponse, error) {
-		return m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: "Bearer " + tok.AccessToken,
+	authorize := func(stage string) (*awsauthorizer.Response, error) {
+		return az.Authorize(ctx, awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: "Bearer " + tok.AccessToken,
 			MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/" + stage + "/GET/pets"})
 	}
 	resp, err := authorize("prod")
-	if err != nil || resp.PrincipalID != "gw-1" || resp.PolicyDocument.Statement[0].Effect != auth.EffectAllow {
+	if err != nil || resp.PrincipalID != "gw-1" || resp.PolicyDocument.Statement[0].Effect != awsauthorizer.EffectAllow {
 		t.Fatalf("prod: %+v %v", resp, err)
 	}
 	if _, err := authorize("dev"); err == nil {
@@ -400,5 +364,36 @@ func TestAuthorizeGatewayOwnToken(t *testing.T) {
 	}
 	if _, err := authorize("prod"); err == nil {
 		t.Error("a disabled client's token passed the authorizer")
+	}
+}
+
+// TestLoad: one call reads the file (auth's keys, the grant's and another
+// section's, in one run) and plugs the grant into the configuration.
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	yml := ccYAML + "clients:\n  a: {client_secret: a-secret, scope: read:pets}\ngateway_authorizer: {audience: prod}\n"
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var az awsauthorizer.Config
+	cfg, g, err := clientcreds.Load(context.Background(), path, clientcreds.Options{Logger: slog.New(slog.DiscardHandler)}, &az)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if az.Audience != "prod" || len(cfg.MachineIssuers) != 1 || cfg.MachineIssuers[0] != auth.MachineIssuer(g) || !cfg.MachineCallers() {
+		t.Fatalf("loaded %+v, %v", az, cfg.MachineIssuers)
+	}
+	// Problems of every owner come back from one run.
+	if err := os.WriteFile(path, []byte(ccYAML+"clients:\n  a: {scope: x}\ngateway_authorizer: {audiense: prod}\nsecert: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = clientcreds.Load(context.Background(), path, clientcreds.Options{}, &awsauthorizer.Config{})
+	for _, key := range []string{"clients.a.client_secret", "gateway_authorizer.audiense", "secert"} {
+		if err == nil || !strings.Contains(err.Error(), key+": ") {
+			t.Errorf("want a problem with %s: %v", key, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package clientcreds
 
 import (
 	"bytes"
@@ -13,9 +13,24 @@ import (
 	"unicode/utf8"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/internal/respond"
 	"github.com/oauthgate/oauthgate/internal/throttle"
 )
+
+// Routes implements handlers.RouteProvider: the token endpoint, POST
+// /oauth/token (and POST /token, where simple_oauth_server served it), and
+// the key set of the tokens, GET /.well-known/jwks.json, relative to the
+// Manager's prefix. handlers.Mount serves them when the Issuer is one of
+// the Manager's MachineIssuers. The token endpoint takes client
+// credentials, never a cookie.
+func (g *Issuer) Routes() []handlers.Route {
+	return []handlers.Route{
+		{Method: http.MethodPost, Path: "/token", Handler: http.HandlerFunc(g.serveToken)},
+		{Method: http.MethodPost, Path: "/oauth/token", Handler: http.HandlerFunc(g.serveToken)},
+		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handler: http.HandlerFunc(g.serveJWKS)},
+	}
+}
 
 // clientTokenResponse is the client-credentials answer (RFC 6749 §5.1).
 // Token repeats AccessToken: clients of simple_oauth_server read that key.
@@ -34,21 +49,21 @@ var tokenParams = []string{"grant_type", "client_id", "client_secret", "audience
 // client-credentials grant. The client authenticates with HTTP Basic or
 // with client_id and client_secret in the body (form or JSON); when both
 // are present they must agree.
-func (h *routes) clientToken(w http.ResponseWriter, r *http.Request) {
+func (g *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	req, err := readTokenRequest(w, r)
 	if err != nil {
-		h.oauthFail(w, r, "", err)
+		g.oauthFail(w, r, "", err)
 		return
 	}
-	req.ClientAddr, _ = h.proxies.Client(r)
-	tok, err := h.m.IssueClientToken(r.Context(), req)
+	req.ClientAddr, _ = g.proxies.Client(r)
+	tok, err := g.IssueToken(r.Context(), req)
 	if err != nil {
-		h.oauthFail(w, r, req.ClientID, err)
+		g.oauthFail(w, r, req.ClientID, err)
 		return
 	}
-	h.m.Logger().Info("client token issued", "client_id", tok.ClientID, "aud", tok.Audience, "scope", tok.Scope, "jti", tok.ID)
+	g.log.Info("client token issued", "client_id", tok.ClientID, "aud", tok.Audience, "scope", tok.Scope, "jti", tok.ID)
 	respond.JSON(w, http.StatusOK, clientTokenResponse{
 		AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn, Scope: tok.Scope, Token: tok.AccessToken,
 	})
@@ -58,7 +73,7 @@ func (h *routes) clientToken(w http.ResponseWriter, r *http.Request) {
 // after logging it: never a secret (neither the request body nor the
 // Authorization header is logged), and refusals at Info level, an audit
 // trail of who was refused.
-func (h *routes) oauthFail(w http.ResponseWriter, r *http.Request, clientID string, err error) {
+func (g *Issuer) oauthFail(w http.ResponseWriter, r *http.Request, clientID string, err error) {
 	e := auth.ErrorOf(err)
 	msg := "client token refused"
 	args := []any{"error", e.Code, "status", e.Status, "client_id", clientID, "path", r.URL.Path}
@@ -68,24 +83,24 @@ func (h *routes) oauthFail(w http.ResponseWriter, r *http.Request, clientID stri
 	switch {
 	case e.Status == http.StatusTooManyRequests || errors.Is(e.Err, throttle.ErrQueueFull):
 		// Throttled or saturated: cheap to cause, so one line per request
-		// would let a flood fill the log; auth logs when it begins.
-		h.m.Logger().Debug(msg, args...)
+		// would let a flood fill the log; IssueToken logs when it begins.
+		g.log.Debug(msg, args...)
 	case e.Status >= 500:
-		h.m.Logger().Error(msg, args...)
+		g.log.Error(msg, args...)
 	default:
-		h.m.Logger().Info(msg, args...)
+		g.log.Info(msg, args...)
 	}
 	respond.Fail(w, r, nil, e, respond.AsOAuth)
 }
 
 func invalidRequest(desc string) *auth.Error {
-	return &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Msg: desc}
+	return oauthError(CodeInvalidRequest, http.StatusBadRequest, desc)
 }
 
 // readTokenRequest reads the parameters from a form or JSON body and the
 // client credentials from HTTP Basic or the body.
-func readTokenRequest(w http.ResponseWriter, r *http.Request) (auth.ClientTokenRequest, error) {
-	var req auth.ClientTokenRequest
+func readTokenRequest(w http.ResponseWriter, r *http.Request) (TokenRequest, error) {
+	var req TokenRequest
 	params, err := readTokenBody(w, r)
 	if err != nil {
 		return req, err
@@ -95,7 +110,7 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (auth.ClientTokenR
 		return req, invalidRequest("grant_type is missing")
 	case "client_credentials":
 	default:
-		return req, &auth.Error{Code: auth.OAuthUnsupportedGrantType, Status: http.StatusBadRequest,
+		return req, &auth.Error{Code: CodeUnsupportedGrantType, Status: http.StatusBadRequest,
 			Msg: "only grant_type=client_credentials is supported here"}
 	}
 	req.ClientID, req.ClientSecret = params["client_id"], params["client_secret"]
@@ -103,7 +118,7 @@ func readTokenRequest(w http.ResponseWriter, r *http.Request) (auth.ClientTokenR
 	if _, _, ok := r.BasicAuth(); ok || r.Header.Get("Authorization") != "" {
 		id, secret, ok := basicCredentials(r)
 		if !ok {
-			return req, &auth.Error{Code: auth.OAuthInvalidClient, Status: http.StatusUnauthorized,
+			return req, &auth.Error{Code: CodeInvalidClient, Status: http.StatusUnauthorized,
 				Msg: "the Authorization header is not valid HTTP Basic client authentication"}
 		}
 		if req.ClientID != "" && req.ClientID != id ||
@@ -142,16 +157,16 @@ func readTokenBody(w http.ResponseWriter, r *http.Request) (map[string]string, e
 	if err != nil || mt != "application/x-www-form-urlencoded" && mt != "application/json" {
 		return nil, invalidRequest("send the parameters as application/x-www-form-urlencoded or application/json")
 	}
-	if r.ContentLength > MaxBodyBytes {
-		return nil, &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Msg: "the request body is too large"}
+	if r.ContentLength > handlers.MaxBodyBytes {
+		return nil, &auth.Error{Code: CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge, Msg: "the request body is too large"}
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, handlers.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusRequestEntityTooLarge, Msg: "the request body is too large"}
+			return nil, &auth.Error{Code: CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge, Msg: "the request body is too large"}
 		}
-		return nil, &auth.Error{Code: auth.OAuthInvalidRequest, Status: http.StatusBadRequest, Msg: "could not read the request body", Err: err}
+		return nil, &auth.Error{Code: CodeInvalidRequest, Status: http.StatusBadRequest, Msg: "could not read the request body", Err: err}
 	}
 	if !utf8.Valid(data) {
 		return nil, invalidRequest("the request body is not valid UTF-8")
@@ -218,15 +233,12 @@ func repeatedKey(data []byte) bool {
 	return false
 }
 
-// jwks serves the public keys of the app's own tokens.
-func (h *routes) jwks(w http.ResponseWriter, r *http.Request) {
-	set, err := h.m.JWKS()
-	switch {
-	case err != nil:
-		h.fail(w, r, respond.NewError(http.StatusServiceUnavailable, "the key set is unavailable", err))
-		return
-	case set == nil:
-		h.fail(w, r, respond.NewError(http.StatusNotFound, "this server issues no tokens of its own", nil))
+// serveJWKS serves the public keys of the tokens.
+func (g *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	set, err := g.JWKS()
+	if err != nil {
+		e := respond.NewError(http.StatusServiceUnavailable, "the key set is unavailable", err)
+		respond.Fail(w, r, g.log, e, respond.AsJSON)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

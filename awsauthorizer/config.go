@@ -1,19 +1,24 @@
-package auth
+package awsauthorizer
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/oauthgate/oauthgate/auth"
 )
 
-// GatewayAuthorizerConfig is the `gateway_authorizer:` section: how
-// [Manager.AuthorizeGateway] answers AWS API Gateway Lambda authorizer
-// events. The zero value works (audience from the stage, no mappings).
-type GatewayAuthorizerConfig struct {
+// Config is the `gateway_authorizer:` section of the app's configuration
+// file: how [Authorizer.Authorize] answers events. The zero value works
+// (audience from the stage, no mappings). It is an [auth.Section]: pass it
+// to [auth.LoadConfig] to read it from the same file, in the same run.
+type Config struct {
 	// Audience is the aud a token must carry:
 	//   - "stage" (default): the stage of the event's methodArn ("prod" for
 	//     arn:aws:execute-api:…:api/prod/GET/pets), as simple_oauth_server;
-	//   - "issuer": the audience of the token's jwt_issuers entry;
+	//   - "issuer": the issuer's own rule (the audience of the token's
+	//     jwt_issuers entry);
 	//   - any other value: that exact audience.
 	Audience string `yaml:"audience"`
 	// WebSocketScope is the scope a token needs to open a WebSocket
@@ -30,24 +35,31 @@ type GatewayAuthorizerConfig struct {
 	AuthMappings map[string][]AuthMapping `yaml:"auth_mappings"`
 }
 
-// Audience modes of [GatewayAuthorizerConfig.Audience].
+// Audience modes of [Config.Audience].
 const (
-	GatewayAudienceStage  = "stage"
-	GatewayAudienceIssuer = "issuer"
+	AudienceStage  = "stage"
+	AudienceIssuer = "issuer"
 )
 
-func (g *GatewayAuthorizerConfig) validate() []error {
+// ConfigKey implements [auth.Section]: the section's key.
+func (g *Config) ConfigKey() string { return "gateway_authorizer" }
+
+// CheckConfig implements [auth.Section]: it fills in the defaults and
+// checks the section. It is idempotent.
+func (g *Config) CheckConfig(*auth.Config) error { return errors.Join(g.validate()...) }
+
+func (g *Config) validate() []error {
 	var errs []error
 	g.Audience = strings.TrimSpace(g.Audience)
 	if g.Audience == "" {
-		g.Audience = GatewayAudienceStage
+		g.Audience = AudienceStage
 	}
 	if strings.ContainsFunc(g.Audience, unicode.IsControl) {
-		errs = append(errs, &ConfigError{Key: "gateway_authorizer.audience", Reason: "contains a control character"})
+		errs = append(errs, &auth.ConfigError{Key: "gateway_authorizer.audience", Reason: "contains a control character"})
 	}
 	g.WebSocketScope = strings.TrimSpace(g.WebSocketScope)
 	if strings.ContainsAny(g.WebSocketScope, " \t\r\n\"\\") {
-		errs = append(errs, &ConfigError{Key: "gateway_authorizer.websocket_scope", Reason: fmt.Sprintf("%q is not one scope", g.WebSocketScope)})
+		errs = append(errs, &auth.ConfigError{Key: "gateway_authorizer.websocket_scope", Reason: fmt.Sprintf("%q is not one scope", g.WebSocketScope)})
 	}
 	return append(errs, checkAuthMappings("gateway_authorizer.auth_mappings", g.AuthMappings)...)
 }

@@ -1,4 +1,4 @@
-package auth_test
+package awsauthorizer_test
 
 import (
 	"context"
@@ -7,10 +7,13 @@ import (
 	"log/slog"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
-func ExampleManager_AuthorizeGateway() {
+// The authorizer of a Lambda function: auth verifies the tokens of the
+// jwt_issuers, the authorizer answers API Gateway's events with policies.
+func ExampleAuthorizer_Authorize() {
 	// A provider issuing client-credentials tokens for the "prod" stage.
 	idp, err := mockidp.NewServer(mockidp.Options{Clients: map[string]mockidp.Client{
 		"shop": {Secret: "s", Audience: "prod", Scope: "read:pets", Permissions: mockidp.StringList{"read:pets"}},
@@ -26,9 +29,6 @@ func ExampleManager_AuthorizeGateway() {
 		JWTIssuers: []auth.JWTIssuer{
 			{Issuer: idp.URL, Audience: "pets-api", JWKSURL: idp.URL + "/jwks"},
 		},
-		GatewayAuthorizer: auth.GatewayAuthorizerConfig{AuthMappings: map[string][]auth.AuthMapping{
-			"read:pets": {{Method: "GET", ResourcePath: "/pets/{petId}"}},
-		}},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	m, err := auth.New(context.Background(), cfg)
@@ -36,13 +36,19 @@ func ExampleManager_AuthorizeGateway() {
 		panic(err)
 	}
 	defer m.Close()
+	az, err := awsauthorizer.New(&awsauthorizer.Config{AuthMappings: map[string][]awsauthorizer.AuthMapping{
+		"read:pets": {{Method: "GET", ResourcePath: "/pets/{petId}"}},
+	}}, m, awsauthorizer.Options{})
+	if err != nil {
+		panic(err)
+	}
 	tok, err := idp.Provider.MintClientToken("shop")
 	if err != nil {
 		panic(err)
 	}
 
 	for _, call := range []string{"GET/pets", "POST/pets"} {
-		resp, err := m.AuthorizeGateway(context.Background(), auth.GatewayEvent{
+		resp, err := az.Authorize(context.Background(), awsauthorizer.Event{
 			Type:               "TOKEN",
 			AuthorizationToken: "Bearer " + tok,
 			MethodArn:          "arn:aws:execute-api:eu-west-1:123456789012:api/prod/" + call,
@@ -55,7 +61,7 @@ func ExampleManager_AuthorizeGateway() {
 			fmt.Println("  ", s.Effect, s.Resource)
 		}
 	}
-	_, err = m.AuthorizeGateway(context.Background(), auth.GatewayEvent{Type: "TOKEN",
+	_, err = az.Authorize(context.Background(), awsauthorizer.Event{Type: "TOKEN",
 		MethodArn: "arn:aws:execute-api:eu-west-1:123456789012:api/prod/GET/pets"})
 	fmt.Println("no token →", err)
 	// Output:

@@ -1,4 +1,4 @@
-package auth
+package clientcreds
 
 import (
 	"crypto/rand"
@@ -34,14 +34,14 @@ const argon2idPrefix = "$argon2id$"
 
 // ErrBadSecretHash is matched (errors.Is) by errors about a malformed
 // client-secret hash.
-var ErrBadSecretHash = errors.New("auth: malformed client secret hash")
+var ErrBadSecretHash = errors.New("clientcreds: malformed client secret hash")
 
 // HashClientSecret returns the argon2id hash of secret as a PHC string
 // ("$argon2id$v=19$m=…,t=…,p=…$salt$hash"), the form kept in stores and
 // accepted in the clients section of the configuration.
 func HashClientSecret(secret string) (string, error) {
 	if secret == "" {
-		return "", errors.New("auth: empty client secret")
+		return "", errors.New("clientcreds: empty client secret")
 	}
 	salt := make([]byte, clientSecretSaltLen)
 	if _, err := rand.Read(salt); err != nil {

@@ -1,4 +1,4 @@
-package auth
+package clientcreds
 
 import (
 	"cmp"
@@ -7,13 +7,18 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
-// ClientThrottle is the part of [ThrottleConfig] about the token endpoint
-// of the client-credentials grant. Its keys sit in throttle:.
-type ClientThrottle struct {
+// ThrottleConfig is the grant's part of the `throttle:` section (beside
+// auth's login_starts): how the token endpoint bounds the work of callers
+// who have not authenticated. Counts are per client address (the TCP
+// peer, or the client named by a proxy of trusted_proxies; an IPv6 client
+// counts per /64) over a sliding minute. Every limit must be at least 1;
+// 0 means the default.
+type ThrottleConfig struct {
 	// ClientFailures is how many failed client authentications (wrong
 	// secret, unknown client id) one client id may have from one address
 	// within a minute. Then the token endpoint answers that client id from
@@ -34,29 +39,36 @@ type ClientThrottle struct {
 	SecretCheckQueue int `yaml:"secret_check_queue"`
 }
 
-// Defaults of [ClientThrottle].
+// Defaults of [ThrottleConfig].
 const (
-	DefaultThrottleClientFailures   = 10
-	DefaultThrottleSecretCheckQueue = 32
+	DefaultClientFailures   = 10
+	DefaultSecretCheckQueue = 32
+)
+
+// The throttles count over a sliding minute and keep at most this many
+// keys each (a few hundred bytes a key), forgetting the quietest first.
+const (
+	throttleWindow = time.Minute
+	throttleKeys   = 10_000
 )
 
 // validate fills in the defaults and checks the limits.
-func (t *ClientThrottle) validate() []error {
+func (t *ThrottleConfig) validate() []error {
 	var errs []error
 	bad := func(key, reason string) {
-		errs = append(errs, &ConfigError{Key: "throttle." + key, Reason: reason})
+		errs = append(errs, &auth.ConfigError{Key: "throttle." + key, Reason: reason})
 	}
 	if t.AddressFailures == 0 && t.ClientFailures >= 0 {
-		t.AddressFailures = min(3*cmp.Or(t.ClientFailures, DefaultThrottleClientFailures), 1_000_000)
+		t.AddressFailures = min(3*cmp.Or(t.ClientFailures, DefaultClientFailures), 1_000_000)
 	}
 	for _, l := range []struct {
 		key      string
 		v        *int
 		def, top int
 	}{
-		{"client_failures", &t.ClientFailures, DefaultThrottleClientFailures, 100_000},
+		{"client_failures", &t.ClientFailures, DefaultClientFailures, 100_000},
 		{"address_failures", &t.AddressFailures, 0, 1_000_000},
-		{"secret_check_queue", &t.SecretCheckQueue, DefaultThrottleSecretCheckQueue, 100_000},
+		{"secret_check_queue", &t.SecretCheckQueue, DefaultSecretCheckQueue, 100_000},
 	} {
 		switch {
 		case *l.v < 0:
@@ -93,7 +105,7 @@ type pairKey struct {
 	network netip.Prefix
 }
 
-func newFailureThrottle(c ClientThrottle) *failureThrottle {
+func newFailureThrottle(c ThrottleConfig) *failureThrottle {
 	return &failureThrottle{
 		pairs:    throttle.NewLimiter[pairKey](c.ClientFailures, throttleWindow, throttleKeys),
 		networks: throttle.NewLimiter[netip.Prefix](c.AddressFailures, throttleWindow, throttleKeys),

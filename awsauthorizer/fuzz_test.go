@@ -1,11 +1,11 @@
-package auth_test
+package awsauthorizer_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 )
 
 // FuzzGatewayEvent: any event JSON decodes, its token is extracted and
@@ -21,7 +21,7 @@ func FuzzGatewayEvent(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var ev auth.GatewayEvent
+		var ev awsauthorizer.Event
 		if json.Unmarshal(data, &ev) != nil {
 			return
 		}
@@ -29,7 +29,7 @@ func FuzzGatewayEvent(f *testing.F) {
 			t.Fatalf("token %q", tok)
 		}
 		ev.IsWebSocket()
-		a, err := auth.ParseMethodARN(ev.MethodArn)
+		a, err := awsauthorizer.ParseMethodARN(ev.MethodArn)
 		if err != nil {
 			return
 		}

@@ -1,10 +1,11 @@
-package auth_test
+package awsauthorizer_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,10 +18,12 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/gateway")
+var update = flag.Bool("update", false, "rewrite the golden files of testdata")
 
 // gatewayClock is the fixed time of the gateway tests.
 var gatewayClock = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -37,24 +40,25 @@ func gatewayClients() map[string]mockidp.Client {
 }
 
 // gatewayMappings are the auth mappings of the golden tests.
-func gatewayMappings() map[string][]auth.AuthMapping {
-	return map[string][]auth.AuthMapping{
+func gatewayMappings() map[string][]awsauthorizer.AuthMapping {
+	return map[string][]awsauthorizer.AuthMapping{
 		"read:pets":   {{Method: "GET", ResourcePath: "/pets"}, {Method: "get", ResourcePath: "/pets/{petId}"}, {RouteKey: "sendMessage"}},
 		"admin":       {{Method: "DELETE", ResourcePath: "/pets/{petId}"}, {Method: "ANY", ResourcePath: "*"}},
 		"principalId": {{Method: "POST", ResourcePath: "/echo"}, {RouteKey: "$disconnect"}},
 	}
 }
 
-// gatewayEnv is a Manager trusting a mock provider's client tokens, with
-// a clock both share.
+// gatewayEnv is an authorizer verifying through a Manager that trusts a
+// mock provider's client tokens, with a clock all share.
 type gatewayEnv struct {
 	t     *testing.T
 	idp   *mockidp.Server
 	m     *auth.Manager
+	az    *awsauthorizer.Authorizer
 	clock *clock
 }
 
-func newGatewayEnv(t *testing.T, configure func(*auth.Config)) *gatewayEnv {
+func newGatewayEnv(t *testing.T, configure func(*auth.Config, *awsauthorizer.Config)) *gatewayEnv {
 	t.Helper()
 	clk := &clock{t: gatewayClock}
 	idp, err := mockidp.NewServer(mockidp.Options{Clients: gatewayClients(), Now: clk.Now})
@@ -66,25 +70,29 @@ func newGatewayEnv(t *testing.T, configure func(*auth.Config)) *gatewayEnv {
 	cfg.ServerMetadataURL = idp.URL + "/.well-known/openid-configuration"
 	cfg.Now = clk.Now
 	cfg.JWTIssuers = []auth.JWTIssuer{{Issuer: idp.URL, Audience: "pets-api", JWKSURL: idp.URL + "/jwks"}}
-	cfg.GatewayAuthorizer.AuthMappings = gatewayMappings()
+	azCfg := &awsauthorizer.Config{AuthMappings: gatewayMappings()}
 	if configure != nil {
-		configure(cfg)
+		configure(cfg, azCfg)
 	}
 	m, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	return &gatewayEnv{t: t, idp: idp, m: m, clock: clk}
+	az, err := awsauthorizer.New(azCfg, m, awsauthorizer.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &gatewayEnv{t: t, idp: idp, m: m, az: az, clock: clk}
 }
 
 var tokenMark = regexp.MustCompile(`\{\{token:([a-z]+)\}\}`)
 
 // event reads testdata/gateway/NAME.event.json, with each {{token:CLIENT}}
 // replaced by a token the provider mints for CLIENT.
-func (e *gatewayEnv) event(name string) auth.GatewayEvent {
+func (e *gatewayEnv) event(name string) awsauthorizer.Event {
 	e.t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "gateway", name+".event.json"))
+	data, err := os.ReadFile(filepath.Join("testdata", name+".event.json"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -95,7 +103,7 @@ func (e *gatewayEnv) event(name string) auth.GatewayEvent {
 		}
 		return []byte(tok)
 	})
-	var ev auth.GatewayEvent
+	var ev awsauthorizer.Event
 	if err := json.Unmarshal(data, &ev); err != nil {
 		e.t.Fatalf("%s: %v", name, err)
 	}
@@ -104,7 +112,7 @@ func (e *gatewayEnv) event(name string) auth.GatewayEvent {
 
 // gatewayOutcome is what a golden file holds: the response, or the
 // error's message.
-func gatewayOutcome(resp *auth.GatewayResponse, err error) []byte {
+func gatewayOutcome(resp *awsauthorizer.Response, err error) []byte {
 	var v any = resp
 	if err != nil {
 		v = map[string]string{"error": err.Error()}
@@ -121,9 +129,9 @@ func TestAuthorizeGatewayGolden(t *testing.T) {
 		"error-websocket-one-protocol", "error-bad-arn",
 	} {
 		t.Run(name, func(t *testing.T) {
-			resp, err := e.m.AuthorizeGateway(context.Background(), e.event(name))
+			resp, err := e.az.Authorize(context.Background(), e.event(name))
 			got := gatewayOutcome(resp, err)
-			path := filepath.Join("testdata", "gateway", name+".golden.json")
+			path := filepath.Join("testdata", name+".golden.json")
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
 					t.Fatal(err)
@@ -214,14 +222,14 @@ func TestAuthorizeGatewayErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: "bearer " + tok, MethodArn: arn}
-	if _, err := e.m.AuthorizeGateway(ctx, ev); err != nil {
+	ev := awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: "bearer " + tok, MethodArn: arn}
+	if _, err := e.az.Authorize(ctx, ev); err != nil {
 		t.Fatalf("valid token: %v", err)
 	}
 	// Verified for prod (and cached): still refused on another stage.
 	other := ev
 	other.MethodArn = strings.Replace(arn, "/prod/", "/dev/", 1)
-	if _, err := e.m.AuthorizeGateway(ctx, other); !errors.Is(err, auth.ErrGatewayUnauthorized) {
+	if _, err := e.az.Authorize(ctx, other); !errors.Is(err, awsauthorizer.ErrUnauthorized) {
 		t.Fatalf("cached token on another stage: %v", err)
 	}
 	// Concurrent events share the cache safely (go test -race).
@@ -231,7 +239,7 @@ func TestAuthorizeGatewayErrors(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 20 {
-				resp, err := e.m.AuthorizeGateway(ctx, ev)
+				resp, err := e.az.Authorize(ctx, ev)
 				if err != nil || resp.PrincipalID != "reader-1" {
 					t.Errorf("concurrent: %+v %v", resp, err)
 					return
@@ -243,27 +251,27 @@ func TestAuthorizeGatewayErrors(t *testing.T) {
 	wg.Wait()
 	// Expired: Unauthorized, with the cause for logs.
 	e.clock.Advance(2 * time.Hour)
-	_, err = e.m.AuthorizeGateway(ctx, ev)
-	if !errors.Is(err, auth.ErrGatewayUnauthorized) || !errors.Is(err, auth.ErrTokenExpired) || err.Error() != "Unauthorized" {
+	_, err = e.az.Authorize(ctx, ev)
+	if !errors.Is(err, awsauthorizer.ErrUnauthorized) || !errors.Is(err, auth.ErrTokenExpired) || err.Error() != "Unauthorized" {
 		t.Fatalf("expired token: %v", err)
 	}
 	// Missing token: the same message.
-	_, err = e.m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", MethodArn: arn})
-	if !errors.Is(err, auth.ErrGatewayUnauthorized) || !errors.Is(err, auth.ErrNoIdentity) || err.Error() != "Unauthorized" {
+	_, err = e.az.Authorize(ctx, awsauthorizer.Event{Type: "TOKEN", MethodArn: arn})
+	if !errors.Is(err, awsauthorizer.ErrUnauthorized) || !errors.Is(err, auth.ErrNoIdentity) || err.Error() != "Unauthorized" {
 		t.Fatalf("no token: %v", err)
 	}
 	// Malformed methodArns are errors, never Unauthorized, never a panic.
 	for _, bad := range []string{"", "arn", "arn:aws:execute-api:r:a:api", "arn:aws:execute-api:r:a:api/prod", "arn:aws:execute-api:r:a:api/prod/",
 		"arn:aws:execute-api:r:a:/prod/GET/x", "arn:aws:execute-api::a:api/prod/GET/x", "arn:aws:execute-api:r:a:api/prod//x",
 		"arn:aws:execute-api:r:a:api/prod/GET/a b", "arn:aws:s3:r:a:api/prod/GET/x"} {
-		_, err := e.m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: tok, MethodArn: bad})
-		if err == nil || errors.Is(err, auth.ErrGatewayUnauthorized) || !strings.Contains(err.Error(), "methodArn") {
+		_, err := e.az.Authorize(ctx, awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: tok, MethodArn: bad})
+		if err == nil || errors.Is(err, awsauthorizer.ErrUnauthorized) || !strings.Contains(err.Error(), "methodArn") {
 			t.Errorf("methodArn %q: %v", bad, err)
 		}
 	}
 	// A method without a derived scope is denied.
 	e.clock.Advance(-2 * time.Hour)
-	resp, err := e.m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: tok,
+	resp, err := e.az.Authorize(ctx, awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: tok,
 		MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/OPTIONS/pets"})
 	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Deny" || resp.Context["required_scope"] != "" {
 		t.Fatalf("OPTIONS: %+v %v", resp, err)
@@ -283,21 +291,21 @@ func TestAuthorizeGatewayAudience(t *testing.T) {
 		{"other", "prod", false},  // the token is not for "other"
 		{"issuer", "prod", false}, // the issuer's audience is pets-api
 	} {
-		e := newGatewayEnv(t, func(c *auth.Config) { c.GatewayAuthorizer.Audience = tc.audience })
+		e := newGatewayEnv(t, func(c *auth.Config, az *awsauthorizer.Config) { az.Audience = tc.audience })
 		tok, _ := e.idp.Provider.MintClientToken("reader")
-		_, err := e.m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: tok,
+		_, err := e.az.Authorize(ctx, awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: tok,
 			MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/" + tc.stage + "/GET/pets"})
 		if (err == nil) != tc.ok {
 			t.Errorf("audience %q, stage %q: %v", tc.audience, tc.stage, err)
 		}
 	}
 	// audience: issuer accepts tokens made for the issuer's audience.
-	e := newGatewayEnv(t, func(c *auth.Config) {
-		c.GatewayAuthorizer.Audience = "issuer"
+	e := newGatewayEnv(t, func(c *auth.Config, az *awsauthorizer.Config) {
+		az.Audience = "issuer"
 		c.JWTIssuers[0].Audience = "prod"
 	})
 	tok, _ := e.idp.Provider.MintClientToken("cron")
-	resp, err := e.m.AuthorizeGateway(ctx, auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: tok,
+	resp, err := e.az.Authorize(ctx, awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: tok,
 		MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/anything/POST/pets"})
 	if err != nil || resp.PrincipalID != "cron-1" || resp.PolicyDocument.Statement[0].Effect != "Allow" {
 		t.Fatalf("audience issuer: %+v %v", resp, err)
@@ -305,18 +313,18 @@ func TestAuthorizeGatewayAudience(t *testing.T) {
 }
 
 func TestAuthorizeGatewayWebSocketScope(t *testing.T) {
-	e := newGatewayEnv(t, func(c *auth.Config) { c.GatewayAuthorizer.WebSocketScope = "write:*" })
-	ev := func(client string) auth.GatewayEvent {
+	e := newGatewayEnv(t, func(c *auth.Config, az *awsauthorizer.Config) { az.WebSocketScope = "write:*" })
+	ev := func(client string) awsauthorizer.Event {
 		tok, _ := e.idp.Provider.MintClientToken(client)
-		return auth.GatewayEvent{Type: "REQUEST", MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/$connect",
+		return awsauthorizer.Event{Type: "REQUEST", MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/$connect",
 			Headers: map[string]string{"Sec-WebSocket-Protocol": "chat, " + tok}}
 	}
-	resp, err := e.m.AuthorizeGateway(context.Background(), ev("reader"))
+	resp, err := e.az.Authorize(context.Background(), ev("reader"))
 	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Deny" || resp.Context["required_scope"] != "write:*" {
 		t.Fatalf("reader: %+v %v", resp, err)
 	}
 	// cron's scope write:pets is not write:*; its permissions are not either.
-	resp, err = e.m.AuthorizeGateway(context.Background(), ev("cron"))
+	resp, err = e.az.Authorize(context.Background(), ev("cron"))
 	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Deny" {
 		t.Fatalf("cron: %+v %v", resp, err)
 	}
@@ -324,19 +332,19 @@ func TestAuthorizeGatewayWebSocketScope(t *testing.T) {
 
 func TestAuthMappingsConfig(t *testing.T) {
 	base := "server_metadata_url: https://idp.example.com/.well-known/openid-configuration\nsecret_key: " + testSecret + "\nclient_id: app\n"
-	cfg, err := auth.ParseConfig([]byte(base + `gateway_authorizer:
+	var g awsauthorizer.Config
+	_, err := auth.ParseConfig([]byte(base+`gateway_authorizer:
   audience: prod
   websocket_scope: "read:*"
   auth_mappings:
     read:pets:
       - {method: get, resourcePath: "/pets/{petId}"}
       - {routeKey: $default}
-`))
+`), &g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := cfg.GatewayAuthorizer
-	if g.Audience != "prod" || g.WebSocketScope != "read:*" || !slices.Equal(g.AuthMappings["read:pets"], []auth.AuthMapping{{Method: "GET", ResourcePath: "/pets/{petId}"}, {RouteKey: "$default"}}) {
+	if g.Audience != "prod" || g.WebSocketScope != "read:*" || !slices.Equal(g.AuthMappings["read:pets"], []awsauthorizer.AuthMapping{{Method: "GET", ResourcePath: "/pets/{petId}"}, {RouteKey: "$default"}}) {
 		t.Fatalf("parsed %+v", g)
 	}
 	for _, tc := range []struct{ yaml, key string }{
@@ -348,7 +356,7 @@ func TestAuthMappingsConfig(t *testing.T) {
 		{"gateway_authorizer:\n  auth_mappings:\n    read:pets: []\n", "gateway_authorizer.auth_mappings.read:pets"},
 		{"gateway_authorizer:\n  websocket_scope: a b\n", "gateway_authorizer.websocket_scope"},
 	} {
-		_, err := auth.ParseConfig([]byte(base + tc.yaml))
+		_, err := auth.ParseConfig([]byte(base+tc.yaml), &awsauthorizer.Config{})
 		var ce *auth.ConfigError
 		if !errors.As(err, &ce) || ce.Key != tc.key {
 			t.Errorf("%q: %v; want key %s", tc.yaml, err, tc.key)
@@ -359,13 +367,13 @@ func TestAuthMappingsConfig(t *testing.T) {
 // AUTH0_AUTH_MAPPINGS adds mappings for the permissions the configuration
 // does not name; malformed JSON stops New with the variable's name.
 func TestAuthMappingsEnv(t *testing.T) {
-	t.Setenv(auth.AuthMappingsEnv, `{"read:pets": [{"method": "GET", "resourcePath": "/ignored"}],
+	t.Setenv(awsauthorizer.AuthMappingsEnv, `{"read:pets": [{"method": "GET", "resourcePath": "/ignored"}],
 		"write:pets": [{"method": "POST", "resourcePath": "/pets"}], "principalId": [{"method": "GET", "resourcePath": "/health"}]}`)
-	e := newGatewayEnv(t, func(c *auth.Config) {
-		c.GatewayAuthorizer.AuthMappings = map[string][]auth.AuthMapping{"read:pets": {{Method: "GET", ResourcePath: "/pets"}}}
+	e := newGatewayEnv(t, func(c *auth.Config, az *awsauthorizer.Config) {
+		az.AuthMappings = map[string][]awsauthorizer.AuthMapping{"read:pets": {{Method: "GET", ResourcePath: "/pets"}}}
 	})
 	tok, _ := e.idp.Provider.MintClientToken("auditor")
-	resp, err := e.m.AuthorizeGateway(context.Background(), auth.GatewayEvent{Type: "TOKEN", AuthorizationToken: tok,
+	resp, err := e.az.Authorize(context.Background(), awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: tok,
 		MethodArn: "arn:aws:execute-api:eu-west-1:1:api/prod/GET/pets"})
 	if err != nil {
 		t.Fatal(err)
@@ -385,13 +393,52 @@ func TestAuthMappingsEnv(t *testing.T) {
 
 	for _, bad := range []string{`{"read:pets": [`, `{"read:pets": [{"verb": "GET"}]}`, `["x"]`, `{"read:pets": [{"method": "GET", "resourcePath": "/p"}]} x`,
 		`{"read:pets": [{"method": "GET"}]}`} {
-		t.Setenv(auth.AuthMappingsEnv, bad)
-		cfg := testConfig()
-		cfg.ServerMetadataURL = "https://idp.example.com/.well-known/openid-configuration"
-		cfg.JWTIssuers = []auth.JWTIssuer{{Issuer: "https://idp.example.com", Audience: "a", JWKSURL: "https://idp.example.com/jwks"}}
-		_, err := auth.New(context.Background(), cfg)
-		if err == nil || !strings.Contains(err.Error(), auth.AuthMappingsEnv) {
+		t.Setenv(awsauthorizer.AuthMappingsEnv, bad)
+		_, err := awsauthorizer.New(&awsauthorizer.Config{}, e.m, awsauthorizer.Options{})
+		if err == nil || !strings.Contains(err.Error(), awsauthorizer.AuthMappingsEnv) {
 			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}
+
+// failingVerifier answers every token with err.
+type failingVerifier struct{ err error }
+
+func (v failingVerifier) VerifyMachineToken(context.Context, string, string) (*auth.Identity, error) {
+	return nil, v.err
+}
+
+// TestAuthorizeStoreOutage: a token that could not be checked because a
+// store is down is not "Unauthorized" (API Gateway would answer 401 and
+// the caller drop a good token): the error is another, so that API
+// Gateway answers 500. A refused token stays Unauthorized.
+func TestAuthorizeStoreOutage(t *testing.T) {
+	t.Parallel()
+	ev := awsauthorizer.Event{Type: "TOKEN", AuthorizationToken: "a.b.c",
+		MethodArn: "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/pets"}
+	for _, tc := range []struct {
+		name         string
+		err          error
+		unauthorized bool
+	}{
+		{"store unavailable", fmt.Errorf("client cron: %w: %w", auth.ErrTokenInvalid, store.ErrUnavailable), false},
+		{"store closed", fmt.Errorf("client cron: %w", store.ErrClosed), false},
+		{"cancelled", context.Canceled, false},
+		{"invalid", fmt.Errorf("bad signature: %w", auth.ErrTokenInvalid), true},
+		{"revoked", fmt.Errorf("client removed: %w", auth.ErrTokenRevoked), true},
+	} {
+		az, err := awsauthorizer.New(nil, failingVerifier{tc.err}, awsauthorizer.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := az.Authorize(context.Background(), ev)
+		switch {
+		case resp != nil || err == nil:
+			t.Errorf("%s: %+v %v; want an error", tc.name, resp, err)
+		case errors.Is(err, awsauthorizer.ErrUnauthorized) != tc.unauthorized || (err.Error() == "Unauthorized") != tc.unauthorized:
+			t.Errorf("%s: %v; want Unauthorized: %v", tc.name, err, tc.unauthorized)
+		case !errors.Is(err, tc.err):
+			t.Errorf("%s: %v does not wrap the cause", tc.name, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package auth_test
+package clientcreds_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"golang.org/x/crypto/argon2"
 )
@@ -27,6 +28,7 @@ import (
 // (secret a-secret) and b (secret b-secret), over loopback HTTP.
 type throttleApp struct {
 	m     *auth.Manager
+	g     *clientcreds.Issuer
 	url   string
 	clock *clock
 }
@@ -44,23 +46,21 @@ func cheapSecretHash(secret string) string {
 func startThrottleApp(t *testing.T, extra string) *throttleApp {
 	t.Helper()
 	clients := fmt.Sprintf("clients:\n  a: {client_secret: %q}\n  b: {client_secret: %q}\n", cheapSecretHash("a-secret"), cheapSecretHash("b-secret"))
-	cfg, err := parseCC(t, clients+extra, auth.ParseOptions{Dir: t.TempDir()})
+	cfg, cc, err := loadCC(t, "", ccYAML+clients+extra)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk := newClock()
 	cfg.Now = clk.Now
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	m, err := auth.New(context.Background(), cfg)
+	m, g, err := start(t, cfg, cc, clientcreds.Options{Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
 	mux := http.NewServeMux()
 	handlers.Mount(mux, m)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &throttleApp{m: m, url: srv.URL, clock: clk}
+	return &throttleApp{m: m, g: g, url: srv.URL, clock: clk}
 }
 
 // from returns a client whose connections come from the loopback address
@@ -136,9 +136,9 @@ func (r tokenReply) expectSlowDown(t *testing.T, what string) time.Duration {
 	return time.Duration(s) * time.Second
 }
 
-func expectChecks(t *testing.T, m *auth.Manager, want int64) {
+func expectChecks(t *testing.T, g *clientcreds.Issuer, want int64) {
 	t.Helper()
-	if n := auth.SecretChecks(m); n != want {
+	if n := clientcreds.SecretChecks(g); n != want {
 		t.Fatalf("%d client secrets hashed; want %d", n, want)
 	}
 }
@@ -155,10 +155,10 @@ func TestWrongSecretsThrottledWithoutHashing(t *testing.T) {
 	for i := range 10 {
 		a.token(t, c, paths[i%2], "a", "wrong").expect(t, fmt.Sprintf("wrong secret %d", i+1), 401, "invalid_client")
 	}
-	expectChecks(t, a.m, 10)
+	expectChecks(t, a.g, 10)
 	a.token(t, c, "/oauth/token", "a", "wrong").expectSlowDown(t, "11th wrong secret")
 	wait := a.token(t, c, "/token", "a", "a-secret").expectSlowDown(t, "right secret of the throttled client")
-	expectChecks(t, a.m, 10)
+	expectChecks(t, a.g, 10)
 
 	if r := a.token(t, c, "", "b", "b-secret"); r.status != 200 || r.Token == "" {
 		t.Fatalf("another client from the same address: %d %s", r.status, r.Error)
@@ -175,7 +175,7 @@ func TestWrongSecretsThrottledWithoutHashing(t *testing.T) {
 		a.token(t, c, "", "a", "wrong").expect(t, fmt.Sprintf("later, wrong secret %d", i+1), 401, "invalid_client")
 	}
 	a.token(t, c, "", "a", "wrong").expectSlowDown(t, "later, 11th wrong secret")
-	expectChecks(t, a.m, 10+1+1+10)
+	expectChecks(t, a.g, 10+1+1+10)
 }
 
 // TestUnknownClientIDsHitTheAddressCeiling: an address rotating client
@@ -190,10 +190,10 @@ func TestUnknownClientIDsHitTheAddressCeiling(t *testing.T) {
 	for i := range 8 {
 		a.token(t, c, "", fmt.Sprintf("ghost-%d", i), "x").expect(t, fmt.Sprintf("unknown client %d", i), 401, "invalid_client")
 	}
-	expectChecks(t, a.m, 8)
+	expectChecks(t, a.g, 8)
 	a.token(t, c, "", "ghost-8", "x").expectSlowDown(t, "9th unknown client")
 	a.token(t, c, "", "b", "b-secret").expectSlowDown(t, "a known client from the throttled address")
-	expectChecks(t, a.m, 8)
+	expectChecks(t, a.g, 8)
 	if r := a.token(t, from(t, "127.0.0.2"), "", "b", "b-secret"); r.status != 200 {
 		t.Fatalf("another address: %d %s", r.status, r.Error)
 	}
@@ -231,7 +231,7 @@ func TestThrottleCountsTheClientAddress(t *testing.T) {
 func TestSecretCheckQueueBounded(t *testing.T) {
 	t.Parallel()
 	a := startThrottleApp(t, "")
-	release := auth.HoldSecretChecks(a.m)
+	release := clientcreds.HoldSecretChecks(a.g)
 	released := false
 	defer func() {
 		if !released {
@@ -266,13 +266,13 @@ func TestSecretCheckQueueBounded(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no answer while every hashing slot is held: the queue has no bound")
 	}
-	expectChecks(t, a.m, 0)
+	expectChecks(t, a.g, 0)
 	release()
 	released = true
 	for range queue {
 		(<-replies).expect(t, "queued request", 401, "invalid_client")
 	}
-	expectChecks(t, a.m, queue)
+	expectChecks(t, a.g, queue)
 }
 
 // TestIssueClientTokenCountsByClientAddr: IssueClientToken throttles by
@@ -283,7 +283,7 @@ func TestIssueClientTokenCountsByClientAddr(t *testing.T) {
 	a := startThrottleApp(t, "throttle: {client_failures: 2}\n")
 	ctx := context.Background()
 	issue := func(addr netip.Addr) error {
-		_, err := a.m.IssueClientToken(ctx, auth.ClientTokenRequest{ClientID: "a", ClientSecret: "wrong", ClientAddr: addr})
+		_, err := a.g.IssueToken(ctx, clientcreds.TokenRequest{ClientID: "a", ClientSecret: "wrong", ClientAddr: addr})
 		return err
 	}
 	status := func(err error) int {
@@ -306,8 +306,8 @@ func TestIssueClientTokenCountsByClientAddr(t *testing.T) {
 	}
 	err := issue(netip.MustParseAddr("2001:db8::2"))
 	var oe *auth.Error
-	if !errors.As(err, &oe) || oe.Status != 429 || oe.Code != auth.OAuthSlowDown || oe.RetryAfter <= 0 {
+	if !errors.As(err, &oe) || oe.Status != 429 || oe.Code != clientcreds.CodeSlowDown || oe.RetryAfter <= 0 {
 		t.Fatalf("third failure from the /64: %v", err)
 	}
-	expectChecks(t, a.m, 6)
+	expectChecks(t, a.g, 6)
 }

@@ -1,4 +1,4 @@
-package auth
+package clientcreds
 
 import (
 	"crypto"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/atomicfile"
 	"github.com/oauthgate/oauthgate/internal/pemkey"
 )
@@ -55,16 +56,16 @@ type signingKeys struct {
 // loadSigningKeys reads (or creates) the configured keys. A key file that
 // does not exist is generated and written (mode 0600); without a file, the
 // key is generated in memory on first use.
-func loadSigningKeys(cfg *ClientCredentialsConfig, logf func(msg string, args ...any)) (*signingKeys, error) {
+func loadSigningKeys(cfg *GrantConfig, logf func(msg string, args ...any)) (*signingKeys, error) {
 	ks := &signingKeys{alg: jose.SignatureAlgorithm(cfg.Algorithm)}
 	for i, path := range cfg.PreviousSigningKeyFiles {
 		priv, err := pemkey.ReadPrivateKey(path)
 		if err != nil {
-			return nil, &ConfigError{Key: fmt.Sprintf("client_credentials.previous_signing_key_files[%d]", i), Reason: "cannot use the key", Err: err}
+			return nil, &auth.ConfigError{Key: fmt.Sprintf("client_credentials.previous_signing_key_files[%d]", i), Reason: "cannot use the key", Err: err}
 		}
 		k, err := newOwnKey(priv, false)
 		if err != nil {
-			return nil, &ConfigError{Key: fmt.Sprintf("client_credentials.previous_signing_key_files[%d]", i), Reason: "cannot use the key", Err: err}
+			return nil, &auth.ConfigError{Key: fmt.Sprintf("client_credentials.previous_signing_key_files[%d]", i), Reason: "cannot use the key", Err: err}
 		}
 		ks.previous = append(ks.previous, k)
 	}
@@ -78,11 +79,11 @@ func loadSigningKeys(cfg *ClientCredentialsConfig, logf func(msg string, args ..
 			priv, err = createKeyFile(cfg.SigningKeyFile, ks.alg, logf)
 		}
 		if err != nil {
-			return nil, &ConfigError{Key: "client_credentials.signing_key_file", Reason: "cannot use the key", Err: err}
+			return nil, &auth.ConfigError{Key: "client_credentials.signing_key_file", Reason: "cannot use the key", Err: err}
 		}
 		current = priv
 	default:
-		logf("auth: the signing key of client tokens is generated in memory: tokens will not survive a restart (set client_credentials.signing_key_file)")
+		logf("clientcreds: the signing key of client tokens is generated in memory: tokens will not survive a restart (set client_credentials.signing_key_file)")
 		alg := ks.alg
 		ks.lazy = func() (crypto.Signer, error) { return generateKey(alg) }
 		return ks, nil
@@ -93,7 +94,7 @@ func loadSigningKeys(cfg *ClientCredentialsConfig, logf func(msg string, args ..
 		if cfg.SigningKeyFile == "" {
 			key = "client_credentials.algorithm"
 		}
-		return nil, &ConfigError{Key: key, Reason: "cannot use the key", Err: err}
+		return nil, &auth.ConfigError{Key: key, Reason: "cannot use the key", Err: err}
 	}
 	return ks, nil
 }
@@ -190,7 +191,7 @@ func createKeyFile(path string, alg jose.SignatureAlgorithm, logf func(msg strin
 	case err != nil:
 		return nil, err
 	}
-	logf("auth: generated the signing key of client tokens", "file", path)
+	logf("clientcreds: generated the signing key of client tokens", "file", path)
 	return priv, nil
 }
 
