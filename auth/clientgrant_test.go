@@ -19,6 +19,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // ccYAML is a configuration with the client-credentials grant and no
@@ -134,11 +135,8 @@ func TestClientSecretsOfTheConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := auth.EncryptSecret("pw", "encrypted-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := func(k string) (string, bool) { return "pw", k == auth.PasswordEnv }
+	enc := confdecode.Encrypt("pw", "encrypted-secret")
+	env := func(k string) (string, bool) { return "pw", k == confdecode.PasswordEnv }
 	cfg, err := parseCC(t, `
 clients:
   hashed: {client_secret: "`+hash+`"}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/internal/redirect"
@@ -159,7 +160,7 @@ func (c *Config) Validate() error {
 	}
 
 	for i, s := range c.TrustedProxies {
-		if _, err := parseProxy(strings.TrimSpace(s)); err != nil {
+		if _, err := clientaddr.ParseProxy(strings.TrimSpace(s)); err != nil {
 			bad(fmt.Sprintf("trusted_proxies[%d]", i), fmt.Sprintf("%q is not an IP address or CIDR range", s))
 		}
 	}
@@ -182,7 +183,7 @@ func (k *CookieConfig) normalize(c *Config) []error {
 	bad := func(key, reason string) {
 		errs = append(errs, &ConfigError{Key: "cookie." + key, Reason: reason})
 	}
-	secure := c.CookieSecure()
+	secure := c.cookieSecure()
 	k.SameSite = strings.ToLower(strings.TrimSpace(k.SameSite))
 	switch k.SameSite {
 	case "":

@@ -37,9 +37,6 @@ var (
 	// ErrBadRequest: the request is malformed, e.g. a service account
 	// name without "@service" (400).
 	ErrBadRequest = errors.New("auth: bad request")
-	// ErrWrongPassword: a ~CRYPT~ value did not decrypt: the password is
-	// wrong or the value was altered.
-	ErrWrongPassword = errors.New("auth: wrong password or corrupted value")
 )
 
 // Error is an error answered over HTTP: Status and the public Msg are

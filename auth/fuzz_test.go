@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // FuzzTokenOpen: arbitrary input never panics and never opens.
@@ -127,7 +129,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("secret_key: ~CRYPT~gAAAA\n")
 	f.Add("capabilities: {graph: {a: [b], b: [a]}, user_file: x.yaml}\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		cfg, err := ParseConfigWith([]byte(s), ParseOptions{LookupEnv: envMap(map[string]string{"X": "1", PasswordEnv: "pw"})})
+		cfg, err := ParseConfigWith([]byte(s), ParseOptions{LookupEnv: envMap(map[string]string{"X": "1", confdecode.PasswordEnv: "pw"})})
 		if err != nil {
 			var ce *ConfigError
 			if !errors.As(err, &ce) {

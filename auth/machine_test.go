@@ -143,10 +143,10 @@ func TestMachineIdentityFields(t *testing.T) {
 		t.Fatalf("machine claims %+v", mi)
 	}
 	// "Myself" means nothing for a client: the manage calls ask for a user.
-	if _, err := e.m.StoredCapabilities(context.Background(), id, ""); !errors.Is(err, auth.ErrBadRequest) {
+	if _, err := e.m.Users().Get(context.Background(), id, ""); !errors.Is(err, auth.ErrBadRequest) {
 		t.Fatalf("StoredCapabilities(client, \"\") = %v; want ErrBadRequest", err)
 	}
-	if _, err := e.m.AddCapabilities(context.Background(), id, "", "read"); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := e.m.Users().Add(context.Background(), id, "", "read"); !errors.Is(err, auth.ErrForbidden) {
 		t.Fatalf("AddCapabilities(client, \"\") = %v; want ErrForbidden", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,8 +15,6 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
-	"github.com/oauthgate/oauthgate/internal/clientaddr"
-	"github.com/oauthgate/oauthgate/internal/throttle"
 )
 
 // UserManagementCapability is the capability needed to manage other
@@ -29,8 +26,8 @@ const UserManagementCapability = "user_management"
 // is safe for concurrent use. Call [Manager.Close] when done.
 type Manager struct {
 	cfg    *Config
-	log    *slog.Logger
-	now    func() time.Time
+	log    *slog.Logger     // cfg.Logger
+	now    func() time.Time // cfg.Now
 	codec  *Codec
 	policy *capabilities.Policy
 	graph  *capabilities.Graph
@@ -43,20 +40,18 @@ type Manager struct {
 	// noLogin: no browser login (Config.NoLogin).
 	noLogin bool
 	sess    *sessionCodec
+	side    *sideCookies
+	login   *Login
+	users   *Users
 	cache   *credCache
 	// machine verifies JWTs of machine clients; nil without issuers.
 	machine *machineTokens
 	issuing issuingState // leaves auth: clientcreds, awsauthorizer
-	// proxies name the client behind a trusted proxy (trusted_proxies).
-	proxies clientaddr.Proxies
-	// loginStarts counts the logins started per client network.
-	loginStarts *throttle.Limiter[netip.Prefix]
 
 	guest     *Identity
 	forced    string // force_user, normalized
 	forcedID  atomic.Pointer[forcedEntry]
-	userMgmt  capabilities.Cap
-	hasMgmt   bool
+	mgmt      userManagement
 	rechecks  sync.Map // token id → *recheckState
 	closeOnce sync.Once
 	closeErr  error
@@ -84,13 +79,13 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	m := &Manager{cfg: &c, log: c.Logger, now: c.Now}
-	if m.log == nil {
-		m.log = slog.Default()
-	}
-	if m.now == nil {
-		m.now = time.Now
-	}
 	var err error
 	if m.codec, err = NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
 		return nil, err
@@ -99,7 +94,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	m.graph = m.policy.Graph()
-	m.userMgmt, m.hasMgmt = m.graph.Lookup(UserManagementCapability)
+	m.mgmt = newUserManagement(m.graph)
 	if err := m.openStores(ctx); err != nil {
 		m.closeOwned()
 		return nil, err
@@ -111,8 +106,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	m.cache = newCredCache(defaultCacheEntries)
-	m.proxies = clientaddr.Proxies(c.TrustedProxyPrefixes())
-	m.loginStarts = throttle.NewLimiter[netip.Prefix](c.Throttle.LoginStarts, throttleWindow, throttleKeys)
+	m.side = newSideCookies(&c, m.now)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
 	if err := m.initIssuing(ctx); err != nil { // leaves auth: clientcreds, awsauthorizer
 		m.closeOwned()
@@ -123,14 +117,24 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	if c.ServerMetadataURL != "" {
-		m.idp = newIdP(m, c.ServerMetadataURL)
+		m.idp = newIdP(&c, m.client, m.log, m.now)
 	}
-	if m.noLogin = c.NoLogin(); m.noLogin {
+	m.noLogin = c.NoLogin()
+	m.login = &Login{
+		cfg: &c, log: m.log, now: m.now, codec: m.codec, sess: m.sess, side: m.side,
+		idp: m.idp, tokens: m.tokens, cache: m.cache,
+		starts: newLoginThrottle(&c, m.log, m.now), noLogin: m.noLogin,
+	}
+	m.users = &Users{store: m.store, policy: m.policy, graph: m.graph, log: m.log, mgmt: m.mgmt}
+	if m.noLogin {
 		how := "service tokens only"
 		if len(m.cfg.JWTIssuers) > 0 || len(m.cfg.MachineIssuers) > 0 {
 			how = "machine clients and service tokens"
 		}
 		m.log.Info("auth: no browser login: no identity provider is configured; callers identify with " + how)
+	}
+	if len(c.unknownKeys) > 0 {
+		m.log.Warn("auth: configuration keys ignored (unknown)", "keys", c.unknownKeys)
 	}
 	if c.InsecureForceUser != "" {
 		m.forced = capabilities.NormalizeEmail(c.InsecureForceUser)
@@ -236,7 +240,8 @@ func (m *Manager) Close() error {
 	return m.closeErr
 }
 
-// Config returns the validated configuration, defaults filled in. It must
+// Config returns the validated configuration, defaults filled in (Logger
+// and Now included). It must
 // not be modified.
 func (m *Manager) Config() *Config { return m.cfg }
 
@@ -244,24 +249,12 @@ func (m *Manager) Config() *Config { return m.cfg }
 // overrides).
 func (m *Manager) Policy() *capabilities.Policy { return m.policy }
 
-// Store returns the capability store.
-func (m *Manager) Store() store.Store { return m.store }
+// Users returns the capability operations on stored users, with their
+// delegation checks.
+func (m *Manager) Users() *Users { return m.users }
 
-// Tokens returns the token store (revocations, kept grants).
-func (m *Manager) Tokens() store.TokenStore { return m.tokens }
-
-// Prefix returns the path under which the routes are mounted: "" or
-// "/api/v1" (no trailing slash).
-func (m *Manager) Prefix() string { return m.cfg.Prefix }
-
-// Logger returns the manager's logger.
-func (m *Manager) Logger() *slog.Logger { return m.log }
-
-// Now returns the manager's clock's time.
-func (m *Manager) Now() time.Time { return m.now() }
-
-// LoginPath returns the login route's path, prefix included.
-func (m *Manager) LoginPath() string { return m.cfg.Prefix + "/login" }
+// Login returns the browser login: start, callback, logout.
+func (m *Manager) Login() *Login { return m.login }
 
 // effective returns the closed capability set of a logged-in subject.
 func (m *Manager) effective(ctx context.Context, email string) (capabilities.Set, error) {

@@ -21,10 +21,6 @@ func (c *Config) NoLogin() bool {
 	return c.ServerMetadataURL == "" && c.ClientID == "" && c.InsecureForceUser == ""
 }
 
-// NoLogin reports whether the app has no browser login
-// ([Config.NoLogin]).
-func (m *Manager) NoLogin() bool { return m.noLogin }
-
 // noLoginError is the answer of the login routes without browser login.
 func noLoginError() *Error {
 	return &Error{

@@ -133,7 +133,7 @@ func (m *Manager) refreshGrant(ctx context.Context, rs *recheckState, now time.T
 	if err != nil {
 		return err
 	}
-	cctx := m.clientContext(ctx)
+	cctx := m.idp.clientContext(ctx)
 	tok, err := ready.oauth.TokenSource(cctx, &oauth2.Token{RefreshToken: rs.refresh}).Token()
 	if err != nil {
 		var re *oauth2.RetrieveError

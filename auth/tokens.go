@@ -28,25 +28,6 @@ type IssuedToken struct {
 	Capabilities []string
 }
 
-// issueTime returns the issue time of a new token or session of subject:
-// now, kept to the second, or else the first second after it that the
-// subject's "revoke all" cutoff does not cover. A token issued right after
-// a "revoke all" thus lives, and the next one covers it even within the
-// same second, since every "revoke all" moves the cutoff at least one
-// second past the previous one (see [store.TokenStore]). A cutoff
-// further ahead than tokens may be dated is an error.
-func (m *Manager) issueTime(subject string) (time.Time, error) {
-	now := m.now()
-	t := now.Truncate(time.Second)
-	for m.tokens.Revoked("", subject, t) {
-		t = t.Add(time.Second)
-		if t.After(now.Add(maxClockSkew)) {
-			return time.Time{}, fmt.Errorf("auth: the tokens of %s are revoked until after %s", subject, t.Format(time.RFC3339))
-		}
-	}
-	return t, nil
-}
-
 // IssueUserToken mints a bearer token for the user id (from a session or
 // another user token; a token minted from a token expires no later than
 // it). Its life is token_ttl. When the session's login was offline
@@ -65,7 +46,7 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 	case id.Kind != KindUser:
 		return IssuedToken{}, badRequest("only users get user tokens; use a service token")
 	}
-	issued, err := m.issueTime(id.Email)
+	issued, err := issueTime(m.tokens, m.now(), id.Email)
 	if err != nil {
 		return IssuedToken{}, err
 	}
@@ -77,16 +58,16 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 		claims.ExpiresAt = id.ExpiresAt
 	}
 	if id.sessionID != "" && r != nil {
-		name := m.sideCookieName("_offline")
+		name := m.side.name("_offline")
 		if v, ok := cookieValue(r.Header, name); ok {
-			g, err := m.openOffline(v)
+			g, err := openOffline(m.codec, v)
 			if err == nil && g.email == id.Email && g.sessionID == id.sessionID && g.refresh != "" {
 				claims.RefreshToken, claims.CheckedAt = g.refresh, g.loginTime
 			} else if err != nil {
 				m.log.Debug("auth: offline cookie ignored", "err", err)
 			}
 			if w != nil {
-				http.SetCookie(w, m.sideCookie(name, "", m.cfg.Prefix+"/token", 0))
+				http.SetCookie(w, m.side.cookie(name, "", m.cfg.Prefix+"/token", 0))
 			}
 		}
 	}
@@ -124,7 +105,7 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 	if err != nil {
 		return IssuedToken{}, badRequest(err.Error())
 	}
-	if !m.canManage(minter) {
+	if !m.mgmt.heldBy(minter) {
 		return IssuedToken{}, forbidden("minting a service token needs " + UserManagementCapability)
 	}
 	held, err := m.effectiveNow(ctx, acct)
@@ -132,7 +113,7 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 		return IssuedToken{}, err
 	}
 	snapshot := m.graph.SetNames(held.Intersect(minter.set))
-	issued, err := m.issueTime(acct)
+	issued, err := issueTime(m.tokens, m.now(), acct)
 	if err != nil {
 		return IssuedToken{}, err
 	}
@@ -150,11 +131,6 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 		Token: tok, Kind: KindService, Subject: acct, ID: claims.ID, ExpiresAt: claims.ExpiresAt,
 		Capabilities: snapshot,
 	}, nil
-}
-
-// canManage reports whether id holds user_management.
-func (m *Manager) canManage(id *Identity) bool {
-	return m.hasMgmt && !id.IsGuest() && id.set.Has(m.userMgmt)
 }
 
 // RevokeToken revokes a user or service token, for good (the revocation is
@@ -176,7 +152,7 @@ func (m *Manager) RevokeToken(ctx context.Context, by *Identity, token string) e
 	if err != nil {
 		return &Error{Status: http.StatusBadRequest, Msg: "not a valid token", Err: fmt.Errorf("%w: %w", ErrBadRequest, err)}
 	}
-	if by.Email != c.Subject && !m.canManage(by) {
+	if by.Email != c.Subject && !m.mgmt.heldBy(by) {
 		return forbidden("only the token's owner or a user manager may revoke it")
 	}
 	if !m.now().Before(c.ExpiresAt) {
@@ -200,7 +176,7 @@ func (m *Manager) RevokeAll(ctx context.Context, by *Identity, subject string) e
 	if s == "" {
 		return badRequest("no user to revoke")
 	}
-	if by.Email != s && !m.canManage(by) {
+	if by.Email != s && !m.mgmt.heldBy(by) {
 		return forbidden("only the user or a user manager may revoke all of a user's tokens")
 	}
 	if err := m.tokens.RevokeSubject(ctx, s, m.now()); err != nil {

@@ -262,7 +262,7 @@ func TestConfigNotModified(t *testing.T) {
 	if cfg.ServerMetadataURL != "" || cfg.SecretKey != "" || len(cfg.Capabilities.UserOverrides) != 1 {
 		t.Errorf("New modified the caller's config: %+v", cfg)
 	}
-	users, err := at.Manager.Store().List(t.Context())
+	users, err := at.Manager.Users().Store().List(t.Context())
 	if err != nil || len(users) != 0 {
 		t.Errorf("store = %v, %v; want empty (the minter is an override)", users, err)
 	}

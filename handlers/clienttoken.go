@@ -48,7 +48,7 @@ func (h *routes) clientToken(w http.ResponseWriter, r *http.Request) {
 		h.oauthFail(w, r, req.ClientID, err)
 		return
 	}
-	h.m.Logger().Info("client token issued", "client_id", tok.ClientID, "aud", tok.Audience, "scope", tok.Scope, "jti", tok.ID)
+	h.m.Config().Logger.Info("client token issued", "client_id", tok.ClientID, "aud", tok.Audience, "scope", tok.Scope, "jti", tok.ID)
 	respond.JSON(w, http.StatusOK, clientTokenResponse{
 		AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn, Scope: tok.Scope, Token: tok.AccessToken,
 	})
@@ -69,11 +69,11 @@ func (h *routes) oauthFail(w http.ResponseWriter, r *http.Request, clientID stri
 	case e.Status == http.StatusTooManyRequests || errors.Is(e.Err, throttle.ErrQueueFull):
 		// Throttled or saturated: cheap to cause, so one line per request
 		// would let a flood fill the log; auth logs when it begins.
-		h.m.Logger().Debug(msg, args...)
+		h.m.Config().Logger.Debug(msg, args...)
 	case e.Status >= 500:
-		h.m.Logger().Error(msg, args...)
+		h.m.Config().Logger.Error(msg, args...)
 	default:
-		h.m.Logger().Info(msg, args...)
+		h.m.Config().Logger.Info(msg, args...)
 	}
 	respond.Fail(w, r, nil, e, respond.AsOAuth)
 }

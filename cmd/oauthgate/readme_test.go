@@ -15,6 +15,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/gateway"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // readme returns the repository's README.md, skipping the test without it.
@@ -95,11 +96,8 @@ func TestReadmeYAMLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(auth.PasswordEnv, "readme-password")
-	crypted, err := auth.EncryptSecret("readme-password", "readme-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Setenv(confdecode.PasswordEnv, "readme-password")
+	crypted := confdecode.Encrypt("readme-password", "readme-secret")
 	hash, err := auth.HashClientSecret("readme-secret")
 	if err != nil {
 		t.Fatal(err)
