@@ -21,7 +21,7 @@ func benchGateway(b *testing.B) (*Manager, GatewayEvent) {
 	}
 	b.Cleanup(idp.Close)
 	m := benchManager(b)
-	m.cfg.JWTIssuers = []JWTIssuer{{Issuer: idp.URL, Audience: "pets", JWKSURL: idp.URL + "/jwks", Algorithms: []string{"RS256"}, Leeway: DefaultJWTLeeway, RefetchInterval: DefaultJWKSRefetchInterval}}
+	m.cfg.JWTIssuers = []JWTIssuer{{Issuer: idp.URL, Audience: "pets", JWKSURL: idp.URL + "/jwks", Algorithms: []string{"RS256"}, Leeway: defaultJWTLeeway, RefetchInterval: defaultJWKSRefetchInterval}}
 	m.cfg.GatewayAuthorizer = GatewayAuthorizerConfig{Audience: GatewayAudienceStage, AuthMappings: map[string][]AuthMapping{
 		"read:pets": {{Method: "GET", ResourcePath: "/pets"}, {Method: "GET", ResourcePath: "/pets/{petId}"}},
 	}}

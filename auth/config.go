@@ -205,21 +205,17 @@ type StoreConfig struct {
 
 // Defaults of [Config]'s durations and names.
 const (
-	DefaultScope           = "openid email"
-	DefaultSessionMaxAge   = 14 * 24 * time.Hour
-	DefaultFlowTTL         = 10 * time.Minute
-	DefaultTokenTTL        = 30 * 24 * time.Hour
-	DefaultRecheckInterval = time.Hour
-	DefaultRecheckGrace    = 24 * time.Hour
-	DefaultCookieName      = "oauthgate_session"
+	defaultScope           = "openid email"
+	defaultSessionMaxAge   = 14 * 24 * time.Hour
+	defaultFlowTTL         = 10 * time.Minute
+	defaultTokenTTL        = 30 * 24 * time.Hour
+	defaultRecheckInterval = time.Hour
+	defaultRecheckGrace    = 24 * time.Hour
+	defaultCookieName      = "oauthgate_session"
 	// The __Host- prefix makes browsers refuse the cookie unless it is
 	// Secure, host-only and for path "/".
-	DefaultSecureCookieName = "__Host-" + DefaultCookieName
+	defaultSecureCookieName = "__Host-" + defaultCookieName
 )
-
-// ForceUserEnv is the environment variable that, set to 1, allows
-// force_user like InsecureAllowForceUser.
-const ForceUserEnv = "OAUTHGATE_INSECURE_ALLOW_FORCE_USER"
 
 // verifiedEmailRequired reports whether logins need email_verified=true
 // (the default).
@@ -241,7 +237,7 @@ func (c *Config) cookieSecure() bool {
 func (c *Config) scopes() []string {
 	scope, ok := c.ClientKwargs["scope"]
 	if !ok {
-		scope = DefaultScope
+		scope = defaultScope
 	}
 	scopes := []string{"openid"}
 	for _, s := range strings.Fields(scope) {

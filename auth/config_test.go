@@ -77,9 +77,9 @@ func TestLoadEasyOAuthConfig(t *testing.T) {
 		t.Errorf("scopes %v params %v", cfg.scopes(), cfg.authorizeParams())
 	}
 	// Defaults.
-	if cfg.Prefix != "" || cfg.TokenTTL != DefaultTokenTTL || cfg.FlowTTL != DefaultFlowTTL ||
-		cfg.SessionMaxAge != DefaultSessionMaxAge || cfg.RecheckInterval != time.Hour || cfg.RecheckGrace != 24*time.Hour ||
-		cfg.Cookie.MaxAge != DefaultSessionMaxAge || cfg.Cookie.SameSite != "lax" || cfg.Cookie.Name != DefaultSecureCookieName ||
+	if cfg.Prefix != "" || cfg.TokenTTL != defaultTokenTTL || cfg.FlowTTL != defaultFlowTTL ||
+		cfg.SessionMaxAge != defaultSessionMaxAge || cfg.RecheckInterval != time.Hour || cfg.RecheckGrace != 24*time.Hour ||
+		cfg.Cookie.MaxAge != defaultSessionMaxAge || cfg.Cookie.SameSite != "lax" || cfg.Cookie.Name != defaultSecureCookieName ||
 		!cfg.cookieSecure() || !cfg.verifiedEmailRequired() || cfg.Store.Driver != "file" || len(cfg.TrustedProxies) != 0 {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -138,7 +138,7 @@ client_kwargs:
 	if cfg.SecretKey != testKey || cfg.ClientID != "id-fallback-was empty" || cfg.ClientSecret != env["WEIRD"] {
 		t.Errorf("got %q %q %q", cfg.SecretKey, cfg.ClientID, cfg.ClientSecret)
 	}
-	if cfg.TokenTTL != 48*time.Hour || cfg.cookieSecure() || cfg.Cookie.Name != DefaultCookieName {
+	if cfg.TokenTTL != 48*time.Hour || cfg.cookieSecure() || cfg.Cookie.Name != defaultCookieName {
 		t.Errorf("ttl %v secure %v name %q", cfg.TokenTTL, cfg.cookieSecure(), cfg.Cookie.Name)
 	}
 	if got := cfg.ClientKwargs["prompt"]; got != "${LITERAL} and $dollar" {
@@ -191,7 +191,7 @@ func TestDurations(t *testing.T) {
 	} {
 		cfg, err := parse(t, minimal+"recheck_grace: "+in+"\n", nil)
 		if want == 0 {
-			want = DefaultRecheckGrace
+			want = defaultRecheckGrace
 		}
 		if err != nil || cfg.RecheckGrace != want {
 			t.Errorf("%s: got %v, %v; want %v", in, cfg, err, want)
@@ -291,7 +291,7 @@ client_kwargs: {scope: email profile}
 	if !slices.Equal(cfg.AllowedEmailDomains, []string{"example.com", "corp.example.org"}) {
 		t.Errorf("domains %q", cfg.AllowedEmailDomains)
 	}
-	if cfg.Cookie.Domain != "example.com" || cfg.Cookie.SameSite != "strict" || cfg.Cookie.Name != DefaultCookieName {
+	if cfg.Cookie.Domain != "example.com" || cfg.Cookie.SameSite != "strict" || cfg.Cookie.Name != defaultCookieName {
 		t.Errorf("cookie %+v", cfg.Cookie)
 	}
 	if got := fmt.Sprint(clientaddr.ParseProxies(cfg.TrustedProxies)); got != "[10.0.0.1/32 192.168.0.0/16 ::1/128]" {

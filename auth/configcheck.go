@@ -106,11 +106,11 @@ func (c *Config) Validate() error {
 		v   *time.Duration
 		def time.Duration
 	}{
-		{"session_max_age", &c.SessionMaxAge, DefaultSessionMaxAge},
-		{"flow_ttl", &c.FlowTTL, DefaultFlowTTL},
-		{"token_ttl", &c.TokenTTL, DefaultTokenTTL},
-		{"recheck_interval", &c.RecheckInterval, DefaultRecheckInterval},
-		{"recheck_grace", &c.RecheckGrace, DefaultRecheckGrace},
+		{"session_max_age", &c.SessionMaxAge, defaultSessionMaxAge},
+		{"flow_ttl", &c.FlowTTL, defaultFlowTTL},
+		{"token_ttl", &c.TokenTTL, defaultTokenTTL},
+		{"recheck_interval", &c.RecheckInterval, defaultRecheckInterval},
+		{"recheck_grace", &c.RecheckGrace, defaultRecheckGrace},
 		{"cookie.max_age", &c.Cookie.MaxAge, c.SessionMaxAge},
 	} {
 		switch {
@@ -210,9 +210,9 @@ func (k *CookieConfig) normalize(c *Config) []error {
 		}
 	}
 	if k.Name == "" {
-		k.Name = DefaultCookieName
+		k.Name = defaultCookieName
 		if secure && k.Domain == "" {
-			k.Name = DefaultSecureCookieName
+			k.Name = defaultSecureCookieName
 		}
 	}
 	prefix, _ := cutCookiePrefix(k.Name)

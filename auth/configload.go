@@ -9,7 +9,6 @@ import (
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
-
 // ParseOptions tunes [ParseConfigWith]. The zero value is the default.
 //
 // removed later: use LoadConfig or ParseConfig.

@@ -17,10 +17,6 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
-// UserManagementCapability is the capability needed to manage other
-// users' capabilities and to mint service tokens.
-const UserManagementCapability = "user_management"
-
 // Manager is the gateway of one app: configuration, identity provider,
 // sessions, tokens, capability store and caches. Create it with [New]; it
 // is safe for concurrent use. Call [Manager.Close] when done.

@@ -1,13 +1,6 @@
 package auth
 
-import (
-	"errors"
-	"net/http"
-)
-
-// ErrNoLogin: the app has no browser login (see [Config.NoLogin]). The
-// login routes answer it with 404; test with errors.Is.
-var ErrNoLogin = errors.New("auth: this app has no browser login")
+import "net/http"
 
 // NoLogin reports whether c configures an app without browser login:
 // neither server_metadata_url nor client_id nor force_user is set. Such an

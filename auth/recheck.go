@@ -12,10 +12,6 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// ErrNotConfirmed: the identity provider could not confirm a user token's
-// holder for longer than recheck_grace (it could not be reached).
-var ErrNotConfirmed = errors.New("auth: the identity provider could not confirm the user")
-
 // recheckRetry is the least time between two re-check attempts of one
 // token while the identity provider fails.
 const recheckRetry = time.Minute

@@ -6,9 +6,6 @@ import (
 	"fmt"
 )
 
-// MinSecretKeyBytes is the least entropy accepted in secret_key, in bytes.
-const MinSecretKeyBytes = 32
-
 // secretKeyHint tells how to make a good secret_key.
 const secretKeyHint = "make one with `oauthgate keygen` or `openssl rand -base64 32`"
 
