@@ -423,7 +423,7 @@ token_ttl: 7d
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(cfg.Prefix, cfg.scopes(), cfg.TokenTTL, cfg.Cookie.Name)
+	fmt.Println(cfg.Prefix, cfg.ClientKwargs, cfg.TokenTTL, cfg.Cookie.Name)
 
 	_, err = ParseConfig([]byte("secert_key: x\n"))
 	var ce *ConfigError
@@ -431,7 +431,7 @@ token_ttl: 7d
 		fmt.Println(ce)
 	}
 	// Output:
-	// /auth [openid email] 168h0m0s __Host-oauthgate_session
+	// /auth map[prompt:select_account] 168h0m0s __Host-oauthgate_session
 	// config: secert_key: unknown key (did you mean "secret_key"?)
 }
 

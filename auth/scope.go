@@ -60,7 +60,7 @@ func DerivedScope(method, path, prefix string) (scope string, ok bool) {
 // and an unavailable store are answered as with Require.
 func (m *Manager) RequireDerivedScope(opts ...RequireOption) func(http.Handler) http.Handler {
 	return m.guard(collectOptions(opts), func(r *http.Request, id *Identity) error {
-		scope, ok := DerivedScope(r.Method, r.URL.Path, m.Config().Prefix)
+		scope, ok := DerivedScope(r.Method, r.URL.Path, m.cfg.Prefix)
 		switch {
 		case ok && m.scopeAllowed(id, scope):
 			return nil
