@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/securecookie"
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 )
 
@@ -71,7 +72,7 @@ func credentials(b *testing.B, m *Manager, kind string, n int) []string {
 	for i := range out {
 		switch kind {
 		case "session":
-			d := sessionData{Email: "user@example.com", ID: NewTokenID(), Issued: m.now().Unix(), AuthTime: m.now().Unix()}
+			d := sessionData{Email: "user@example.com", ID: envelope.NewTokenID(), Issued: m.now().Unix(), AuthTime: m.now().Unix()}
 			v, err := securecookie.EncodeMulti(m.sess.name, &d, m.sess.codecs...)
 			if err != nil {
 				b.Fatal(err)

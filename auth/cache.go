@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 )
@@ -16,7 +17,7 @@ const defaultCacheEntries = 100_000
 // credential is what a verified session or token says, kept so that an
 // entry can be re-checked without decrypting again.
 type credential struct {
-	kind      TokenKind
+	kind      envelope.TokenKind
 	subject   string // normalized email or name@service
 	id        string // token id, or session id
 	issuedAt  time.Time

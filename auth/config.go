@@ -10,7 +10,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
-// Config is the gateway's configuration, read from YAML by [LoadConfig] or
+// Config is the app's authentication configuration, read from YAML by [LoadConfig] or
 // [ParseConfig] or built in Go. easy-oauth's config.yaml keys work
 // unchanged; the others are ours. [Config.Validate] fills in the defaults
 // stated on each field and checks every value.
@@ -107,9 +107,8 @@ type Config struct {
 	// whose X-Forwarded-For is believed for the client address. Default:
 	// none (the TCP peer is the client).
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	// Throttle bounds the work of callers who have not authenticated:
-	// login starts, and the client-credentials grant's wrong secrets and
-	// secret checks waiting.
+	// Throttle bounds the work of callers who have not authenticated.
+	// Packages plugged in may add keys of their own beside login_starts.
 	Throttle ThrottleConfig `yaml:"throttle"`
 
 	// JWTIssuers are the external issuers whose JWT access tokens (OAuth
@@ -123,7 +122,7 @@ type Config struct {
 
 	// Settings made in Go only, never read from YAML.
 
-	// Logger receives the gateway's logs (never a token or secret).
+	// Logger receives the Manager's logs (never a token or secret).
 	// Default slog.Default(); [Manager.Config] has it filled in, so that
 	// handlers log where the Manager does.
 	Logger *slog.Logger `yaml:"-"`
@@ -147,30 +146,6 @@ type Config struct {
 	// also a handlers.RouteProvider gets its routes mounted with the
 	// Manager's. The Manager does not close them. Default: none.
 	MachineIssuers []MachineIssuer `yaml:"-"`
-
-	// The app's own client-credentials grant and the AWS API Gateway
-	// authorizer.
-
-	// Clients are machine clients of the app's own client-credentials
-	// grant (POST {prefix}/oauth/token), in simple_oauth_server's format.
-	// They win over store clients of the same id. Default: none.
-	Clients map[string]ClientConfig `yaml:"clients"` // leaves auth: clientcreds
-	// ClientsFile is a simple_oauth_server clients file (a YAML document
-	// whose only key is clients:), read at start-up and added to Clients
-	// (an id in both is an error). Relative to the configuration file's
-	// folder. Default: none.
-	ClientsFile string `yaml:"clients_file" conf:"path"` // leaves auth: clientcreds
-	// ClientCredentials configures the app's own tokens.
-	ClientCredentials ClientCredentialsConfig `yaml:"client_credentials"` // leaves auth: clientcreds
-	// GatewayAuthorizer configures [Manager.AuthorizeGateway] (AWS API
-	// Gateway Lambda authorizer events).
-	GatewayAuthorizer GatewayAuthorizerConfig `yaml:"gateway_authorizer"` // leaves auth: awsauthorizer
-	// ClientStore keeps machine clients of the client-credentials grant,
-	// besides those of the configuration. Default: the store driver's when
-	// it keeps clients (PostgreSQL), else the file
-	// "<capabilities.user_file>.clients.yaml", else a memory store. Setting
-	// it turns the grant on. Go only.
-	ClientStore store.ClientStore `yaml:"-"` // leaves auth: clientcreds
 
 	// unknownKeys were ignored while parsing with
 	// ParseOptions.AllowUnknownKeys, as YAML paths ("cookie.secure_");

@@ -245,11 +245,7 @@ func TestValidate(t *testing.T) {
 		{"store dsn", minimal + "store: {driver: postgres}\n", "store.dsn"},
 		{"file dsn", minimal + "store: {dsn: x}\n", "store.dsn"},
 		{"proxy", minimal + "trusted_proxies: [10.0.0.0/8, nope]\n", "trusted_proxies[1]"},
-		{"negative throttle", minimal + "throttle: {client_failures: -1}\n", "throttle.client_failures"}, // leaves auth: clientcreds
 		{"huge throttle", minimal + "throttle: {login_starts: 1000001}\n", "throttle.login_starts"},
-		{"throttle queue", minimal + "throttle: {secret_check_queue: -5}\n", "throttle.secret_check_queue"},                        // leaves auth: clientcreds
-		{"address below client", minimal + "throttle: {client_failures: 20, address_failures: 20}\n", "throttle.address_failures"}, // leaves auth: clientcreds
-		{"address below default client", minimal + "throttle: {address_failures: 5}\n", "throttle.address_failures"},               // leaves auth: clientcreds
 		{"throttle typo", minimal + "throttle: {login_start: 5}\n", "throttle.login_start"},
 		{"force_user refused", minimal + "force_user: dev@example.com\n", "force_user"},
 		{"force_user not email", minimal + "force_user: dev\ninsecure_allow_force_user: true\n", "force_user"},
@@ -316,12 +312,8 @@ func TestThrottleDefaults(t *testing.T) {
 		yml  string
 		want ThrottleConfig
 	}{
-		{"", ThrottleConfig{LoginStarts: 60,
-			ClientThrottle: ClientThrottle{ClientFailures: 10, AddressFailures: 30, SecretCheckQueue: 32}}}, // leaves auth: clientcreds
-		{"throttle: {client_failures: 5}\n", ThrottleConfig{LoginStarts: 60,
-			ClientThrottle: ClientThrottle{ClientFailures: 5, AddressFailures: 15, SecretCheckQueue: 32}}}, // leaves auth: clientcreds
-		{"throttle: {address_failures: 100, secret_check_queue: 1, login_starts: 1000}\n", ThrottleConfig{LoginStarts: 1000,
-			ClientThrottle: ClientThrottle{ClientFailures: 10, AddressFailures: 100, SecretCheckQueue: 1}}}, // leaves auth: clientcreds
+		{"", ThrottleConfig{LoginStarts: 60}},
+		{"throttle: {login_starts: 1000}\n", ThrottleConfig{LoginStarts: 1000}},
 	} {
 		cfg, err := parse(t, minimal+tc.yml, nil)
 		if err != nil {

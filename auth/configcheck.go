@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
@@ -33,12 +34,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, &ConfigError{Key: key, Reason: reason})
 	}
 
-	if err := checkSecretKey(c.SecretKey); err != nil {
+	if err := envelope.CheckSecretKey(c.SecretKey); err != nil {
 		bad("secret_key", err.Error())
 	}
 	for i, k := range c.PreviousSecretKeys {
 		key := fmt.Sprintf("previous_secret_keys[%d]", i)
-		if err := checkSecretKey(k); err != nil {
+		if err := envelope.CheckSecretKey(k); err != nil {
 			bad(key, err.Error())
 		} else if k == c.SecretKey || indexOf(c.PreviousSecretKeys[:i], k) >= 0 {
 			bad(key, "repeats secret_key or another previous key")
@@ -167,7 +168,6 @@ func (c *Config) Validate() error {
 
 	errs = append(errs, c.Throttle.validate()...)
 	errs = append(errs, c.validateMachine()...)
-	errs = append(errs, c.validateIssuing()...) // leaves auth: clientcreds, awsauthorizer
 
 	switch len(errs) {
 	case 0:

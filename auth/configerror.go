@@ -7,7 +7,7 @@ import "github.com/oauthgate/oauthgate/internal/confdecode"
 // gateway.LoadConfig alike. Its fields:
 //
 //   - File: the file holding the value when it is not the configuration
-//     file itself (a clients_file); usually empty;
+//     file itself (a file it names, read by a section); usually empty;
 //   - Key: the YAML path of the value ("cookie.same_site",
 //     "previous_secret_keys[1]"); empty for the whole file (YAML syntax);
 //   - Reason: what is wrong and, when it helps, what to write;

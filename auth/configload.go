@@ -18,8 +18,8 @@ type ParseOptions struct {
 	// (a warning naming each), so a typo is not silent. Default false: a
 	// typo such as `secert_key` is an error naming the key.
 	AllowUnknownKeys bool
-	// Dir is the folder against which relative paths (capabilities.user_file,
-	// clients_file, the signing key files) are resolved. Default: left
+	// Dir is the folder against which relative paths (capabilities.user_file
+	// and the like) are resolved. Default: left
 	// relative (to the working directory).
 	Dir string
 	// LookupEnv reads environment variables (${NAME} and

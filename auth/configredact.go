@@ -21,7 +21,6 @@ func (c Config) redactedCopy() Config {
 	if r.Store.DSN != "" {
 		r.Store.DSN = redacted
 	}
-	c.redactIssuing(&r) // leaves auth: clientcreds
 	if len(r.MachineIssuers) > 0 {
 		r.MachineIssuers = make([]MachineIssuer, len(c.MachineIssuers))
 		for i, iss := range c.MachineIssuers {

@@ -1,6 +1,10 @@
 package auth
 
-import "time"
+import (
+	"time"
+
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
+)
 
 // The constants a user of the package may need. The defaults of the
 // configuration are stated on each [Config] field instead.
@@ -13,7 +17,7 @@ const (
 	ForceUserEnv = "OAUTHGATE_INSECURE_ALLOW_FORCE_USER"
 	// MinSecretKeyBytes is the least entropy accepted in secret_key, in
 	// bytes (`oauthgate keygen` makes this many by default).
-	MinSecretKeyBytes = 32
+	MinSecretKeyBytes = envelope.MinSecretKeyBytes
 	// DefaultHTTPTimeout bounds each request to the identity provider
 	// (discovery, keys, token exchange, refresh) when Config.HTTPClient
 	// sets no timeout of its own; a gateway's client uses it too.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/respond"
@@ -18,12 +19,12 @@ import (
 var (
 	// ErrTokenMalformed: the value is not a token of this format (bad
 	// encoding, wrong length, unknown version, padding, line breaks).
-	ErrTokenMalformed = errors.New("auth: malformed token")
+	ErrTokenMalformed = envelope.ErrTokenMalformed
 	// ErrTokenInvalid: the token does not authenticate: tampered, made with
 	// a key that is no longer configured, or made for another purpose.
-	ErrTokenInvalid = errors.New("auth: invalid token")
+	ErrTokenInvalid = envelope.ErrTokenInvalid
 	// ErrTokenExpired: the token authenticated but its expiry has passed.
-	ErrTokenExpired = errors.New("auth: token expired")
+	ErrTokenExpired = envelope.ErrTokenExpired
 	// ErrTokenRevoked: the token authenticated but its id, or its subject's
 	// tokens, were revoked.
 	ErrTokenRevoked = errors.New("auth: token revoked")
@@ -56,8 +57,8 @@ var (
 // The Manager's methods that refuse a request (login, tokens, capability
 // management) return *Error values; test them with errors.Is:
 // [ErrBadRequest] (400), [ErrNoIdentity] (401), [ErrForbidden] (403),
-// [ErrNoLogin] (404). Those of the client-credentials grant say their
-// OAuth error in Code. [ErrorOf] turns any error into an *Error.
+// [ErrNoLogin] (404). Those of a token endpoint say their OAuth error
+// in Code. [ErrorOf] turns any error into an *Error.
 type Error = respond.Error
 
 // storeRetryAfter is the Retry-After of an answer refused because a store
@@ -96,11 +97,11 @@ func ErrorOf(err error) *Error {
 		return nil
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrClosed):
 		return &Error{Status: http.StatusServiceUnavailable, Msg: "the store is unavailable; try again shortly",
-			Err: err, RetryAfter: storeRetryAfter, Code: OAuthTemporarilyUnavail}
+			Err: err, RetryAfter: storeRetryAfter, Code: respond.CodeTemporarilyUnavailable}
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusServiceUnavailable, Msg: "the request was cancelled or timed out", Err: err, Code: OAuthTemporarilyUnavail}
+		return &Error{Status: http.StatusServiceUnavailable, Msg: "the request was cancelled or timed out", Err: err, Code: respond.CodeTemporarilyUnavailable}
 	case errors.As(err, &unknown):
 		return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("unknown capability %q", unknown.Name), Err: err}
 	case errors.As(err, &deleg):

@@ -37,15 +37,15 @@ func TestErrorOf(t *testing.T) {
 		{"no identity", auth.ErrNoIdentity, 401, "not authenticated", "", false},
 		{"forbidden", auth.ErrForbidden, 403, "forbidden", "", false},
 		{"own error", &auth.Error{Status: http.StatusBadGateway, Msg: "down"}, 502, "down", "", false},
-		{"store unavailable", unavailable, 503, "the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
-		{"store closed", fmt.Errorf("get: %w", store.ErrClosed), 503, "the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
+		{"store unavailable", unavailable, 503, "the store is unavailable; try again shortly", "temporarily_unavailable", true},
+		{"store closed", fmt.Errorf("get: %w", store.ErrClosed), 503, "the store is unavailable; try again shortly", "temporarily_unavailable", true},
 		// A client token checked against a store that is down is not the
 		// client's fault.
 		{"token check with the store down", fmt.Errorf("auth: client c: %w: %w", auth.ErrTokenInvalid, unavailable), 503,
-			"the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
+			"the store is unavailable; try again shortly", "temporarily_unavailable", true},
 		{"own error over the store down", &auth.Error{Status: 500, Msg: "cannot start a session", Err: unavailable}, 503,
-			"the store is unavailable; try again shortly", auth.OAuthTemporarilyUnavail, true},
-		{"cancelled", fmt.Errorf("x: %w", context.Canceled), 503, "the request was cancelled or timed out", auth.OAuthTemporarilyUnavail, false},
+			"the store is unavailable; try again shortly", "temporarily_unavailable", true},
+		{"cancelled", fmt.Errorf("x: %w", context.Canceled), 503, "the request was cancelled or timed out", "temporarily_unavailable", false},
 		{"anything else", errors.New("disk on fire"), 500, "internal error", "", false},
 	} {
 		e := auth.ErrorOf(tc.err)

@@ -6,13 +6,9 @@ import (
 )
 
 // The small sealed values of this package (login flow, offline cookie,
-// kept grants) are a marker byte followed by length-prefixed strings and
-// 8-byte integers, in a fixed order per marker.
-const (
-	markerFlow    = 'F' // login flow cookie, under PurposeFlow
-	markerOffline = 'O' // offline cookie (IdP refresh token), under PurposeSession
-	markerGrant   = 'G' // kept IdP grant of a user token, under PurposeSession
-)
+// kept grants) are length-prefixed strings and 8-byte integers in a fixed
+// order per value; each is sealed under a purpose of its own, which tells
+// them apart.
 
 var errBadSealedValue = errors.New("auth: malformed sealed value")
 
@@ -29,12 +25,7 @@ type fieldReader struct {
 	err error
 }
 
-func newFieldReader(b []byte, marker byte) *fieldReader {
-	if len(b) == 0 || b[0] != marker {
-		return &fieldReader{err: errBadSealedValue}
-	}
-	return &fieldReader{b: b[1:]}
-}
+func newFieldReader(b []byte) *fieldReader { return &fieldReader{b: b} }
 
 func (r *fieldReader) str() string {
 	if r.err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
@@ -103,8 +104,8 @@ func (m *Manager) openToken(tok string, now time.Time) (credential, *recheckStat
 		issuedAt: claims.IssuedAt, expiresAt: claims.ExpiresAt,
 	}
 	switch claims.Kind {
-	case TokenUser:
-	case TokenService:
+	case envelope.TokenUser:
+	case envelope.TokenService:
 		c.snapshot = m.knownSet(claims.Capabilities)
 	default:
 		return credential{}, nil, fmt.Errorf("auth: a %s is not a bearer token: %w", claims.Kind, ErrTokenInvalid)
@@ -124,10 +125,10 @@ func (m *Manager) openToken(tok string, now time.Time) (credential, *recheckStat
 
 // openAny opens a user or service token (their keys differ, so the wrong
 // purpose fails at once, without decrypting).
-func (m *Manager) openAny(tok string, now time.Time) (TokenClaims, error) {
-	p := PurposeUserToken
-	if m.codec.sealedFor(PurposeServiceToken, tok) {
-		p = PurposeServiceToken
+func (m *Manager) openAny(tok string, now time.Time) (envelope.Claims, error) {
+	p := envelope.PurposeUserToken
+	if m.codec.SealedFor(envelope.PurposeServiceToken, tok) {
+		p = envelope.PurposeServiceToken
 	}
 	return m.codec.Open(p, tok, now)
 }
@@ -158,11 +159,11 @@ func (m *Manager) newEntry(ctx context.Context, c credential, rs *recheckState) 
 	}
 	id := &Identity{Email: c.subject, Kind: KindUser, ExpiresAt: c.expiresAt, set: set, graph: m.graph}
 	switch c.kind {
-	case TokenSession:
+	case envelope.TokenSession:
 		id.Via, id.sessionID = "session", c.id
-	case TokenUser:
+	case envelope.TokenUser:
 		id.Via, id.TokenID = "bearer", c.id
-	case TokenService:
+	case envelope.TokenService:
 		id.Kind, id.Via, id.TokenID = KindService, "bearer", c.id
 		id.set = set.Intersect(c.snapshot)
 	}

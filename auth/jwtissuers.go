@@ -81,7 +81,7 @@ type jwtIssuer struct {
 	verifier *oidc.IDTokenVerifier // nil until the keys' URL is known
 	lastTry  time.Time             // last failed discovery attempt
 	// keys is the verifier's key set; byAudience holds verifiers of the
-	// same keys for other audiences (API Gateway stages).
+	// same keys for other audiences (asked for by callers of VerifyMachineToken).
 	keys       oidc.KeySet
 	byAudience map[string]*oidc.IDTokenVerifier
 }
@@ -211,7 +211,7 @@ func (j *jwtIssuer) check(ctx context.Context, v *oidc.IDTokenVerifier, tok stri
 // limitedKeySet verifies with the keys of the last fetched key set and
 // fetches through go-oidc's remote key set (which shares in-flight
 // fetches) only for a kid it does not know, at most once per interval:
-// a stream of forged kids or signatures cannot make the gateway hammer the
+// a stream of forged kids or signatures cannot make the app hammer the
 // issuer. A known kid with a bad signature is refused without a fetch (a
 // rotation brings new kids, it does not change a kid's key).
 type limitedKeySet struct {
@@ -319,7 +319,7 @@ func (t jwksRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // maxAudienceVerifiers bounds the verifiers kept per issuer for other
-// audiences than the configured one (one per API Gateway stage in
+// audiences than the configured one (one per stage of an API in
 // practice).
 const maxAudienceVerifiers = 64
 

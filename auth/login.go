@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/redirect"
 	"golang.org/x/oauth2"
@@ -24,7 +25,7 @@ type Login struct {
 	cfg     *Config
 	log     *slog.Logger
 	now     func() time.Time
-	codec   *Codec
+	codec   *envelope.Codec
 	sess    *sessionCodec
 	side    *sideCookies
 	idp     *idp // nil without a provider

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"net"
 	"net/http"
 	"strings"
@@ -81,7 +82,7 @@ func (l *Login) dropStaleFlows(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Login) sealFlow(f flow) (string, error) {
-	b := []byte{markerFlow}
+	var b []byte
 	for _, s := range []string{f.state, f.nonce, f.verifier, f.next, f.redirectURI} {
 		b = appendString(b, s)
 	}
@@ -91,15 +92,15 @@ func (l *Login) sealFlow(f flow) (string, error) {
 	}
 	b = appendInt(b, off)
 	b = appendInt(b, f.created.Unix())
-	return l.codec.SealBytes(PurposeFlow, b)
+	return l.codec.SealBytes(envelope.PurposeFlow, b)
 }
 
 func (l *Login) openFlow(sealed string) (flow, error) {
-	plain, err := l.codec.OpenBytes(PurposeFlow, sealed)
+	plain, err := l.codec.OpenBytes(envelope.PurposeFlow, sealed)
 	if err != nil {
 		return flow{}, err
 	}
-	r := newFieldReader(plain, markerFlow)
+	r := newFieldReader(plain)
 	f := flow{state: r.str(), nonce: r.str(), verifier: r.str(), next: r.str(), redirectURI: r.str()}
 	f.offline = r.int() == 1
 	f.created = time.Unix(r.int(), 0).UTC()

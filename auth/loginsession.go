@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"net/http"
 )
 
@@ -13,7 +14,7 @@ func (l *Login) startSession(w http.ResponseWriter, r *http.Request, login verif
 	if err != nil {
 		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
-	d := sessionData{Email: login.email, ID: NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
+	d := sessionData{Email: login.email, ID: envelope.NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
 	if err := l.sess.save(w, r, d); err != nil {
 		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}

@@ -30,7 +30,7 @@ type JWTIssuer struct {
 	Leeway time.Duration `yaml:"leeway"`
 	// RefetchInterval is the least time between two fetches of the key set
 	// caused by tokens naming an unknown key id (kid): a stream of forged
-	// kids cannot make the gateway hammer the issuer. Default 10s.
+	// kids cannot make the app hammer the issuer. Default 10s.
 	RefetchInterval time.Duration `yaml:"refetch_interval"`
 }
 

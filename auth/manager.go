@@ -11,18 +11,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
-// Manager is the gateway of one app: configuration, identity provider,
+// Manager is the authentication of one app: configuration, identity provider,
 // sessions, tokens, capability store and caches. Create it with [New]; it
 // is safe for concurrent use. Call [Manager.Close] when done.
 type Manager struct {
 	cfg    *Config
 	log    *slog.Logger     // cfg.Logger
 	now    func() time.Time // cfg.Now
-	codec  *Codec
+	codec  *envelope.Codec
 	policy *capabilities.Policy
 	graph  *capabilities.Graph
 	store  store.Store
@@ -40,7 +41,6 @@ type Manager struct {
 	cache   *credCache
 	// machine verifies JWTs of machine clients; nil without issuers.
 	machine *machineTokens
-	issuing issuingState // leaves auth: clientcreds, awsauthorizer
 
 	guest     *Identity
 	forced    string // force_user, normalized
@@ -81,7 +81,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	}
 	m := &Manager{cfg: &c, log: c.Logger, now: c.Now}
 	var err error
-	if m.codec, err = NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
+	if m.codec, err = envelope.NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
 		return nil, err
 	}
 	if m.policy, err = c.Capabilities.Policy(); err != nil {
@@ -102,10 +102,6 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.cache = newCredCache(defaultCacheEntries)
 	m.side = newSideCookies(&c, m.now)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
-	if err := m.initIssuing(ctx); err != nil { // leaves auth: clientcreds, awsauthorizer
-		m.closeOwned()
-		return nil, err
-	}
 	if err := m.initMachine(); err != nil {
 		m.closeOwned()
 		return nil, err

@@ -13,10 +13,7 @@ import (
 // tests add lines.
 const noLoginBase = "secret_key: \"" + testKey + "\"\n"
 
-const (
-	issuerYAML  = "jwt_issuers: [{issuer: https://a.example, audience: api, jwks_url: https://a.example/keys}]\n"
-	clientsYAML = "client_credentials: {issuer: https://api.example/}\nclients: {cron: {client_secret: s3cret}}\n" // leaves auth: clientcreds
-)
+const issuerYAML = "jwt_issuers: [{issuer: https://a.example, audience: api, jwks_url: https://a.example/keys}]\n"
 
 func TestNoLoginValidate(t *testing.T) {
 	t.Parallel()
@@ -26,10 +23,9 @@ func TestNoLoginValidate(t *testing.T) {
 		key      string // the ConfigError expected; "" for a valid configuration
 		contains string // in the error's reason
 		noLogin  bool
-		machine  bool // leaves auth: clientcreds
+		machine  bool
 	}{
 		{"machine issuer", noLoginBase + issuerYAML, "", "", true, true},
-		{"own client-credentials grant", noLoginBase + clientsYAML, "", "", true, true}, // leaves auth: clientcreds
 		{"service tokens only", noLoginBase, "", "", true, false},
 		{"with a provider", minimal, "", "", false, false},
 		{"force_user", noLoginBase + "force_user: dev@example.com\ninsecure_allow_force_user: true\n", "", "", false, false},
@@ -48,8 +44,8 @@ func TestNoLoginValidate(t *testing.T) {
 				if err != nil {
 					t.Fatalf("err = %v; want a valid configuration", err)
 				}
-				if cfg.NoLogin() != tc.noLogin || cfg.MachineCallers() != tc.machine { // leaves auth: clientcreds
-					t.Errorf("NoLogin() = %v, MachineCallers() = %v; want %v, %v", cfg.NoLogin(), cfg.MachineCallers(), tc.noLogin, tc.machine) // leaves auth: clientcreds
+				if cfg.NoLogin() != tc.noLogin || cfg.MachineCallers() != tc.machine {
+					t.Errorf("NoLogin() = %v, MachineCallers() = %v; want %v, %v", cfg.NoLogin(), cfg.MachineCallers(), tc.noLogin, tc.machine)
 				}
 				return
 			}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"golang.org/x/oauth2"
 )
@@ -32,7 +33,7 @@ type recheckState struct {
 	nextTry   time.Time // after a failure, no attempt before this
 }
 
-func newRecheckState(c TokenClaims, interval time.Duration) *recheckState {
+func newRecheckState(c envelope.Claims, interval time.Duration) *recheckState {
 	rs := &recheckState{tokenID: c.ID, subject: c.Subject, expiresAt: c.ExpiresAt, refresh: c.RefreshToken, lastOK: c.CheckedAt}
 	if rs.lastOK.IsZero() {
 		rs.lastOK = c.IssuedAt
@@ -183,18 +184,17 @@ func (m *Manager) checkRefreshedIDToken(ctx context.Context, ready *idpReady, to
 }
 
 func (m *Manager) sealGrant(refresh string, checked time.Time) (string, error) {
-	b := []byte{markerGrant}
-	b = appendString(b, refresh)
+	b := appendString(nil, refresh)
 	b = appendInt(b, checked.Unix())
-	return m.codec.SealBytes(PurposeSession, b)
+	return m.codec.SealBytes(envelope.PurposeGrant, b)
 }
 
 func (m *Manager) openGrant(sealed string) (refresh string, checked time.Time, err error) {
-	plain, err := m.codec.OpenBytes(PurposeSession, sealed)
+	plain, err := m.codec.OpenBytes(envelope.PurposeGrant, sealed)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	r := newFieldReader(plain, markerGrant)
+	r := newFieldReader(plain)
 	refresh, unix := r.str(), r.int()
 	if err := r.done(); err != nil {
 		return "", time.Time{}, err

@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+
+	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 )
 
 // A browser session is a gorilla/sessions cookie (securecookie: HMAC-SHA256
@@ -52,11 +54,11 @@ func newSessionCodec(c *Config) (*sessionCodec, error) {
 		cookieAge = c.SessionMaxAge
 	}
 	for _, s := range secrets {
-		hashKey, err := hkdf.Key(sha256.New, []byte(s), []byte(hkdfSalt), "oauthgate session-cookie hash", 32)
+		hashKey, err := hkdf.Key(sha256.New, []byte(s), []byte(envelope.HKDFSalt), "oauthgate session-cookie hash", 32)
 		if err != nil {
 			return nil, fmt.Errorf("auth: deriving the session keys: %w", err)
 		}
-		blockKey, err := hkdf.Key(sha256.New, []byte(s), []byte(hkdfSalt), "oauthgate session-cookie block", 32)
+		blockKey, err := hkdf.Key(sha256.New, []byte(s), []byte(envelope.HKDFSalt), "oauthgate session-cookie block", 32)
 		if err != nil {
 			return nil, fmt.Errorf("auth: deriving the session keys: %w", err)
 		}
@@ -122,7 +124,7 @@ func (sc *sessionCodec) open(v string, now time.Time) (credential, error) {
 		return credential{}, fmt.Errorf("auth: session cookie: %w", err)
 	}
 	issued := time.Unix(d.Issued, 0).UTC()
-	c := credential{kind: TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(sc.maxAge)}
+	c := credential{kind: envelope.TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(sc.maxAge)}
 	switch {
 	case d.Email == "" || d.ID == "":
 		return credential{}, errors.New("auth: session cookie without email or id")

@@ -12,8 +12,6 @@ type ThrottleConfig struct {
 	// people share one address without a trusted proxy naming them (a
 	// company NAT). Default 60.
 	LoginStarts int `yaml:"login_starts"`
-
-	ClientThrottle `yaml:",inline"` // leaves auth: clientcreds
 }
 
 // defaultThrottleLoginStarts is the default of [ThrottleConfig.LoginStarts].

@@ -11,13 +11,13 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 // Machine returns a client holding a fresh access token of the machine
 // client clientID, got over HTTP from the app's client-credentials route
 // (POST {prefix}/oauth/token, HTTP Basic). The client is created in the
-// app's client store, or updated: it gets a new random secret, keeps its
+// app's client store ([Tester.Clients]), or updated: it gets a new random secret, keeps its
 // other attributes, and when scopes are given they replace its scope. The
 // token asks for no scope, so it carries all of the client's.
 //
@@ -36,13 +36,7 @@ func (at *Tester) Machine(clientID string, scopes ...string) *Client {
 }
 
 func (at *Tester) machineToken(clientID string, scopes []string) (string, error) {
-	store := at.Manager.ClientStore()
-	if store == nil {
-		return "", fmt.Errorf("the client-credentials grant is off (set Config.ClientStore or client_credentials)")
-	}
-	if _, ok := at.Manager.Config().Clients[clientID]; ok {
-		return "", fmt.Errorf("the client is in the configuration's clients section; use its own secret")
-	}
+	store := at.Clients.ClientStore()
 	ctx := context.Background()
 	cl, _, err := store.Client(ctx, clientID)
 	if err != nil {
@@ -51,7 +45,7 @@ func (at *Tester) machineToken(clientID string, scopes []string) (string, error)
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	secret := base64.RawURLEncoding.EncodeToString(b)
-	if cl.SecretHash, err = auth.HashClientSecret(secret); err != nil {
+	if cl.SecretHash, err = clientcreds.HashClientSecret(secret); err != nil {
 		return "", err
 	}
 	cl.ID = clientID

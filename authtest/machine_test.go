@@ -10,6 +10,7 @@ import (
 	"github.com/oauthgate/oauthgate/authtest"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 func TestMachineKeepsAttributesAndReplacesScope(t *testing.T) {
@@ -24,9 +25,9 @@ func TestMachineKeepsAttributesAndReplacesScope(t *testing.T) {
 			w.Write([]byte(mi.ClientID + " " + auth.IdentityFrom(r.Context()).Subject))
 		}))
 	})
-	clients := at.Manager.ClientStore()
+	clients := at.Clients.ClientStore()
 	ctx := context.Background()
-	hash, err := auth.HashClientSecret("first-secret")
+	hash, err := clientcreds.HashClientSecret("first-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestMachineKeepsAttributesAndReplacesScope(t *testing.T) {
 		t.Errorf("body %q", got)
 	}
 	c, _, _ := clients.Client(ctx, "oven")
-	if c.SecretHash == old.SecretHash || !auth.IsClientSecretHash(c.SecretHash) || !slices.Equal(c.Scope, []string{"read:pets"}) {
+	if c.SecretHash == old.SecretHash || !clientcreds.IsClientSecretHash(c.SecretHash) || !slices.Equal(c.Scope, []string{"read:pets"}) {
 		t.Errorf("client after Machine: %+v", c)
 	}
 	at.Machine("oven", "write:pets").Get("/").Expect(t, 200)

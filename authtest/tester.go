@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/mockidp"
@@ -33,6 +34,11 @@ type Tester struct {
 	IdP *mockidp.Server
 	// Server is the app's HTTP server.
 	Server *httptest.Server
+	// Clients is the app's own client-credentials grant (one of the
+	// Manager's MachineIssuers): cfg's, or one with a memory client store
+	// and the issuer base_url + "/". Tester.Machine puts clients in its
+	// ClientStore.
+	Clients *clientcreds.Issuer
 
 	t         testing.TB
 	transport *http.Transport
@@ -64,13 +70,16 @@ var DefaultGraph = map[string][]string{auth.UserManagementCapability: {}}
 //   - server_metadata_url, client_id, client_secret and base_url, for the
 //     mock provider and the test server;
 //   - secret_key, when empty, to a random key;
-//   - the capability, token and client stores, when cfg does not give them
-//     (as CapabilityStore, TokenStore, ClientStore), to memory stores: a
-//     user_file is never read nor written by a test; the client store turns
-//     the client-credentials grant on (see Tester.Machine);
+//   - the capability and token stores, when cfg does not give them (as
+//     CapabilityStore, TokenStore), to memory stores: a user_file is never
+//     read nor written by a test;
+//   - the client-credentials grant, when no *clientcreds.Issuer is among
+//     cfg.MachineIssuers, to one with a memory client store (see
+//     Tester.Clients and Tester.Machine);
 //   - Logger, when nil, to one that discards;
-//   - throttle.login_starts, when 0, to its largest value: every test
-//     client logs in from the loopback address.
+//   - throttle.login_starts to its largest value, whatever cfg says (a
+//     parsed configuration holds the default, 60): every test client logs
+//     in from the loopback address.
 //
 // build receives the Manager (for m.Require and the like) and returns the
 // app's handler, which is served as it is. If the handler does not serve
@@ -107,6 +116,11 @@ func New(t testing.TB, cfg *auth.Config, build func(m *auth.Manager) http.Handle
 	if err != nil {
 		t.Fatalf("authtest.New: %v", err)
 	}
+	grant, err := clientGrant(c)
+	if err != nil {
+		t.Fatalf("authtest.New: the client-credentials grant: %v", err)
+	}
+	t.Cleanup(func() { grant.Close() })
 	m, err := auth.New(context.Background(), c)
 	if err != nil {
 		t.Fatalf("authtest.New: %v", err)
@@ -143,6 +157,7 @@ func New(t testing.TB, cfg *auth.Config, build func(m *auth.Manager) http.Handle
 		Manager:   m,
 		IdP:       idp,
 		Server:    srv,
+		Clients:   grant,
 		t:         t,
 		transport: tr,
 		minter:    minter,
@@ -171,9 +186,7 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.Throttle.LoginStarts == 0 {
-		c.Throttle.LoginStarts = maxLoginStarts
-	}
+	c.Throttle.LoginStarts = maxLoginStarts
 	policy, err := c.Capabilities.Policy()
 	if err != nil {
 		return nil, "", err
@@ -184,10 +197,6 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	}
 	if c.TokenStore == nil {
 		c.TokenStore = memstore.NewTokenStore()
-	}
-	if c.ClientStore == nil {
-		// Turns the client-credentials grant on, for Tester.Machine.
-		c.ClientStore = memstore.NewClientStore()
 	}
 	c.Capabilities.UserFile = ""
 
@@ -209,6 +218,25 @@ func testConfig(cfg *auth.Config, issuer, baseURL string) (*auth.Config, string,
 	overrides[minter] = all
 	c.Capabilities.UserOverrides = overrides
 	return &c, minter, nil
+}
+
+// clientGrant returns the *clientcreds.Issuer among c.MachineIssuers, or
+// adds one with a memory client store, for Tester.Machine.
+func clientGrant(c *auth.Config) (*clientcreds.Issuer, error) {
+	for _, iss := range c.MachineIssuers {
+		if g, ok := iss.(*clientcreds.Issuer); ok {
+			return g, nil
+		}
+	}
+	cc := &clientcreds.Config{Grant: clientcreds.GrantConfig{Issuer: c.BaseURL + "/"}}
+	g, err := clientcreds.New(context.Background(), cc, clientcreds.Options{
+		ClientStore: memstore.NewClientStore(), Logger: c.Logger, Now: c.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.MachineIssuers = append(slices.Clip(c.MachineIssuers), g)
+	return g, nil
 }
 
 // servesRoutes reports whether h answers the Manager's logout route as

@@ -281,3 +281,31 @@ func TestServiceWithAllowedDomains(t *testing.T) {
 		at.Client("ann@eu.corp.example").Get("/whoami").Expect(t, http.StatusOK)
 	}
 }
+
+// TestLoginStartsLifted: a parsed configuration holds the default
+// throttle.login_starts (60 a minute per address); the tester lifts it
+// anyway, since every test client logs in from the loopback address.
+func TestLoginStartsLifted(t *testing.T) {
+	t.Parallel()
+	cfg, err := auth.ParseConfig([]byte(`
+secret_key: 9Wq2hJx7mL4vT8rK1pZ6cN3bF5dG0sYeUaQwErTyUiO=
+server_metadata_url: https://idp.example/.well-known/openid-configuration
+client_id: app
+base_url: http://localhost:8080
+capabilities: {graph: {user_management: []}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Throttle.LoginStarts != 60 {
+		t.Fatalf("login_starts = %d; want the default", cfg.Throttle.LoginStarts)
+	}
+	at := authtest.New(t, cfg, func(m *auth.Manager) http.Handler {
+		return m.Require("user_management")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	})
+	for i := range 60 + 5 {
+		if err := at.Browser(fmt.Sprintf("u%d@example.com", i)).Err(); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+	}
+}

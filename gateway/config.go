@@ -14,17 +14,29 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // Config is a gateway's configuration: the auth configuration (every key
-// of [auth.Config], at the top level of the same file) plus the gateway's
-// own keys, all read by the same rules (${NAME}, ~CRYPT~, durations such
+// of [auth.Config], at the top level of the same file), the app's own
+// client-credentials grant (the keys of [clientcreds.Config], beside
+// them), the AWS authorizer's gateway_authorizer: section, plus the
+// gateway's own keys, all read by the same rules (${NAME}, ~CRYPT~, durations such
 // as 30d). [LoadConfig] reads it; [Config.Validate] fills in the defaults
 // stated on each field.
 type Config struct {
 	// Auth is the login, session, token and capability configuration.
 	Auth auth.Config `yaml:",inline"`
+	// ClientCredentials is the app's own client-credentials grant
+	// (clients:, clients_file, client_credentials:, and its keys of
+	// throttle:), run by the gateway when configured. Its keys sit at the
+	// top level, beside Auth's.
+	ClientCredentials clientcreds.Config `yaml:"-"`
+	// AWSAuthorizer is the gateway_authorizer: section, which `oauthgate
+	// authorize` uses; serve checks it and does not use it.
+	AWSAuthorizer awsauthorizer.Config `yaml:"gateway_authorizer"`
 
 	// Listen is the address of the gateway's HTTP server. Default ":4180".
 	Listen string `yaml:"listen"`
@@ -288,7 +300,8 @@ func ParseConfig(data []byte, dir string) (*Config, error) {
 		return nil, err
 	}
 	cfg := &Config{}
-	_, err = confdecode.Decode(doc, cfg, confdecode.Options{LookupEnv: os.LookupEnv, Dir: dir})
+	_, err = confdecode.DecodeAll(doc, confdecode.Options{LookupEnv: os.LookupEnv, Dir: dir},
+		confdecode.Target{Value: cfg}, confdecode.Target{Value: &cfg.ClientCredentials})
 	if err := confdecode.Join(err, cfg.Validate()); err != nil {
 		return nil, err
 	}
@@ -301,6 +314,12 @@ func ParseConfig(data []byte, dir string) (*Config, error) {
 func (c *Config) Validate() error {
 	var errs []error
 	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.ClientCredentials.CheckConfig(&c.Auth); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.AWSAuthorizer.CheckConfig(&c.Auth); err != nil {
 		errs = append(errs, err)
 	}
 	bad := func(key, reason string) { errs = append(errs, &auth.ConfigError{Key: key, Reason: reason}) }

@@ -144,7 +144,7 @@ func TestReadmeExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Upstreams) != 4 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 || !cfg.Auth.ClientCredentialsEnabled() {
+	if len(cfg.Upstreams) != 4 || len(cfg.PassHeaders) != 5 || cfg.Timeouts.Write >= 0 || !cfg.ClientCredentials.Enabled() {
 		t.Errorf("parsed: %+v", cfg)
 	}
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/respond"
@@ -45,6 +47,7 @@ type Gateway struct {
 type state struct {
 	cfg       *Config
 	m         *auth.Manager
+	grant     *clientcreds.Issuer // nil without the client-credentials grant
 	mux       *http.ServeMux
 	mounts    []*mount // the upstreams, longest prefix first
 	guards    sync.Map // "prefix\x00rule\x00rule..." → http.Handler of rules combined
@@ -114,12 +117,24 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 			return nil, err
 		}
 	}
+	var grant *clientcreds.Issuer
+	if c.ClientCredentials.Enabled() {
+		var err error
+		grant, err = clientcreds.New(ctx, &c.ClientCredentials, clientcreds.Options{Logger: c.Auth.Logger, Now: c.Auth.Now})
+		if err != nil {
+			return nil, err
+		}
+		c.Auth.MachineIssuers = append(slices.Clip(c.Auth.MachineIssuers), grant)
+	}
 	m, err := auth.New(ctx, &c.Auth)
 	if err != nil {
+		if grant != nil {
+			grant.Close()
+		}
 		return nil, err
 	}
 	st := &state{
-		cfg: &c, m: m, obs: c.Observer, signer: signer,
+		cfg: &c, m: m, grant: grant, obs: c.Observer, signer: signer,
 		cookies: newCookieFilter(m.Config().Cookie.Name),
 		proxies: clientaddr.ParseProxies(m.Config().TrustedProxies),
 	}
@@ -225,6 +240,11 @@ func (g *Gateway) retire(st *state) {
 func (st *state) close() {
 	if err := st.m.Close(); err != nil {
 		st.m.Config().Logger.Error("gateway: closing the auth manager", "err", err)
+	}
+	if st.grant != nil {
+		if err := st.grant.Close(); err != nil {
+			st.m.Config().Logger.Error("gateway: closing the client-credentials grant", "err", err)
+		}
 	}
 	if st.owned != nil {
 		st.owned.close()

@@ -15,7 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
 )
@@ -67,9 +67,9 @@ func TestAccessByIdentity(t *testing.T) {
 func TestClientCredentialsToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil, func(c *gateway.Config) {
-		c.Auth.Clients = map[string]auth.ClientConfig{
-			"own-writer": {ClientSecret: "own-writer-secret", Sub: "own-writer-1", Audience: auth.StringList{gatewaytest.PetsAPI}, Scope: auth.StringList{"read:pets", "write:pets"}},
-			"own-reader": {ClientSecret: "own-reader-secret", Audience: auth.StringList{gatewaytest.PetsAPI}, Scope: auth.StringList{"read:pets"}},
+		c.ClientCredentials.Clients = map[string]clientcreds.ClientConfig{
+			"own-writer": {ClientSecret: "own-writer-secret", Sub: "own-writer-1", Audience: clientcreds.StringList{gatewaytest.PetsAPI}, Scope: clientcreds.StringList{"read:pets", "write:pets"}},
+			"own-reader": {ClientSecret: "own-reader-secret", Audience: clientcreds.StringList{gatewaytest.PetsAPI}, Scope: clientcreds.StringList{"read:pets"}},
 		}
 	})
 	sources := []struct {

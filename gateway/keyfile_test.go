@@ -45,8 +45,8 @@ func TestKeyFilesFromOpenSSL(t *testing.T) {
 			cfg.PassHeaders = []string{"Authorization"}
 			cfg.UpstreamJWT.KeyFile = file
 			if tc.alg != "" {
-				cfg.Auth.ClientCredentials.SigningKeyFile = file
-				cfg.Auth.ClientCredentials.Algorithm = tc.alg
+				cfg.ClientCredentials.Grant.SigningKeyFile = file
+				cfg.ClientCredentials.Grant.Algorithm = tc.alg
 			}
 			g, err := gateway.New(context.Background(), cfg)
 			if err != nil {
@@ -92,7 +92,7 @@ func TestKeyFilesRefusedAlike(t *testing.T) {
 					c.UpstreamJWT.KeyFile = file
 				},
 				"client_credentials.signing_key_file": func(c *gateway.Config) {
-					c.Auth.ClientCredentials.SigningKeyFile = file
+					c.ClientCredentials.Grant.SigningKeyFile = file
 				},
 			} {
 				cfg := gatewaytest.DefaultConfig("http://127.0.0.1:1", "http://127.0.0.1:1")

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
 )
@@ -25,8 +25,8 @@ func TestNoLoginGateway(t *testing.T) {
 		a := &c.Auth
 		a.ServerMetadataURL, a.ClientID, a.ClientSecret = "", "", ""
 		a.JWTIssuers = nil
-		a.Clients = map[string]auth.ClientConfig{
-			"own-writer": {ClientSecret: "own-writer-secret", Audience: auth.StringList{gatewaytest.PetsAPI}, Scope: auth.StringList{"write:pets"}},
+		c.ClientCredentials.Clients = map[string]clientcreds.ClientConfig{
+			"own-writer": {ClientSecret: "own-writer-secret", Audience: clientcreds.StringList{gatewaytest.PetsAPI}, Scope: clientcreds.StringList{"write:pets"}},
 		}
 		a.HTTPClient = &http.Client{Transport: failTransport{t}}
 	}})

@@ -22,6 +22,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 	"github.com/oauthgate/oauthgate/mockidp"
@@ -77,8 +78,29 @@ clients:
     scope: read:pets
     disabled: true
 ` + extra
-	app := e2etest.Start(t, idp, ccBuild, e2etest.Options{Extra: yaml, Edit: func(c *auth.Config) { c.ClientStore = clients }})
+	var cc clientcreds.Config
+	app := e2etest.Start(t, idp, ccBuild, e2etest.Options{Extra: yaml, Sections: []auth.Section{&cc}, Edit: func(c *auth.Config) {
+		plugGrant(t, c, &cc, clientcreds.Options{ClientStore: clients})
+	}})
 	return &ccApp{App: app, idp: idp, keyFile: keyFile, store: clients}
+}
+
+// plugGrant checks cc against the app's configuration c as edited, builds
+// the client-credentials grant and puts it in c.MachineIssuers, so that
+// handlers.Mount serves its routes.
+func plugGrant(t testing.TB, c *auth.Config, cc *clientcreds.Config, opts clientcreds.Options) *clientcreds.Issuer {
+	t.Helper()
+	if err := cc.CheckConfig(c); err != nil {
+		t.Fatal(err)
+	}
+	opts.Logger = c.Logger
+	g, err := clientcreds.New(context.Background(), cc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	c.MachineIssuers = append(c.MachineIssuers, g)
+	return g
 }
 
 func ccBuild(m *auth.Manager) http.Handler {
@@ -408,7 +430,7 @@ func TestClientCredentialsDisableAndRemoveStopTokens(t *testing.T) {
 	t.Parallel()
 	a := startCC(t, "")
 	ctx := context.Background()
-	hash, err := auth.HashClientSecret("stored-secret-42")
+	hash, err := clientcreds.HashClientSecret("stored-secret-42")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +470,7 @@ func TestClientCredentialsNoPlaintextSecret(t *testing.T) {
 	t.Parallel()
 	a := startCC(t, "")
 	const secret = "stored-secret-which-must-not-leak"
-	hash, err := auth.HashClientSecret(secret)
+	hash, err := clientcreds.HashClientSecret(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +497,7 @@ func TestClientCredentialsNoPlaintextSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	dump, _ := json.Marshal(clients)
-	if strings.Contains(string(dump), secret) || !auth.IsClientSecretHash(clients[0].SecretHash) {
+	if strings.Contains(string(dump), secret) || !clientcreds.IsClientSecretHash(clients[0].SecretHash) {
 		t.Errorf("the store holds %s", dump)
 	}
 	if s := a.Manager.Config().String(); strings.Contains(s, "cron-plain-secret-1") {
@@ -528,16 +550,22 @@ func TestClientCredentialsFileStoreHoldsNoSecret(t *testing.T) {
 	idp := e2etest.IdP(t)
 	dir := t.TempDir()
 	userFile := filepath.Join(dir, "users.yaml")
+	var cc clientcreds.Config
+	var grant *clientcreds.Issuer
 	app := e2etest.Start(t, idp, ccBuild, e2etest.Options{
-		Extra: "scope_capabilities: {\"read:pets\": [read]}\nclients:\n  conf: {client_secret: conf-plain-secret-7, scope: read:pets}\n",
-		Edit:  func(c *auth.Config) { c.Capabilities.UserFile = userFile },
+		Extra:    "scope_capabilities: {\"read:pets\": [read]}\nclients:\n  conf: {client_secret: conf-plain-secret-7, scope: read:pets}\n",
+		Sections: []auth.Section{&cc},
+		Edit: func(c *auth.Config) {
+			c.Capabilities.UserFile = userFile
+			grant = plugGrant(t, c, &cc, clientcreds.Options{})
+		},
 	})
-	clients := app.Manager.ClientStore()
+	clients := grant.ClientStore()
 	if _, ok := clients.(*filestore.ClientStore); !ok {
 		t.Fatalf("client store %T", clients)
 	}
 	const secret = "file-stored-secret-never-written"
-	hash, err := auth.HashClientSecret(secret)
+	hash, err := clientcreds.HashClientSecret(secret)
 	if err != nil {
 		t.Fatal(err)
 	}

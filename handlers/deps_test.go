@@ -7,9 +7,10 @@ import (
 )
 
 // TestDependencies keeps the heavy and the test-only packages out of the
-// non-test builds of auth, capabilities and handlers: apps that import
-// them must not compile a database driver, a router they do not use, the
-// mock provider or httptest.
+// non-test builds of auth, capabilities, handlers and the features beside
+// them (clientcreds, awsauthorizer): apps that import them must not
+// compile a database driver, a router they do not use, the mock provider
+// or httptest, nor a feature they did not ask for.
 func TestDependencies(t *testing.T) {
 	t.Parallel()
 	goTool, err := exec.LookPath("go")
@@ -17,12 +18,14 @@ func TestDependencies(t *testing.T) {
 		t.Skip("go tool not found:", err)
 	}
 	bad := map[string]string{
-		"github.com/jackc/pgx":                     "only capabilities/pgstore may use PostgreSQL",
-		"github.com/gin-gonic/gin":                 "only handlers/ginauth may import gin",
-		"github.com/go-chi/chi":                    "chi is for tests and examples",
-		"github.com/oauthgate/oauthgate/mockidp":   "the mock provider is for tests",
-		"github.com/oauthgate/oauthgate/handlers/": "sub-packages of handlers are optional",
-		"net/http/httptest":                        "httptest is for tests",
+		"github.com/jackc/pgx":                         "only capabilities/pgstore may use PostgreSQL",
+		"github.com/gin-gonic/gin":                     "only handlers/ginauth may import gin",
+		"github.com/go-chi/chi":                        "chi is for tests and examples",
+		"github.com/oauthgate/oauthgate/mockidp":       "the mock provider is for tests",
+		"github.com/oauthgate/oauthgate/handlers/":     "sub-packages of handlers are optional",
+		"net/http/httptest":                            "httptest is for tests",
+		"github.com/oauthgate/oauthgate/clientcreds":   "the client-credentials grant is a feature an app plugs in",
+		"github.com/oauthgate/oauthgate/awsauthorizer": "the AWS authorizer is a feature an app plugs in",
 	}
 	list := func(t *testing.T, pkg string) []string {
 		t.Helper()
@@ -46,10 +49,13 @@ func TestDependencies(t *testing.T) {
 		}
 		t.Error("handlers/ginauth does not depend on gin: the check is broken")
 	})
-	for _, pkg := range []string{"auth", "capabilities", "handlers"} {
+	for _, pkg := range []string{"auth", "capabilities", "handlers", "clientcreds", "awsauthorizer"} {
 		t.Run(pkg, func(t *testing.T) {
 			t.Parallel()
 			for _, dep := range list(t, pkg) {
+				if dep == "github.com/oauthgate/oauthgate/"+pkg {
+					continue
+				}
 				for prefix, why := range bad {
 					if strings.HasPrefix(dep, prefix) {
 						t.Errorf("%s depends on %s: %s", pkg, dep, why)

@@ -37,10 +37,8 @@ type RouteProvider interface {
 // the order of [auth.Config.MachineIssuers]. A GET route also answers
 // HEAD on [http.ServeMux] and chi. The routes that change state for a
 // session (logout, token revocation, capability changes) refuse requests
-// from pages of other origins ([auth.Manager.CrossOrigin]); POST /token
-// and /oauth/token take client credentials, never a cookie, and GET
-// /token is reached through the provider's cross-site redirect after a
-// login.
+// from pages of other origins ([auth.Manager.CrossOrigin]); GET /token
+// is reached through the provider's cross-site redirect after a login.
 func Routes(m *auth.Manager) []Route {
 	if m == nil {
 		panic("handlers: Routes: nil *auth.Manager")
@@ -51,9 +49,6 @@ func Routes(m *auth.Manager) []Route {
 		{http.MethodGet, p + "/login", http.HandlerFunc(h.login)},
 		{http.MethodGet, p + "/auth", http.HandlerFunc(h.callback)},
 		{http.MethodGet, p + "/token", http.HandlerFunc(h.token)},
-		{http.MethodPost, p + "/token", http.HandlerFunc(h.clientToken)},         // leaves auth: clientcreds
-		{http.MethodPost, p + "/oauth/token", http.HandlerFunc(h.clientToken)},   // leaves auth: clientcreds
-		{http.MethodGet, p + "/.well-known/jwks.json", http.HandlerFunc(h.jwks)}, // leaves auth: clientcreds
 		{http.MethodPost, p + "/token/revoke", h.sameOrigin(h.revoke)},
 		{http.MethodGet, p + "/logout", http.HandlerFunc(h.logout)},
 		{http.MethodPost, p + "/logout", http.HandlerFunc(h.logout)},

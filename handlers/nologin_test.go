@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 )
@@ -43,7 +44,8 @@ clients:
 // noLoginApp serves an app without browser login over real HTTP.
 func noLoginApp(t *testing.T) (*httptest.Server, *auth.Manager) {
 	t.Helper()
-	cfg, err := auth.ParseConfig([]byte(noLoginYAML()))
+	var cc clientcreds.Config
+	cfg, err := auth.ParseConfig([]byte(noLoginYAML()), &cc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +53,10 @@ func noLoginApp(t *testing.T) (*httptest.Server, *auth.Manager) {
 		t.Fatal("NoLogin() = false")
 	}
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	plugGrant(t, cfg, &cc, clientcreds.Options{})
+	if !cfg.MachineCallers() {
+		t.Fatal("MachineCallers() = false with the grant plugged in")
+	}
 	m, err := auth.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -189,19 +195,14 @@ func TestNoLoginServiceTokenManages(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A service token sealed offline, as `oauthgate token mint --service` does.
-	codec, err := auth.NewCodec(m.Config().SecretKey, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().Truncate(time.Second)
-	sealed, err := codec.Seal(auth.PurposeServiceToken, auth.TokenClaims{
-		Kind: auth.TokenService, Subject: admin, ID: auth.NewTokenID(), IssuedAt: now,
-		ExpiresAt: now.Add(time.Hour), Capabilities: []string{"user_management", "write", "read"}, // closed, as the CLI seals it
+	minted, err := auth.MintToken(m.Config(), auth.TokenInfo{
+		Kind: auth.KindService, Subject: admin, ExpiresAt: time.Now().Add(time.Hour),
+		Capabilities: []string{"user_management", "write", "read"}, // closed, as the CLI seals it
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bearer := http.Header{"Authorization": {"Bearer " + sealed}, "Content-Type": {"application/json"}}
+	bearer := http.Header{"Authorization": {"Bearer " + minted.Token}, "Content-Type": {"application/json"}}
 
 	a := noLoginDo(t, http.MethodPost, srv.URL+"/manage_capabilities/add", bearer, `{"email":"bot@service","capability":"write"}`)
 	if a.code != 200 || !strings.Contains(a.body, "write") {

@@ -8,6 +8,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 	"github.com/oauthgate/oauthgate/internal/pgtest"
@@ -38,8 +39,11 @@ func TestStoreUnavailable(t *testing.T) {
 	t.Parallel()
 	link := pgtest.NewLink(t)
 	var store *pgstore.Store
+	var cc clientcreds.Config
+	var grant *clientcreds.Issuer
 	app := e2etest.Start(t, e2etest.IdP(t), unavailableApp, e2etest.Options{
-		Extra: "scope_capabilities: {\"read:pets\": [read]}\nclients:\n  conf: {client_secret: conf-plain-secret-7, scope: read:pets}\n",
+		Extra:    "scope_capabilities: {\"read:pets\": [read]}\nclients:\n  conf: {client_secret: conf-plain-secret-7, scope: read:pets}\n",
+		Sections: []auth.Section{&cc},
 		Edit: func(c *auth.Config) {
 			g, err := capabilities.NewGraph(c.Capabilities.Graph, c.Capabilities.AutoAdminEnabled())
 			if err != nil {
@@ -47,10 +51,11 @@ func TestStoreUnavailable(t *testing.T) {
 			}
 			s := link.OpenStore(t, g)
 			c.CapabilityStore, c.TokenStore, store = s, s, s
+			grant = plugGrant(t, c, &cc, clientcreds.Options{ClientStore: s})
 		},
 	})
-	if app.Manager.ClientStore() != store {
-		t.Fatalf("client store %T; want the PostgreSQL store", app.Manager.ClientStore())
+	if grant.ClientStore() != store {
+		t.Fatalf("client store %T; want the PostgreSQL store", grant.ClientStore())
 	}
 	p := app.Prefix
 	// Credentials made while the server is there, none used yet: each is
@@ -107,7 +112,7 @@ func TestStoreUnavailable(t *testing.T) {
 				}
 			case "oauth":
 				var ans struct{ Error string }
-				if r.JSON(t, &ans); ans.Error != auth.OAuthTemporarilyUnavail {
+				if r.JSON(t, &ans); ans.Error != clientcreds.CodeTemporarilyUnavailable {
 					t.Errorf("error %q; want temporarily_unavailable", ans.Error)
 				}
 			}

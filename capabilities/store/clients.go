@@ -18,7 +18,7 @@ type Client struct {
 	// ID is the client_id. Case-sensitive.
 	ID string
 	// SecretHash is the hash of the client secret (an argon2id PHC string,
-	// see auth.HashClientSecret). A store never holds a plaintext secret.
+	// see clientcreds.HashClientSecret). A store never holds a plaintext secret.
 	SecretHash string
 	// Audience lists the aud values the client may ask for; the first is
 	// the default when a token request names none.
@@ -57,7 +57,7 @@ func (c Client) Clone() Client {
 }
 
 // SecretHashPrefix starts every client-secret hash a [ClientStore] accepts:
-// an argon2id PHC string, as auth.HashClientSecret makes.
+// an argon2id PHC string, as clientcreds.HashClientSecret makes.
 const SecretHashPrefix = "$argon2id$"
 
 // Validate reports why c cannot be stored, or nil. The id must be

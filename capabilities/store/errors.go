@@ -15,7 +15,7 @@ var (
 	// ErrSecretNotHashed is matched by the error of a client write whose
 	// SecretHash is not an argon2id hash: a store never holds a plaintext
 	// secret. The error never quotes the refused value.
-	ErrSecretNotHashed = errors.New("capabilities: client secret is not an argon2id hash (a store keeps only hashes: hash it with auth.HashClientSecret or `oauthgate clients hash`)")
+	ErrSecretNotHashed = errors.New("capabilities: client secret is not an argon2id hash (a store keeps only hashes: hash it with clientcreds.HashClientSecret or `oauthgate clients hash`)")
 
 	// ErrInvalidClient is matched by the error of a client write whose id
 	// or lists cannot be stored.

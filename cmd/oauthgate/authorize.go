@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 func init() {
@@ -28,10 +30,10 @@ func runAuthorize(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := newCommandFlags("authorize", "authorize --config FILE < event.json", `
 Reads one AWS API Gateway Lambda authorizer event (JSON: a REST TOKEN or
 REQUEST event, or a WebSocket $connect event) on standard input, answers it
-as the deployed authorizer would (Manager.AuthorizeGateway: the token is
-verified against the configuration's jwt_issuers, or as one of the app's own
-client-credentials tokens, with the methodArn's stage as audience unless
-gateway_authorizer.audience says otherwise) and prints the response JSON:
+as the deployed authorizer would (awsauthorizer.Authorizer.Authorize: the
+token is verified against the configuration's jwt_issuers, or as one of the
+app's own client-credentials tokens, with the methodArn's stage as audience
+unless gateway_authorizer.audience says otherwise) and prints the response JSON:
 principalId, an Allow or Deny policyDocument, and the context. Mappings of
 AUTH0_AUTH_MAPPINGS are added to the configuration's
 gateway_authorizer.auth_mappings. Exit status 1 with "Unauthorized" when the
@@ -55,26 +57,39 @@ does.`)
 		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(data))
-	var ev auth.GatewayEvent
+	var ev awsauthorizer.Event
 	if err := dec.Decode(&ev); err != nil {
 		return fmt.Errorf("the event on standard input is not JSON of an authorizer event: %w", err)
 	}
 	if dec.More() {
 		return errors.New("the event on standard input is followed by more data: give one event")
 	}
-	cfg, err := loadConfig(*path)
+	loaded, err := loadSections(*path)
 	if err != nil {
 		return err
 	}
+	cfg := loaded.Auth
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if loaded.Clients.Enabled() {
+		grant, err := clientcreds.New(ctx, loaded.Clients, clientcreds.Options{Logger: cfg.Logger})
+		if err != nil {
+			return err
+		}
+		defer grant.Close()
+		cfg.MachineIssuers = append(cfg.MachineIssuers, grant)
+	}
 	m, err := auth.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	resp, err := m.AuthorizeGateway(ctx, ev)
+	az, err := awsauthorizer.New(loaded.Authorizer, m, awsauthorizer.Options{Logger: cfg.Logger})
 	if err != nil {
-		var unauth *auth.GatewayUnauthorizedError
+		return err
+	}
+	resp, err := az.Authorize(ctx, ev)
+	if err != nil {
+		var unauth *awsauthorizer.UnauthorizedError
 		if errors.As(err, &unauth) && unauth.Cause != nil {
 			fmt.Fprintf(stderr, "oauthgate authorize: refused: %v\n", unauth.Cause)
 		}

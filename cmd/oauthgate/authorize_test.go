@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
@@ -48,7 +48,7 @@ func TestAuthorize(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("status %d: %s", code, stderr)
 	}
-	var resp auth.GatewayResponse
+	var resp awsauthorizer.Response
 	if err := json.Unmarshal([]byte(stdout), &resp); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
@@ -102,8 +102,8 @@ func TestBinaryTools(t *testing.T) {
 	if code, stdout, stderr := exe(restEvent("x.y.z", "GET/pets"), nil, "authorize", "--config", authPath); code != 1 || stdout != "" || !strings.HasPrefix(stderr, "oauthgate authorize: refused: ") || !strings.HasSuffix(stderr, "oauthgate authorize: Unauthorized\n") {
 		t.Errorf("authorize, bad token: %d %q %q", code, stdout, stderr)
 	}
-	if code, _, stderr := exe(event, []string{auth.AuthMappingsEnv + "={"}, "authorize", "--config", authPath); code != 1 || !strings.Contains(stderr, auth.AuthMappingsEnv) {
-		t.Errorf("authorize, bad %s: %d %q", auth.AuthMappingsEnv, code, stderr)
+	if code, _, stderr := exe(event, []string{awsauthorizer.AuthMappingsEnv + "={"}, "authorize", "--config", authPath); code != 1 || !strings.Contains(stderr, awsauthorizer.AuthMappingsEnv) {
+		t.Errorf("authorize, bad %s: %d %q", awsauthorizer.AuthMappingsEnv, code, stderr)
 	}
 	if code, _, stderr := exe("", nil, "authorize"); code != 2 || !strings.Contains(stderr, "missing --config") {
 		t.Errorf("authorize without --config: %d %q", code, stderr)

@@ -15,10 +15,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/pgstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 // clientsCommands are the subcommands of "oauthgate clients".
@@ -88,12 +88,13 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (store.Cl
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	path := f.file
 	if path == "" {
-		cfg, err := loadConfig(f.config)
+		loaded, err := loadSections(f.config)
 		if err != nil {
 			return nil, "", err
 		}
-		f.configured = make(map[string]bool, len(cfg.Clients))
-		for id := range cfg.Clients {
+		cfg := loaded.Auth
+		f.configured = make(map[string]bool, len(loaded.Clients.Clients))
+		for id := range loaded.Clients.Clients {
 			f.configured[id] = true
 		}
 		if cfg.Store.Driver == pgstore.DriverName {
@@ -136,7 +137,7 @@ func newClientSecret() (secret, hash string, err error) {
 		return "", "", err
 	}
 	secret = base64.RawURLEncoding.EncodeToString(b)
-	hash, err = auth.HashClientSecret(secret)
+	hash, err = clientcreds.HashClientSecret(secret)
 	return secret, hash, err
 }
 

@@ -10,8 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 func init() {
@@ -157,7 +157,7 @@ func hashClientSecrets(data []byte) ([]byte, []string, int, error) {
 			continue
 		}
 		plain := unescapeDollar(n.Value)
-		h, err := auth.HashClientSecret(plain)
+		h, err := clientcreds.HashClientSecret(plain)
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("%s: %w", key, err)
 		}
@@ -182,7 +182,7 @@ func hashClientSecrets(data []byte) ([]byte, []string, int, error) {
 		return nil
 	}
 	holds := func(value, plain string) bool {
-		ok, err := auth.CheckClientSecret(value, plain)
+		ok, err := clientcreds.CheckClientSecret(value, plain)
 		return err == nil && ok
 	}
 	out, err := encodeEdited(data, root, edits, find, holds, "hashed secrets")

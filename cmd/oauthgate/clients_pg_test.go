@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 // TestClientsPostgres runs the clients commands on the PostgreSQL store a
@@ -66,7 +66,7 @@ store:
 	if err := conn.QueryRow(ctx, "SELECT secret_hash, disabled FROM "+schema+".clients WHERE id = $1", id).Scan(&hash, &disabled); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := auth.CheckClientSecret(hash, rotated); err != nil || !ok || disabled {
+	if ok, err := clientcreds.CheckClientSecret(hash, rotated); err != nil || !ok || disabled {
 		t.Fatalf("stored hash does not check the rotated secret (%v), or still disabled (%v)", err, disabled)
 	}
 	var table string

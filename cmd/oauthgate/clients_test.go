@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
 func TestClientsUsage(t *testing.T) {
@@ -92,7 +92,7 @@ func checkSecret(t *testing.T, s store.ClientStore, id, secret string) bool {
 	if err != nil || !ok {
 		t.Fatalf("Client(%q) = %v, %v", id, ok, err)
 	}
-	match, err := auth.CheckClientSecret(c.SecretHash, secret)
+	match, err := clientcreds.CheckClientSecret(c.SecretHash, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestClientsHash(t *testing.T) {
 				t.Fatalf("found %d hashes:\n%s", len(hashes), data)
 			}
 			for _, h := range hashes {
-				if ok, err := auth.CheckClientSecret(h[2], want[h[1]]); err != nil || !ok {
+				if ok, err := clientcreds.CheckClientSecret(h[2], want[h[1]]); err != nil || !ok {
 					t.Errorf("%s: hash does not match its secret: %v", h[1], err)
 				}
 			}

@@ -68,7 +68,7 @@ client_id set), or force_user.`)
 			}
 		}
 	}
-	cfg, gw, err := loadConfigFile(*path)
+	loaded, err := loadConfigFile(*path)
 	if err != nil {
 		problems := confdecode.Flatten(err)
 		for _, p := range problems {
@@ -76,8 +76,12 @@ client_id set), or force_user.`)
 		}
 		return fmt.Errorf("%s: %d problem(s)", *path, len(problems))
 	}
+	cfg, gw := loaded.Auth, loaded.Gateway
 	var problems []error
-	if _, err := auth.NewCodec(cfg.SecretKey, cfg.PreviousSecretKeys); err != nil {
+	// Loading checked each secret's strength; sealing a token also derives
+	// every key (two secrets might share a key id).
+	probe := auth.TokenInfo{Kind: auth.KindService, Subject: "config-check@service", ExpiresAt: time.Now().Add(time.Minute)}
+	if _, err := auth.MintToken(cfg, probe); err != nil {
 		problems = append(problems, err)
 	}
 	policy, err := cfg.Capabilities.Policy()

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
 )
@@ -32,8 +33,8 @@ func TestKeygen(t *testing.T) {
 			t.Errorf("the same key twice: %q", key)
 		}
 		seen[key] = true
-		if _, err := auth.NewCodec(key, nil); err != nil {
-			t.Errorf("the key is refused as secret_key: %v", err)
+		if _, err := auth.MintToken(&auth.Config{SecretKey: key}, auth.TokenInfo{Kind: auth.KindUser, Subject: "a@example.com", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Errorf("the key does not seal a token: %v", err)
 		}
 		if _, err := auth.ParseConfig([]byte("force_user: dev@example.com\ninsecure_allow_force_user: true\nsecret_key: " + key + "\n")); err != nil {
 			t.Errorf("a configuration refuses the key: %v", err)

@@ -12,8 +12,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
@@ -90,7 +92,10 @@ var (
 func TestReadmeYAMLParses(t *testing.T) {
 	blocks, _ := fencedBlocks(readme(t))
 	authKeys, gatewayKeys := map[string]bool{}, map[string]bool{}
+	// An app's keys: auth's and those of the sections the commands read.
 	yamlKeys(reflect.TypeOf(auth.Config{}), authKeys)
+	yamlKeys(reflect.TypeOf(clientcreds.Config{}), authKeys)
+	authKeys[(&awsauthorizer.Config{}).ConfigKey()] = true
 	yamlKeys(reflect.TypeOf(gateway.Config{}), gatewayKeys)
 	graph, err := capabilities.NewGraph(readmeGraph, true)
 	if err != nil {
@@ -98,7 +103,7 @@ func TestReadmeYAMLParses(t *testing.T) {
 	}
 	t.Setenv(confdecode.PasswordEnv, "readme-password")
 	crypted := confdecode.Encrypt("readme-password", "readme-secret")
-	hash, err := auth.HashClientSecret("readme-secret")
+	hash, err := clientcreds.HashClientSecret("readme-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +166,10 @@ func TestReadmeYAMLParses(t *testing.T) {
 			t.Fatal(err)
 		}
 		var gw *gateway.Config
-		_, gw, err = loadConfigFile(path)
+		var loaded *loadedConfig
+		if loaded, err = loadConfigFile(path); err == nil {
+			gw = loaded.Gateway
+		}
 		if gatewayOnly != (gw != nil) && err == nil {
 			t.Errorf("%s: read as a gateway's file: %v; want %v", name, gw != nil, gatewayOnly)
 		}

@@ -29,36 +29,25 @@ func init() {
 	}
 }
 
-// bearerPurposes are the purposes a bearer token is sealed for, with the
-// kind of claims each must hold (the app refuses any other pairing).
-var bearerPurposes = []struct {
-	purpose auth.Purpose
-	kind    auth.TokenKind
-}{
-	{auth.PurposeUserToken, auth.TokenUser},
-	{auth.PurposeServiceToken, auth.TokenService},
-}
+// maxTokenInput bounds the token read from standard input: the longest
+// token the app accepts (64 KiB), a "Bearer " prefix and blank lines.
+const maxTokenInput = 64<<10 + 64
 
-// openAnyToken opens tok as a user or a service token without checking
-// its expiry, so that an expired token's claims can still be shown.
-func openAnyToken(codec *auth.Codec, tok string) (auth.Purpose, auth.TokenClaims, error) {
-	var firstErr error
-	for _, bp := range bearerPurposes {
-		// Open compares the expiry with the time it is given: at the zero
-		// time nothing has expired yet.
-		claims, err := codec.Open(bp.purpose, tok, time.Time{})
-		if err == nil {
-			return bp.purpose, claims, nil
-		}
-		if firstErr == nil || errors.Is(firstErr, auth.ErrTokenInvalid) && !errors.Is(err, auth.ErrTokenInvalid) {
-			firstErr = err
-		}
+// inspectToken opens tok as a user or a service token. When the token
+// authenticated (even expired, or refused for its contents), its info
+// comes with the error.
+func inspectToken(cfg *auth.Config, tok string) (auth.TokenInfo, error) {
+	info, err := auth.InspectToken(cfg, tok)
+	switch {
+	case err == nil || info.Subject != "":
+		return info, err
+	case errors.Is(err, auth.ErrTokenMalformed):
+		return info, fmt.Errorf("not a token: %w", oneLineError{err})
+	case errors.Is(err, auth.ErrTokenInvalid):
+		return info, fmt.Errorf("the token does not open with this configuration's keys "+
+			"(made with another secret_key, altered, or not a bearer token): %w", err)
 	}
-	if errors.Is(firstErr, auth.ErrTokenMalformed) {
-		return 0, auth.TokenClaims{}, fmt.Errorf("not a token: %w", oneLineError{firstErr})
-	}
-	return 0, auth.TokenClaims{}, fmt.Errorf("the token does not open with this configuration's keys "+
-		"(made with another secret_key, altered, or not a bearer token): %w", firstErr)
+	return info, err
 }
 
 // oneLineError prints err on one line: the token decoder joins its
@@ -94,7 +83,7 @@ not checked: it is known only to the running app.`)
 		tok = rest[0]
 	}
 	if tok == "-" {
-		if tok, err = readInput(stdin, "the token", auth.MaxTokenLen+64); err != nil {
+		if tok, err = readInput(stdin, "the token", maxTokenInput); err != nil {
 			return err
 		}
 	}
@@ -110,33 +99,26 @@ not checked: it is known only to the running app.`)
 	if err != nil {
 		return err
 	}
-	codec, err := auth.NewCodec(cfg.SecretKey, cfg.PreviousSecretKeys)
-	if err != nil {
-		return err
-	}
-	purpose, claims, err := openAnyToken(codec, tok)
-	if err != nil {
+	info, err := inspectToken(cfg, tok)
+	if info.Subject == "" {
 		return err
 	}
 	now := time.Now()
-	printClaims(stdout, purpose, claims, now)
-
-	for _, bp := range bearerPurposes {
-		if bp.purpose == purpose && bp.kind != claims.Kind {
-			return fmt.Errorf("a %s sealed as a %s token: the app refuses it", claims.Kind, purpose)
-		}
+	printTokenInfo(stdout, info, now)
+	if errors.Is(err, auth.ErrTokenExpired) {
+		return fmt.Errorf("token expired at %s (%s ago)", info.ExpiresAt.UTC().Format(time.RFC3339), now.Sub(info.ExpiresAt).Round(time.Second))
 	}
-	if !now.Before(claims.ExpiresAt) {
-		return fmt.Errorf("token expired at %s (%s ago)", claims.ExpiresAt.UTC().Format(time.RFC3339), now.Sub(claims.ExpiresAt).Round(time.Second))
+	if err != nil {
+		return err
 	}
-	if claims.IssuedAt.After(now.Add(time.Minute)) {
-		warn(stderr, "token inspect", "issued in the future (%s): check this machine's clock", claims.IssuedAt.UTC().Format(time.RFC3339))
+	if info.IssuedAt.After(now.Add(time.Minute)) {
+		warn(stderr, "token inspect", "issued in the future (%s): check this machine's clock", info.IssuedAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
 
-// printClaims shows claims without any secret.
-func printClaims(w io.Writer, purpose auth.Purpose, c auth.TokenClaims, now time.Time) {
+// printTokenInfo shows what a token says; it holds no secret.
+func printTokenInfo(w io.Writer, c auth.TokenInfo, now time.Time) {
 	stamp := func(t time.Time) string {
 		if t.IsZero() {
 			return "never"
@@ -154,24 +136,22 @@ func printClaims(w io.Writer, purpose auth.Purpose, c auth.TokenClaims, now time
 		caps = strings.Join(c.Capabilities, ", ")
 	}
 	refresh := "no"
-	if c.RefreshToken != "" {
+	if c.Recheck {
 		refresh = "yes (re-checked with the identity provider; not shown)"
 	}
-	fmt.Fprintf(w, "purpose:       %s\n", purpose)
+	// The purpose names the token's key: one per kind.
+	fmt.Fprintf(w, "purpose:       %s-token\n", c.Kind)
 	fmt.Fprintf(w, "kind:          %s\n", c.Kind)
 	fmt.Fprintf(w, "subject:       %s\n", c.Subject)
 	fmt.Fprintf(w, "id:            %s\n", c.ID)
 	fmt.Fprintf(w, "issued:        %s\n", stamp(c.IssuedAt))
 	fmt.Fprintf(w, "expires:       %s\n", expires)
-	if c.Kind == auth.TokenService || len(c.Capabilities) > 0 {
+	if c.Kind == auth.KindService || len(c.Capabilities) > 0 {
 		fmt.Fprintf(w, "capabilities:  %s\n", caps)
 	}
 	fmt.Fprintf(w, "refresh token: %s\n", refresh)
 	if !c.CheckedAt.IsZero() {
 		fmt.Fprintf(w, "checked:       %s\n", stamp(c.CheckedAt))
-	}
-	if len(c.Extra) > 0 {
-		fmt.Fprintf(w, "extra:         %d bytes\n", len(c.Extra))
 	}
 	fmt.Fprintf(w, "status:        %s\n", status)
 }

@@ -124,21 +124,11 @@ from the user file (stored, overrides and defaults).`)
 	if err != nil {
 		return err
 	}
-	codec, err := auth.NewCodec(cfg.SecretKey, cfg.PreviousSecretKeys)
-	if err != nil {
-		return err
-	}
 	issued := time.Now().Truncate(time.Second)
-	claims := auth.TokenClaims{
-		Subject:   subject,
-		IssuedAt:  issued,
-		ExpiresAt: issued.Add(time.Duration(ttl)),
-	}
-	purpose := auth.PurposeUserToken
-	claims.Kind = auth.TokenUser
+	info := auth.TokenInfo{Kind: auth.KindUser, Subject: subject, IssuedAt: issued, ExpiresAt: issued.Add(time.Duration(ttl))}
 	if *service != "" {
-		purpose, claims.Kind = auth.PurposeServiceToken, auth.TokenService
-		claims.Capabilities, err = serviceSnapshot(cfg, subject, splitList(*capsList), stderr)
+		info.Kind = auth.KindService
+		info.Capabilities, err = serviceSnapshot(cfg, subject, splitList(*capsList), stderr)
 		if err != nil {
 			return err
 		}
@@ -148,18 +138,17 @@ from the user file (stored, overrides and defaults).`)
 	if time.Duration(ttl) > cfg.TokenTTL {
 		warn(stderr, "token mint", "--ttl %s is longer than token_ttl (%s)", formatDuration(time.Duration(ttl)), formatDuration(cfg.TokenTTL))
 	}
-	claims.ID = auth.NewTokenID()
-	tok, err := codec.Seal(purpose, claims)
+	tok, err := auth.MintToken(cfg, info)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintln(stdout, tok); err != nil {
+	if _, err := fmt.Fprintln(stdout, tok.Token); err != nil {
 		return err
 	}
 	warn(stderr, "token mint", "%s token for %s minted offline, id %s, expires %s; the app has no record of it",
-		claims.Kind, subject, claims.ID, claims.ExpiresAt.UTC().Format(time.RFC3339))
-	if len(claims.Capabilities) > 0 {
-		fmt.Fprintf(stderr, "capabilities: %s\n", strings.Join(claims.Capabilities, ", "))
+		tok.Kind, tok.Subject, tok.ID, tok.ExpiresAt.UTC().Format(time.RFC3339))
+	if len(tok.Capabilities) > 0 {
+		fmt.Fprintf(stderr, "capabilities: %s\n", strings.Join(tok.Capabilities, ", "))
 	}
 	return nil
 }

@@ -10,16 +10,12 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 )
 
-// openWith opens tok for p with the test configuration's keys.
-func openWith(t *testing.T, p auth.Purpose, tok string) auth.TokenClaims {
+// openWith opens tok with the test configuration's keys, as the app does.
+func openWith(t *testing.T, tok string) auth.TokenInfo {
 	t.Helper()
-	codec, err := auth.NewCodec(testSecretKey, []string{testPreviousKey})
+	c, err := auth.InspectToken(&auth.Config{SecretKey: testSecretKey, PreviousSecretKeys: []string{testPreviousKey}}, tok)
 	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := codec.Open(p, tok, time.Now())
-	if err != nil {
-		t.Fatalf("the app's codec does not open the token: %v", err)
+		t.Fatalf("the app's keys do not open the token: %v", err)
 	}
 	return c
 }
@@ -35,9 +31,9 @@ func TestTokenMintInspectUser(t *testing.T) {
 	if !strings.Contains(stderr, "warning: user token for boss@example.com minted offline") {
 		t.Errorf("no offline warning: %q", stderr)
 	}
-	c := openWith(t, auth.PurposeUserToken, tok)
-	if c.Kind != auth.TokenUser || c.Subject != "boss@example.com" || c.ExpiresAt.Sub(c.IssuedAt) != 2*time.Hour ||
-		len(c.Capabilities) != 0 || c.RefreshToken != "" || c.ID == "" || !strings.Contains(stderr, "id "+c.ID) {
+	c := openWith(t, tok)
+	if c.Kind != auth.KindUser || c.Subject != "boss@example.com" || c.ExpiresAt.Sub(c.IssuedAt) != 2*time.Hour ||
+		len(c.Capabilities) != 0 || c.Recheck || c.ID == "" || !strings.Contains(stderr, "id "+c.ID) {
 		t.Errorf("claims %+v", c)
 	}
 
@@ -88,8 +84,8 @@ func TestTokenMintInspectService(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("status %d: %s", code, stderr)
 			}
-			c := openWith(t, auth.PurposeServiceToken, strings.TrimSpace(tok))
-			if c.Kind != auth.TokenService || !strings.HasSuffix(c.Subject, "@service") || !slices.Equal(c.Capabilities, tc.snapshot) {
+			c := openWith(t, strings.TrimSpace(tok))
+			if c.Kind != auth.KindService || !strings.HasSuffix(c.Subject, "@service") || !slices.Equal(c.Capabilities, tc.snapshot) {
 				t.Errorf("claims %+v; want snapshot %q", c, tc.snapshot)
 			}
 			if !strings.Contains(stderr, "minted offline") || tc.warning != "" && !strings.Contains(stderr, tc.warning) {
@@ -142,26 +138,17 @@ func TestTokenMintErrors(t *testing.T) {
 func TestTokenInspectRefused(t *testing.T) {
 	t.Parallel()
 	path := writeConfig(t, "")
-	current, err := auth.NewCodec(testSecretKey, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, _ := auth.NewCodec(testPreviousKey, nil)
-	other, _ := auth.NewCodec(testOtherKey, nil)
 	now := time.Now().Truncate(time.Second)
-	seal := func(c *auth.Codec, p auth.Purpose, claims auth.TokenClaims) string {
-		tok, err := c.Seal(p, claims)
+	mint := func(secret string, info auth.TokenInfo) string {
+		tok, err := auth.MintToken(&auth.Config{SecretKey: secret}, info)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tok
+		return tok.Token
 	}
-	user := auth.TokenClaims{Kind: auth.TokenUser, Subject: "u@example.com", IssuedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour),
-		RefreshToken: "idp-refresh-SECRET", CheckedAt: now.Add(-time.Minute), Extra: []byte("xyz")}
+	user := auth.TokenInfo{Kind: auth.KindUser, Subject: "u@example.com", IssuedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour)}
 	expired := user
 	expired.ExpiresAt = now.Add(-time.Minute)
-	session := user
-	session.Kind = auth.TokenSession
 
 	for _, tc := range []struct {
 		name, tok string
@@ -169,14 +156,11 @@ func TestTokenInspectRefused(t *testing.T) {
 		stdout    []string
 		stderr    string
 	}{
-		{"refresh token hidden", seal(current, auth.PurposeUserToken, user), 0,
-			[]string{"refresh token: yes", "checked:       " + user.CheckedAt.UTC().Format(time.RFC3339), "extra:         3 bytes"}, ""},
-		{"previous key", seal(old, auth.PurposeUserToken, user), 0, []string{"subject:       u@example.com"}, ""},
-		{"expired", seal(current, auth.PurposeUserToken, expired), 1,
+		{"current key", mint(testSecretKey, user), 0, []string{"subject:       u@example.com", "refresh token: no"}, ""},
+		{"previous key", mint(testPreviousKey, user), 0, []string{"subject:       u@example.com"}, ""},
+		{"expired", mint(testSecretKey, expired), 1,
 			[]string{"subject:       u@example.com", "status:        EXPIRED", " ago)\n"}, "token expired at " + expired.ExpiresAt.UTC().Format(time.RFC3339)},
-		{"other key", seal(other, auth.PurposeUserToken, user), 1, nil, "does not open with this configuration's keys"},
-		{"flow purpose", seal(current, auth.PurposeFlow, user), 1, nil, "does not open with this configuration's keys"},
-		{"session kind as user token", seal(current, auth.PurposeUserToken, session), 1, []string{"kind:          session"}, "a session sealed as a user-token token: the app refuses it"},
+		{"other key", mint(testOtherKey, user), 1, nil, "does not open with this configuration's keys"},
 		{"malformed", "not*a*token", 1, nil, "not a token: auth: user-token: bad length"},
 		{"empty", "   ", 1, nil, "no token given"},
 	} {
@@ -191,7 +175,7 @@ func TestTokenInspectRefused(t *testing.T) {
 					t.Errorf("stdout lacks %q:\n%s", want, stdout)
 				}
 			}
-			if strings.Contains(stdout+stderr, "idp-refresh-SECRET") || strings.Contains(stdout+stderr, testSecretKey) {
+			if strings.Contains(stdout+stderr, testSecretKey) {
 				t.Errorf("a secret is printed:\n%s%s", stdout, stderr)
 			}
 		})
@@ -213,7 +197,22 @@ func TestTokenInspectStdin(t *testing.T) {
 			}
 		}
 	}
-	if code, _, stderr := cliStdin(t, strings.Repeat("A", auth.MaxTokenLen+100), "token", "inspect", "--config", path); code != 1 || !strings.Contains(stderr, "longer than") {
+	if code, _, stderr := cliStdin(t, strings.Repeat("A", maxTokenInput+100), "token", "inspect", "--config", path); code != 1 || !strings.Contains(stderr, "longer than") {
 		t.Errorf("an oversized input: status %d, %s", code, stderr)
+	}
+}
+
+// A token from an offline login says that it is re-checked, never with
+// what (TokenInfo holds no refresh token).
+func TestPrintTokenInfoRecheck(t *testing.T) {
+	t.Parallel()
+	now := time.Now().Truncate(time.Second)
+	var out strings.Builder
+	printTokenInfo(&out, auth.TokenInfo{Kind: auth.KindUser, Subject: "u@example.com", ID: "x", IssuedAt: now.Add(-time.Hour),
+		ExpiresAt: now.Add(time.Hour), Recheck: true, CheckedAt: now.Add(-time.Minute)}, now)
+	for _, want := range []string{"purpose:       user-token\n", "refresh token: yes", "checked:       " + now.Add(-time.Minute).UTC().Format(time.RFC3339)} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -1,6 +1,6 @@
 // Command lambda-authorizer is an AWS API Gateway Lambda authorizer: it
 // verifies the caller's JWT access token against the configured issuers
-// and answers with an IAM policy (auth.Manager.AuthorizeGateway), for REST
+// and answers with an IAM policy (awsauthorizer.Authorizer.Authorize), for REST
 // APIs (TOKEN or REQUEST authorizers) and WebSocket APIs ($connect, token
 // in Sec-WebSocket-Protocol). See README.md for the build and deployment.
 package main
@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 )
 
 // ConfigEnv names the configuration file; by default it is config.yaml
@@ -50,11 +51,15 @@ func configPath() string {
 // keeps the issuers' keys and the verified tokens between invocations.
 type authorizer struct {
 	m   *auth.Manager
+	az  *awsauthorizer.Authorizer
 	log *slog.Logger
 }
 
+// newAuthorizer reads the configuration file: auth's keys (jwt_issuers,
+// scope_capabilities...) and the gateway_authorizer: section, in one run.
 func newAuthorizer(ctx context.Context, path string, log *slog.Logger) (*authorizer, error) {
-	cfg, err := auth.LoadConfig(path)
+	var azCfg awsauthorizer.Config
+	cfg, err := auth.LoadConfig(path, &azCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -63,15 +68,20 @@ func newAuthorizer(ctx context.Context, path string, log *slog.Logger) (*authori
 	if err != nil {
 		return nil, err
 	}
-	return &authorizer{m: m, log: log}, nil
+	az, err := awsauthorizer.New(&azCfg, m, awsauthorizer.Options{Logger: log})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return &authorizer{m: m, az: az, log: log}, nil
 }
 
 // Handle is the Lambda handler. A missing or invalid token fails with the
 // message "Unauthorized" (API Gateway answers 401); a token lacking the
 // scope gets a Deny policy (403).
-func (a *authorizer) Handle(ctx context.Context, ev auth.GatewayEvent) (*auth.GatewayResponse, error) {
-	resp, err := a.m.AuthorizeGateway(ctx, ev)
-	var unauth *auth.GatewayUnauthorizedError
+func (a *authorizer) Handle(ctx context.Context, ev awsauthorizer.Event) (*awsauthorizer.Response, error) {
+	resp, err := a.az.Authorize(ctx, ev)
+	var unauth *awsauthorizer.UnauthorizedError
 	switch {
 	case errors.As(err, &unauth):
 		a.log.Info("refused", "methodArn", ev.MethodArn, "reason", unauth.Cause)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
@@ -33,7 +33,7 @@ func newTestAuthorizer(t *testing.T) (*authorizer, *mockidp.Server) {
 	t.Setenv("ISSUER", idp.URL)
 	t.Setenv("JWKS_URL", idp.URL+"/jwks")
 	t.Setenv("OAUTHGATE_SECRET_KEY", "piYiEC8AatXLJZmnF1eFg3J4sxNlAfLzgyTk7zEoV6c")
-	t.Setenv(auth.AuthMappingsEnv, `{"read:pets": [{"method": "GET", "resourcePath": "/ignored"}], "admin": [{"method": "*", "resourcePath": "*"}]}`)
+	t.Setenv(awsauthorizer.AuthMappingsEnv, `{"read:pets": [{"method": "GET", "resourcePath": "/ignored"}], "admin": [{"method": "*", "resourcePath": "*"}]}`)
 	t.Setenv(ConfigEnv, "config.yaml")
 	a, err := newAuthorizer(context.Background(), configPath(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -132,15 +132,15 @@ func TestHandlerEvents(t *testing.T) {
 			t.Errorf("token %.12q: %v", tok, err)
 		}
 		resp, err := a.Handle(context.Background(), mustEvent(t, event(t, "websocket-connect", tok)))
-		if resp != nil || !errors.Is(err, auth.ErrGatewayUnauthorized) {
+		if resp != nil || !errors.Is(err, awsauthorizer.ErrUnauthorized) {
 			t.Errorf("websocket, token %.12q: %v", tok, err)
 		}
 	}
 }
 
-func mustEvent(t *testing.T, data []byte) auth.GatewayEvent {
+func mustEvent(t *testing.T, data []byte) awsauthorizer.Event {
 	t.Helper()
-	var ev auth.GatewayEvent
+	var ev awsauthorizer.Event
 	if err := json.Unmarshal(data, &ev); err != nil {
 		t.Fatal(err)
 	}

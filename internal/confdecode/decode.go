@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -288,19 +289,19 @@ func (d *decoder) decodeList(path string, n *yaml.Node, v reflect.Value, kind fi
 
 func (d *decoder) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
 	info := infoOf(v.Type())
-	d.decodeKeys(path, n, info.keys, func(key string) (reflect.Value, fieldKind, bool) {
+	d.decodeKeys(path, n, info.keys, func(key string) (slot, bool) {
 		f, ok := info.fields[key]
 		if !ok {
-			return reflect.Value{}, 0, false
+			return slot{}, false
 		}
-		return v.FieldByIndex(f.index), f.kind, true
+		return slot{v: v.FieldByIndex(f.index), kind: f.kind}, true
 	})
 }
 
 // decodeKeys decodes the mapping n, each key into the value slot gives
 // for it; a key without one is unknown, and keys (sorted) are those
 // suggested instead.
-func (d *decoder) decodeKeys(path string, n *yaml.Node, keys []string, slot func(key string) (reflect.Value, fieldKind, bool)) {
+func (d *decoder) decodeKeys(path string, n *yaml.Node, keys []string, slotOf func(key string) (slot, bool)) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(path, "expected a mapping, got "+kindName(n), nil)
 		return
@@ -311,7 +312,7 @@ func (d *decoder) decodeKeys(path string, n *yaml.Node, keys []string, slot func
 		if !ok {
 			continue
 		}
-		v, kind, ok := slot(key)
+		s, ok := slotOf(key)
 		if !ok {
 			if d.opts.AllowUnknownKeys {
 				d.unknown = append(d.unknown, join(path, key))
@@ -324,8 +325,43 @@ func (d *decoder) decodeKeys(path string, n *yaml.Node, keys []string, slot func
 			d.failKey(join(path, key), reason)
 			continue
 		}
-		d.decode(join(path, key), n.Content[i+1], v, kind)
+		if len(s.shared) > 1 {
+			d.decodeShared(join(path, key), n.Content[i+1], s.shared)
+			continue
+		}
+		d.decode(join(path, key), n.Content[i+1], s.v, s.kind)
 	}
+}
+
+// decodeShared decodes a mapping whose keys several structs share, each
+// key into the struct that takes it.
+func (d *decoder) decodeShared(path string, n *yaml.Node, structs []reflect.Value) {
+	if d.budget--; d.budget < 0 {
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil || n.Alias.Kind == yaml.AliasNode {
+			d.fail(path, "bad alias", nil)
+			return
+		}
+		n = n.Alias
+	}
+	if isNull(n) {
+		return
+	}
+	slots := map[string]slot{}
+	for _, v := range structs {
+		addSlots(slots, v)
+	}
+	keys := make([]string, 0, len(slots))
+	for k := range slots {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	d.decodeKeys(path, n, keys, func(key string) (slot, bool) {
+		s, ok := slots[key]
+		return s, ok
+	})
 }
 
 func (d *decoder) decodeMap(path string, n *yaml.Node, v reflect.Value) {

@@ -25,31 +25,17 @@ type Target struct {
 // It panics when two targets take one key or a Value is not a pointer to
 // a struct: both are wiring mistakes.
 func DecodeAll(n *yaml.Node, opts Options, targets ...Target) (unknown []string, err error) {
-	type slot struct {
-		v    reflect.Value
-		kind fieldKind
-	}
 	slots := map[string]slot{}
-	take := func(key string, s slot) {
-		if _, dup := slots[key]; dup {
-			panic(fmt.Sprintf("confdecode: the configuration key %q is taken by two sections", key))
-		}
-		slots[key] = s
-	}
 	for _, t := range targets {
 		rv := reflect.ValueOf(t.Value)
 		if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 			panic(fmt.Sprintf("confdecode: a configuration decodes into pointers to structs, not %T", t.Value))
 		}
 		if t.Key != "" {
-			take(t.Key, slot{v: rv.Elem()})
+			takeSlot(slots, t.Key, slot{v: rv.Elem()}, false)
 			continue
 		}
-		info := infoOf(rv.Elem().Type())
-		for _, k := range info.keys {
-			f := info.fields[k]
-			take(k, slot{v: rv.Elem().FieldByIndex(f.index), kind: f.kind})
-		}
+		addSlots(slots, rv.Elem())
 	}
 	keys := make([]string, 0, len(slots))
 	for k := range slots {
@@ -69,12 +55,55 @@ func DecodeAll(n *yaml.Node, opts Options, targets ...Target) (unknown []string,
 		return nil, nil
 	}
 	d := &decoder{opts: opts, budget: maxNodes + countNodes(n)}
-	d.decodeKeys("", n, keys, func(key string) (reflect.Value, fieldKind, bool) {
+	d.decodeKeys("", n, keys, func(key string) (slot, bool) {
 		s, ok := slots[key]
-		return s.v, s.kind, ok
+		return s, ok
 	})
 	if d.dropped > 0 {
 		d.errs = append(d.errs, &Error{File: opts.File, Reason: fmt.Sprintf("and %d more problems", d.dropped)})
 	}
 	return d.unknown, errors.Join(d.errs...)
+}
+
+// slot is where the value of one key is decoded: v, or, for a mapping
+// that several owners share (such as throttle:, whose keys are split
+// between the app and a plugged-in package), the structs of shared,
+// each taking its own keys of the mapping.
+type slot struct {
+	v      reflect.Value
+	kind   fieldKind
+	shared []reflect.Value
+}
+
+// addSlots lends the keys of the struct v to slots.
+func addSlots(slots map[string]slot, v reflect.Value) {
+	info := infoOf(v.Type())
+	for _, k := range info.keys {
+		f := info.fields[k]
+		takeSlot(slots, k, slot{v: v.FieldByIndex(f.index), kind: f.kind}, true)
+	}
+}
+
+// takeSlot gives key to s. A key taken twice is a wiring mistake, unless
+// both owners take it as a plain struct of their own keys (mergeable),
+// which then share the mapping.
+func takeSlot(slots map[string]slot, key string, s slot, mergeable bool) {
+	prev, dup := slots[key]
+	switch {
+	case !dup:
+		if mergeable && isPlainStruct(s.v) {
+			s.shared = []reflect.Value{s.v}
+		}
+		slots[key] = s
+	case mergeable && prev.shared != nil && isPlainStruct(s.v):
+		prev.shared = append(prev.shared, s.v)
+		slots[key] = prev
+	default:
+		panic(fmt.Sprintf("confdecode: the configuration key %q is taken by two sections", key))
+	}
+}
+
+// isPlainStruct reports whether v decodes as a mapping of its fields' keys.
+func isPlainStruct(v reflect.Value) bool {
+	return v.Kind() == reflect.Struct && v.Type() != timeType
 }

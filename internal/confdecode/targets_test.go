@@ -94,3 +94,34 @@ func TestDecodeAllRefusesSharedKeys(t *testing.T) {
 		}()
 	}
 }
+
+// TestDecodeAllSharedMapping: two top-level owners may split the keys of
+// one mapping (throttle: of the app and of a token issuer); a key of
+// neither is unknown, suggested from both.
+func TestDecodeAllSharedMapping(t *testing.T) {
+	t.Parallel()
+	type appLimits struct {
+		Limits struct {
+			Logins int `yaml:"logins"`
+		} `yaml:"limits"`
+	}
+	type issuerLimits struct {
+		Limits struct {
+			Failures int `yaml:"failures"`
+		} `yaml:"limits"`
+	}
+	var app appLimits
+	var iss issuerLimits
+	doc, _ := Parse([]byte("limits: {logins: 3, failures: 5}\n"))
+	if _, err := DecodeAll(doc, Options{}, Target{Value: &app}, Target{Value: &iss}); err != nil {
+		t.Fatal(err)
+	}
+	if app.Limits.Logins != 3 || iss.Limits.Failures != 5 {
+		t.Fatalf("%+v %+v", app, iss)
+	}
+	doc, _ = Parse([]byte("limits: {failurse: 5}\n"))
+	_, err := DecodeAll(doc, Options{}, Target{Value: &app}, Target{Value: &iss})
+	if err == nil || !strings.Contains(err.Error(), `limits.failurse: unknown key (did you mean "failures"?)`) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -13,6 +13,11 @@ const (
 	CodeInsufficientScope = "insufficient_scope"
 )
 
+// CodeTemporarilyUnavailable is the OAuth error code (RFC 6749 §5.2) of
+// an answer refused because the server cannot serve it now, such as a
+// store that is down; Retry-After says when to try again.
+const CodeTemporarilyUnavailable = "temporarily_unavailable"
+
 // basicRealm is the realm of the token endpoint's Basic challenge.
 const basicRealm = "oauthgate"
 

@@ -98,6 +98,9 @@ type Options struct {
 	Users map[string][]string
 	// Edit, if set, changes the parsed configuration before New.
 	Edit func(*auth.Config)
+	// Sections are read from the configuration with auth's keys (see
+	// auth.Section), such as the client-credentials grant's.
+	Sections []auth.Section
 }
 
 // ConfigYAML returns the configuration text of an app whose provider is
@@ -141,7 +144,7 @@ func Start(t testing.TB, idp *mockidp.Server, build Builder, o Options) *App {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + srv.Listener.Addr().String()
-	cfg, err := auth.ParseConfig([]byte(ConfigYAML(idp, baseURL, o)))
+	cfg, err := auth.ParseConfig([]byte(ConfigYAML(idp, baseURL, o)), o.Sections...)
 	if err != nil {
 		srv.Close()
 		t.Fatalf("ParseConfig: %v", err)
