@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,7 +108,18 @@ func TestUnknownKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(cfg.unknownKeys, []string{"secert_key", "other_app"}) {
-		t.Errorf("UnknownKeys = %v", cfg.unknownKeys)
+		t.Errorf("unknown keys = %v", cfg.unknownKeys)
+	}
+	// New says which keys it ignored, so that a typo is not silent.
+	var logs strings.Builder
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	m, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "keys=\"[secert_key other_app]\"") {
+		t.Errorf("New logged %q; want a warning naming the ignored keys", logs.String())
 	}
 }
 
