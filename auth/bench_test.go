@@ -53,10 +53,10 @@ func benchManager(b *testing.B) *Manager {
 	}
 	b.Cleanup(func() { m.Close() })
 	ctx := context.Background()
-	if _, err := m.Store().Set(ctx, "boss@example.com", []string{"user_management", "write"}); err != nil {
+	if _, err := m.Users().Store().Set(ctx, "boss@example.com", []string{"user_management", "write"}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := m.Store().Set(ctx, "bot@service", []string{"write"}); err != nil {
+	if _, err := m.Users().Store().Set(ctx, "bot@service", []string{"write"}); err != nil {
 		b.Fatal(err)
 	}
 	return m

@@ -7,6 +7,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 )
 
 // defaultCacheEntries bounds each credential cache (sessions, bearer
@@ -36,9 +37,10 @@ type credEntry struct {
 }
 
 // fresh reports whether e can be used as it is at now.
-func (e *credEntry) fresh(m *Manager, now time.Time) bool {
+// users and tokens are the stores whose versions the entry was built at.
+func (e *credEntry) fresh(now time.Time, users store.Store, tokens store.TokenStore) bool {
 	return now.Before(e.cred.expiresAt) &&
-		e.storeVer == m.store.Version() && e.tokVer == m.tokens.Version() &&
+		e.storeVer == users.Version() && e.tokVer == tokens.Version() &&
 		(e.recheck == nil || now.UnixNano() < e.recheck.due.Load())
 }
 

@@ -3,7 +3,6 @@ package auth
 import (
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -17,8 +16,9 @@ import (
 // stated on each field and checks every value.
 //
 // String values may use ${NAME} and ${NAME:-default} (environment
-// variables) and may be encrypted in place as "~CRYPT~<fernet>" (see
-// [EncryptSecret]; the password comes from OAUTHGATE_PASSWORD).
+// variables) and may be encrypted in place as "~CRYPT~<fernet>" (written
+// by `oauthgate config encrypt`; the password comes from the environment
+// variable OAUTHGATE_PASSWORD).
 type Config struct {
 	// ServerMetadataURL is the identity provider's OpenID discovery
 	// document, e.g. https://accounts.google.com/.well-known/openid-configuration.
@@ -123,9 +123,12 @@ type Config struct {
 	// Settings made in Go only, never read from YAML.
 
 	// Logger receives the Manager's logs (never a token or secret).
-	// Default slog.Default().
+	// Default slog.Default(); [Manager.Config] has it filled in, so that
+	// handlers log where the Manager does.
 	Logger *slog.Logger `yaml:"-"`
-	// Now is the clock of sessions, tokens and re-checks. Default time.Now.
+	// Now is the clock of sessions, tokens and re-checks. Default
+	// time.Now; [Manager.Config] has it filled in, so that callers use the
+	// Manager's clock.
 	Now func() time.Time `yaml:"-"`
 	// HTTPClient makes the requests to the identity provider. Default: a
 	// client with a 10s timeout. Either way, answers longer than 1 MiB
@@ -144,6 +147,9 @@ type Config struct {
 	// Manager's. The Manager does not close them. Default: none.
 	MachineIssuers []MachineIssuer `yaml:"-"`
 
+	// unknownKeys were ignored while parsing with
+	// ParseOptions.AllowUnknownKeys, as YAML paths ("cookie.secure_");
+	// New logs them.
 	unknownKeys []string
 }
 
@@ -174,43 +180,39 @@ type StoreConfig struct {
 
 // Defaults of [Config]'s durations and names.
 const (
-	DefaultScope           = "openid email"
-	DefaultSessionMaxAge   = 14 * 24 * time.Hour
-	DefaultFlowTTL         = 10 * time.Minute
-	DefaultTokenTTL        = 30 * 24 * time.Hour
-	DefaultRecheckInterval = time.Hour
-	DefaultRecheckGrace    = 24 * time.Hour
-	DefaultCookieName      = "oauthgate_session"
+	defaultScope           = "openid email"
+	defaultSessionMaxAge   = 14 * 24 * time.Hour
+	defaultFlowTTL         = 10 * time.Minute
+	defaultTokenTTL        = 30 * 24 * time.Hour
+	defaultRecheckInterval = time.Hour
+	defaultRecheckGrace    = 24 * time.Hour
+	defaultCookieName      = "oauthgate_session"
 	// The __Host- prefix makes browsers refuse the cookie unless it is
 	// Secure, host-only and for path "/".
-	DefaultSecureCookieName = "__Host-" + DefaultCookieName
+	defaultSecureCookieName = "__Host-" + defaultCookieName
 )
 
-// ForceUserEnv is the environment variable that, set to 1, allows
-// force_user like InsecureAllowForceUser.
-const ForceUserEnv = "OAUTHGATE_INSECURE_ALLOW_FORCE_USER"
-
-// VerifiedEmailRequired reports whether logins need email_verified=true
+// verifiedEmailRequired reports whether logins need email_verified=true
 // (the default).
-func (c *Config) VerifiedEmailRequired() bool {
+func (c *Config) verifiedEmailRequired() bool {
 	return c.RequireVerifiedEmail == nil || *c.RequireVerifiedEmail
 }
 
-// CookieSecure reports whether the session cookie is Secure: the
+// cookieSecure reports whether the session cookie is Secure: the
 // configured value, else true unless base_url is http.
-func (c *Config) CookieSecure() bool {
+func (c *Config) cookieSecure() bool {
 	if c.Cookie.Secure != nil {
 		return *c.Cookie.Secure
 	}
 	return !strings.HasPrefix(strings.ToLower(c.BaseURL), "http:")
 }
 
-// Scopes returns the scopes of the authorization request: client_kwargs'
+// scopes returns the scopes of the authorization request: client_kwargs'
 // "scope" (default "openid email"), with "openid" first.
-func (c *Config) Scopes() []string {
+func (c *Config) scopes() []string {
 	scope, ok := c.ClientKwargs["scope"]
 	if !ok {
-		scope = DefaultScope
+		scope = defaultScope
 	}
 	scopes := []string{"openid"}
 	for _, s := range strings.Fields(scope) {
@@ -221,9 +223,9 @@ func (c *Config) Scopes() []string {
 	return scopes
 }
 
-// AuthorizeParams returns client_kwargs without "scope": the extra
+// authorizeParams returns client_kwargs without "scope": the extra
 // parameters of the authorization request (e.g. prompt=select_account).
-func (c *Config) AuthorizeParams() map[string]string {
+func (c *Config) authorizeParams() map[string]string {
 	params := make(map[string]string, len(c.ClientKwargs))
 	for k, v := range c.ClientKwargs {
 		if k != "scope" {
@@ -232,34 +234,3 @@ func (c *Config) AuthorizeParams() map[string]string {
 	}
 	return params
 }
-
-// TrustedProxyPrefixes returns trusted_proxies parsed; a single address
-// becomes a one-address prefix. Entries that do not parse are skipped
-// ([Config.Validate] refuses them).
-func (c *Config) TrustedProxyPrefixes() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range c.TrustedProxies {
-		if p, err := parseProxy(s); err == nil {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func parseProxy(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		return p.Masked(), err
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-// UnknownKeys lists the keys that were ignored while parsing with
-// ParseOptions.AllowUnknownKeys, as YAML paths ("cookie.secure_"), so that
-// the app can log them: a typo is otherwise silent.
-func (c *Config) UnknownKeys() []string { return c.unknownKeys }

@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthgate/oauthgate/internal/clientaddr"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"gopkg.in/yaml.v3"
 )
 
@@ -71,14 +75,14 @@ func TestLoadEasyOAuthConfig(t *testing.T) {
 	if cfg.ClientID != "1234567890-abc.apps.googleusercontent.com" || cfg.ClientSecret != "GOCSPX-client-secret" {
 		t.Errorf("client = %q %q", cfg.ClientID, cfg.ClientSecret)
 	}
-	if !slices.Equal(cfg.Scopes(), []string{"openid", "email"}) || cfg.AuthorizeParams()["prompt"] != "select_account" {
-		t.Errorf("scopes %v params %v", cfg.Scopes(), cfg.AuthorizeParams())
+	if !slices.Equal(cfg.scopes(), []string{"openid", "email"}) || cfg.authorizeParams()["prompt"] != "select_account" {
+		t.Errorf("scopes %v params %v", cfg.scopes(), cfg.authorizeParams())
 	}
 	// Defaults.
-	if cfg.Prefix != "" || cfg.TokenTTL != DefaultTokenTTL || cfg.FlowTTL != DefaultFlowTTL ||
-		cfg.SessionMaxAge != DefaultSessionMaxAge || cfg.RecheckInterval != time.Hour || cfg.RecheckGrace != 24*time.Hour ||
-		cfg.Cookie.MaxAge != DefaultSessionMaxAge || cfg.Cookie.SameSite != "lax" || cfg.Cookie.Name != DefaultSecureCookieName ||
-		!cfg.CookieSecure() || !cfg.VerifiedEmailRequired() || cfg.Store.Driver != "file" || len(cfg.TrustedProxies) != 0 {
+	if cfg.Prefix != "" || cfg.TokenTTL != defaultTokenTTL || cfg.FlowTTL != defaultFlowTTL ||
+		cfg.SessionMaxAge != defaultSessionMaxAge || cfg.RecheckInterval != time.Hour || cfg.RecheckGrace != 24*time.Hour ||
+		cfg.Cookie.MaxAge != defaultSessionMaxAge || cfg.Cookie.SameSite != "lax" || cfg.Cookie.Name != defaultSecureCookieName ||
+		!cfg.cookieSecure() || !cfg.verifiedEmailRequired() || cfg.Store.Driver != "file" || len(cfg.TrustedProxies) != 0 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	if err := cfg.Validate(); err != nil {
@@ -103,8 +107,19 @@ func TestUnknownKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(cfg.UnknownKeys(), []string{"secert_key", "other_app"}) {
-		t.Errorf("UnknownKeys = %v", cfg.UnknownKeys())
+	if !slices.Equal(cfg.unknownKeys, []string{"secert_key", "other_app"}) {
+		t.Errorf("unknown keys = %v", cfg.unknownKeys)
+	}
+	// New says which keys it ignored, so that a typo is not silent.
+	var logs strings.Builder
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	m, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "keys=\"[secert_key other_app]\"") {
+		t.Errorf("New logged %q; want a warning naming the ignored keys", logs.String())
 	}
 }
 
@@ -136,8 +151,8 @@ client_kwargs:
 	if cfg.SecretKey != testKey || cfg.ClientID != "id-fallback-was empty" || cfg.ClientSecret != env["WEIRD"] {
 		t.Errorf("got %q %q %q", cfg.SecretKey, cfg.ClientID, cfg.ClientSecret)
 	}
-	if cfg.TokenTTL != 48*time.Hour || cfg.CookieSecure() || cfg.Cookie.Name != DefaultCookieName {
-		t.Errorf("ttl %v secure %v name %q", cfg.TokenTTL, cfg.CookieSecure(), cfg.Cookie.Name)
+	if cfg.TokenTTL != 48*time.Hour || cfg.cookieSecure() || cfg.Cookie.Name != defaultCookieName {
+		t.Errorf("ttl %v secure %v name %q", cfg.TokenTTL, cfg.cookieSecure(), cfg.Cookie.Name)
 	}
 	if got := cfg.ClientKwargs["prompt"]; got != "${LITERAL} and $dollar" {
 		t.Errorf("prompt = %q", got)
@@ -157,25 +172,22 @@ client_kwargs:
 
 func TestCryptValues(t *testing.T) {
 	t.Parallel()
-	enc, err := EncryptSecret("pw", "the-client-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := confdecode.Encrypt("pw", "the-client-secret")
 	yml := minimal + "client_secret: " + enc + "\n"
-	cfg, err := parse(t, yml, map[string]string{PasswordEnv: "pw"})
+	cfg, err := parse(t, yml, map[string]string{confdecode.PasswordEnv: "pw"})
 	if err != nil || cfg.ClientSecret != "the-client-secret" {
 		t.Fatalf("got %v, %v", cfg, err)
 	}
 	// Through an environment variable too.
-	cfg, err = parse(t, minimal+"client_secret: ${CS}\n", map[string]string{PasswordEnv: "pw", "CS": enc})
+	cfg, err = parse(t, minimal+"client_secret: ${CS}\n", map[string]string{confdecode.PasswordEnv: "pw", "CS": enc})
 	if err != nil || cfg.ClientSecret != "the-client-secret" {
 		t.Fatalf("via env: %v, %v", cfg, err)
 	}
 	_, err = parse(t, yml, nil)
-	if ce := configErr(err, "client_secret"); ce == nil || !strings.Contains(ce.Reason, PasswordEnv) {
+	if ce := configErr(err, "client_secret"); ce == nil || !strings.Contains(ce.Reason, confdecode.PasswordEnv) {
 		t.Errorf("no password: %v", err)
 	}
-	_, err = parse(t, yml, map[string]string{PasswordEnv: "wrong"})
+	_, err = parse(t, yml, map[string]string{confdecode.PasswordEnv: "wrong"})
 	if ce := configErr(err, "client_secret"); ce == nil || !strings.Contains(ce.Reason, "wrong password or corrupted value") {
 		t.Errorf("wrong password: %v", err)
 	}
@@ -192,7 +204,7 @@ func TestDurations(t *testing.T) {
 	} {
 		cfg, err := parse(t, minimal+"recheck_grace: "+in+"\n", nil)
 		if want == 0 {
-			want = DefaultRecheckGrace
+			want = defaultRecheckGrace
 		}
 		if err != nil || cfg.RecheckGrace != want {
 			t.Errorf("%s: got %v, %v; want %v", in, cfg, err, want)
@@ -288,17 +300,17 @@ client_kwargs: {scope: email profile}
 	if !slices.Equal(cfg.AllowedEmailDomains, []string{"example.com", "corp.example.org"}) {
 		t.Errorf("domains %q", cfg.AllowedEmailDomains)
 	}
-	if cfg.Cookie.Domain != "example.com" || cfg.Cookie.SameSite != "strict" || cfg.Cookie.Name != DefaultCookieName {
+	if cfg.Cookie.Domain != "example.com" || cfg.Cookie.SameSite != "strict" || cfg.Cookie.Name != defaultCookieName {
 		t.Errorf("cookie %+v", cfg.Cookie)
 	}
-	if got := fmt.Sprint(cfg.TrustedProxyPrefixes()); got != "[10.0.0.1/32 192.168.0.0/16 ::1/128]" {
+	if got := fmt.Sprint(clientaddr.ParseProxies(cfg.TrustedProxies)); got != "[10.0.0.1/32 192.168.0.0/16 ::1/128]" {
 		t.Errorf("proxies %s", got)
 	}
-	if cfg.VerifiedEmailRequired() || cfg.Store.Driver != "postgres" {
-		t.Errorf("verified %v driver %q", cfg.VerifiedEmailRequired(), cfg.Store.Driver)
+	if cfg.verifiedEmailRequired() || cfg.Store.Driver != "postgres" {
+		t.Errorf("verified %v driver %q", cfg.verifiedEmailRequired(), cfg.Store.Driver)
 	}
-	if !slices.Equal(cfg.Scopes(), []string{"openid", "email", "profile"}) {
-		t.Errorf("scopes %v", cfg.Scopes())
+	if !slices.Equal(cfg.scopes(), []string{"openid", "email", "profile"}) {
+		t.Errorf("scopes %v", cfg.scopes())
 	}
 	for _, ok := range []string{"http://localhost:8080", "http://127.0.0.1:9000/", "http://[::1]:80", "https://app.example.com"} {
 		if _, err := parse(t, minimal+"base_url: \""+ok+"\"\n", nil); err != nil {
@@ -389,7 +401,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 	big := filepath.Join(t.TempDir(), "big.yaml")
-	if err := os.WriteFile(big, []byte("a: \""+strings.Repeat("x", MaxConfigSize)+"\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(big, []byte("a: \""+strings.Repeat("x", confdecode.MaxSize)+"\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadConfig(big); err == nil || !strings.Contains(err.Error(), "larger than") {
@@ -416,7 +428,7 @@ token_ttl: 7d
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(cfg.Prefix, cfg.Scopes(), cfg.TokenTTL, cfg.Cookie.Name)
+	fmt.Println(cfg.Prefix, cfg.ClientKwargs, cfg.TokenTTL, cfg.Cookie.Name)
 
 	_, err = ParseConfig([]byte("secert_key: x\n"))
 	var ce *ConfigError
@@ -424,7 +436,7 @@ token_ttl: 7d
 		fmt.Println(ce)
 	}
 	// Output:
-	// /auth [openid email] 168h0m0s __Host-oauthgate_session
+	// /auth map[prompt:select_account] 168h0m0s __Host-oauthgate_session
 	// config: secert_key: unknown key (did you mean "secret_key"?)
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
+	"github.com/oauthgate/oauthgate/internal/clientaddr"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/internal/redirect"
@@ -106,11 +107,11 @@ func (c *Config) Validate() error {
 		v   *time.Duration
 		def time.Duration
 	}{
-		{"session_max_age", &c.SessionMaxAge, DefaultSessionMaxAge},
-		{"flow_ttl", &c.FlowTTL, DefaultFlowTTL},
-		{"token_ttl", &c.TokenTTL, DefaultTokenTTL},
-		{"recheck_interval", &c.RecheckInterval, DefaultRecheckInterval},
-		{"recheck_grace", &c.RecheckGrace, DefaultRecheckGrace},
+		{"session_max_age", &c.SessionMaxAge, defaultSessionMaxAge},
+		{"flow_ttl", &c.FlowTTL, defaultFlowTTL},
+		{"token_ttl", &c.TokenTTL, defaultTokenTTL},
+		{"recheck_interval", &c.RecheckInterval, defaultRecheckInterval},
+		{"recheck_grace", &c.RecheckGrace, defaultRecheckGrace},
 		{"cookie.max_age", &c.Cookie.MaxAge, c.SessionMaxAge},
 	} {
 		switch {
@@ -160,7 +161,7 @@ func (c *Config) Validate() error {
 	}
 
 	for i, s := range c.TrustedProxies {
-		if _, err := parseProxy(strings.TrimSpace(s)); err != nil {
+		if _, err := clientaddr.ParseProxy(strings.TrimSpace(s)); err != nil {
 			bad(fmt.Sprintf("trusted_proxies[%d]", i), fmt.Sprintf("%q is not an IP address or CIDR range", s))
 		}
 	}
@@ -182,7 +183,7 @@ func (k *CookieConfig) normalize(c *Config) []error {
 	bad := func(key, reason string) {
 		errs = append(errs, &ConfigError{Key: "cookie." + key, Reason: reason})
 	}
-	secure := c.CookieSecure()
+	secure := c.cookieSecure()
 	k.SameSite = strings.ToLower(strings.TrimSpace(k.SameSite))
 	switch k.SameSite {
 	case "":
@@ -209,9 +210,9 @@ func (k *CookieConfig) normalize(c *Config) []error {
 		}
 	}
 	if k.Name == "" {
-		k.Name = DefaultCookieName
+		k.Name = defaultCookieName
 		if secure && k.Domain == "" {
-			k.Name = DefaultSecureCookieName
+			k.Name = defaultSecureCookieName
 		}
 	}
 	prefix, _ := cutCookiePrefix(k.Name)

@@ -9,16 +9,13 @@ import (
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
-// MaxConfigSize is the largest configuration file read, in bytes.
-const MaxConfigSize = confdecode.MaxSize
-
 // ParseOptions tunes [ParseConfigWith]. The zero value is the default.
 //
 // removed later: use LoadConfig or ParseConfig.
 type ParseOptions struct {
 	// AllowUnknownKeys ignores keys that Config does not know instead of
-	// failing, for a file shared with other programs; they are listed by
-	// [Config.UnknownKeys] so that the app can log them. Default false: a
+	// failing, for a file shared with other programs; [New] logs them
+	// (a warning naming each), so a typo is not silent. Default false: a
 	// typo such as `secert_key` is an error naming the key.
 	AllowUnknownKeys bool
 	// Dir is the folder against which relative paths (capabilities.user_file

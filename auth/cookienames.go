@@ -1,6 +1,10 @@
 package auth
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+	"time"
+)
 
 // Every cookie of the Manager is named after the session cookie
 // (cookie.name): the session cookie itself, and the login flow and
@@ -37,14 +41,42 @@ func (k *CookieConfig) Owns(name string) bool {
 	return rest == stem || strings.HasPrefix(rest, stem+"_")
 }
 
-// sideCookieName names the flow and offline cookies: the session
-// cookie's name without its prefix (__Host- is for Path=/ cookies only),
-// then suffix, behind __Secure- when the cookies are Secure. (Without
-// Secure, validation leaves the session cookie no prefix.)
-func (m *Manager) sideCookieName(suffix string) string {
-	_, stem := cutCookiePrefix(m.sess.name)
-	if m.cfg.CookieSecure() {
-		return secureCookiePrefix + stem + suffix
+// sideCookies makes the login flow and offline grant cookies, named
+// after the session cookie.
+type sideCookies struct {
+	stem   string // the session cookie's name without its prefix
+	domain string
+	secure bool
+	now    func() time.Time
+}
+
+func newSideCookies(c *Config, now func() time.Time) *sideCookies {
+	_, stem := cutCookiePrefix(c.Cookie.Name)
+	return &sideCookies{stem: stem, domain: c.Cookie.Domain, secure: c.cookieSecure(), now: now}
+}
+
+// name names a side cookie: the session cookie's name without its prefix
+// (__Host- is for Path=/ cookies only), then suffix, behind __Secure-
+// when the cookies are Secure. (Without Secure, validation leaves the
+// session cookie no prefix.)
+func (s *sideCookies) name(suffix string) string {
+	if s.secure {
+		return secureCookiePrefix + s.stem + suffix
 	}
-	return stem + suffix
+	return s.stem + suffix
+}
+
+// cookie makes a side cookie; maxAge 0 expires it.
+func (s *sideCookies) cookie(name, value, path string, maxAge time.Duration) *http.Cookie {
+	c := &http.Cookie{
+		Name: name, Value: value, Path: path, Domain: s.domain,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	}
+	if maxAge > 0 {
+		c.MaxAge = int(maxAge / time.Second)
+		c.Expires = s.now().Add(maxAge).UTC()
+	} else {
+		c.MaxAge = -1
+	}
+	return c
 }

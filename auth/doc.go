@@ -5,4 +5,10 @@
 // easy-oauth's config.yaml keys unchanged and adds its own. Tokens are
 // sealed with AES-256-GCM under keys derived from secret_key, one key per
 // purpose.
+//
+// An app starts from [LoadConfig] and [New]. The [Manager] identifies
+// requests ([Manager.Identify]) and guards routes ([Manager.Require],
+// [Manager.RequireLogin], [Manager.Optional], [Manager.RequireDerivedScope]);
+// [Manager.Login] is the browser login and [Manager.Users] the capability
+// management, whose routes package handlers serves.
 package auth

@@ -14,9 +14,8 @@ import (
 )
 
 // Errors of this package, wrapped with %w: test with errors.Is. What a
-// client is answered for each is [ErrorOf]'s choice. [ErrNoLogin] and
-// [ErrNotConfirmed] are beside the features they belong to, and a store
-// that cannot be reached fails with [store.ErrUnavailable].
+// client is answered for each is [ErrorOf]'s choice. A store that cannot
+// be reached fails with [store.ErrUnavailable].
 var (
 	// ErrTokenMalformed: the value is not a token of this format (bad
 	// encoding, wrong length, unknown version, padding, line breaks).
@@ -38,9 +37,13 @@ var (
 	// ErrBadRequest: the request is malformed, e.g. a service account
 	// name without "@service" (400).
 	ErrBadRequest = errors.New("auth: bad request")
-	// ErrWrongPassword: a ~CRYPT~ value did not decrypt: the password is
-	// wrong or the value was altered.
-	ErrWrongPassword = errors.New("auth: wrong password or corrupted value")
+	// ErrNoLogin: the app has no browser login (see [Config.NoLogin]). The
+	// login routes answer it with 404.
+	ErrNoLogin = errors.New("auth: this app has no browser login")
+	// ErrNotConfirmed: the identity provider could not confirm a user
+	// token's holder for longer than recheck_grace (it could not be
+	// reached).
+	ErrNotConfirmed = errors.New("auth: the identity provider could not confirm the user")
 )
 
 // Error is an error answered over HTTP: Status and the public Msg are

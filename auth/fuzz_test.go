@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // FuzzBearerToken: never panics; what it returns is a token68 that appears
@@ -52,7 +53,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("secret_key: ~CRYPT~gAAAA\n")
 	f.Add("capabilities: {graph: {a: [b], b: [a]}, user_file: x.yaml}\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		cfg, err := ParseConfigWith([]byte(s), ParseOptions{LookupEnv: envMap(map[string]string{"X": "1", PasswordEnv: "pw"})})
+		cfg, err := ParseConfigWith([]byte(s), ParseOptions{LookupEnv: envMap(map[string]string{"X": "1", confdecode.PasswordEnv: "pw"})})
 		if err != nil {
 			var ce *ConfigError
 			if !errors.As(err, &ce) {

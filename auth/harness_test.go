@@ -134,15 +134,15 @@ func newEnv(t *testing.T, o envOptions) *env {
 
 // routes is the smallest app: the login routes and a few protected ones.
 func routes(mux *http.ServeMux, m *auth.Manager) {
-	p := m.Prefix()
+	p := m.Config().Prefix
 	mux.HandleFunc("GET "+p+"/login", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if err := m.StartLogin(w, r, q.Get("next"), q.Get("offline_token") == "true"); err != nil {
+		if err := m.Login().Start(w, r, q.Get("next"), q.Get("offline_token") == "true"); err != nil {
 			writeLoginError(w, err)
 		}
 	})
 	mux.HandleFunc("GET "+p+"/auth", func(w http.ResponseWriter, r *http.Request) {
-		next, err := m.FinishLogin(w, r)
+		next, err := m.Login().Finish(w, r)
 		if err != nil {
 			writeLoginError(w, err)
 			return
@@ -150,7 +150,7 @@ func routes(mux *http.ServeMux, m *auth.Manager) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET "+p+"/logout", func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Logout(w, r); err != nil {
+		if err := m.Login().Logout(w, r); err != nil {
 			http.Error(w, "logout failed", http.StatusInternalServerError)
 			return
 		}
@@ -286,7 +286,7 @@ func (b *browser) sessionCookie() string {
 // userToken gets a user token from /token for a logged-in browser.
 func userToken(t *testing.T, b *browser) string {
 	t.Helper()
-	r := b.get(b.e.m.Prefix() + "/token")
+	r := b.get(b.e.m.Config().Prefix + "/token")
 	expect(t, r, http.StatusOK)
 	var body struct {
 		Token string `json:"refresh_token"`

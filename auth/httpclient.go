@@ -5,18 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 )
 
-// Limits of the requests to the identity provider.
-const (
-	// DefaultHTTPTimeout bounds each request to the identity provider
-	// (discovery, keys, token exchange, refresh).
-	DefaultHTTPTimeout = 10 * time.Second
-	// MaxIdPResponseBytes bounds the body of each answer of the identity
-	// provider; a longer one is an error, never silently cut.
-	MaxIdPResponseBytes = 1 << 20
-)
+// maxIdPResponseBytes bounds the body of each answer of the identity
+// provider; a longer one is an error, never silently cut. Each request is
+// bounded by [DefaultHTTPTimeout].
+const maxIdPResponseBytes = 1 << 20
 
 // outboundClient returns the client used for the identity provider: a
 // copy of c (or of a default client) with a timeout and bounded bodies.
@@ -34,7 +28,7 @@ func outboundClient(c *http.Client) *http.Client {
 		t.ResponseHeaderTimeout = DefaultHTTPTimeout
 		base = t
 	}
-	out.Transport = limitTransport{base: base, max: MaxIdPResponseBytes}
+	out.Transport = limitTransport{base: base, max: maxIdPResponseBytes}
 	if out.CheckRedirect == nil {
 		// The provider's endpoints are fixed by its metadata; a redirect
 		// is at most followed a few times.
@@ -79,7 +73,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := b.rc.Read(one[:])
 		if n > 0 {
-			return 0, fmt.Errorf("auth: answer of %s longer than %d bytes", b.host, MaxIdPResponseBytes)
+			return 0, fmt.Errorf("auth: answer of %s longer than %d bytes", b.host, maxIdPResponseBytes)
 		}
 		return 0, err
 	}

@@ -86,14 +86,6 @@ func (id *Identity) Capabilities() []string {
 	return id.graph.SetNames(id.set)
 }
 
-// Set returns the effective capabilities as a set of the manager's graph.
-func (id *Identity) Set() capabilities.Set {
-	if id == nil {
-		return capabilities.Set{}
-	}
-	return id.set
-}
-
 // IsGuest reports whether the request carried no identity.
 func (id *Identity) IsGuest() bool { return id == nil || id.Kind == KindGuest }
 

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -25,7 +27,10 @@ const wellKnownSuffix = "/.well-known/openid-configuration"
 // a success is kept.
 type idp struct {
 	issuer string
-	m      *Manager
+	cfg    *Config // client id and secret, scopes, email rules
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
 
 	ready atomic.Pointer[idpReady]
 
@@ -44,16 +49,18 @@ type idpReady struct {
 	offlineScope bool
 }
 
-func newIdP(m *Manager, metadataURL string) *idp {
+func newIdP(cfg *Config, client *http.Client, log *slog.Logger, now func() time.Time) *idp {
 	// go-oidc takes the issuer and appends the well-known path itself,
 	// checking that the document names that same issuer.
-	return &idp{m: m, issuer: strings.TrimSuffix(metadataURL, wellKnownSuffix)}
+	return &idp{
+		issuer: strings.TrimSuffix(cfg.ServerMetadataURL, wellKnownSuffix),
+		cfg:    cfg, client: client, log: log, now: now,
+	}
 }
 
-// clientContext makes go-oidc and x/oauth2 use the manager's bounded
-// client.
-func (m *Manager) clientContext(ctx context.Context) context.Context {
-	return oidc.ClientContext(ctx, m.client)
+// clientContext makes go-oidc and x/oauth2 use the bounded client.
+func (p *idp) clientContext(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, p.client)
 }
 
 // get returns the discovered provider, discovering it if needed.
@@ -67,7 +74,7 @@ func (p *idp) get(ctx context.Context) (*idpReady, error) {
 		return r, nil
 	}
 	// The manager's clock, so that tests can step past the retry delay.
-	now := p.m.now()
+	now := p.now()
 	if p.lastErr != nil && now.Sub(p.lastTry) < discoveryRetry {
 		return nil, p.lastErr
 	}
@@ -75,18 +82,18 @@ func (p *idp) get(ctx context.Context) (*idpReady, error) {
 	r, err := p.discover(ctx)
 	if err != nil {
 		p.lastErr = fmt.Errorf("auth: discovery of %s: %w", p.issuer, err)
-		p.m.log.Warn("auth: identity provider discovery failed; will retry", "issuer", p.issuer, "err", err)
+		p.log.Warn("auth: identity provider discovery failed; will retry", "issuer", p.issuer, "err", err)
 		return nil, p.lastErr
 	}
 	p.lastErr = nil
 	p.ready.Store(r)
-	p.m.log.Info("auth: identity provider discovered", "issuer", p.issuer)
+	p.log.Info("auth: identity provider discovered", "issuer", p.issuer)
 	return r, nil
 }
 
 func (p *idp) discover(ctx context.Context) (*idpReady, error) {
-	cfg := p.m.cfg
-	provider, err := oidc.NewProvider(p.m.clientContext(ctx), p.issuer)
+	cfg := p.cfg
+	provider, err := oidc.NewProvider(p.clientContext(ctx), p.issuer)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +103,12 @@ func (p *idp) discover(ctx context.Context) (*idpReady, error) {
 	_ = provider.Claims(&meta) // optional metadata
 	r := &idpReady{
 		provider: provider,
-		verifier: provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: p.m.now}),
+		verifier: provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: p.now}),
 		oauth: oauth2.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
 			Endpoint:     provider.Endpoint(),
-			Scopes:       cfg.Scopes(),
+			Scopes:       cfg.scopes(),
 		},
 		offlineScope: slices.Contains(meta.Scopes, "offline_access"),
 	}

@@ -32,8 +32,8 @@ type idTokenClaims struct {
 // do: the nonce (constant time), iat not in the future, azp when present
 // or when there are several audiences, a non-empty sub, the email, its
 // verification, and the allowed domains.
-func (m *Manager) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce string) (verifiedLogin, error) {
-	tok, err := ready.verifier.Verify(m.clientContext(ctx), raw)
+func (p *idp) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce string) (verifiedLogin, error) {
+	tok, err := ready.verifier.Verify(p.clientContext(ctx), raw)
 	if err != nil {
 		return verifiedLogin{}, err
 	}
@@ -41,8 +41,8 @@ func (m *Manager) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce
 	if err := tok.Claims(&c); err != nil {
 		return verifiedLogin{}, fmt.Errorf("auth: ID token claims: %w", err)
 	}
-	now := m.now()
-	clientID := m.cfg.ClientID
+	now := p.now()
+	clientID := p.cfg.ClientID
 	switch {
 	case tok.Nonce == "" || subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(nonce)) != 1:
 		return verifiedLogin{}, errors.New("auth: ID token nonce does not match the login's")
@@ -58,14 +58,14 @@ func (m *Manager) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce
 		return verifiedLogin{}, errors.New("auth: ID token without sub")
 	case c.Email == "":
 		return verifiedLogin{}, errors.New("auth: ID token without email (is the email scope requested?)")
-	case m.cfg.VerifiedEmailRequired() && !isTrue(c.EmailVerified):
+	case p.cfg.verifiedEmailRequired() && !isTrue(c.EmailVerified):
 		return verifiedLogin{}, fmt.Errorf("auth: email %q is not verified by the identity provider", c.Email)
 	}
 	email, err := emailaddr.ParseUser(c.Email) // a service account name included: no login may claim one
 	if err != nil {
 		return verifiedLogin{}, fmt.Errorf("auth: ID token email: %w", err)
 	}
-	if !emailaddr.DomainAllowed(email, m.cfg.AllowedEmailDomains) {
+	if !emailaddr.DomainAllowed(email, p.cfg.AllowedEmailDomains) {
 		return verifiedLogin{}, fmt.Errorf("auth: the domain of %q is not allowed", email)
 	}
 	v := verifiedLogin{email: email, subject: tok.Subject, authTime: now}

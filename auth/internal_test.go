@@ -81,7 +81,7 @@ func FuzzSessionSerializer(f *testing.F) {
 func TestOutboundBodiesAreBounded(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := MaxIdPResponseBytes
+		n := maxIdPResponseBytes
 		if r.URL.Path == "/big" {
 			n++
 		}

@@ -308,7 +308,7 @@ func (t jwksRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxIdPResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxIdPResponseBytes+1))
 	resp.Body.Close()
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ func benchMachine(b *testing.B) (*Manager, http.Handler, *http.Request) {
 	}
 	b.Cleanup(idp.Close)
 	m := benchManager(b)
-	m.cfg.JWTIssuers = []JWTIssuer{{Issuer: idp.URL, Audience: "pets", JWKSURL: idp.URL + "/jwks", Algorithms: []string{"RS256"}, Leeway: DefaultJWTLeeway, RefetchInterval: DefaultJWKSRefetchInterval}}
+	m.cfg.JWTIssuers = []JWTIssuer{{Issuer: idp.URL, Audience: "pets", JWKSURL: idp.URL + "/jwks", Algorithms: []string{"RS256"}, Leeway: defaultJWTLeeway, RefetchInterval: defaultJWKSRefetchInterval}}
 	m.cfg.ScopeCapabilities = map[string][]string{"read:pets": {"read"}}
 	if err := m.initMachine(); err != nil {
 		b.Fatal(err)

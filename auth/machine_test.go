@@ -143,10 +143,10 @@ func TestMachineIdentityFields(t *testing.T) {
 		t.Fatalf("machine claims %+v", mi)
 	}
 	// "Myself" means nothing for a client: the manage calls ask for a user.
-	if _, err := e.m.StoredCapabilities(context.Background(), id, ""); !errors.Is(err, auth.ErrBadRequest) {
+	if _, err := e.m.Users().Get(context.Background(), id, ""); !errors.Is(err, auth.ErrBadRequest) {
 		t.Fatalf("StoredCapabilities(client, \"\") = %v; want ErrBadRequest", err)
 	}
-	if _, err := e.m.AddCapabilities(context.Background(), id, "", "read"); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := e.m.Users().Add(context.Background(), id, "", "read"); !errors.Is(err, auth.ErrForbidden) {
 		t.Fatalf("AddCapabilities(client, \"\") = %v; want ErrForbidden", err)
 	}
 }
@@ -221,7 +221,7 @@ func TestMachineKeyRotationAndRefetchLimit(t *testing.T) {
 	if got := e.jwksFetches(); got != fetches {
 		t.Fatalf("%d fetches for unknown kids within the interval", got-fetches)
 	}
-	e.clock.Advance(auth.DefaultJWKSRefetchInterval)
+	e.clock.Advance((10 * time.Second))
 	if code, body, _ := e.callBearer("/read", fresh); code != 200 {
 		t.Fatalf("after rotation: %d %q", code, body)
 	}
@@ -229,7 +229,7 @@ func TestMachineKeyRotationAndRefetchLimit(t *testing.T) {
 		t.Fatalf("%d fetches after the interval, want 1", got-fetches)
 	}
 	// A known kid with a forged signature causes no fetch.
-	e.clock.Advance(auth.DefaultJWKSRefetchInterval)
+	e.clock.Advance((10 * time.Second))
 	forged := []byte(e.clientToken("reader"))
 	forged[len(forged)-3] ^= 2
 	if code, _, _ := e.callBearer("/read", string(forged)); code != 401 {
@@ -278,7 +278,7 @@ scope_capabilities:
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.JWTIssuers) != 1 || cfg.JWTIssuers[0].Leeway != 30*time.Second || cfg.JWTIssuers[0].RefetchInterval != auth.DefaultJWKSRefetchInterval ||
+	if len(cfg.JWTIssuers) != 1 || cfg.JWTIssuers[0].Leeway != 30*time.Second || cfg.JWTIssuers[0].RefetchInterval != (10*time.Second) ||
 		cfg.ScopeCapabilities["read:pets"][0] != "read" {
 		t.Fatalf("%+v %+v", cfg.JWTIssuers, cfg.ScopeCapabilities)
 	}

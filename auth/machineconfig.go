@@ -36,8 +36,8 @@ type JWTIssuer struct {
 
 // Defaults of [JWTIssuer].
 const (
-	DefaultJWTLeeway           = time.Minute
-	DefaultJWKSRefetchInterval = 10 * time.Second
+	defaultJWTLeeway           = time.Minute
+	defaultJWKSRefetchInterval = 10 * time.Second
 	maxJWTLeeway               = 10 * time.Minute
 )
 
@@ -99,7 +99,7 @@ func (c *Config) validateMachine() []error {
 		case iss.Leeway < 0:
 			bad(key+".leeway", "negative duration")
 		case iss.Leeway == 0:
-			iss.Leeway = DefaultJWTLeeway
+			iss.Leeway = defaultJWTLeeway
 		case iss.Leeway > maxJWTLeeway:
 			bad(key+".leeway", "longer than 10m")
 		}
@@ -107,7 +107,7 @@ func (c *Config) validateMachine() []error {
 		case iss.RefetchInterval < 0:
 			bad(key+".refetch_interval", "negative duration")
 		case iss.RefetchInterval == 0:
-			iss.RefetchInterval = DefaultJWKSRefetchInterval
+			iss.RefetchInterval = defaultJWKSRefetchInterval
 		}
 	}
 	for scope, caps := range c.ScopeCapabilities {

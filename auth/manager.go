@@ -7,31 +7,22 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities"
-	"github.com/oauthgate/oauthgate/capabilities/filestore"
-	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
-	"github.com/oauthgate/oauthgate/internal/clientaddr"
-	"github.com/oauthgate/oauthgate/internal/throttle"
 )
-
-// UserManagementCapability is the capability needed to manage other
-// users' capabilities and to mint service tokens.
-const UserManagementCapability = "user_management"
 
 // Manager is the authentication of one app: configuration, identity provider,
 // sessions, tokens, capability store and caches. Create it with [New]; it
 // is safe for concurrent use. Call [Manager.Close] when done.
 type Manager struct {
 	cfg    *Config
-	log    *slog.Logger
-	now    func() time.Time
+	log    *slog.Logger     // cfg.Logger
+	now    func() time.Time // cfg.Now
 	codec  *envelope.Codec
 	policy *capabilities.Policy
 	graph  *capabilities.Graph
@@ -44,19 +35,17 @@ type Manager struct {
 	// noLogin: no browser login (Config.NoLogin).
 	noLogin bool
 	sess    *sessionCodec
+	side    *sideCookies
+	login   *Login
+	users   *Users
 	cache   *credCache
 	// machine verifies JWTs of machine clients; nil without issuers.
 	machine *machineTokens
-	// proxies name the client behind a trusted proxy (trusted_proxies).
-	proxies clientaddr.Proxies
-	// loginStarts counts the logins started per client network.
-	loginStarts *throttle.Limiter[netip.Prefix]
 
 	guest     *Identity
 	forced    string // force_user, normalized
 	forcedID  atomic.Pointer[forcedEntry]
-	userMgmt  capabilities.Cap
-	hasMgmt   bool
+	mgmt      userManagement
 	rechecks  sync.Map // token id → *recheckState
 	closeOnce sync.Once
 	closeErr  error
@@ -84,13 +73,13 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	m := &Manager{cfg: &c, log: c.Logger, now: c.Now}
-	if m.log == nil {
-		m.log = slog.Default()
-	}
-	if m.now == nil {
-		m.now = time.Now
-	}
 	var err error
 	if m.codec, err = envelope.NewCodec(c.SecretKey, c.PreviousSecretKeys); err != nil {
 		return nil, err
@@ -99,7 +88,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	m.graph = m.policy.Graph()
-	m.userMgmt, m.hasMgmt = m.graph.Lookup(UserManagementCapability)
+	m.mgmt = newUserManagement(m.graph)
 	if err := m.openStores(ctx); err != nil {
 		m.closeOwned()
 		return nil, err
@@ -111,22 +100,31 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		return nil, err
 	}
 	m.cache = newCredCache(defaultCacheEntries)
-	m.proxies = clientaddr.Proxies(c.TrustedProxyPrefixes())
-	m.loginStarts = throttle.NewLimiter[netip.Prefix](c.Throttle.LoginStarts, throttleWindow, throttleKeys)
+	m.side = newSideCookies(&c, m.now)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
 	if err := m.initMachine(); err != nil {
 		m.closeOwned()
 		return nil, err
 	}
 	if c.ServerMetadataURL != "" {
-		m.idp = newIdP(m, c.ServerMetadataURL)
+		m.idp = newIdP(&c, m.client, m.log, m.now)
 	}
-	if m.noLogin = c.NoLogin(); m.noLogin {
+	m.noLogin = c.NoLogin()
+	m.login = &Login{
+		cfg: &c, log: m.log, now: m.now, codec: m.codec, sess: m.sess, side: m.side,
+		idp: m.idp, tokens: m.tokens, cache: m.cache,
+		starts: newLoginThrottle(&c, m.log, m.now), noLogin: m.noLogin,
+	}
+	m.users = &Users{store: m.store, policy: m.policy, graph: m.graph, log: m.log, mgmt: m.mgmt}
+	if m.noLogin {
 		how := "service tokens only"
 		if len(m.cfg.JWTIssuers) > 0 || len(m.cfg.MachineIssuers) > 0 {
 			how = "machine clients and service tokens"
 		}
 		m.log.Info("auth: no browser login: no identity provider is configured; callers identify with " + how)
+	}
+	if len(c.unknownKeys) > 0 {
+		m.log.Warn("auth: configuration keys ignored (unknown)", "keys", c.unknownKeys)
 	}
 	if c.InsecureForceUser != "" {
 		m.forced = capabilities.NormalizeEmail(c.InsecureForceUser)
@@ -134,92 +132,6 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 			"force_user", m.forced)
 	}
 	return m, nil
-}
-
-// openStores opens the stores the configuration does not provide: through
-// the registered store driver when store.driver is not "file", else the
-// user file (or memory without one).
-func (m *Manager) openStores(ctx context.Context) error {
-	c := m.cfg
-	m.store, m.tokens = c.CapabilityStore, c.TokenStore
-	if c.Store.Driver != "" && c.Store.Driver != "file" && (m.store == nil || m.tokens == nil) {
-		return m.openDriverStores(ctx)
-	}
-	userFile := c.Capabilities.UserFile
-	if m.store == nil {
-		if userFile == "" {
-			m.store = memstore.New(m.graph)
-		} else {
-			fs, err := filestore.Open(userFile, m.graph, filestore.Options{Logger: m.log})
-			if err != nil {
-				return err
-			}
-			m.store = fs
-		}
-		m.owned = append(m.owned, m.store)
-	}
-	if m.tokens == nil {
-		if userFile == "" {
-			m.tokens = memstore.NewTokenStore()
-		} else {
-			ts, err := filestore.OpenTokenStore(filestore.TokenFileFor(userFile), filestore.Options{Logger: m.log, Now: m.now})
-			if err != nil {
-				return err
-			}
-			m.tokens = ts
-		}
-		m.owned = append(m.owned, m.tokens)
-	}
-	return nil
-}
-
-// openDriverStores opens the stores of store.driver. Drivers register
-// themselves when imported, so auth never depends on a database library:
-// an app on PostgreSQL imports _ "github.com/oauthgate/oauthgate/capabilities/pgstore".
-func (m *Manager) openDriverStores(ctx context.Context) error {
-	c := m.cfg
-	d, ok := store.LookupDriver(c.Store.Driver)
-	if !ok {
-		reason := fmt.Sprintf("no store driver %q is registered", c.Store.Driver)
-		if c.Store.Driver == "postgres" {
-			reason += `: import _ "github.com/oauthgate/oauthgate/capabilities/pgstore" in the app`
-		}
-		return &ConfigError{Key: "store.driver", Reason: reason}
-	}
-	users, tokens, err := d.Open(ctx, c.Store.DSN, m.graph, m.log)
-	if err != nil {
-		return fmt.Errorf("auth: opening the %s store: %w", c.Store.Driver, err)
-	}
-	// A driver may return one object for both roles: own each used object
-	// once, close what is not used.
-	used := map[any]bool{}
-	if m.store == nil {
-		m.store, used[users] = users, true
-	}
-	if m.tokens == nil {
-		m.tokens, used[tokens] = tokens, true
-	}
-	for _, c := range []io.Closer{users, tokens} {
-		switch {
-		case used[c]:
-			m.owned = append(m.owned, c)
-			delete(used, c)
-		case !used[c] && c != io.Closer(m.store) && c != io.Closer(m.tokens):
-			_ = c.Close()
-		}
-	}
-	return nil
-}
-
-func (m *Manager) closeOwned() error {
-	var errs []error
-	for _, c := range m.owned {
-		if err := c.Close(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	m.owned = nil
-	return errors.Join(errs...)
 }
 
 // Close closes the stores that New opened (not those given in Config) and
@@ -232,7 +144,8 @@ func (m *Manager) Close() error {
 	return m.closeErr
 }
 
-// Config returns the validated configuration, defaults filled in. It must
+// Config returns the validated configuration, defaults filled in (Logger
+// and Now included). It must
 // not be modified.
 func (m *Manager) Config() *Config { return m.cfg }
 
@@ -240,24 +153,12 @@ func (m *Manager) Config() *Config { return m.cfg }
 // overrides).
 func (m *Manager) Policy() *capabilities.Policy { return m.policy }
 
-// Store returns the capability store.
-func (m *Manager) Store() store.Store { return m.store }
+// Users returns the capability operations on stored users, with their
+// delegation checks.
+func (m *Manager) Users() *Users { return m.users }
 
-// Tokens returns the token store (revocations, kept grants).
-func (m *Manager) Tokens() store.TokenStore { return m.tokens }
-
-// Prefix returns the path under which the routes are mounted: "" or
-// "/api/v1" (no trailing slash).
-func (m *Manager) Prefix() string { return m.cfg.Prefix }
-
-// Logger returns the manager's logger.
-func (m *Manager) Logger() *slog.Logger { return m.log }
-
-// Now returns the manager's clock's time.
-func (m *Manager) Now() time.Time { return m.now() }
-
-// LoginPath returns the login route's path, prefix included.
-func (m *Manager) LoginPath() string { return m.cfg.Prefix + "/login" }
+// Login returns the browser login: start, callback, logout.
+func (m *Manager) Login() *Login { return m.login }
 
 // effective returns the closed capability set of a logged-in subject.
 func (m *Manager) effective(ctx context.Context, email string) (capabilities.Set, error) {

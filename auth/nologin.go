@@ -1,13 +1,6 @@
 package auth
 
-import (
-	"errors"
-	"net/http"
-)
-
-// ErrNoLogin: the app has no browser login (see [Config.NoLogin]). The
-// login routes answer it with 404; test with errors.Is.
-var ErrNoLogin = errors.New("auth: this app has no browser login")
+import "net/http"
 
 // NoLogin reports whether c configures an app without browser login:
 // neither server_metadata_url nor client_id nor force_user is set. Such an
@@ -27,10 +20,6 @@ func (c *Config) NoLogin() bool {
 func (c *Config) MachineCallers() bool {
 	return len(c.JWTIssuers) > 0 || len(c.MachineIssuers) > 0
 }
-
-// NoLogin reports whether the app has no browser login
-// ([Config.NoLogin]).
-func (m *Manager) NoLogin() bool { return m.noLogin }
 
 // noLoginError is the answer of the login routes without browser login.
 func noLoginError() *Error {

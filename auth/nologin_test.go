@@ -78,20 +78,20 @@ func TestNoLoginManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if !m.NoLogin() {
+	if !m.Config().NoLogin() {
 		t.Error("NoLogin() = false")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // Discover must not even need a live context
-	if err := m.Discover(ctx); err != nil {
+	if err := m.Login().Discover(ctx); err != nil {
 		t.Errorf("Discover: %v", err)
 	}
 	w := httptest.NewRecorder()
-	err = m.StartLogin(w, httptest.NewRequest("GET", "/login", nil), "/", false)
+	err = m.Login().Start(w, httptest.NewRequest("GET", "/login", nil), "/", false)
 	if code := ErrorOf(err).Status; !errors.Is(err, ErrNoLogin) || code != http.StatusNotFound {
 		t.Errorf("StartLogin: %v (%d); want ErrNoLogin, 404", err, code)
 	}
-	_, err = m.FinishLogin(w, httptest.NewRequest("GET", "/auth?code=c&state=s", nil))
+	_, err = m.Login().Finish(w, httptest.NewRequest("GET", "/auth?code=c&state=s", nil))
 	if code := ErrorOf(err).Status; !errors.Is(err, ErrNoLogin) || code != http.StatusNotFound {
 		t.Errorf("FinishLogin: %v (%d); want ErrNoLogin, 404", err, code)
 	}

@@ -13,10 +13,6 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// ErrNotConfirmed: the identity provider could not confirm a user token's
-// holder for longer than recheck_grace (it could not be reached).
-var ErrNotConfirmed = errors.New("auth: the identity provider could not confirm the user")
-
 // recheckRetry is the least time between two re-check attempts of one
 // token while the identity provider fails.
 const recheckRetry = time.Minute
@@ -134,7 +130,7 @@ func (m *Manager) refreshGrant(ctx context.Context, rs *recheckState, now time.T
 	if err != nil {
 		return err
 	}
-	cctx := m.clientContext(ctx)
+	cctx := m.idp.clientContext(ctx)
 	tok, err := ready.oauth.TokenSource(cctx, &oauth2.Token{RefreshToken: rs.refresh}).Token()
 	if err != nil {
 		var re *oauth2.RetrieveError

@@ -122,7 +122,7 @@ func (m *Manager) guard(o requireOptions, decide func(*http.Request, *Identity) 
 // gets a page, except for a 401, whose challenge is for API clients.
 func (m *Manager) refuse(w http.ResponseWriter, r *http.Request, err error, o requireOptions) {
 	if o.redirect && !m.noLogin && (r.Method == http.MethodGet || r.Method == http.MethodHead) && errors.Is(err, ErrNoIdentity) {
-		redirect.ToLogin(w, r, m.LoginPath(), r.URL.RequestURI(), false)
+		redirect.ToLogin(w, r, m.Login().Path(), r.URL.RequestURI(), false)
 		return
 	}
 	e := ErrorOf(err)

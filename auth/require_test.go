@@ -97,7 +97,7 @@ func TestRedirectToLogin(t *testing.T) {
 	if err := e.idp.Provider.NextLogin("baker@example.com", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.m.Store().Add(context.Background(), "baker@example.com", "baker"); err != nil {
+	if _, err := e.m.Users().Store().Add(context.Background(), "baker@example.com", "baker"); err != nil {
 		t.Fatal(err)
 	}
 	cb := b.startLogin(want)
@@ -154,7 +154,7 @@ func TestOptionalAndIdentityFrom(t *testing.T) {
 	if r := b.get("/hello"); r.body != "user:carol@example.com read" {
 		t.Fatalf("body %q", r.body)
 	}
-	if _, err := e.m.Store().Add(context.Background(), "carol@example.com", "announce"); err != nil {
+	if _, err := e.m.Users().Store().Add(context.Background(), "carol@example.com", "announce"); err != nil {
 		t.Fatal(err)
 	}
 	if r := b.get("/hello"); r.body != "user:carol@example.com announce,read,write" {

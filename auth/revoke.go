@@ -30,7 +30,7 @@ func (m *Manager) RevokeToken(ctx context.Context, by *Identity, token string) e
 	if err != nil {
 		return &Error{Status: http.StatusBadRequest, Msg: "not a valid token", Err: fmt.Errorf("%w: %w", ErrBadRequest, err)}
 	}
-	if by.Email != c.Subject && !m.canManage(by) {
+	if by.Email != c.Subject && !m.mgmt.heldBy(by) {
 		return forbidden("only the token's owner or a user manager may revoke it")
 	}
 	if !m.now().Before(c.ExpiresAt) {
@@ -54,7 +54,7 @@ func (m *Manager) RevokeAll(ctx context.Context, by *Identity, subject string) e
 	if s == "" {
 		return badRequest("no user to revoke")
 	}
-	if by.Email != s && !m.canManage(by) {
+	if by.Email != s && !m.mgmt.heldBy(by) {
 		return forbidden("only the user or a user manager may revoke all of a user's tokens")
 	}
 	if err := m.tokens.RevokeSubject(ctx, s, m.now()); err != nil {

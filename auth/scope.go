@@ -39,7 +39,7 @@ func DerivedScope(method, path, prefix string) (scope string, ok bool) {
 
 // RequireDerivedScope returns middleware that lets a request through only
 // when its identity may use the scope derived from its method and path
-// ([DerivedScope], below [Manager.Prefix]).
+// ([DerivedScope], below Config.Prefix).
 //
 // A machine client ([KindClient]) passes when its token grants the scope
 // ([Machine.Grants]): its scope claim holds the scope, "action:*", "*" or
@@ -60,7 +60,7 @@ func DerivedScope(method, path, prefix string) (scope string, ok bool) {
 // and an unavailable store are answered as with Require.
 func (m *Manager) RequireDerivedScope(opts ...RequireOption) func(http.Handler) http.Handler {
 	return m.guard(collectOptions(opts), func(r *http.Request, id *Identity) error {
-		scope, ok := DerivedScope(r.Method, r.URL.Path, m.Prefix())
+		scope, ok := DerivedScope(r.Method, r.URL.Path, m.cfg.Prefix)
 		switch {
 		case ok && m.scopeAllowed(id, scope):
 			return nil

@@ -25,7 +25,7 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 	if err != nil {
 		return IssuedToken{}, badRequest(err.Error())
 	}
-	if !m.canManage(minter) {
+	if !m.mgmt.heldBy(minter) {
 		return IssuedToken{}, forbidden("minting a service token needs " + UserManagementCapability)
 	}
 	held, err := m.effectiveNow(ctx, acct)
@@ -33,7 +33,7 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 		return IssuedToken{}, err
 	}
 	snapshot := m.graph.SetNames(held.Intersect(minter.set))
-	issued, err := m.issueTime(acct)
+	issued, err := issueTime(m.tokens, m.now(), acct)
 	if err != nil {
 		return IssuedToken{}, err
 	}
@@ -51,9 +51,4 @@ func (m *Manager) IssueServiceToken(ctx context.Context, minter *Identity, accou
 		Token: tok, Kind: KindService, Subject: acct, ID: claims.ID, ExpiresAt: claims.ExpiresAt,
 		Capabilities: snapshot,
 	}, nil
-}
-
-// canManage reports whether id holds user_management.
-func (m *Manager) canManage(id *Identity) bool {
-	return m.hasMgmt && !id.IsGuest() && id.set.Has(m.userMgmt)
 }

@@ -71,7 +71,7 @@ func newSessionCodec(c *Config) (*sessionCodec, error) {
 		Path:     "/",
 		Domain:   c.Cookie.Domain,
 		MaxAge:   int(cookieAge / time.Second),
-		Secure:   c.CookieSecure(),
+		Secure:   c.cookieSecure(),
 		HttpOnly: true,
 		SameSite: sameSite(c.Cookie.SameSite),
 	}}
@@ -115,6 +115,25 @@ func (sc *sessionCodec) clear(w http.ResponseWriter) {
 	opts := *sc.store.Options
 	opts.MaxAge = -1
 	http.SetCookie(w, sessions.NewCookie(sc.name, "", &opts))
+}
+
+// open decodes and checks a session cookie value.
+func (sc *sessionCodec) open(v string, now time.Time) (credential, error) {
+	d, err := sc.decode(v)
+	if err != nil {
+		return credential{}, fmt.Errorf("auth: session cookie: %w", err)
+	}
+	issued := time.Unix(d.Issued, 0).UTC()
+	c := credential{kind: envelope.TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(sc.maxAge)}
+	switch {
+	case d.Email == "" || d.ID == "":
+		return credential{}, errors.New("auth: session cookie without email or id")
+	case !now.Before(c.expiresAt):
+		return credential{}, fmt.Errorf("auth: session of %s expired: %w", d.Email, ErrTokenExpired)
+	case issued.After(now.Add(maxClockSkew)):
+		return credential{}, errors.New("auth: session issued in the future")
+	}
+	return c, nil
 }
 
 // sessionSerializer is a compact securecookie.Serializer for the session

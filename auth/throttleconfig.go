@@ -14,8 +14,8 @@ type ThrottleConfig struct {
 	LoginStarts int `yaml:"login_starts"`
 }
 
-// DefaultThrottleLoginStarts is the default of [ThrottleConfig.LoginStarts].
-const DefaultThrottleLoginStarts = 60
+// defaultThrottleLoginStarts is the default of [ThrottleConfig.LoginStarts].
+const defaultThrottleLoginStarts = 60
 
 // validate fills in the default and checks the login limit.
 func (t *ThrottleConfig) validate() []error {
@@ -25,7 +25,7 @@ func (t *ThrottleConfig) validate() []error {
 	case t.LoginStarts > 1_000_000:
 		return []error{&ConfigError{Key: "throttle.login_starts", Reason: fmt.Sprintf("more than %d", 1_000_000)}}
 	case t.LoginStarts == 0:
-		t.LoginStarts = DefaultThrottleLoginStarts
+		t.LoginStarts = defaultThrottleLoginStarts
 	}
 	return nil
 }

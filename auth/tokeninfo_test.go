@@ -142,7 +142,7 @@ func TestSideValuePurposes(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := sessionData{Email: "u@example.com", ID: "sid", Issued: testNow.Unix()}
-	offline, err := m.sealOffline(d, "refresh")
+	offline, err := sealOffline(m.codec, d, "refresh")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,24 +150,24 @@ func TestSideValuePurposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flowValue, err := m.sealFlow(flow{state: "s", nonce: "n", verifier: "v", next: "/", redirectURI: "https://a.example/auth", created: testNow})
+	flowValue, err := m.login.sealFlow(flow{state: "s", nonce: "n", verifier: "v", next: "/", redirectURI: "https://a.example/auth", created: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, err := m.openOffline(offline); err != nil || g.email != d.Email || g.sessionID != d.ID || g.refresh != "refresh" || !g.loginTime.Equal(testNow) {
+	if g, err := openOffline(m.codec, offline); err != nil || g.email != d.Email || g.sessionID != d.ID || g.refresh != "refresh" || !g.loginTime.Equal(testNow) {
 		t.Errorf("offline cookie: %+v, %v", g, err)
 	}
 	if refresh, checked, err := m.openGrant(grant); err != nil || refresh != "refresh" || !checked.Equal(testNow) {
 		t.Errorf("grant: %q %v %v", refresh, checked, err)
 	}
 	for name, v := range map[string]string{"offline": offline, "grant": grant, "flow": flowValue} {
-		if _, err := m.openOffline(v); name != "offline" && !errors.Is(err, ErrTokenInvalid) {
+		if _, err := openOffline(m.codec, v); name != "offline" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as an offline cookie: %v", name, err)
 		}
 		if _, _, err := m.openGrant(v); name != "grant" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as a grant: %v", name, err)
 		}
-		if _, err := m.openFlow(v); name != "flow" && !errors.Is(err, ErrTokenInvalid) {
+		if _, err := m.login.openFlow(v); name != "flow" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as a login flow: %v", name, err)
 		}
 		if _, err := InspectToken(cfg, v); !errors.Is(err, ErrTokenInvalid) {

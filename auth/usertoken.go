@@ -3,29 +3,9 @@ package auth
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 )
-
-// issueTime returns the issue time of a new token or session of subject:
-// now, kept to the second, or else the first second after it that the
-// subject's "revoke all" cutoff does not cover. A token issued right after
-// a "revoke all" thus lives, and the next one covers it even within the
-// same second, since every "revoke all" moves the cutoff at least one
-// second past the previous one (see [store.TokenStore]). A cutoff
-// further ahead than tokens may be dated is an error.
-func (m *Manager) issueTime(subject string) (time.Time, error) {
-	now := m.now()
-	t := now.Truncate(time.Second)
-	for m.tokens.Revoked("", subject, t) {
-		t = t.Add(time.Second)
-		if t.After(now.Add(maxClockSkew)) {
-			return time.Time{}, fmt.Errorf("auth: the tokens of %s are revoked until after %s", subject, t.Format(time.RFC3339))
-		}
-	}
-	return t, nil
-}
 
 // IssueUserToken mints a bearer token for the user id (from a session or
 // another user token; a token minted from a token expires no later than
@@ -45,7 +25,7 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 	case id.Kind != KindUser:
 		return IssuedToken{}, badRequest("only users get user tokens; use a service token")
 	}
-	issued, err := m.issueTime(id.Email)
+	issued, err := issueTime(m.tokens, m.now(), id.Email)
 	if err != nil {
 		return IssuedToken{}, err
 	}
@@ -57,16 +37,16 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 		claims.ExpiresAt = id.ExpiresAt
 	}
 	if id.sessionID != "" && r != nil {
-		name := m.sideCookieName("_offline")
+		name := m.side.name("_offline")
 		if v, ok := cookieValue(r.Header, name); ok {
-			g, err := m.openOffline(v)
+			g, err := openOffline(m.codec, v)
 			if err == nil && g.email == id.Email && g.sessionID == id.sessionID && g.refresh != "" {
 				claims.RefreshToken, claims.CheckedAt = g.refresh, g.loginTime
 			} else if err != nil {
 				m.log.Debug("auth: offline cookie ignored", "err", err)
 			}
 			if w != nil {
-				http.SetCookie(w, m.sideCookie(name, "", m.cfg.Prefix+"/token", 0))
+				http.SetCookie(w, m.side.cookie(name, "", m.cfg.Prefix+"/token", 0))
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func identityOf(t *testing.T, e *env, token string) *auth.Identity {
 
 func grant(t *testing.T, e *env, email string, caps ...string) {
 	t.Helper()
-	if _, err := e.m.Store().Set(context.Background(), email, caps); err != nil {
+	if _, err := e.m.Users().Store().Set(context.Background(), email, caps); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -97,7 +97,7 @@ func (at *Tester) Browser(email string) *Client {
 func (at *Tester) Service(account string, caps ...string) *Client {
 	c := &Client{at: at, name: account, http: at.httpClient(nil, false)}
 	if len(caps) > 0 {
-		if _, err := at.Manager.Store().Set(context.Background(), account, caps); err != nil {
+		if _, err := at.Manager.Users().Store().Set(context.Background(), account, caps); err != nil {
 			c.err = fmt.Errorf("authtest: storing the capabilities of %s: %w", account, err)
 			return c
 		}
@@ -107,7 +107,7 @@ func (at *Tester) Service(account string, caps ...string) *Client {
 		c.err = fmt.Errorf("authtest: logging the minter of service tokens in: %w", minter.err)
 		return c
 	}
-	resp := minter.Get(at.Manager.Prefix() + "/token?user=" + url.QueryEscape(account))
+	resp := minter.Get(at.Manager.Config().Prefix + "/token?user=" + url.QueryEscape(account))
 	if err := resp.check(http.StatusOK); err != nil {
 		c.err = fmt.Errorf("authtest: minting a service token for %s: %w", account, err)
 		if resp.Status == http.StatusForbidden {
@@ -143,7 +143,7 @@ func (at *Tester) login(jar http.CookieJar, email string) error {
 		return errors.New("authtest: login: empty email")
 	}
 	hc := at.httpClient(jar, false)
-	prefix := at.Manager.Prefix()
+	prefix := at.Manager.Config().Prefix
 	resp, err := at.send(hc, http.MethodGet, at.URL+prefix+"/login?next=%2F")
 	if err != nil {
 		return fmt.Errorf("authtest: login as %s: %w", email, err)
@@ -183,12 +183,12 @@ func (at *Tester) userToken(email string) (string, error) {
 	if err := at.login(jar, email); err != nil {
 		return "", err
 	}
-	resp, err := at.send(at.httpClient(jar, false), http.MethodGet, at.URL+at.Manager.Prefix()+"/token")
+	resp, err := at.send(at.httpClient(jar, false), http.MethodGet, at.URL+at.Manager.Config().Prefix+"/token")
 	if err != nil {
 		return "", fmt.Errorf("authtest: token of %s: %w", email, err)
 	}
 	if resp.Status != http.StatusOK {
-		return "", fmt.Errorf("authtest: token of %s: GET %s/token: got %d, want 200; body: %s", email, at.Manager.Prefix(), resp.Status, snippet(resp.Body))
+		return "", fmt.Errorf("authtest: token of %s: GET %s/token: got %d, want 200; body: %s", email, at.Manager.Config().Prefix, resp.Status, snippet(resp.Body))
 	}
 	var tok struct {
 		RefreshToken string `json:"refresh_token"`

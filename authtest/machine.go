@@ -56,7 +56,7 @@ func (at *Tester) machineToken(clientID string, scopes []string) (string, error)
 		return "", err
 	}
 	form := url.Values{"grant_type": {"client_credentials"}}
-	req, err := http.NewRequest(http.MethodPost, at.URL+at.Manager.Prefix()+"/oauth/token", strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, at.URL+at.Manager.Config().Prefix+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
 	}

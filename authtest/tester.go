@@ -131,7 +131,7 @@ func New(t testing.TB, cfg *auth.Config, build func(m *auth.Manager) http.Handle
 		}
 	})
 	for _, email := range slices.Sorted(maps.Keys(o.users)) {
-		if _, err := m.Store().Set(context.Background(), email, o.users[email]); err != nil {
+		if _, err := m.Users().Store().Set(context.Background(), email, o.users[email]); err != nil {
 			t.Fatalf("authtest.New: WithCapabilities %s: %v", email, err)
 		}
 	}
@@ -242,7 +242,7 @@ func clientGrant(c *auth.Config) (*clientcreds.Issuer, error) {
 // servesRoutes reports whether h answers the Manager's logout route as
 // handlers does: a 303 for a request without session.
 func servesRoutes(h http.Handler, m *auth.Manager) bool {
-	req := httptest.NewRequest(http.MethodGet, m.Prefix()+"/logout?next=/", nil)
+	req := httptest.NewRequest(http.MethodGet, m.Config().Prefix+"/logout?next=/", nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Code == http.StatusSeeOther
@@ -264,7 +264,7 @@ func (at *Tester) SetCapabilities(email string, caps ...string) {
 	if caps == nil {
 		caps = []string{}
 	}
-	if _, err := at.Manager.Store().Set(context.Background(), email, caps); err != nil {
+	if _, err := at.Manager.Users().Store().Set(context.Background(), email, caps); err != nil {
 		at.t.Errorf("authtest: SetCapabilities(%q): %v", email, err)
 	}
 }

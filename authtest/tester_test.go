@@ -262,7 +262,7 @@ func TestConfigNotModified(t *testing.T) {
 	if cfg.ServerMetadataURL != "" || cfg.SecretKey != "" || len(cfg.Capabilities.UserOverrides) != 1 {
 		t.Errorf("New modified the caller's config: %+v", cfg)
 	}
-	users, err := at.Manager.Store().List(t.Context())
+	users, err := at.Manager.Users().Store().List(t.Context())
 	if err != nil || len(users) != 0 {
 		t.Errorf("store = %v, %v; want empty (the minter is an override)", users, err)
 	}
@@ -297,13 +297,13 @@ capabilities: {graph: {user_management: []}}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Throttle.LoginStarts != auth.DefaultThrottleLoginStarts {
+	if cfg.Throttle.LoginStarts != 60 {
 		t.Fatalf("login_starts = %d; want the default", cfg.Throttle.LoginStarts)
 	}
 	at := authtest.New(t, cfg, func(m *auth.Manager) http.Handler {
 		return m.Require("user_management")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	})
-	for i := range auth.DefaultThrottleLoginStarts + 5 {
+	for i := range 60 + 5 {
 		if err := at.Browser(fmt.Sprintf("u%d@example.com", i)).Err(); err != nil {
 			t.Fatalf("login %d: %v", i+1, err)
 		}

@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Issuer, error) {
 		cfg: &c.Grant, log: opts.Logger, now: opts.Now, issuer: c.Grant.Issuer,
 		static:    make(map[string]store.Client, len(clients)),
 		audiences: slices.Clone([]string(c.Grant.Audiences)),
-		proxies:   clientaddr.Proxies(c.app.TrustedProxyPrefixes()),
+		proxies:   clientaddr.ParseProxies(c.app.TrustedProxies),
 		hashes:    throttle.NewQueue(runtime.GOMAXPROCS(0), c.Throttle.SecretCheckQueue),
 		failures:  newFailureThrottle(c.Throttle),
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/clientcreds"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 func TestClientsConfigFormats(t *testing.T) {
@@ -100,11 +101,8 @@ func TestClientSecretsOfTheConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := auth.EncryptSecret("pw", "encrypted-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(auth.PasswordEnv, "pw")
+	enc := confdecode.Encrypt("pw", "encrypted-secret")
+	t.Setenv(confdecode.PasswordEnv, "pw")
 	cfg, ccfg, err := loadCC(t, "", ccYAML+`
 clients:
   hashed: {client_secret: "`+hash+`"}

@@ -60,7 +60,7 @@ func TestParseConfig(t *testing.T) {
 	if tm := cfg.Timeouts; tm.Read != 30*time.Second || tm.ResponseHeader != 5*time.Second || tm.ReadHeader != 10*time.Second || tm.Write >= 0 {
 		t.Errorf("timeouts: %+v", tm)
 	}
-	if cfg.Auth.Prefix != "/oauth2" || cfg.Auth.Capabilities.UserFile != filepath.Join(dir, "caps.yaml") || len(cfg.Auth.TrustedProxyPrefixes()) != 1 {
+	if cfg.Auth.Prefix != "/oauth2" || cfg.Auth.Capabilities.UserFile != filepath.Join(dir, "caps.yaml") || len(cfg.Auth.TrustedProxies) != 1 {
 		t.Errorf("auth: %+v", cfg.Auth)
 	}
 }

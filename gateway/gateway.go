@@ -136,18 +136,18 @@ func (g *Gateway) build(ctx context.Context, in *Config) (*state, error) {
 	st := &state{
 		cfg: &c, m: m, grant: grant, obs: c.Observer, signer: signer,
 		cookies: newCookieFilter(m.Config().Cookie.Name),
-		proxies: clientaddr.Proxies(m.Config().TrustedProxyPrefixes()),
+		proxies: clientaddr.ParseProxies(m.Config().TrustedProxies),
 	}
 	st.transport = c.Transport
 	if st.transport == nil {
-		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport, nil, m.Logger())
+		st.owned = newTransport(&c.Timeouts, c.UpstreamTransport, nil, m.Config().Logger)
 		st.transport = st.owned
 	}
 	st.mux = http.NewServeMux()
 	handlers.Mount(routerFunc(func(pattern string, h http.Handler) {
 		st.mux.Handle(pattern, route(RouteAuth, h))
 	}), m)
-	p := m.Prefix()
+	p := m.Config().Prefix
 	st.mux.Handle("GET "+p+"/check", route(RouteCheck, http.HandlerFunc(st.check)))
 	st.mux.Handle("GET "+p+UpstreamJWKSPath, route(RouteJWKS, http.HandlerFunc(st.serveJWKS)))
 	if p != "" {
@@ -239,11 +239,11 @@ func (g *Gateway) retire(st *state) {
 
 func (st *state) close() {
 	if err := st.m.Close(); err != nil {
-		st.m.Logger().Error("gateway: closing the auth manager", "err", err)
+		st.m.Config().Logger.Error("gateway: closing the auth manager", "err", err)
 	}
 	if st.grant != nil {
 		if err := st.grant.Close(); err != nil {
-			st.m.Logger().Error("gateway: closing the client-credentials grant", "err", err)
+			st.m.Config().Logger.Error("gateway: closing the client-credentials grant", "err", err)
 		}
 	}
 	if st.owned != nil {
@@ -287,7 +287,7 @@ func (g *Gateway) Ready() bool { return g.ready.Load() }
 func (g *Gateway) discover(st *state) {
 	for {
 		ctx, cancel := context.WithTimeout(g.bg, 15*time.Second)
-		err := st.m.Discover(ctx)
+		err := st.m.Login().Discover(ctx)
 		cancel()
 		if err == nil {
 			g.ready.Store(true)

@@ -33,8 +33,8 @@ func TestNoLoginGateway(t *testing.T) {
 	if !gs.Gateway.Ready() {
 		t.Fatal("not ready at once without an identity provider")
 	}
-	if !gs.Gateway.Manager().NoLogin() {
-		t.Error("Manager().NoLogin() = false")
+	if !gs.Gateway.Manager().Config().NoLogin() {
+		t.Error("Manager().Config().NoLogin() = false")
 	}
 	do := func(method, path string, h http.Header, body string) (*http.Response, string) {
 		t.Helper()
@@ -127,8 +127,8 @@ upstreams:
 		t.Fatal(err)
 	}
 	defer g.Close()
-	if !g.Ready() || !g.Manager().NoLogin() {
-		t.Errorf("Ready() = %v, NoLogin() = %v; want both", g.Ready(), g.Manager().NoLogin())
+	if !g.Ready() || !g.Manager().Config().NoLogin() {
+		t.Errorf("Ready() = %v, NoLogin() = %v; want both", g.Ready(), g.Manager().Config().NoLogin())
 	}
 }
 

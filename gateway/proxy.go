@@ -112,7 +112,7 @@ func (st *state) transportFor(u *Upstream) http.RoundTripper {
 	if st.tlsTransports == nil {
 		st.tlsTransports = map[tlsKey]upstreamTransport{}
 	}
-	rt := newTransport(&st.cfg.Timeouts, st.cfg.UpstreamTransport, tc, st.m.Logger())
+	rt := newTransport(&st.cfg.Timeouts, st.cfg.UpstreamTransport, tc, st.m.Config().Logger)
 	st.tlsTransports[key] = rt
 	return rt
 }
@@ -135,7 +135,7 @@ func (st *state) mountUpstream(u *Upstream) {
 		ModifyResponse: func(resp *http.Response) error {
 			resp.Header.Add("Via", viaToken)
 			for _, name := range st.cookies.dropSetCookies(resp.Header) {
-				st.m.Logger().Warn("gateway: dropped an upstream's Set-Cookie for a cookie of the gateway", "upstream", u.PathPrefix, "cookie", name)
+				st.m.Config().Logger.Warn("gateway: dropped an upstream's Set-Cookie for a cookie of the gateway", "upstream", u.PathPrefix, "cookie", name)
 			}
 			return nil
 		},
@@ -223,9 +223,9 @@ func (st *state) setIdentity(h http.Header, id *auth.Identity, toUpstream bool) 
 		case HeaderKind:
 			h[HeaderKind] = []string{id.Kind.String()}
 		case HeaderJWT:
-			tok, err := e.token(st.signer, &st.cfg.UpstreamJWT, id, st.m.Now())
+			tok, err := e.token(st.signer, &st.cfg.UpstreamJWT, id, st.m.Config().Now())
 			if err != nil {
-				st.m.Logger().Error("gateway: signing the upstream JWT failed", "err", err)
+				st.m.Config().Logger.Error("gateway: signing the upstream JWT failed", "err", err)
 				continue
 			}
 			h["Authorization"] = []string{"Bearer " + tok}
@@ -265,6 +265,6 @@ func (st *state) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		code, msg = http.StatusGatewayTimeout, "upstream timed out"
 	}
-	st.m.Logger().Warn("gateway: upstream request failed", "path", r.URL.Path, "err", err)
+	st.m.Config().Logger.Warn("gateway: upstream request failed", "path", r.URL.Path, "err", err)
 	respond.Fail(w, r, nil, respond.NewError(code, msg, err), respond.AsNegotiated)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/handlers"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
@@ -54,10 +55,7 @@ hateful-being@cornhole.co: []
 func TestEasyOAuthConfig(t *testing.T) {
 	const password = "change_me!!1"
 	t.Setenv("OAUTHGATE_PASSWORD", password)
-	crypt, err := auth.EncryptSecret(password, mockidp.DemoClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	crypt := confdecode.Encrypt(password, mockidp.DemoClientSecret)
 	idp := e2etest.IdP(t)
 	dir := t.TempDir()
 	conf := strings.NewReplacer("{{IDP}}", idp.URL, "{{SECRET}}", e2etest.SecretKey(), "{{CRYPT}}", crypt).Replace(easyOAuthConfig)

@@ -3,7 +3,7 @@
 // into calls on the Manager and back: every rule (who may do what, how a
 // token is checked) lives in package auth.
 //
-// Routes, all under the Manager's prefix (see [auth.Manager.Prefix]):
+// Routes, all under the Manager's prefix (see [auth.Config] Prefix):
 //
 //	GET  /login                     start a login (?next=/local/path, ?offline_token=true)
 //	GET  /auth                      the identity provider's callback; 303 to next

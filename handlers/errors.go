@@ -11,12 +11,12 @@ import (
 // status, challenge and Retry-After that [auth.ErrorOf] gives it, and logs
 // the cause.
 func (h *routes) fail(w http.ResponseWriter, r *http.Request, err error) {
-	respond.Fail(w, r, h.m.Logger(), auth.ErrorOf(err), respond.AsJSON)
+	respond.Fail(w, r, h.m.Config().Logger, auth.ErrorOf(err), respond.AsJSON)
 }
 
 // failPage answers the error of a route a browser visits as an HTML page.
 func (h *routes) failPage(w http.ResponseWriter, r *http.Request, err error) {
-	respond.Fail(w, r, h.m.Logger(), auth.ErrorOf(err), respond.AsPage)
+	respond.Fail(w, r, h.m.Config().Logger, auth.ErrorOf(err), respond.AsPage)
 }
 
 // identify returns the caller's identity; a guest when the request carries

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -99,4 +100,64 @@ capabilities:
 	// GET /login?next=/read: 200 hello ada@example.com
 	// GET /read: 200 hello ada@example.com
 	// script: 200 hello ada@example.com
+}
+
+// ExampleHandler mounts every route under the configured prefix
+// (/account here: /account/login, /account/auth, /account/logout...),
+// beside the app's own routes.
+func ExampleHandler() {
+	idp, err := mockidp.NewServer(mockidp.Options{DefaultEmail: "ada@example.com"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer idp.Close()
+
+	srv := httptest.NewUnstartedServer(nil)
+	cfg, err := auth.ParseConfig([]byte(`
+server_metadata_url: ` + idp.URL + `/.well-known/openid-configuration
+secret_key: 9Wq2hJx7mL4vT8rK1pZ6cN3bF5dG0sYeUaQwErTyUiO=
+client_id: ` + mockidp.DemoClientID + `
+client_secret: ` + mockidp.DemoClientSecret + `
+base_url: http://` + srv.Listener.Addr().String() + `
+prefix: /account
+capabilities:
+  graph: {read: []}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := auth.New(context.Background(), cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle(m.Config().Prefix+"/", handlers.Handler(m))
+	mux.Handle("GET /me", m.RequireLogin()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "hello", auth.IdentityFrom(r.Context()).Email)
+	})))
+	srv.Config.Handler = mux
+	srv.Start()
+	defer srv.Close()
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	for _, path := range []string{"/account/login?next=/me", "/account/logout?next=/me"} {
+		resp, err := browser.Get(srv.URL + path)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	// Output:
+	// GET /account/login?next=/me: 200 hello ada@example.com
+	// GET /account/logout?next=/me: 401 {"detail":"not authenticated"}
 }

@@ -21,7 +21,7 @@ func (h *routes) login(w http.ResponseWriter, r *http.Request) {
 		}
 		offline = b
 	}
-	if err := h.m.StartLogin(w, r, localNext(q.Get("next")), offline); err != nil {
+	if err := h.m.Login().Start(w, r, localNext(q.Get("next")), offline); err != nil {
 		h.failPage(w, r, err)
 	}
 }
@@ -29,7 +29,7 @@ func (h *routes) login(w http.ResponseWriter, r *http.Request) {
 // callback finishes a login at the identity provider's redirect (GET /auth)
 // and sends the browser on with 303 See Other.
 func (h *routes) callback(w http.ResponseWriter, r *http.Request) {
-	next, err := h.m.FinishLogin(w, r)
+	next, err := h.m.Login().Finish(w, r)
 	if err != nil {
 		h.failPage(w, r, err)
 		return

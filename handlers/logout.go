@@ -22,10 +22,10 @@ func (h *routes) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		respond.ConfirmPage(w, http.StatusOK, "Log out?",
 			"Another site sent you here to log you out. Press the button to log out; otherwise close this page.",
-			h.m.Prefix()+"/logout?"+url.Values{"next": {next}}.Encode(), "Log out")
+			h.m.Config().Prefix+"/logout?"+url.Values{"next": {next}}.Encode(), "Log out")
 		return
 	}
-	if err := h.m.Logout(w, r); err != nil {
+	if err := h.m.Login().Logout(w, r); err != nil {
 		h.failPage(w, r, err)
 		return
 	}

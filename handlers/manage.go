@@ -38,7 +38,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 	if own {
 		email = id.Email
 	}
-	stored, err := h.m.StoredCapabilities(r.Context(), id, email)
+	stored, err := h.m.Users().Get(r.Context(), id, email)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -50,7 +50,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 		resp.Effective = eff
 	}
 	if own && h.holds(id, auth.UserManagementCapability) {
-		users, err := h.m.Store().List(r.Context())
+		users, err := h.m.Users().Store().List(r.Context())
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -117,21 +117,21 @@ type changeFunc func(ctx context.Context, by *auth.Identity, email string, caps 
 // add answers POST /manage_capabilities/add.
 func (h *routes) add(w http.ResponseWriter, r *http.Request) {
 	h.change(w, r, false, func(ctx context.Context, by *auth.Identity, email string, caps []string) ([]string, error) {
-		return h.m.AddCapabilities(ctx, by, email, caps...)
+		return h.m.Users().Add(ctx, by, email, caps...)
 	})
 }
 
 // remove answers POST /manage_capabilities/remove.
 func (h *routes) remove(w http.ResponseWriter, r *http.Request) {
 	h.change(w, r, false, func(ctx context.Context, by *auth.Identity, email string, caps []string) ([]string, error) {
-		return h.m.RemoveCapabilities(ctx, by, email, caps...)
+		return h.m.Users().Remove(ctx, by, email, caps...)
 	})
 }
 
 // set answers POST /manage_capabilities/set; an empty list is allowed and
 // leaves the user with no stored capability.
 func (h *routes) set(w http.ResponseWriter, r *http.Request) {
-	h.change(w, r, true, h.m.SetCapabilities)
+	h.change(w, r, true, h.m.Users().Set)
 }
 
 func (h *routes) change(w http.ResponseWriter, r *http.Request, allowEmpty bool, apply changeFunc) {

@@ -32,7 +32,7 @@ type RouteProvider interface {
 	Routes() []Route
 }
 
-// Routes returns every route of m under m.Prefix(), in a stable order,
+// Routes returns every route of m under m.Config().Prefix, in a stable order,
 // then those of each machine issuer of m that is a [RouteProvider], in
 // the order of [auth.Config.MachineIssuers]. A GET route also answers
 // HEAD on [http.ServeMux] and chi. The routes that change state for a
@@ -43,8 +43,8 @@ func Routes(m *auth.Manager) []Route {
 	if m == nil {
 		panic("handlers: Routes: nil *auth.Manager")
 	}
-	h := &routes{m: m, proxies: clientaddr.Proxies(m.Config().TrustedProxyPrefixes())}
-	p := m.Prefix()
+	h := &routes{m: m, proxies: clientaddr.ParseProxies(m.Config().TrustedProxies)}
+	p := m.Config().Prefix
 	out := []Route{
 		{http.MethodGet, p + "/login", http.HandlerFunc(h.login)},
 		{http.MethodGet, p + "/auth", http.HandlerFunc(h.callback)},
@@ -69,7 +69,7 @@ func Routes(m *auth.Manager) []Route {
 	return out
 }
 
-// Mount registers every route of m on r, under m.Prefix(), with method
+// Mount registers every route of m on r, under m.Config().Prefix, with method
 // patterns ("GET /login"). It panics if m is nil or if r refuses a pattern
 // (ServeMux panics on a conflicting pattern), which is a wiring mistake.
 func Mount(r Router, m *auth.Manager) {

@@ -188,10 +188,10 @@ func TestNoLoginServiceTokenManages(t *testing.T) {
 	srv, m := noLoginApp(t)
 	ctx := context.Background()
 	const admin = "ops@service"
-	if _, err := m.Store().Set(ctx, admin, []string{"user_management", "write"}); err != nil {
+	if _, err := m.Users().Store().Set(ctx, admin, []string{"user_management", "write"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Store().Set(ctx, "bot@service", []string{"read"}); err != nil {
+	if _, err := m.Users().Store().Set(ctx, "bot@service", []string{"read"}); err != nil {
 		t.Fatal(err)
 	}
 	// A service token sealed offline, as `oauthgate token mint --service` does.

@@ -30,7 +30,7 @@ func TestTableHandler(t *testing.T) {
 	t.Parallel()
 	e2etest.RunTable(t, func(m *auth.Manager) http.Handler {
 		mux := http.NewServeMux()
-		mux.Handle(m.Prefix()+"/", handlers.Handler(m))
+		mux.Handle(m.Config().Prefix+"/", handlers.Handler(m))
 		for _, g := range e2etest.Guards {
 			mux.Handle("GET "+g.Path, g.Middleware(m)(http.HandlerFunc(e2etest.Echo)))
 		}

@@ -39,13 +39,13 @@ func (h *routes) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id.IsGuest() {
-		if h.m.NoLogin() {
+		if h.m.Config().NoLogin() {
 			h.noLogin(w, r)
 			return
 		}
 		// Through the login (asking for offline access) and back here,
 		// query included (?user=...).
-		redirect.ToLogin(w, r, h.m.LoginPath(), r.URL.RequestURI(), true)
+		redirect.ToLogin(w, r, h.m.Login().Path(), r.URL.RequestURI(), true)
 		return
 	}
 	if account, ok := r.URL.Query()["user"]; ok {
@@ -87,7 +87,7 @@ func (h *routes) token(w http.ResponseWriter, r *http.Request) {
 func (h *routes) noLogin(w http.ResponseWriter, r *http.Request) {
 	err := respond.NewError(http.StatusNotFound,
 		"This app has no browser login: user tokens are not available; call it with a machine or service token.", auth.ErrNoLogin)
-	respond.Fail(w, r, h.m.Logger(), err, respond.AsNegotiated)
+	respond.Fail(w, r, h.m.Config().Logger, err, respond.AsNegotiated)
 }
 
 // revokeRequest is POST /token/revoke's body: {"token": T} revokes one

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/capabilities"
@@ -47,24 +48,27 @@ func TestManagerOpensTheDriverFromConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := m.Store().(*pgstore.Store); !ok {
-		t.Fatalf("Manager store is %T, want *pgstore.Store", m.Store())
-	}
-	if any(m.Tokens()) != any(m.Store()) {
-		t.Fatalf("token store %T is not the PostgreSQL store", m.Tokens())
+	if _, ok := m.Users().Store().(*pgstore.Store); !ok {
+		t.Fatalf("Manager store is %T, want *pgstore.Store", m.Users().Store())
 	}
 	email := randomName("u") + "@example.com"
-	if _, err := m.Store().Add(ctx, email, "write"); err != nil {
+	// The token store is PostgreSQL too: a revocation through the Manager
+	// is seen by another connection to the same database.
+	other := openStoreDSN(t, dsn, storetest.Graph(t), pgstore.DefaultSchema, pgstore.Options{})
+	if err := m.RevokeAll(ctx, &auth.Identity{Email: email, Kind: auth.KindUser}, email); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		other := openStoreDSN(t, dsn, storetest.Graph(t), pgstore.DefaultSchema, pgstore.Options{})
-		_, _ = other.Set(context.Background(), email, nil)
-	})
+	if !eventually(10*time.Second, func() bool { return other.Revoked("", email, time.Now().Add(-time.Minute)) }) {
+		t.Fatal("a revocation through the Manager is not in the PostgreSQL token store")
+	}
+	if _, err := m.Users().Store().Add(ctx, email, "write"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = other.Set(context.Background(), email, nil) })
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Store().Get(ctx, email); !errors.Is(err, store.ErrClosed) {
+	if _, err := m.Users().Store().Get(ctx, email); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("after Manager.Close, Get = %v; want ErrClosed (the Manager owns the store)", err)
 	}
 }

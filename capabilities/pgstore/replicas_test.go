@@ -59,12 +59,12 @@ func newReplica(t *testing.T, idp *mockidp.Server, schema string) *replica {
 	t.Cleanup(func() { m.Close() })
 
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
-		if err := m.StartLogin(w, r, "/", false); err != nil {
+		if err := m.Login().Start(w, r, "/", false); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	})
 	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, r *http.Request) {
-		next, err := m.FinishLogin(w, r)
+		next, err := m.Login().Finish(w, r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -176,10 +176,10 @@ func TestReplicasRefuseWithinASecond(t *testing.T) {
 	a := newReplica(t, idp, schema)
 	b := newReplica(t, idp, schema)
 
-	if _, err := a.m.Store().Set(ctx, "root@example.com", []string{"admin"}); err != nil {
+	if _, err := a.m.Users().Store().Set(ctx, "root@example.com", []string{"admin"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.m.Store().Set(ctx, "boss@example.com", []string{"write"}); err != nil {
+	if _, err := a.m.Users().Store().Set(ctx, "boss@example.com", []string{"write"}); err != nil {
 		t.Fatal(err)
 	}
 	root := a.identity(a.login("root@example.com"))
@@ -190,7 +190,7 @@ func TestReplicasRefuseWithinASecond(t *testing.T) {
 		if !b.becomes("/write", boss, http.StatusOK, time.Second) {
 			t.Fatalf("b refuses boss's write before the removal: %d", b.status("/write", boss))
 		}
-		if _, err := a.m.RemoveCapabilities(ctx, root, "boss@example.com", "write"); err != nil {
+		if _, err := a.m.Users().Remove(ctx, root, "boss@example.com", "write"); err != nil {
 			t.Fatal(err)
 		}
 		if !b.becomes("/write", boss, http.StatusForbidden, time.Second) {
@@ -202,7 +202,7 @@ func TestReplicasRefuseWithinASecond(t *testing.T) {
 	})
 
 	t.Run("ServiceCapabilityRemoved", func(t *testing.T) {
-		if _, err := a.m.AddCapabilities(ctx, root, "bot@service", "write"); err != nil {
+		if _, err := a.m.Users().Add(ctx, root, "bot@service", "write"); err != nil {
 			t.Fatal(err)
 		}
 		tok, err := a.m.IssueServiceToken(ctx, root, "bot@service")
@@ -212,7 +212,7 @@ func TestReplicasRefuseWithinASecond(t *testing.T) {
 		if !b.becomes("/write", tok.Token, http.StatusOK, time.Second) {
 			t.Fatalf("b refuses the service token: %d", b.status("/write", tok.Token))
 		}
-		if _, err := a.m.RemoveCapabilities(ctx, root, "bot@service", "write"); err != nil {
+		if _, err := a.m.Users().Remove(ctx, root, "bot@service", "write"); err != nil {
 			t.Fatal(err)
 		}
 		if !b.becomes("/write", tok.Token, http.StatusForbidden, time.Second) {
@@ -244,14 +244,14 @@ func TestReplicasRefuseWithinASecond(t *testing.T) {
 
 	// And the other way round, so that neither replica is special.
 	t.Run("Reverse", func(t *testing.T) {
-		if _, err := b.m.Store().Set(ctx, "carol@example.com", []string{"write"}); err != nil {
+		if _, err := b.m.Users().Store().Set(ctx, "carol@example.com", []string{"write"}); err != nil {
 			t.Fatal(err)
 		}
 		carol := a.login("carol@example.com")
 		if !a.becomes("/write", carol, http.StatusOK, time.Second) {
 			t.Fatal("a refuses carol's write")
 		}
-		if _, err := b.m.Store().Remove(ctx, "carol@example.com", "write"); err != nil {
+		if _, err := b.m.Users().Store().Remove(ctx, "carol@example.com", "write"); err != nil {
 			t.Fatal(err)
 		}
 		if !a.becomes("/write", carol, http.StatusForbidden, time.Second) {

@@ -12,7 +12,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
@@ -54,7 +53,7 @@ replaced with "oauthgate clients hash --config FILE".
 The password is read from %[1]s, or with --password-stdin from
 the first line of standard input. With --value, standard input holds the
 value to encrypt (a final newline is dropped) and the result is printed; the
-password then comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
+password then comes from %[1]s.`, confdecode.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
 	path := fs.String("config", "", "configuration `FILE` to rewrite")
 	keys := fs.String("keys", "", "comma-separated `keys` to encrypt (default "+strings.Join(defaultSecretKeys, ",")+")")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
@@ -67,7 +66,7 @@ password then comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKe
 	case len(rest) > 0:
 		return usageError(fs, "unexpected argument %q", rest[0])
 	case *value && *passwordStdin:
-		return usageError(fs, "--value reads the value from standard input; give the password in %s", auth.PasswordEnv)
+		return usageError(fs, "--value reads the value from standard input; give the password in %s", confdecode.PasswordEnv)
 	case *value && (*path != "" || *keys != ""):
 		return usageError(fs, "--value does not take --config or --keys")
 	case !*value && *path == "":
@@ -97,11 +96,7 @@ password then comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKe
 		if v == "" {
 			return errors.New("no value on standard input")
 		}
-		enc, err := auth.EncryptSecret(password, v)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(stdout, enc)
+		_, err = fmt.Fprintln(stdout, confdecode.Encrypt(password, v))
 		return err
 	}
 
@@ -123,7 +118,7 @@ password then comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKe
 	if err := replaceFile(*path, data, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d value(s) encrypted; the app needs %s to read them\n", *path, report.encrypted, auth.PasswordEnv)
+	fmt.Fprintf(stdout, "%s: %d value(s) encrypted; the app needs %s to read them\n", *path, report.encrypted, confdecode.PasswordEnv)
 	return nil
 }
 
@@ -131,9 +126,9 @@ password then comes from %[1]s.`, auth.PasswordEnv, strings.Join(defaultSecretKe
 // line of in with fromStdin, else the environment's.
 func encryptionPassword(fromStdin bool, in *bufio.Reader) (string, error) {
 	if !fromStdin {
-		pw, _ := os.LookupEnv(auth.PasswordEnv)
+		pw, _ := os.LookupEnv(confdecode.PasswordEnv)
 		if pw == "" {
-			return "", fmt.Errorf("no password: set %s or pass --password-stdin", auth.PasswordEnv)
+			return "", fmt.Errorf("no password: set %s or pass --password-stdin", confdecode.PasswordEnv)
 		}
 		return pw, nil
 	}
@@ -203,10 +198,7 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 				continue
 			}
 			plain := unescapeDollar(e.Value)
-			enc, err := auth.EncryptSecret(password, plain)
-			if err != nil {
-				return nil, report, fmt.Errorf("%s: %w", names[i], err)
-			}
+			enc := confdecode.Encrypt(password, plain)
 			edits = append(edits, editScalar(e, names[i], plain, enc))
 			report.lines = append(report.lines, fmt.Sprintf("%s: encrypted", names[i]))
 			report.encrypted++
@@ -231,7 +223,7 @@ func encryptConfig(data []byte, keys []string, explicit bool, password string) (
 		return n
 	}
 	holds := func(value, plain string) bool {
-		got, err := auth.DecryptSecret(password, value)
+		got, err := confdecode.Decrypt(password, value)
 		return err == nil && got == plain
 	}
 	out, err := encodeEdited(data, root, edits, find, holds, "encrypted values")
@@ -308,7 +300,7 @@ func secretLeftAlone(n *yaml.Node) string {
 	switch {
 	case n.Tag == "!!null" || n.Value == "":
 		return "empty"
-	case strings.HasPrefix(n.Value, auth.CryptPrefix):
+	case strings.HasPrefix(n.Value, confdecode.CryptPrefix):
 		return "already encrypted"
 	case confdecode.HasReference(n.Value):
 		return "environment reference"

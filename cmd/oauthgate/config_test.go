@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 func TestConfigCheck(t *testing.T) {
@@ -187,7 +188,7 @@ upstreams:
 // kept; a second run changes nothing.
 func TestConfigEncryptRoundTrip(t *testing.T) {
 	t.Setenv("OAUTHGATE_TEST_DSN_PASSWORD", "pgpw")
-	t.Setenv(auth.PasswordEnv, "")
+	t.Setenv(confdecode.PasswordEnv, "")
 	extra := "client_kwargs:\n  prompt: select_account\nstore:\n  driver: postgres\n  dsn: postgres://app:${OAUTHGATE_TEST_DSN_PASSWORD}@db/app\n"
 	path := writeConfig(t, extra)
 	data, _ := os.ReadFile(path)
@@ -217,7 +218,7 @@ func TestConfigEncryptRoundTrip(t *testing.T) {
 		t.Fatal("the file changed without a password")
 	}
 
-	t.Setenv(auth.PasswordEnv, "correct horse")
+	t.Setenv(confdecode.PasswordEnv, "correct horse")
 	code, stdout, stderr := cli(t, "config", "encrypt", "--config", link)
 	if code != 0 {
 		t.Fatalf("status %d: %s", code, stderr)
@@ -262,7 +263,7 @@ func TestConfigEncryptRoundTrip(t *testing.T) {
 		t.Errorf("values changed:\nbefore %v\nafter  %v", before, after)
 	}
 
-	t.Setenv(auth.PasswordEnv, "wrong")
+	t.Setenv(confdecode.PasswordEnv, "wrong")
 	if _, err := auth.LoadConfig(path); !strings.Contains(errText(err), "wrong password") {
 		t.Errorf("a wrong password: %v", err)
 	}
@@ -283,7 +284,7 @@ func errText(err error) string {
 }
 
 func TestConfigEncryptKeys(t *testing.T) {
-	t.Setenv(auth.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw")
 	path := writeConfig(t, "")
 	code, stdout, stderr := cli(t, "config", "encrypt", "--config", path, "--keys", "client_id")
 	if code != 0 || !strings.Contains(stdout, "client_id: encrypted") || strings.Contains(stdout, "secret_key") {
@@ -310,7 +311,7 @@ func TestConfigEncryptKeys(t *testing.T) {
 }
 
 func TestConfigEncryptPasswordStdin(t *testing.T) {
-	t.Setenv(auth.PasswordEnv, "")
+	t.Setenv(confdecode.PasswordEnv, "")
 	path := writeConfig(t, "")
 	if code, _, stderr := cliStdin(t, "\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 1 || !strings.Contains(stderr, "no password on standard input") {
 		t.Fatalf("empty password: %d %s", code, stderr)
@@ -318,7 +319,7 @@ func TestConfigEncryptPasswordStdin(t *testing.T) {
 	if code, _, stderr := cliStdin(t, "from stdin\r\nignored\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
 		t.Fatalf("status %d: %s", code, stderr)
 	}
-	t.Setenv(auth.PasswordEnv, "from stdin")
+	t.Setenv(confdecode.PasswordEnv, "from stdin")
 	cfg, err := auth.LoadConfig(path)
 	if err != nil || cfg.ClientSecret != "GOCSPX-client-secret" {
 		t.Fatalf("%v", err)
@@ -326,16 +327,16 @@ func TestConfigEncryptPasswordStdin(t *testing.T) {
 }
 
 func TestConfigEncryptValue(t *testing.T) {
-	t.Setenv(auth.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw")
 	code, stdout, stderr := cliStdin(t, "s3cret value\n", "config", "encrypt", "--value")
-	if code != 0 || !strings.HasPrefix(stdout, auth.CryptPrefix) || stderr != "" {
+	if code != 0 || !strings.HasPrefix(stdout, confdecode.CryptPrefix) || stderr != "" {
 		t.Fatalf("status %d: %q %q", code, stdout, stderr)
 	}
-	plain, err := auth.DecryptSecret("pw", strings.TrimSpace(stdout))
+	plain, err := confdecode.Decrypt("pw", strings.TrimSpace(stdout))
 	if err != nil || plain != "s3cret value" {
 		t.Errorf("decrypts to %q, %v", plain, err)
 	}
-	if _, err := auth.DecryptSecret("other", strings.TrimSpace(stdout)); !errors.Is(err, auth.ErrWrongPassword) {
+	if _, err := confdecode.Decrypt("other", strings.TrimSpace(stdout)); !errors.Is(err, confdecode.ErrWrongPassword) {
 		t.Errorf("another password: %v", err)
 	}
 	if code, _, stderr := cliStdin(t, "", "config", "encrypt", "--value"); code != 1 || !strings.Contains(stderr, "no value") {
@@ -365,7 +366,7 @@ func TestEncryptConfigDocument(t *testing.T) {
 		t.Fatalf("%v %d\n%s", err, report.encrypted, out)
 	}
 	cfg, err := auth.ParseConfigWith(append(out, "force_user: a@b.c\ninsecure_allow_force_user: true\n"...), auth.ParseOptions{
-		LookupEnv: func(k string) (string, bool) { return "pw", k == auth.PasswordEnv },
+		LookupEnv: func(k string) (string, bool) { return "pw", k == confdecode.PasswordEnv },
 	})
 	if cfg != nil || err == nil || !strings.Contains(err.Error(), "secret_key: too short") {
 		t.Errorf("the number did not decrypt as its text: %v", err)
@@ -375,7 +376,7 @@ func TestEncryptConfigDocument(t *testing.T) {
 // config encrypt leaves the secrets of clients: alone and points at
 // clients hash for the plaintext ones: a hash serves and needs no password.
 func TestConfigEncryptClientSecrets(t *testing.T) {
-	t.Setenv(auth.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw")
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(path, []byte(testConfig+clientsYAML), 0o600); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // readme returns the repository's README.md, skipping the test without it.
@@ -100,11 +101,8 @@ func TestReadmeYAMLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(auth.PasswordEnv, "readme-password")
-	crypted, err := auth.EncryptSecret("readme-password", "readme-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Setenv(confdecode.PasswordEnv, "readme-password")
+	crypted := confdecode.Encrypt("readme-password", "readme-secret")
 	hash, err := clientcreds.HashClientSecret("readme-secret")
 	if err != nil {
 		t.Fatal(err)

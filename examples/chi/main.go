@@ -52,7 +52,7 @@ func newRouter(m *auth.Manager) http.Handler {
 	r.With(m.Optional()).Get("/", func(w http.ResponseWriter, r *http.Request) {
 		id := auth.IdentityFrom(r.Context())
 		if id.IsGuest() {
-			fmt.Fprintf(w, "hello, guest: log in at %s\n", m.LoginPath())
+			fmt.Fprintf(w, "hello, guest: log in at %s\n", m.Login().Path())
 			return
 		}
 		fmt.Fprintf(w, "hello, %s\n", id.Email)

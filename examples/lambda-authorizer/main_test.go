@@ -47,10 +47,10 @@ func newTestAuthorizer(t *testing.T) (*authorizer, *mockidp.Server) {
 // serves no browser login.
 func TestBundledConfigHasNoLogin(t *testing.T) {
 	a, _ := newTestAuthorizer(t)
-	if c := a.m.Config(); !a.m.NoLogin() || c.ServerMetadataURL != "" || c.ClientID != "" {
-		t.Errorf("NoLogin() = %v, server_metadata_url %q, client_id %q", a.m.NoLogin(), c.ServerMetadataURL, c.ClientID)
+	if c := a.m.Config(); !a.m.Config().NoLogin() || c.ServerMetadataURL != "" || c.ClientID != "" {
+		t.Errorf("NoLogin() = %v, server_metadata_url %q, client_id %q", a.m.Config().NoLogin(), c.ServerMetadataURL, c.ClientID)
 	}
-	if err := a.m.Discover(context.Background()); err != nil {
+	if err := a.m.Login().Discover(context.Background()); err != nil {
 		t.Errorf("Discover: %v", err)
 	}
 }

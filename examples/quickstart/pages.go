@@ -30,14 +30,14 @@ type userRow struct {
 }
 
 func (p *pages) data(r *http.Request, title string) pageData {
-	return pageData{Title: title, ID: auth.IdentityFrom(r.Context()), Prefix: p.m.Prefix()}
+	return pageData{Title: title, ID: auth.IdentityFrom(r.Context()), Prefix: p.m.Config().Prefix}
 }
 
 func (p *pages) render(w http.ResponseWriter, name string, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := templates[name].ExecuteTemplate(w, "layout", d); err != nil {
-		p.m.Logger().Error("quickstart: rendering", "page", name, "err", err)
+		p.m.Config().Logger.Error("quickstart: rendering", "page", name, "err", err)
 	}
 }
 
@@ -55,9 +55,9 @@ func (p *pages) payroll(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) admin(w http.ResponseWriter, r *http.Request) {
 	d := p.data(r, "Admin")
-	users, err := p.m.Store().List(r.Context())
+	users, err := p.m.Users().Store().List(r.Context())
 	if err != nil {
-		p.m.Logger().Error("quickstart: listing users", "err", err)
+		p.m.Config().Logger.Error("quickstart: listing users", "err", err)
 		http.Error(w, "cannot list the users", http.StatusInternalServerError)
 		return
 	}

@@ -23,7 +23,7 @@ import (
 )
 
 // Mount registers every route of m (see package handlers) on r, under
-// m.Prefix(). gin answers HEAD only for routes registered for it, so the
+// m.Config().Prefix. gin answers HEAD only for routes registered for it, so the
 // GET routes are registered for HEAD too, as on http.ServeMux.
 func Mount(r gin.IRoutes, m *auth.Manager) {
 	for _, rt := range handlers.Routes(m) {

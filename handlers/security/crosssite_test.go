@@ -171,7 +171,7 @@ var stateChanges = []struct {
 // the stored capability c.
 func stored(email, c string, held bool) func(*testing.T, *app, *e2etest.Client) bool {
 	return func(t *testing.T, a *app, _ *e2etest.Client) bool {
-		caps, err := a.Manager.Store().Get(context.Background(), email)
+		caps, err := a.Manager.Users().Store().Get(context.Background(), email)
 		if err != nil {
 			t.Fatal(err)
 		}

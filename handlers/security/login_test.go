@@ -134,7 +134,7 @@ func TestLoginStateFaults(t *testing.T) {
 		ca := start(t, e2etest.Options{Edit: func(c *auth.Config) { c.Now = clock.Now }})
 		b := ca.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
-		clock.Advance(auth.DefaultFlowTTL + time.Second)
+		clock.Advance((10 * time.Minute) + time.Second)
 		refused(t, b, cb)
 	})
 }

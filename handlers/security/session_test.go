@@ -15,7 +15,7 @@ import (
 // of DESIGN.md, cookies of another secret or altered ones are ignored, and
 // logout ends the session for every copy of the cookie.
 
-const sessionCookie = auth.DefaultCookieName // base_url is http on loopback
+const sessionCookie = "oauthgate_session" // base_url is http on loopback
 
 // sessionValue returns the value of b's session cookie ("" if none).
 func sessionValue(t *testing.T, a *app, b *e2etest.Client) string {
@@ -86,7 +86,7 @@ func TestSessionCookieFlags(t *testing.T) {
 		t.Fatalf("no %s cookie: %q", sessionCookie, resp.Header["Set-Cookie"])
 	}
 	if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" || session.Domain != "" ||
-		session.MaxAge != int(auth.DefaultSessionMaxAge/time.Second) {
+		session.MaxAge != int((14*24*time.Hour)/time.Second) {
 		t.Errorf("session cookie %s; want HttpOnly, SameSite=Lax, Path=/, host-only, Max-Age=14d", resp.Header["Set-Cookie"])
 	}
 	if session.Secure {
@@ -99,7 +99,7 @@ func TestSessionCookieFlags(t *testing.T) {
 	for _, c := range resp.Cookies() {
 		if strings.Contains(c.Name, "_flow_") {
 			flows++
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/auth" || c.MaxAge != int(auth.DefaultFlowTTL/time.Second) {
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/auth" || c.MaxAge != int((10*time.Minute)/time.Second) {
 				t.Errorf("flow cookie %s", resp.Header["Set-Cookie"])
 			}
 		}
@@ -125,14 +125,14 @@ func TestSecureCookieFlags(t *testing.T) {
 	if len(cookies) != 1 || !strings.HasPrefix(cookies[0].Name, "__Secure-") || !cookies[0].Secure || !cookies[0].HttpOnly {
 		t.Errorf("flow cookie %q; want __Secure-, Secure, HttpOnly", resp.Header["Set-Cookie"])
 	}
-	if got := a.Manager.Config().Cookie.Name; got != auth.DefaultSecureCookieName {
-		t.Errorf("session cookie name %q; want %q", got, auth.DefaultSecureCookieName)
+	if got := a.Manager.Config().Cookie.Name; got != "__Host-oauthgate_session" {
+		t.Errorf("session cookie name %q; want %q", got, "__Host-oauthgate_session")
 	}
 	// Logout expires the __Host- session cookie with the attributes the
 	// browser requires to accept it.
 	resp = a.Guest().Get(t, "/logout").Expect(t, http.StatusSeeOther)
 	for _, c := range resp.Cookies() {
-		if c.Name == auth.DefaultSecureCookieName && (!c.Secure || c.Path != "/" || c.Domain != "" || c.MaxAge >= 0) {
+		if c.Name == "__Host-oauthgate_session" && (!c.Secure || c.Path != "/" || c.Domain != "" || c.MaxAge >= 0) {
 			t.Errorf("expired session cookie %q", resp.Header["Set-Cookie"])
 		}
 	}

@@ -111,7 +111,7 @@ func TestTokenFaults(t *testing.T) {
 		// Tokens never used before (not in any cache) and tokens in use.
 		unusedUser := a.UserToken(t, e2etest.UserEmail, false).RefreshToken
 		unusedService := admin.ServiceToken(t, e2etest.ServiceName).ServiceToken
-		clock.Advance(auth.DefaultTokenTTL + time.Second)
+		clock.Advance((30 * 24 * time.Hour) + time.Second)
 		invalidToken(t, a.WithBearer("u", unusedUser).Get(t, "/me"))
 		invalidToken(t, a.WithBearer("s", unusedService).Get(t, "/me"))
 		invalidToken(t, a.WithBearer("u", user).Get(t, "/me"))

@@ -15,6 +15,33 @@ import (
 // (trusted_proxies). The zero value trusts none: the TCP peer is the client.
 type Proxies []netip.Prefix
 
+// ParseProxies parses trusted_proxies: addresses or CIDR ranges; a single
+// address becomes a one-address prefix. Entries that do not parse are
+// skipped (configuration validation refuses them with [ParseProxy]).
+func ParseProxies(list []string) Proxies {
+	var out Proxies
+	for _, s := range list {
+		if p, err := ParseProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ParseProxy parses one trusted_proxies entry.
+func ParseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // Trusted reports whether a is one of the proxies.
 func (p Proxies) Trusted(a netip.Addr) bool {
 	a = a.Unmap()

@@ -174,7 +174,7 @@ func StartConfig(t testing.TB, srv *httptest.Server, cfg *auth.Config, idp *mock
 		}
 	}
 	for email, caps := range users {
-		if _, err := m.Store().Set(context.Background(), email, caps); err != nil {
+		if _, err := m.Users().Store().Set(context.Background(), email, caps); err != nil {
 			t.Fatalf("seeding %s: %v", email, err)
 		}
 	}
@@ -186,7 +186,7 @@ func StartConfig(t testing.TB, srv *httptest.Server, cfg *auth.Config, idp *mock
 			t.Errorf("Manager.Close: %v", err)
 		}
 	})
-	return &App{URL: srv.URL, Prefix: m.Prefix(), Manager: m, IdP: idp, Logs: logs, Server: srv}
+	return &App{URL: srv.URL, Prefix: m.Config().Prefix, Manager: m, IdP: idp, Logs: logs, Server: srv}
 }
 
 // SyncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.

@@ -1,4 +1,4 @@
-package auth
+package confdecode
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 
 // Values written with Python's cryptography.fernet the way serieux does
 // (key = base64 of SHA-256 of the password, message = JSON of the value).
-func TestDecryptSecretFromPython(t *testing.T) {
+func TestDecryptFromPython(t *testing.T) {
 	t.Parallel()
 	const pw = "change_me!!1"
 	for _, tc := range []struct{ value, want string }{
@@ -18,54 +18,48 @@ func TestDecryptSecretFromPython(t *testing.T) {
 		{"~CRYPT~gAAAAABrBUlp-d-KJrDmhTeWqY5P1nc9_AzqZDU4SvQ67gU81JFsaMwA5PDzk-DwxlAQDTVjVOuuTGOjvVb8VFf5ilC0IxiyLNvABz8zMwLOpdZzLMok3QAuAy12JlhkdTYnmHYUS748", "café \"quoted\" <&> \U0001F600"},
 		{"~CRYPT~gAAAAABrBUlph-jm2pmoeHbhMsVDByKghE5eobzs_o0mRTmJY4JMPGR2G7jL2KoX1kifkmfwHzhS_FhQGQTNsQpzlUdmwDBgbQ==", "12345"},
 	} {
-		got, err := DecryptSecret(pw, tc.value)
+		got, err := Decrypt(pw, tc.value)
 		if err != nil || got != tc.want {
-			t.Errorf("DecryptSecret = %q, %v; want %q", got, err, tc.want)
+			t.Errorf("Decrypt = %q, %v; want %q", got, err, tc.want)
 		}
-		if _, err := DecryptSecret(pw+"x", tc.value); !errors.Is(err, ErrWrongPassword) {
+		if _, err := Decrypt(pw+"x", tc.value); !errors.Is(err, ErrWrongPassword) {
 			t.Errorf("wrong password: err = %v", err)
 		}
 	}
 }
 
-func TestEncryptSecretRoundTrip(t *testing.T) {
+func TestEncryptRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, v := range []string{"", "s3cret", "with \"quotes\", <html> & \\ and \n", "ünïcødé \U0001F511"} {
-		enc, err := EncryptSecret("pw", v)
-		if err != nil || !strings.HasPrefix(enc, CryptPrefix) {
-			t.Fatalf("EncryptSecret = %q, %v", enc, err)
+		enc := Encrypt("pw", v)
+		if !strings.HasPrefix(enc, CryptPrefix) {
+			t.Fatalf("Encrypt = %q", enc)
 		}
-		got, err := DecryptSecret("pw", enc)
+		got, err := Decrypt("pw", enc)
 		if err != nil || got != v {
 			t.Errorf("round trip of %q = %q, %v", v, got, err)
 		}
 		tampered := enc[:len(enc)-5] + "A" + enc[len(enc)-4:]
 		if tampered != enc {
-			if _, err := DecryptSecret("pw", tampered); err == nil {
+			if _, err := Decrypt("pw", tampered); err == nil {
 				t.Errorf("tampered value decrypted")
 			}
 		}
 	}
-	if _, err := EncryptSecret("", "x"); err == nil {
-		t.Error("empty password accepted")
-	}
-	if _, err := DecryptSecret("pw", "gAAAA"); err == nil {
+	if _, err := Decrypt("pw", "gAAAA"); err == nil {
 		t.Error("value without prefix accepted")
 	}
 }
 
-// TestEncryptSecretReadByPython checks the other direction against the
+// TestEncryptReadByPython checks the other direction against the
 // real implementation when the machine has it.
-func TestEncryptSecretReadByPython(t *testing.T) {
+func TestEncryptReadByPython(t *testing.T) {
 	t.Parallel()
 	if err := exec.Command("python3", "-c", "import cryptography.fernet").Run(); err != nil {
 		t.Skip("python3 with the cryptography package is not available")
 	}
 	const pw, value = "pässword", "client \"secret\" é"
-	enc, err := EncryptSecret(pw, value)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := Encrypt(pw, value)
 	script := `import sys, json, base64, hashlib
 from cryptography.fernet import Fernet
 f = Fernet(base64.b64encode(hashlib.sha256(sys.argv[1].encode()).digest()))
@@ -79,18 +73,17 @@ sys.stdout.write(json.loads(f.decrypt(sys.argv[2].removeprefix("~CRYPT~"))))`
 	}
 }
 
-func ExampleEncryptSecret() {
-	enc, err := EncryptSecret("change_me!!1", "my-client-secret")
-	if err != nil {
-		panic(err)
-	}
+// The CLI's `oauthgate config encrypt` writes such values; the password
+// comes from OAUTHGATE_PASSWORD ([PasswordEnv]) when a file is loaded.
+func ExampleEncrypt() {
+	enc := Encrypt("change_me!!1", "my-client-secret")
 	fmt.Println(enc[:len(CryptPrefix)+2]) // the rest is random
-	plain, err := DecryptSecret("change_me!!1", enc)
+	plain, err := Decrypt("change_me!!1", enc)
 	fmt.Println(plain, err)
-	_, err = DecryptSecret("wrong", enc)
+	_, err = Decrypt("wrong", enc)
 	fmt.Println(err)
 	// Output:
 	// ~CRYPT~gA
 	// my-client-secret <nil>
-	// auth: wrong password or corrupted value
+	// wrong password or corrupted value
 }

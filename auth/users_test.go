@@ -33,37 +33,37 @@ func TestManageCapabilitiesDelegation(t *testing.T) {
 		want  []string
 		check func(error) bool
 	}{
-		{"own list", func() ([]string, error) { return e.m.StoredCapabilities(ctx, plain, "") }, []string{}, nil},
-		{"other's list needs user_management", func() ([]string, error) { return e.m.StoredCapabilities(ctx, plain, "x@example.com") },
+		{"own list", func() ([]string, error) { return e.m.Users().Get(ctx, plain, "") }, []string{}, nil},
+		{"other's list needs user_management", func() ([]string, error) { return e.m.Users().Get(ctx, plain, "x@example.com") },
 			nil, func(err error) bool { return errors.Is(err, auth.ErrForbidden) }},
-		{"manager reads", func() ([]string, error) { return e.m.StoredCapabilities(ctx, mgr, "X@example.com") }, []string{"baker"}, nil},
-		{"plain user cannot add", func() ([]string, error) { return e.m.AddCapabilities(ctx, plain, "x@example.com", "read") },
+		{"manager reads", func() ([]string, error) { return e.m.Users().Get(ctx, mgr, "X@example.com") }, []string{"baker"}, nil},
+		{"plain user cannot add", func() ([]string, error) { return e.m.Users().Add(ctx, plain, "x@example.com", "read") },
 			nil, func(err error) bool { return errors.Is(err, auth.ErrForbidden) }},
-		{"manager adds what it holds", func() ([]string, error) { return e.m.AddCapabilities(ctx, mgr, "x@example.com", "write", "read") },
+		{"manager adds what it holds", func() ([]string, error) { return e.m.Users().Add(ctx, mgr, "x@example.com", "write", "read") },
 			[]string{"baker", "read", "write"}, nil},
-		{"manager cannot add what it lacks", func() ([]string, error) { return e.m.AddCapabilities(ctx, mgr, "x@example.com", "announce") },
+		{"manager cannot add what it lacks", func() ([]string, error) { return e.m.Users().Add(ctx, mgr, "x@example.com", "announce") },
 			nil, func(err error) bool {
 				return errors.As(err, &deleg) && slices.Equal(deleg.Missing, []string{"announce"})
 			}},
-		{"manager cannot grant admin", func() ([]string, error) { return e.m.AddCapabilities(ctx, mgr, "mgr@example.com", "admin") },
+		{"manager cannot grant admin", func() ([]string, error) { return e.m.Users().Add(ctx, mgr, "mgr@example.com", "admin") },
 			nil, func(err error) bool { return errors.As(err, &deleg) }},
-		{"manager cannot remove what it lacks", func() ([]string, error) { return e.m.RemoveCapabilities(ctx, mgr, "x@example.com", "baker") },
+		{"manager cannot remove what it lacks", func() ([]string, error) { return e.m.Users().Remove(ctx, mgr, "x@example.com", "baker") },
 			nil, func(err error) bool { return errors.As(err, &deleg) }},
-		{"set checks removals", func() ([]string, error) { return e.m.SetCapabilities(ctx, mgr, "x@example.com", []string{"read"}) },
+		{"set checks removals", func() ([]string, error) { return e.m.Users().Set(ctx, mgr, "x@example.com", []string{"read"}) },
 			nil, func(err error) bool { return errors.As(err, &deleg) && slices.Equal(deleg.Missing, []string{"baker"}) }},
 		{"set may keep what it lacks", func() ([]string, error) {
-			return e.m.SetCapabilities(ctx, mgr, "x@example.com", []string{"baker", "read"})
+			return e.m.Users().Set(ctx, mgr, "x@example.com", []string{"baker", "read"})
 		}, []string{"baker", "read"}, nil},
-		{"unknown capability", func() ([]string, error) { return e.m.AddCapabilities(ctx, admin, "x@example.com", "nope") },
+		{"unknown capability", func() ([]string, error) { return e.m.Users().Add(ctx, admin, "x@example.com", "nope") },
 			nil, func(err error) bool { return errors.As(err, &unknown) && unknown.Name == "nope" }},
-		{"bad email", func() ([]string, error) { return e.m.AddCapabilities(ctx, admin, "not-an-email", "read") },
+		{"bad email", func() ([]string, error) { return e.m.Users().Add(ctx, admin, "not-an-email", "read") },
 			nil, func(err error) bool { return errors.Is(err, auth.ErrBadRequest) }},
 		{"admin sets anything", func() ([]string, error) {
-			return e.m.SetCapabilities(ctx, admin, "x@example.com", []string{"announce", "admin"})
+			return e.m.Users().Set(ctx, admin, "x@example.com", []string{"announce", "admin"})
 		}, []string{"admin", "announce"}, nil},
-		{"admin removes", func() ([]string, error) { return e.m.RemoveCapabilities(ctx, admin, "x@example.com", "admin") },
+		{"admin removes", func() ([]string, error) { return e.m.Users().Remove(ctx, admin, "x@example.com", "admin") },
 			[]string{"announce"}, nil},
-		{"guest", func() ([]string, error) { return e.m.StoredCapabilities(ctx, auth.IdentityFrom(ctx), "") },
+		{"guest", func() ([]string, error) { return e.m.Users().Get(ctx, auth.IdentityFrom(ctx), "") },
 			nil, func(err error) bool { return errors.Is(err, auth.ErrNoIdentity) }},
 	} {
 		got, err := tc.call()

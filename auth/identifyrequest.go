@@ -33,7 +33,7 @@ func (m *Manager) Identify(r *http.Request) (*Identity, error) {
 		// Fast path: only verified tokens are cached, so a hit on the
 		// header's rest is that token, and needs no syntax check.
 		if len(auth) == 1 && len(auth[0]) > 7 && auth[0][6] == ' ' {
-			if e := m.cache.get(true, auth[0][7:]); e != nil && e.fresh(m, m.now()) {
+			if e := m.cache.get(true, auth[0][7:]); e != nil && e.fresh(m.now(), m.store, m.tokens) {
 				return e.id, nil
 			}
 		}
@@ -71,7 +71,7 @@ func isBearer(values []string) bool {
 func (m *Manager) bearer(ctx context.Context, tok string) (*Identity, error) {
 	now := m.now()
 	if e := m.cache.get(true, tok); e != nil {
-		if e.fresh(m, now) {
+		if e.fresh(now, m.store, m.tokens) {
 			return e.id, nil
 		}
 		return m.refreshEntry(ctx, true, tok, e, now)
@@ -209,7 +209,7 @@ func (m *Manager) refreshEntry(ctx context.Context, bearer bool, key string, e *
 func (m *Manager) session(ctx context.Context, v string) (*Identity, error) {
 	now := m.now()
 	if e := m.cache.get(false, v); e != nil {
-		if e.fresh(m, now) {
+		if e.fresh(now, m.store, m.tokens) {
 			return e.id, nil
 		}
 		id, err := m.refreshEntry(ctx, false, v, e, now)
@@ -218,7 +218,7 @@ func (m *Manager) session(ctx context.Context, v string) (*Identity, error) {
 		}
 		return id, nil
 	}
-	c, err := m.openSession(v, now)
+	c, err := m.sess.open(v, now)
 	if err != nil {
 		m.log.Debug("auth: session cookie ignored", "err", err)
 		return nil, nil
@@ -239,25 +239,6 @@ func (m *Manager) sessionFailed(err error) (*Identity, error) {
 		return nil, nil
 	}
 	return m.guest, err
-}
-
-// openSession decodes and checks a session cookie value.
-func (m *Manager) openSession(v string, now time.Time) (credential, error) {
-	d, err := m.sess.decode(v)
-	if err != nil {
-		return credential{}, fmt.Errorf("auth: session cookie: %w", err)
-	}
-	issued := time.Unix(d.Issued, 0).UTC()
-	c := credential{kind: envelope.TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(m.cfg.SessionMaxAge)}
-	switch {
-	case d.Email == "" || d.ID == "":
-		return credential{}, errors.New("auth: session cookie without email or id")
-	case !now.Before(c.expiresAt):
-		return credential{}, fmt.Errorf("auth: session of %s expired: %w", d.Email, ErrTokenExpired)
-	case issued.After(now.Add(maxClockSkew)):
-		return credential{}, errors.New("auth: session issued in the future")
-	}
-	return c, nil
 }
 
 // forcedEntry caches the force_user identity per store version.
