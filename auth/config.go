@@ -146,11 +146,6 @@ type Config struct {
 	// also a handlers.RouteProvider gets its routes mounted with the
 	// Manager's. The Manager does not close them. Default: none.
 	MachineIssuers []MachineIssuer `yaml:"-"`
-
-	// unknownKeys were ignored while parsing with
-	// ParseOptions.AllowUnknownKeys, as YAML paths ("cookie.secure_");
-	// New logs them.
-	unknownKeys []string
 }
 
 // CookieConfig is the `cookie:` section: the session cookie's attributes.

@@ -1,10 +1,8 @@
 package auth
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,7 +31,7 @@ client_id: app
 
 func parse(t *testing.T, yml string, env map[string]string) (*Config, error) {
 	t.Helper()
-	return ParseConfigWith([]byte(yml), ParseOptions{LookupEnv: envMap(env)})
+	return parseConfig([]byte(yml), confdecode.Options{LookupEnv: envMap(env)}, nil)
 }
 
 // configErr returns the *ConfigError for key inside err, or nil.
@@ -103,24 +101,8 @@ func TestUnknownKeys(t *testing.T) {
 			t.Errorf("%s: %v", key, err)
 		}
 	}
-	cfg, err := ParseConfigWith([]byte(minimal+"secert_key: x\nother_app:\n  port: 3\n"), ParseOptions{AllowUnknownKeys: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(cfg.unknownKeys, []string{"secert_key", "other_app"}) {
-		t.Errorf("unknown keys = %v", cfg.unknownKeys)
-	}
-	// New says which keys it ignored, so that a typo is not silent.
-	var logs strings.Builder
-	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	m, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "keys=\"[secert_key other_app]\"") {
-		t.Errorf("New logged %q; want a warning naming the ignored keys", logs.String())
-	}
+	// A file shared with another program takes its keys through a Section
+	// (TestConfigSections); there is no switch that ignores unknown keys.
 }
 
 func TestEnvExpansion(t *testing.T) {

@@ -9,31 +9,10 @@ import (
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
-// ParseOptions tunes [ParseConfigWith]. The zero value is the default.
-//
-// removed later: use LoadConfig or ParseConfig.
-type ParseOptions struct {
-	// AllowUnknownKeys ignores keys that Config does not know instead of
-	// failing, for a file shared with other programs; [New] logs them
-	// (a warning naming each), so a typo is not silent. Default false: a
-	// typo such as `secert_key` is an error naming the key.
-	AllowUnknownKeys bool
-	// Dir is the folder against which relative paths (capabilities.user_file
-	// and the like) are resolved. Default: left
-	// relative (to the working directory).
-	Dir string
-	// LookupEnv reads environment variables (${NAME} and
-	// OAUTHGATE_PASSWORD). Default os.LookupEnv.
-	LookupEnv func(string) (string, bool)
-}
-
-// decodeOptions returns the decoding rules these options ask for.
-func (o ParseOptions) decodeOptions() confdecode.Options {
-	lookup := o.LookupEnv
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	return confdecode.Options{LookupEnv: lookup, Dir: o.Dir, AllowUnknownKeys: o.AllowUnknownKeys}
+// decodeOptions are the decoding rules of the process: its environment,
+// and relative paths resolved against dir ("" leaves them relative).
+func decodeOptions(dir string) confdecode.Options {
+	return confdecode.Options{LookupEnv: os.LookupEnv, Dir: dir}
 }
 
 // Section is a part of the configuration file owned by another package
@@ -62,30 +41,20 @@ func LoadConfig(path string, sections ...Section) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseConfig(data, ParseOptions{Dir: dir}, sections)
+	return parseConfig(data, decodeOptions(dir), sections)
 }
 
 // ParseConfig parses and validates a YAML configuration and the sections
 // of other packages it holds, as [LoadConfig] does, with the environment
 // of the process and relative paths left relative.
 func ParseConfig(data []byte, sections ...Section) (*Config, error) {
-	return parseConfig(data, ParseOptions{}, sections)
-}
-
-// ParseConfigWith parses and validates a YAML configuration. Every
-// problem is reported, each naming its key: errors.As finds a
-// *ConfigError (several problems are joined).
-//
-// removed later: use ParseConfig or LoadConfig, with a Section for the
-// keys of another program.
-func ParseConfigWith(data []byte, opts ParseOptions) (*Config, error) {
-	return parseConfig(data, opts, nil)
+	return parseConfig(data, decodeOptions(""), sections)
 }
 
 // parseConfig decodes data into a Config and the sections in one run,
 // then validates the Config and checks every section, and reports every
 // problem of all of them.
-func parseConfig(data []byte, opts ParseOptions, sections []Section) (*Config, error) {
+func parseConfig(data []byte, opts confdecode.Options, sections []Section) (*Config, error) {
 	doc, err := confdecode.Parse(data)
 	if err != nil {
 		return nil, err
@@ -95,8 +64,7 @@ func parseConfig(data []byte, opts ParseOptions, sections []Section) (*Config, e
 	for _, s := range sections {
 		targets = append(targets, confdecode.Target{Key: s.ConfigKey(), Value: s})
 	}
-	unknown, decodeErr := confdecode.DecodeAll(doc, opts.decodeOptions(), targets...)
-	cfg.unknownKeys = unknown
+	_, decodeErr := confdecode.DecodeAll(doc, opts, targets...)
 	checkErrs := []error{cfg.Validate()}
 	for _, s := range sections {
 		checkErrs = append(checkErrs, s.CheckConfig(cfg))
@@ -112,7 +80,7 @@ func parseConfig(data []byte, opts ParseOptions, sections []Section) (*Config, e
 // It does not validate: call [Config.Validate] (auth.New does).
 func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 	var fresh Config
-	if _, err := confdecode.Decode(n, &fresh, ParseOptions{}.decodeOptions()); err != nil {
+	if _, err := confdecode.Decode(n, &fresh, decodeOptions("")); err != nil {
 		return err
 	}
 	*c = fresh

@@ -53,7 +53,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("secret_key: ~CRYPT~gAAAA\n")
 	f.Add("capabilities: {graph: {a: [b], b: [a]}, user_file: x.yaml}\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		cfg, err := ParseConfigWith([]byte(s), ParseOptions{LookupEnv: envMap(map[string]string{"X": "1", confdecode.PasswordEnv: "pw"})})
+		cfg, err := parseConfig([]byte(s), confdecode.Options{LookupEnv: envMap(map[string]string{"X": "1", confdecode.PasswordEnv: "pw"})}, nil)
 		if err != nil {
 			var ce *ConfigError
 			if !errors.As(err, &ce) {

@@ -123,9 +123,6 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		}
 		m.log.Info("auth: no browser login: no identity provider is configured; callers identify with " + how)
 	}
-	if len(c.unknownKeys) > 0 {
-		m.log.Warn("auth: configuration keys ignored (unknown)", "keys", c.unknownKeys)
-	}
 	if c.InsecureForceUser != "" {
 		m.forced = capabilities.NormalizeEmail(c.InsecureForceUser)
 		m.log.Warn("auth: INSECURE: force_user is set: every request is logged in as this user without any identity provider; never use this in production",

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
 // noLoginBase is a configuration without identity provider, to which
@@ -39,7 +41,7 @@ func TestNoLoginValidate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := ParseConfigWith([]byte(tc.yml), ParseOptions{LookupEnv: envMap(map[string]string{"IDP_URL": "", "CLIENT_ID": ""})})
+			cfg, err := parseConfig([]byte(tc.yml), confdecode.Options{LookupEnv: envMap(map[string]string{"IDP_URL": "", "CLIENT_ID": ""})}, nil)
 			if tc.key == "" {
 				if err != nil {
 					t.Fatalf("err = %v; want a valid configuration", err)

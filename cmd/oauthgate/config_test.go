@@ -359,15 +359,17 @@ func TestEncryptConfigDocument(t *testing.T) {
 			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)
 		}
 	}
-	// A number stays the same text once decrypted; quoting and indentation
-	// are kept.
+}
+
+// A number stays the same text once decrypted; quoting and indentation
+// are kept. (Not parallel: the password comes from the environment.)
+func TestEncryptConfigNumber(t *testing.T) {
 	out, report, err := encryptConfig([]byte("secret_key: 1234567890\nstore:\n    dsn: 'x y'\n    driver: postgres\n"), defaultSecretKeys, false, "pw")
 	if err != nil || report.encrypted != 2 || !strings.Contains(string(out), "\n    dsn: '~CRYPT~") {
 		t.Fatalf("%v %d\n%s", err, report.encrypted, out)
 	}
-	cfg, err := auth.ParseConfigWith(append(out, "force_user: a@b.c\ninsecure_allow_force_user: true\n"...), auth.ParseOptions{
-		LookupEnv: func(k string) (string, bool) { return "pw", k == confdecode.PasswordEnv },
-	})
+	t.Setenv(confdecode.PasswordEnv, "pw")
+	cfg, err := auth.ParseConfig(append(out, "force_user: a@b.c\ninsecure_allow_force_user: true\n"...))
 	if cfg != nil || err == nil || !strings.Contains(err.Error(), "secret_key: too short") {
 		t.Errorf("the number did not decrypt as its text: %v", err)
 	}
