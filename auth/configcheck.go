@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/internal/clientaddr"
+	"github.com/oauthgate/oauthgate/internal/confcheck"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/internal/redirect"
@@ -77,14 +77,14 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.ServerMetadataURL != "" {
-		if reason := checkServiceURL(c.ServerMetadataURL); reason != "" {
+		if reason := confcheck.ServiceURL(c.ServerMetadataURL); reason != "" {
 			bad("server_metadata_url", reason)
 		}
 	}
 	for k, v := range c.ClientKwargs {
 		if reservedAuthorizeParams[k] {
 			bad("client_kwargs."+k, "set by the login flow itself; remove it")
-		} else if hasControl(v) {
+		} else if confcheck.HasControl(v) {
 			bad("client_kwargs."+k, "contains a control character")
 		}
 	}
@@ -255,7 +255,7 @@ func normalizeBaseURL(s string) (string, string) {
 		return "", "must not contain user info"
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#"):
 		return "", "must not have a query or fragment"
-	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && !confcheck.LoopbackHost(u.Hostname()):
 		return "", "http is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https"
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
@@ -266,32 +266,6 @@ func normalizeBaseURL(s string) (string, string) {
 	}
 	u.RawPath = ""
 	return u.String(), ""
-}
-
-// checkServiceURL checks the identity provider's URL: https, or http on a
-// loopback host.
-func checkServiceURL(s string) string {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return fmt.Sprintf("not a URL: %v", err)
-	case u.Scheme != "https" && u.Scheme != "http" || u.Host == "":
-		return fmt.Sprintf("%q is not an absolute http(s) URL", s)
-	case u.User != nil:
-		return "must not contain user info"
-	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
-		return "http is allowed only for loopback hosts (a local mock provider); use https"
-	}
-	return ""
-}
-
-func isLoopbackHost(host string) bool {
-	host = strings.ToLower(host)
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 // validDomain accepts a DNS name of letters, digits, '-' and '.', or an
@@ -329,15 +303,6 @@ func isCookieToken(s string) bool {
 		}
 	}
 	return true
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 func indexOf(list []string, s string) int {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
+	"github.com/oauthgate/oauthgate/internal/confcheck"
 )
 
 // discoveryRetryEvery spaces the attempts to read an issuer's discovery
@@ -164,7 +165,7 @@ func (j *jwtIssuer) discoverJWKS(ctx context.Context) (string, error) {
 	if err := p.Claims(&meta); err != nil {
 		return "", err
 	}
-	if reason := checkIssuerURL(meta.JWKSURL); reason != "" {
+	if reason := confcheck.ServiceURL(meta.JWKSURL); reason != "" {
 		return "", fmt.Errorf("jwks_uri: %s", reason)
 	}
 	return meta.JWKSURL, nil

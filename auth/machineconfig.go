@@ -2,9 +2,10 @@ package auth
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/oauthgate/oauthgate/internal/confcheck"
 )
 
 // JWTIssuer is one trusted issuer of JWT access tokens.
@@ -68,7 +69,7 @@ func (c *Config) validateMachine() []error {
 		case seen[iss.Issuer]:
 			bad(key+".issuer", "listed twice")
 		default:
-			if reason := checkIssuerURL(iss.Issuer); reason != "" {
+			if reason := confcheck.ServiceURL(iss.Issuer); reason != "" {
 				bad(key+".issuer", reason)
 			}
 		}
@@ -82,7 +83,7 @@ func (c *Config) validateMachine() []error {
 		case iss.JWKSURL != "" && iss.Discovery:
 			bad(key+".jwks_url", "set either jwks_url or discovery, not both")
 		case iss.JWKSURL != "":
-			if reason := checkIssuerURL(iss.JWKSURL); reason != "" {
+			if reason := confcheck.ServiceURL(iss.JWKSURL); reason != "" {
 				bad(key+".jwks_url", reason)
 			}
 		}
@@ -119,22 +120,4 @@ func (c *Config) validateMachine() []error {
 		}
 	}
 	return errs
-}
-
-// checkIssuerURL returns why s is not an acceptable issuer or key URL, or "".
-func checkIssuerURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return fmt.Sprintf("%q is not an absolute URL", s)
-	}
-	switch u.Scheme {
-	case "https":
-		return ""
-	case "http":
-		if isLoopbackHost(u.Hostname()) {
-			return ""
-		}
-		return "http is only allowed on a loopback host; use https"
-	}
-	return fmt.Sprintf("%q is not an http(s) URL", s)
 }

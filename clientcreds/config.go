@@ -4,13 +4,12 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"net/netip"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/internal/confcheck"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
 )
 
@@ -177,7 +176,7 @@ func (c *Config) validateClients(app *auth.Config) []error {
 	g.Issuer = strings.TrimSpace(g.Issuer)
 	switch {
 	case g.Issuer != "":
-		if reason := checkIssuerURL(g.Issuer); reason != "" {
+		if reason := confcheck.ServiceURL(g.Issuer); reason != "" {
 			bad("client_credentials.issuer", reason)
 		}
 	case app.BaseURL != "":
@@ -191,7 +190,7 @@ func (c *Config) validateClients(app *auth.Config) []error {
 		}
 	}
 	for i, a := range g.Audiences {
-		if strings.TrimSpace(a) == "" || hasControl(a) {
+		if strings.TrimSpace(a) == "" || confcheck.HasControl(a) {
 			bad(fmt.Sprintf("client_credentials.audiences[%d]", i), "empty or with a control character")
 		}
 	}
@@ -231,7 +230,7 @@ func signingKeyFileFor(userFile string) string { return userFile + ".signing-key
 // trimmed) and returns its problems as {key suffix, reason} pairs.
 func checkClientConfig(id string, cl *ClientConfig) [][2]string {
 	var out [][2]string
-	if id == "" || hasControl(id) || strings.ContainsAny(id, " :") {
+	if id == "" || confcheck.HasControl(id) || strings.ContainsAny(id, " :") {
 		out = append(out, [2]string{"", "a client id must be non-empty, without spaces, colons or control characters"})
 	}
 	if cl.ClientSecret == "" {
@@ -243,7 +242,7 @@ func checkClientConfig(id string, cl *ClientConfig) [][2]string {
 	}
 	cl.Scope = cl.Scope.Words()
 	for _, s := range cl.Scope {
-		if strings.ContainsAny(s, "\"\\") || hasControl(s) {
+		if strings.ContainsAny(s, "\"\\") || confcheck.HasControl(s) {
 			out = append(out, [2]string{".scope", fmt.Sprintf("%q is not a scope", s)})
 		}
 	}
@@ -252,40 +251,16 @@ func checkClientConfig(id string, cl *ClientConfig) [][2]string {
 		list StringList
 	}{{"audience", cl.Audience}, {"permissions", cl.Permissions}, {"roles", cl.Roles}, {"groups", cl.Groups}} {
 		for _, v := range l.list {
-			if strings.TrimSpace(v) == "" || hasControl(v) {
+			if strings.TrimSpace(v) == "" || confcheck.HasControl(v) {
 				out = append(out, [2]string{"." + l.name, "empty value or control character"})
 				break
 			}
 		}
 	}
-	if hasControl(cl.Sub) {
+	if confcheck.HasControl(cl.Sub) {
 		out = append(out, [2]string{".sub", "contains a control character"})
 	}
 	return out
-}
-
-// checkIssuerURL returns why s is not an acceptable issuer, or "": https,
-// or http on a loopback host, as auth requires of jwt_issuers.
-func checkIssuerURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return fmt.Sprintf("%q is not an absolute URL", s)
-	}
-	switch u.Scheme {
-	case "https":
-		return ""
-	case "http":
-		host := strings.ToLower(u.Hostname())
-		if a, err := netip.ParseAddr(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || err == nil && a.Unmap().IsLoopback() {
-			return ""
-		}
-		return "http is only allowed on a loopback host; use https"
-	}
-	return fmt.Sprintf("%q is not an http(s) URL", s)
-}
-
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // String prints the configuration with the clients' secrets and the

@@ -79,7 +79,7 @@ func TestClientsConfigErrors(t *testing.T) {
 		{"bad id", "clients:\n  \"a b\":\n    client_secret: x\n", "clients.a b", "client id"},
 		{"algorithm", "client_credentials:\n  algorithm: HS256\n", "client_credentials.algorithm", "not RS256 or ES256"},
 		{"ttl", "client_credentials:\n  token_ttl: 10s\n", "client_credentials.token_ttl", "shorter than 1m"},
-		{"issuer", "client_credentials:\n  issuer: ftp://x/\n", "client_credentials.issuer", "not an http(s) URL"},
+		{"issuer", "client_credentials:\n  issuer: ftp://x/\n", "client_credentials.issuer", "not an absolute http(s) URL"},
 		{"roles", "clients:\n  a:\n    client_secret: x\n    roles: {a: b}\n", "clients.a.roles", "expected a string or a list of strings"},
 	} {
 		_, _, err := loadCC(t, "", ccYAML+tc.yaml)

@@ -22,7 +22,7 @@ type layer struct {
 // layers, bottom to top. Features of one rank sit beside each other and
 // must not import each other: no package mixes AWS, issuing and login.
 var layers = []layer{
-	{0, []string{"internal/atomicfile", "internal/clientaddr", "internal/confdecode", "internal/emailaddr",
+	{0, []string{"internal/atomicfile", "internal/clientaddr", "internal/confcheck", "internal/confdecode", "internal/emailaddr",
 		"internal/pemkey", "internal/redirect", "internal/respond", "internal/throttle"}},
 	{1, []string{"capabilities"}},
 	{2, []string{"auth"}},
