@@ -34,7 +34,7 @@ func (h *routes) callback(w http.ResponseWriter, r *http.Request) {
 		h.failPage(w, r, err)
 		return
 	}
-	// FinishLogin returns what /login stored; checking again costs nothing.
+	// Login.Finish returns what /login stored; checking again costs nothing.
 	http.Redirect(w, r, localNext(next), http.StatusSeeOther)
 }
 
