@@ -167,7 +167,7 @@ func TestCompletionZsh(t *testing.T) {
 	script := completionScript(t, "zsh")
 	data, _ := os.ReadFile(script)
 	for name := range commands {
-		if !regexp.MustCompile(`(?m)^\t""\) echo .*\b`+name+`\b`).Match(data) {
+		if !regexp.MustCompile(`(?m)^\t""\) echo .*\b` + name + `\b`).Match(data) {
 			t.Errorf("zsh script does not offer %q", name)
 		}
 	}
