@@ -38,7 +38,9 @@ type Config struct {
 	// authorize` uses; serve checks it and does not use it.
 	AWSAuthorizer awsauthorizer.Config `yaml:"gateway_authorizer"`
 
-	// Listen is the address of the gateway's HTTP server. Default ":4180".
+	// Listen is the address of the gateway's HTTP server. Default
+	// "127.0.0.1:4180": loopback only, for a proxy or a container port
+	// mapping in front; ":4180" accepts every interface.
 	Listen string `yaml:"listen"`
 	// TLS, when its files are set, makes Listen serve HTTPS (TLS 1.2 and
 	// later). Default: plain HTTP.
@@ -249,7 +251,7 @@ const (
 
 // Defaults of [Config].
 const (
-	DefaultListen         = ":4180"
+	DefaultListen         = "127.0.0.1:4180"
 	DefaultHealthPath     = "/healthz"
 	DefaultReadyPath      = "/readyz"
 	DefaultJWTAudience    = "upstream"

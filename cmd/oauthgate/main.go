@@ -3,6 +3,7 @@
 //
 //	oauthgate <command> [flags]
 //	oauthgate help [command]
+//	oauthgate --version
 package main
 
 import (
@@ -59,6 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		usage(stdout)
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = []string{"version"}
 	}
 	c, ok := commands[args[0]]
 	if !ok {

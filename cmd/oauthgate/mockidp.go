@@ -36,6 +36,7 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	alg := fs.String("alg", "RS256", "signing algorithm: RS256 or ES256")
 	email := fs.String("email", "test@example.com", "default user's email")
 	verbose := fs.Bool("v", false, "log every request")
+	format := addLogFormatFlag(fs, "text")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -48,11 +49,14 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else if !loopback && !*allowRemote {
 		return usageError(fs, "--addr %s is not a loopback address: anyone who reaches it could choose who logs in; use 127.0.0.1:PORT, or pass --allow-remote", *addr)
 	}
+	if err := format.resolve(stderr); err != nil {
+		return usageError(fs, "%v", err)
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(format.handler(stderr, &slog.HandlerOptions{Level: level}))
 	opts := mockidp.Options{
 		Issuer:       *issuer,
 		Algorithm:    *alg,

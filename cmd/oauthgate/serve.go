@@ -29,16 +29,19 @@ func init() {
 // the requests in flight and the upgraded connections. SIGHUP reloads the configuration file; a bad one
 // is logged and the running one kept.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommandFlags("serve", "serve --config FILE [--log-level LEVEL] [--access-log on|buffered|off]",
+	fs := newCommandFlags("serve", "serve --config FILE [--log-level LEVEL] [--log-format text|json] [--access-log on|buffered|off]",
 		"Runs the login gateway: the auth configuration plus listen, tls,\n"+
 			"metrics_listen, upstreams, pass_headers, upstream_jwt and timeouts\n"+
 			"(see README, \"Gateway\").\n"+
-			"Logs and access logs are JSON lines on standard error. SIGHUP reloads\n"+
+			"Logs and access logs go to standard error: text on a terminal, else JSON\n"+
+			"lines (--log-format chooses). Listens on 127.0.0.1:4180 unless listen\n"+
+			"says otherwise. SIGHUP reloads\n"+
 			"the configuration; SIGTERM drains the requests in flight and the\n"+
 			"WebSocket connections (at most timeouts.shutdown) and exits.")
 	path := fs.String("config", "", "gateway configuration `FILE` (required)")
 	level := fs.String("log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	accessLog := fs.String("access-log", "on", "access log lines: on, buffered (written at most 1s late, fewer system calls) or off")
+	format := addLogFormatFlag(fs, "json")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -53,7 +56,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return usageError(fs, "bad --log-level %q", *level)
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if err := format.resolve(stderr); err != nil {
+		return usageError(fs, "%v", err)
+	}
+	logger := slog.New(format.handler(stderr, &slog.HandlerOptions{Level: lvl}))
 	var access *slog.Logger
 	switch *accessLog {
 	case "on":
@@ -61,7 +67,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "buffered":
 		bw := newBufferedWriter(stderr, time.Second)
 		defer bw.Close()
-		access = slog.New(slog.NewJSONHandler(bw, &slog.HandlerOptions{Level: lvl}))
+		access = slog.New(format.handler(bw, &slog.HandlerOptions{Level: lvl}))
 	case "off":
 	default:
 		return usageError(fs, "bad --access-log %q", *accessLog)
@@ -112,6 +118,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Info("oauthgate serve: metrics", "addr", mln.Addr().String())
 	}
 	logger.Info("oauthgate serve: listening", "addr", ln.Addr().String(), "tls", cfg.TLS.Enabled(), "upstreams", len(cfg.Upstreams), "prefix", cfg.Auth.Prefix)
+	if loopback, _ := loopbackAddr(cfg.Listen); loopback {
+		logger.Info(`oauthgate serve: listening on loopback only; set listen: ":4180" (or an address of this host) in the configuration to accept other hosts`, "listen", cfg.Listen)
+	}
 
 	for {
 		select {

@@ -26,6 +26,9 @@ func runGroup(ctx context.Context, group string, table map[string]command, args 
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
+		if d, ok := stdout.(*describer); ok {
+			d.table = table
+		}
 		groupUsage(stdout, group, table)
 		return flag.ErrHelp
 	case "help":
@@ -91,6 +94,9 @@ func newCommandFlags(name, synopsis, about string) *flag.FlagSet {
 // stderr and returns errUsage. Afterwards fs writes to stderr, for
 // [usageError].
 func parseCommandLine(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, error) {
+	if d, ok := stdout.(*describer); ok {
+		d.flags = fs
+	}
 	var out bytes.Buffer
 	fs.SetOutput(&out)
 	defer fs.SetOutput(stderr)
