@@ -78,10 +78,11 @@ func openCapsStore(ctx context.Context, path string, stderr io.Writer) (s store.
 func runCapsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("caps list", "caps list --config FILE [--json] [EMAIL]", `
 Prints the capabilities stored in the configuration's store (the user file,
-or the PostgreSQL store of store.driver postgres), one user a line ("email: cap, cap"), sorted by email; with EMAIL, only that
-user's. These are the stored capabilities, without the configuration's
-defaults and overrides or the graph's implications. --json prints an object
-mapping each email to its list.`)
+or the PostgreSQL store of store.driver postgres), one user a line
+("email: cap, cap"), sorted by email; with EMAIL, only that user's. These
+are the stored capabilities, without the configuration's defaults and
+overrides or the graph's implications. --json prints an object mapping each
+email to its list.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
@@ -190,7 +191,8 @@ func (op capsEdit) run(ctx context.Context, args []string, stdout, stderr io.Wri
 Capabilities may also be given comma-separated. The configuration's store
 (the user file, or the PostgreSQL store of store.driver postgres) is changed
 as the app changes it: names are checked against the graph, the write is
-atomic and locked against other writers. Prints the user's resulting capabilities.`)
+atomic and locked against other writers. Prints the user's resulting
+capabilities.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)

@@ -122,7 +122,7 @@ func TestCapsErrors(t *testing.T) {
 	userFile := writeUserFile(t, path, "# kept until the first write\nboss@example.com: [read]\n")
 	before, _ := os.ReadFile(userFile)
 	code, stdout, stderr := cli(t, "caps", "add", "--config", path, "boss@example.com", "write", "fly")
-	if code != 1 || stdout != "" || !strings.Contains(stderr, `unknown capability "fly"`) || !strings.HasPrefix(stderr, "oauthgate caps: ") {
+	if code != 1 || stdout != "" || !strings.Contains(stderr, `unknown capability "fly"`) || !strings.HasPrefix(stderr, "oauthgate caps add: ") {
 		t.Errorf("unknown capability: status %d, %q", code, stderr)
 	}
 	if after, _ := os.ReadFile(userFile); string(after) != string(before) {
