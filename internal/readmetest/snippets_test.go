@@ -14,92 +14,9 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oauthgate/oauthgate/internal/readmetest"
 )
-
-// block is a fenced block of the README with the readme-test comment
-// that precedes it, if any.
-type block struct {
-	lang, text, marker string
-	line               int
-}
-
-func readmeBlocks(t *testing.T) []block {
-	data, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var blocks []block
-	var cur *block
-	var comment []string // the last comment's lines, if it ends just above
-	inComment := false
-	for i, line := range strings.Split(string(data), "\n") {
-		switch {
-		case cur == nil && strings.HasPrefix(line, "```"):
-			cur = &block{lang: strings.TrimPrefix(line, "```"), line: i + 1}
-			if comment != nil {
-				cur.marker = strings.Join(comment, " ")
-			}
-		case cur != nil && strings.HasPrefix(line, "```"):
-			blocks = append(blocks, *cur)
-			cur, comment = nil, nil
-		case cur != nil:
-			cur.text += line + "\n"
-		case strings.HasPrefix(line, "<!-- readme-test "):
-			comment, inComment = []string{line}, !strings.HasSuffix(line, "-->")
-		case inComment:
-			comment = append(comment, line)
-			inComment = !strings.HasSuffix(line, "-->")
-		default:
-			comment = nil
-		}
-	}
-	return blocks
-}
-
-// spec is what a snippet's comment says: its kind, its configuration
-// (named configs merged, the later keys winning), files beside the
-// configuration, and the requests and statuses to expect.
-type spec struct {
-	kind    string
-	configs []string
-	files   map[string]string // file name → config name, or "" for empty
-	expect  []string
-}
-
-var aside = regexp.MustCompile(`\([^)]*\)`)
-
-func parseMarker(m string) (kind, name string, s spec, err error) {
-	m = strings.TrimSuffix(strings.TrimPrefix(m, "<!-- readme-test "), "-->")
-	m = strings.Join(strings.Fields(aside.ReplaceAllString(m, "")), " ")
-	s.files = map[string]string{}
-	for i, clause := range strings.Split(m, ";") {
-		word, rest, _ := strings.Cut(strings.TrimSpace(clause), " ")
-		switch {
-		case i == 0 && word == "config":
-			return "config", rest, s, nil
-		case i == 0 && word == "snippet":
-			s.kind = rest
-		case word == "config":
-			s.configs = strings.Split(rest, "+")
-		case word == "files":
-			for _, f := range strings.Split(rest, ",") {
-				name, from, _ := strings.Cut(strings.TrimSpace(f), "=")
-				s.files[name] = from
-			}
-		case word == "expect":
-			for _, e := range strings.Split(rest, ",") {
-				s.expect = append(s.expect, strings.TrimSpace(e))
-			}
-		case word == "":
-		default:
-			return "", "", s, fmt.Errorf("unknown clause %q", clause)
-		}
-	}
-	if s.kind == "" {
-		return "", "", s, fmt.Errorf("neither config nor snippet: %q", m)
-	}
-	return "snippet", "", s, nil
-}
 
 // template wraps a snippet of one kind into a file of the generated
 // package: {{SNIPPET}} is replaced by the snippet, {{N}} by its line, and
@@ -270,24 +187,28 @@ func TestReadmeSnippets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a package: not with -short")
 	}
-	blocks := readmeBlocks(t)
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := readmetest.Blocks(data)
 	configs := map[string]string{}
-	var snippets []block
+	var snippets []readmetest.Block
 	for _, b := range blocks {
-		if b.marker == "" {
-			if b.lang == "go" {
-				t.Errorf("README.md:%d: a Go block without a <!-- readme-test snippet ... --> comment", b.line)
+		if b.Marker == "" {
+			if b.Lang == "go" {
+				t.Errorf("README.md:%d: a Go block without a <!-- readme-test snippet ... --> comment", b.Line)
 			}
 			continue
 		}
-		kind, name, _, err := parseMarker(b.marker)
+		kind, name, _, err := readmetest.ParseMarker(b.Marker)
 		switch {
 		case err != nil:
-			t.Errorf("README.md:%d: %v", b.line, err)
+			t.Errorf("README.md:%d: %v", b.Line, err)
 		case kind == "config":
-			configs[name] = b.text
-		case b.lang != "go":
-			t.Errorf("README.md:%d: a snippet comment on a %s block", b.line, b.lang)
+			configs[name] = b.Text
+		case b.Lang != "go":
+			t.Errorf("README.md:%d: a snippet comment on a %s block", b.Line, b.Lang)
 		default:
 			snippets = append(snippets, b)
 		}
@@ -307,17 +228,17 @@ func TestReadmeSnippets(t *testing.T) {
 
 	built := 0
 	for _, b := range snippets {
-		_, _, s, _ := parseMarker(b.marker)
-		if s.kind == "listing" {
-			t.Logf("README.md:%d: a listing, not built", b.line)
+		_, _, s, _ := readmetest.ParseMarker(b.Marker)
+		if s.Kind == "listing" {
+			t.Logf("README.md:%d: a listing, not built", b.Line)
 			continue
 		}
 		src, err := generate(b, s, configs)
 		if err != nil {
-			t.Errorf("README.md:%d: %v", b.line, err)
+			t.Errorf("README.md:%d: %v", b.Line, err)
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("line%d_test.go", b.line)), []byte(src), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("line%d_test.go", b.Line)), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		built++
@@ -339,18 +260,18 @@ func TestReadmeSnippets(t *testing.T) {
 }
 
 // generate returns the source of the test file of snippet b.
-func generate(b block, s spec, configs map[string]string) (string, error) {
-	tpl, ok := templates[s.kind]
+func generate(b readmetest.Block, s readmetest.Spec, configs map[string]string) (string, error) {
+	tpl, ok := templates[s.Kind]
 	if !ok {
-		return "", fmt.Errorf("unknown snippet kind %q", s.kind)
+		return "", fmt.Errorf("unknown snippet kind %q", s.Kind)
 	}
-	snippet := strings.ReplaceAll(b.text, "{ ... }", "{ return err }")
+	snippet := strings.ReplaceAll(b.Text, "{ ... }", "{ return err }")
 	snippet = strings.ReplaceAll(snippet, `"config.yaml"`, "config")
 	snippet = strings.ReplaceAll(snippet, `"gateway.yaml"`, `"/nonexistent/gateway.yaml"`)
 	imports := append([]string(nil), tpl.imports...)
-	n := strconv.Itoa(b.line)
+	n := strconv.Itoa(b.Line)
 	body := tpl.body
-	if s.kind == "pgimport" {
+	if s.Kind == "pgimport" {
 		imports = append(imports, strings.TrimSpace(strings.TrimPrefix(strings.SplitN(snippet, "//", 2)[0], "import ")))
 		snippet = "the README's import"
 	}
@@ -378,13 +299,13 @@ func generate(b block, s spec, configs map[string]string) (string, error) {
 
 // testBody returns the statements of a program's test: start it with its
 // configuration and files, then send the requests expected.
-func testBody(s spec, configs map[string]string, n string) (string, error) {
-	if len(s.configs) == 0 {
+func testBody(s readmetest.Spec, configs map[string]string, n string) (string, error) {
+	if len(s.Configs) == 0 {
 		return "", nil
 	}
 	merged := map[string]any{}
 	dsnNeeded := false
-	for _, name := range s.configs {
+	for _, name := range s.Configs {
 		text, ok := configs[name]
 		if !ok {
 			return "", fmt.Errorf("no config %q in the README", name)
@@ -408,13 +329,13 @@ func testBody(s spec, configs map[string]string, n string) (string, error) {
 		dsn = "pgtest.DSN(t)"
 	}
 	files := "map[string]string{"
-	names := make([]string, 0, len(s.files))
-	for name := range s.files {
+	names := make([]string, 0, len(s.Files))
+	for name := range s.Files {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		from := s.files[name]
+		from := s.Files[name]
 		text := ""
 		if from == "RSA" {
 			files += strconv.Quote(name) + ": readmetest.NewRSAKey, "
@@ -430,7 +351,7 @@ func testBody(s spec, configs map[string]string, n string) (string, error) {
 	files += "}"
 	fmt.Fprintf(&b, "\tapp := readmetest.Start(t, %s, %s, %s, programLine%s)\n", strconv.Quote(string(config)), files, dsn, n)
 	expect := regexp.MustCompile(`^(?:([A-Z]+) (\S+)(?: as (\S+))?|token for (\S+)) (\d{3})$`)
-	for _, e := range s.expect {
+	for _, e := range s.Expect {
 		m := expect.FindStringSubmatch(e)
 		switch {
 		case m == nil:
