@@ -48,16 +48,16 @@ func TestBinaryTools(t *testing.T) {
 	if code, stdout, stderr := exe(tok, nil, "token", "inspect", "--config", path); code != 0 || !strings.Contains(stdout, "capabilities:  read, write\n") {
 		t.Errorf("inspect: %d %q %q", code, stdout, stderr)
 	}
-	if code, _, stderr := exe("", nil, "caps", "add", "--config", path, "a@example.com", "nope"); code != 1 || !strings.HasPrefix(stderr, "oauthgate caps: ") {
+	if code, _, stderr := exe("", nil, "caps", "add", "--config", path, "a@example.com", "nope"); code != 1 || !strings.HasPrefix(stderr, "oauthgate caps add: ") {
 		t.Errorf("caps add: %d %q", code, stderr)
 	}
-	if code, _, stderr := exe("pw\n", nil, "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
+	if code, _, stderr := exe("pw-long-enough\n", nil, "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
 		t.Fatalf("encrypt: %d %q", code, stderr)
 	}
 	if code, _, stderr := exe("", nil, "config", "check", "--config", path); code != 1 || !strings.Contains(stderr, confdecode.PasswordEnv+" is not set") {
 		t.Errorf("check without the password: %d %q", code, stderr)
 	}
-	if code, stdout, stderr := exe("", []string{confdecode.PasswordEnv + "=pw"}, "config", "check", "--config", path); code != 0 || !strings.HasPrefix(stdout, "ok: ") || strings.Contains(stderr, "plaintext") {
+	if code, stdout, stderr := exe("", []string{confdecode.PasswordEnv + "=pw-long-enough"}, "config", "check", "--config", path); code != 0 || !strings.HasPrefix(stdout, "ok: ") || strings.Contains(stderr, "plaintext") {
 		t.Errorf("check: %d %q %q", code, stdout, stderr)
 	}
 

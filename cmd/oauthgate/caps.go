@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/internal/emailaddr"
 )
 
@@ -32,37 +33,56 @@ func init() {
 	}
 }
 
-// openUserFile opens the user file of the configuration at path through
-// filestore.Store, so that edits are validated, locked and atomic.
-// Polling is off: the command is short-lived.
-func openUserFile(path string, stderr io.Writer) (*filestore.Store, error) {
+// openCapsStore opens the capability store of the configuration at path:
+// the user file through filestore.Store (edits validated, locked and
+// atomic; polling off, the command is short-lived), or the store of
+// store.driver through its registered driver, as the app opens it. where
+// names the store for messages.
+func openCapsStore(ctx context.Context, path string, stderr io.Writer) (s store.Store, where string, err error) {
 	cfg, err := loadConfig(path)
 	if err != nil {
-		return nil, err
-	}
-	switch {
-	case cfg.Store.Driver == "postgres":
-		return nil, fmt.Errorf("%s keeps capabilities in PostgreSQL (store.driver), not in a user file", path)
-	case cfg.Capabilities.UserFile == "":
-		return nil, fmt.Errorf("%s: capabilities.user_file is not set", path)
+		return nil, "", err
 	}
 	policy, err := cfg.Capabilities.Policy()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return filestore.Open(cfg.Capabilities.UserFile, policy.Graph(), filestore.Options{
-		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if cfg.Store.Driver != "file" {
+		d, ok := store.LookupDriver(cfg.Store.Driver)
+		if !ok {
+			return nil, "", fmt.Errorf("%s: store.driver: no driver %q in this program (it has %s)", path, cfg.Store.Driver, strings.Join(store.Drivers(), ", "))
+		}
+		users, tokens, err := d.Open(ctx, cfg.Store.DSN, policy.Graph(), logger)
+		if err != nil {
+			return nil, "", err
+		}
+		if io.Closer(tokens) != io.Closer(users) {
+			_ = tokens.Close() // only the capabilities are edited
+		}
+		return users, "the " + cfg.Store.Driver + " store of " + path, nil
+	}
+	if cfg.Capabilities.UserFile == "" {
+		return nil, "", fmt.Errorf("%s: capabilities.user_file is not set (nor a store.driver)", path)
+	}
+	fs, err := filestore.Open(cfg.Capabilities.UserFile, policy.Graph(), filestore.Options{
+		Logger:       logger,
 		PollInterval: -1,
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	return fs, fs.Path(), nil
 }
 
 func runCapsList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("caps list", "caps list --config FILE [--json] [EMAIL]", `
-Prints the capabilities stored in the user file of the configuration, one
-user a line ("email: cap, cap"), sorted by email; with EMAIL, only that
-user's. These are the stored capabilities, without the configuration's
-defaults and overrides or the graph's implications. --json prints an object
-mapping each email to its list.`)
+Prints the capabilities stored in the configuration's store (the user file,
+or the PostgreSQL store of store.driver postgres), one user a line
+("email: cap, cap"), sorted by email; with EMAIL, only that user's. These
+are the stored capabilities, without the configuration's defaults and
+overrides or the graph's implications. --json prints an object mapping each
+email to its list.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
@@ -81,19 +101,19 @@ mapping each email to its list.`)
 			return usageError(fs, "EMAIL: %v", err)
 		}
 	}
-	store, err := openUserFile(*path, stderr)
+	s, _, err := openCapsStore(ctx, *path, stderr)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer s.Close()
 	var users map[string][]string
 	if email != "" {
-		caps, err := store.Get(ctx, email)
+		caps, err := s.Get(ctx, email)
 		if err != nil {
 			return err
 		}
 		users = map[string][]string{email: caps}
-	} else if users, err = store.List(ctx); err != nil {
+	} else if users, err = s.List(ctx); err != nil {
 		return err
 	}
 	return printUsers(stdout, users, *asJSON)
@@ -135,28 +155,28 @@ type capsEdit struct {
 	name, summary, about string
 	// minCaps is how many capabilities the command needs at least.
 	minCaps int
-	apply   func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error)
+	apply   func(ctx context.Context, s store.Store, email string, caps []string) ([]string, error)
 }
 
 var (
 	capsAdd = capsEdit{
 		name: "add", summary: "grant capabilities to a user", minCaps: 1,
 		about: "Grants the capabilities to EMAIL (a user, or a name@service account).",
-		apply: func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error) {
+		apply: func(ctx context.Context, s store.Store, email string, caps []string) ([]string, error) {
 			return s.Add(ctx, email, caps...)
 		},
 	}
 	capsRemove = capsEdit{
 		name: "remove", summary: "take capabilities from a user", minCaps: 1,
 		about: "Takes the capabilities from EMAIL. Service tokens lose them at once.",
-		apply: func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error) {
+		apply: func(ctx context.Context, s store.Store, email string, caps []string) ([]string, error) {
 			return s.Remove(ctx, email, caps...)
 		},
 	}
 	capsSet = capsEdit{
 		name: "set", summary: "replace a user's capabilities", minCaps: 0,
 		about: "Replaces the capabilities of EMAIL with the ones given (none: the user\nkeeps no capability).",
-		apply: func(ctx context.Context, s *filestore.Store, email string, caps []string) ([]string, error) {
+		apply: func(ctx context.Context, s store.Store, email string, caps []string) ([]string, error) {
 			return s.Set(ctx, email, caps)
 		},
 	}
@@ -168,9 +188,11 @@ func (op capsEdit) run(ctx context.Context, args []string, stdout, stderr io.Wri
 		synopsis = fmt.Sprintf("caps %s --config FILE EMAIL [CAP...]", op.name)
 	}
 	fs := newCommandFlags("caps "+op.name, synopsis, op.about+`
-Capabilities may also be given comma-separated. The user file is changed
-through the store: names are checked against the graph, the write is atomic
-and locked against other writers. Prints the user's resulting capabilities.`)
+Capabilities may also be given comma-separated. The configuration's store
+(the user file, or the PostgreSQL store of store.driver postgres) is changed
+as the app changes it: names are checked against the graph, the write is
+atomic and locked against other writers. Prints the user's resulting
+capabilities.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
@@ -194,15 +216,15 @@ and locked against other writers. Prints the user's resulting capabilities.`)
 	if len(caps) < op.minCaps {
 		return usageError(fs, "missing CAP")
 	}
-	store, err := openUserFile(*path, stderr)
+	s, where, err := openCapsStore(ctx, *path, stderr)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	got, err := op.apply(ctx, store, email, caps)
+	defer s.Close()
+	got, err := op.apply(ctx, s, email, caps)
 	if err != nil {
 		if errors.Is(err, filestore.ErrInvalidUserFile) {
-			return fmt.Errorf("%w; fix %s first", err, store.Path())
+			return fmt.Errorf("%w; fix %s first", err, where)
 		}
 		return err
 	}

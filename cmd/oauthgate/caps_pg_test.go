@@ -16,6 +16,8 @@ import (
 
 	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
+	"github.com/oauthgate/oauthgate/capabilities/pgstore"
+	"github.com/oauthgate/oauthgate/internal/pgtest"
 )
 
 func TestCapsUsage(t *testing.T) {
@@ -170,5 +172,81 @@ store:
 	got, err = filestore.DecodeUserFile([]byte(stdout), g, "stdout")
 	if err != nil || len(got) != 1 || !slices.Equal(got["carol@example.com"], []string{"read"}) {
 		t.Errorf("after import --replace, export = %q (%v); want only carol", stdout, err)
+	}
+}
+
+// TestCapsEditPostgres grants the first admin, then lists, removes and
+// replaces capabilities, on the PostgreSQL store the configuration names:
+// the schema the app's store.driver opens. It needs a PostgreSQL server
+// and sets an environment variable, so it does not run in parallel.
+func TestCapsEditPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	b := make([]byte, 6)
+	rand.Read(b)
+	admin := "admin-" + hex.EncodeToString(b) + "@example.com"
+	bot := "bot-" + hex.EncodeToString(b) + "@service"
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("removing the test users: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		conn.Exec(ctx, "DELETE FROM "+pgstore.DefaultSchema+".users WHERE email = $1 OR email = $2", admin, bot)
+	})
+	t.Setenv("OAUTHGATE_CAPS_EDIT_TEST_DSN", dsn)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte(testAppConfig+`capabilities:
+  graph: {read: [], write: [read], user_management: []}
+store:
+  driver: postgres
+  dsn: ${OAUTHGATE_CAPS_EDIT_TEST_DSN}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	caps := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(ctx, append([]string{"caps"}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("caps %q: exit %d: %s", args, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	if out := caps("add", "--config", cfg, strings.ToUpper(admin[:1])+admin[1:], "admin"); out != admin+": admin\n" {
+		t.Errorf("add = %q", out)
+	}
+	if out := caps("add", "--config", cfg, bot, "read,write"); out != bot+": read, write\n" {
+		t.Errorf("add = %q", out)
+	}
+	if out := caps("remove", "--config", cfg, bot, "read"); out != bot+": write\n" {
+		t.Errorf("remove = %q", out)
+	}
+	if out := caps("list", "--config", cfg, admin); out != admin+": admin\n" {
+		t.Errorf("list EMAIL = %q", out)
+	}
+	if out := caps("list", "--config", cfg, "--json"); !strings.Contains(out, `"`+admin+`": [`) || !strings.Contains(out, `"`+bot+`": [`) {
+		t.Errorf("list --json = %q; want both users", out)
+	}
+	if out := caps("set", "--config", cfg, bot); out != bot+":\n" {
+		t.Errorf("set to none = %q", out)
+	}
+	var stderr bytes.Buffer
+	if code := run(ctx, []string{"caps", "add", "--config", cfg, bot, "fly"}, &bytes.Buffer{}, &stderr); code != 1 || !strings.Contains(stderr.String(), `unknown capability "fly"`) {
+		t.Errorf("add of an unknown capability: code %d, %q", code, stderr.String())
+	}
+
+	// The app's store sees the grant: the schema is the one store.driver opens.
+	g, err := capabilities.NewGraph(map[string][]string{"read": nil, "write": {"read"}, "user_management": nil}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgstore.Open(ctx, dsn, g, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.Get(ctx, admin); err != nil || !slices.Equal(got, []string{"admin"}) {
+		t.Errorf("the app's store holds %q (%v) for the admin; want [admin]", got, err)
 	}
 }

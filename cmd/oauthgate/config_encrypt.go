@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -24,6 +25,10 @@ var defaultSecretKeys = []string{"secret_key", "client_secret", "previous_secret
 // ~CRYPT~ value, gives nothing away with the password.
 const hashClientSecretsInstead = "a client's secret is only checked, so hash it instead: oauthgate clients hash"
 
+// minPasswordLength is the shortest password config encrypt accepts
+// without --insecure-short-password, in characters.
+const minPasswordLength = 12
+
 // maxSecretValue bounds a value read with config encrypt --value.
 const maxSecretValue = 64 << 10
 
@@ -36,7 +41,7 @@ func init() {
 }
 
 func runConfigEncrypt(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommandFlags("config encrypt", "config encrypt --config FILE [--keys K1,K2] [--password-stdin]\n       oauthgate config encrypt --value [--password-stdin] < VALUE", fmt.Sprintf(`
+	fs := newCommandFlags("config encrypt", "config encrypt --config FILE [--keys K1,K2] [--password-stdin]\n       oauthgate config encrypt --value < VALUE", fmt.Sprintf(`
 Rewrites the configuration file with its secret values replaced by
 "~CRYPT~<fernet>", which the app decrypts with the password in
 %[1]s. Comments, order and the file's mode are kept; the file is
@@ -53,11 +58,16 @@ replaced with "oauthgate clients hash --config FILE".
 The password is read from %[1]s, or with --password-stdin from
 the first line of standard input. With --value, standard input holds the
 value to encrypt (a final newline is dropped) and the result is printed; the
-password then comes from %[1]s.`, confdecode.PasswordEnv, strings.Join(defaultSecretKeys, ", ")))
+password then comes from %[1]s.
+
+Anyone with the password and the file has the secrets, so a password
+shorter than %[3]d characters is refused; --insecure-short-password
+accepts one (a file already encrypted with a short password).`, confdecode.PasswordEnv, strings.Join(defaultSecretKeys, ", "), minPasswordLength))
 	path := fs.String("config", "", "configuration `FILE` to rewrite")
 	keys := fs.String("keys", "", "comma-separated `keys` to encrypt (default "+strings.Join(defaultSecretKeys, ",")+")")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	value := fs.Bool("value", false, "encrypt one value read from standard input and print it")
+	shortPassword := fs.Bool("insecure-short-password", false, fmt.Sprintf("accept a password shorter than %d characters", minPasswordLength))
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -86,6 +96,12 @@ password then comes from %[1]s.`, confdecode.PasswordEnv, strings.Join(defaultSe
 	password, err := encryptionPassword(*passwordStdin, in)
 	if err != nil {
 		return err
+	}
+	if n := utf8.RuneCountInString(password); n < minPasswordLength {
+		if !*shortPassword {
+			return fmt.Errorf("the password has %d characters; use at least %d characters (or pass --insecure-short-password for a file already encrypted with it)", n, minPasswordLength)
+		}
+		warn(stderr, "config encrypt", "the password has %d characters, under %d: whoever guesses it reads the secrets", n, minPasswordLength)
 	}
 	if *value {
 		v, err := readInput(in, "the value", maxSecretValue)

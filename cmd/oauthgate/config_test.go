@@ -263,7 +263,7 @@ func TestConfigEncryptRoundTrip(t *testing.T) {
 		t.Errorf("values changed:\nbefore %v\nafter  %v", before, after)
 	}
 
-	t.Setenv(confdecode.PasswordEnv, "wrong")
+	t.Setenv(confdecode.PasswordEnv, "wrong password")
 	if _, err := auth.LoadConfig(path); !strings.Contains(errText(err), "wrong password") {
 		t.Errorf("a wrong password: %v", err)
 	}
@@ -284,7 +284,7 @@ func errText(err error) string {
 }
 
 func TestConfigEncryptKeys(t *testing.T) {
-	t.Setenv(confdecode.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw-long-enough")
 	path := writeConfig(t, "")
 	code, stdout, stderr := cli(t, "config", "encrypt", "--config", path, "--keys", "client_id")
 	if code != 0 || !strings.Contains(stdout, "client_id: encrypted") || strings.Contains(stdout, "secret_key") {
@@ -316,10 +316,10 @@ func TestConfigEncryptPasswordStdin(t *testing.T) {
 	if code, _, stderr := cliStdin(t, "\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 1 || !strings.Contains(stderr, "no password on standard input") {
 		t.Fatalf("empty password: %d %s", code, stderr)
 	}
-	if code, _, stderr := cliStdin(t, "from stdin\r\nignored\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
+	if code, _, stderr := cliStdin(t, "from stdin, long\r\nignored\n", "config", "encrypt", "--config", path, "--password-stdin"); code != 0 {
 		t.Fatalf("status %d: %s", code, stderr)
 	}
-	t.Setenv(confdecode.PasswordEnv, "from stdin")
+	t.Setenv(confdecode.PasswordEnv, "from stdin, long")
 	cfg, err := auth.LoadConfig(path)
 	if err != nil || cfg.ClientSecret != "GOCSPX-client-secret" {
 		t.Fatalf("%v", err)
@@ -327,12 +327,12 @@ func TestConfigEncryptPasswordStdin(t *testing.T) {
 }
 
 func TestConfigEncryptValue(t *testing.T) {
-	t.Setenv(confdecode.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw-long-enough")
 	code, stdout, stderr := cliStdin(t, "s3cret value\n", "config", "encrypt", "--value")
 	if code != 0 || !strings.HasPrefix(stdout, confdecode.CryptPrefix) || stderr != "" {
 		t.Fatalf("status %d: %q %q", code, stdout, stderr)
 	}
-	plain, err := confdecode.Decrypt("pw", strings.TrimSpace(stdout))
+	plain, err := confdecode.Decrypt("pw-long-enough", strings.TrimSpace(stdout))
 	if err != nil || plain != "s3cret value" {
 		t.Errorf("decrypts to %q, %v", plain, err)
 	}
@@ -364,11 +364,11 @@ func TestEncryptConfigDocument(t *testing.T) {
 // A number stays the same text once decrypted; quoting and indentation
 // are kept. (Not parallel: the password comes from the environment.)
 func TestEncryptConfigNumber(t *testing.T) {
-	out, report, err := encryptConfig([]byte("secret_key: 1234567890\nstore:\n    dsn: 'x y'\n    driver: postgres\n"), defaultSecretKeys, false, "pw")
+	out, report, err := encryptConfig([]byte("secret_key: 1234567890\nstore:\n    dsn: 'x y'\n    driver: postgres\n"), defaultSecretKeys, false, "pw-long-enough")
 	if err != nil || report.encrypted != 2 || !strings.Contains(string(out), "\n    dsn: '~CRYPT~") {
 		t.Fatalf("%v %d\n%s", err, report.encrypted, out)
 	}
-	t.Setenv(confdecode.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw-long-enough")
 	cfg, err := auth.ParseConfig(append(out, "force_user: a@b.c\ninsecure_allow_force_user: true\n"...))
 	if cfg != nil || err == nil || !strings.Contains(err.Error(), "secret_key: too short") {
 		t.Errorf("the number did not decrypt as its text: %v", err)
@@ -378,7 +378,7 @@ func TestEncryptConfigNumber(t *testing.T) {
 // config encrypt leaves the secrets of clients: alone and points at
 // clients hash for the plaintext ones: a hash serves and needs no password.
 func TestConfigEncryptClientSecrets(t *testing.T) {
-	t.Setenv(confdecode.PasswordEnv, "pw")
+	t.Setenv(confdecode.PasswordEnv, "pw-long-enough")
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(path, []byte(testConfig+clientsYAML), 0o600); err != nil {
 		t.Fatal(err)

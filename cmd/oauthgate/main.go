@@ -77,7 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		return 2
 	default:
-		fmt.Fprintf(stderr, "oauthgate %s: %v\n", c.name, err)
+		name, err := failedCommand(c.name, err)
+		fmt.Fprintf(stderr, "oauthgate %s: %v\n", name, err)
 		return 1
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
-	"github.com/oauthgate/oauthgate/internal/confdecode"
+	"github.com/oauthgate/oauthgate/internal/readmetest"
 )
 
 // readme returns the repository's README.md, skipping the test without it.
@@ -72,10 +72,7 @@ func yamlKeys(rt reflect.Type, into map[string]bool) {
 }
 
 var (
-	cryptPlaceholder = regexp.MustCompile(`~CRYPT~[A-Za-z0-9_=-]*\.\.\.`)
-	argonPlaceholder = regexp.MustCompile(`\$argon2id\$[^"'\s]*\.\.\.`)
-	envReference     = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)`)
-	readmeSecretKey  = "q3v5Rk0yKx7mZ2Lw9hT1sPq8nB4cV6dF0gH2jK5lM7o"
+	readmeSecretKey  = readmetest.SecretKey
 	readmeGraph      = map[string][]string{"read": {}, "write": {"read"}, "moderate": {"read", "write"}, "announce": {"read", "write"}, "user_management": {}}
 	readmeBaseConfig = map[string]any{"server_metadata_url": "https://idp.example.com/.well-known/openid-configuration", "secret_key": readmeSecretKey, "client_id": "app",
 		"capabilities": map[string]any{"graph": readmeGraph}}
@@ -86,7 +83,7 @@ var (
 // commands read them, as an app's file or, when they hold a gateway key,
 // a gateway's (the keys a fragment leaves out are filled in; `config check` passes
 // those with upstreams too, so none overlap), user files with the user file
-// decoder. Placeholders (~CRYPT~gAAAAAB..., $argon2id$...$...)
+// decoder. Placeholders (~CRYPT~gAAAAAB..., $argon2id$...$...; see readmetest.Realize)
 // become real values and ${ENV} references are set. A block with no key
 // of ours (another program's file) is skipped.
 func TestReadmeYAMLParses(t *testing.T) {
@@ -101,31 +98,13 @@ func TestReadmeYAMLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(confdecode.PasswordEnv, "readme-password")
-	crypted := confdecode.Encrypt("readme-password", "readme-secret")
-	hash, err := clientcreds.HashClientSecret("readme-secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	parsed := map[string]int{}
 	for _, b := range blocks {
 		if b.lang != "yaml" {
 			continue
 		}
 		name := fmt.Sprintf("README.md:%d", b.line)
-		text := cryptPlaceholder.ReplaceAllLiteralString(b.text, crypted)
-		text = argonPlaceholder.ReplaceAllLiteralString(text, hash)
-		for _, m := range envReference.FindAllStringSubmatch(text, -1) {
-			switch v := m[1]; {
-			case strings.Contains(v, "SECRET_KEY"):
-				t.Setenv(v, readmeSecretKey)
-			case strings.Contains(v, "DATABASE_URL") || strings.Contains(v, "DSN"):
-				t.Setenv(v, "postgres://app@127.0.0.1:5432/app")
-			default:
-				t.Setenv(v, "readme-"+strings.ToLower(v))
-			}
-		}
+		text := readmetest.Realize(t, b.text, "postgres://app@127.0.0.1:5432/app")
 		var top map[string]any
 		if err := yaml.Unmarshal([]byte(text), &top); err != nil {
 			t.Errorf("%s: not YAML: %v", name, err)

@@ -46,7 +46,31 @@ func runGroup(ctx context.Context, group string, table map[string]command, args 
 		groupUsage(stderr, group, table)
 		return errUsage
 	}
-	return sub.run(ctx, args[1:], stdout, stderr)
+	err := sub.run(ctx, args[1:], stdout, stderr)
+	if err != nil && !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) {
+		return &subcommandError{name: sub.name, err: err}
+	}
+	return err
+}
+
+// subcommandError is the failure of a subcommand, so that the message
+// names it ("oauthgate config encrypt: ...") rather than its group.
+type subcommandError struct {
+	name string // "config encrypt"
+	err  error
+}
+
+func (e *subcommandError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *subcommandError) Unwrap() error { return e.err }
+
+// failedCommand returns the name of the command that failed with err,
+// the innermost subcommand, and the error without that name.
+func failedCommand(name string, err error) (string, error) {
+	var sub *subcommandError
+	if errors.As(err, &sub) {
+		return sub.name, sub.err
+	}
+	return name, err
 }
 
 func groupUsage(w io.Writer, group string, table map[string]command) {

@@ -96,13 +96,24 @@ func TestCommandLineErrors(t *testing.T) {
 	}
 }
 
-// Runtime errors are "oauthgate <command>: <message>" with status 1.
+// Runtime errors are "oauthgate <command> <subcommand>: <message>" with
+// status 1: the prefix names the command that failed, as its usage does.
 func TestRuntimeErrorFormat(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := cli(t, "caps", "list", "--config", "/nonexistent/config.yaml")
-	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "oauthgate caps: /nonexistent/config.yaml:") ||
-		!strings.Contains(stderr, "cannot read the configuration file") {
-		t.Errorf("status %d, stdout %q, stderr %q", code, stdout, stderr)
+	for _, args := range [][]string{
+		{"caps", "list", "--config", "/nonexistent/config.yaml"},
+		{"config", "check", "--config", "/nonexistent/config.yaml"},
+		{"config", "encrypt", "--config", "/nonexistent/config.yaml"},
+		{"token", "inspect", "--config", "/nonexistent/config.yaml", "x"},
+		{"clients", "list", "--config", "/nonexistent/config.yaml"},
+	} {
+		prefix := "oauthgate " + args[0] + " " + args[1] + ": "
+		code, stdout, stderr := cli(t, args...)
+		// config check lists the problems first, then says how many.
+		said := strings.HasPrefix(stderr, prefix) || strings.Contains(stderr, "\n"+prefix)
+		if code != 1 || stdout != "" || !said || strings.Contains(stderr, "oauthgate "+args[0]+": ") {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want 1 and %q once", args, code, stdout, stderr, prefix)
+		}
 	}
 }
 

@@ -167,7 +167,7 @@ func TestTokenInspectRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			code, stdout, stderr := cli(t, "token", "inspect", "--config", path, tc.tok)
-			if code != tc.code || !strings.Contains(stderr, tc.stderr) || tc.code == 1 && !strings.HasPrefix(stderr, "oauthgate token: ") {
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) || tc.code == 1 && !strings.HasPrefix(stderr, "oauthgate token inspect: ") {
 				t.Fatalf("status %d, stderr %q; want %d, %q", code, stderr, tc.code, tc.stderr)
 			}
 			for _, want := range tc.stdout {

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -26,20 +27,42 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, errUsage):
+		os.Exit(2) // the reason and the usage are printed
+	case err != nil:
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
+// errUsage is a bad command line, whose reason and usage went to stderr.
+var errUsage = errors.New("quickstart: bad command line")
+
+// run runs the demo until SIGINT or SIGTERM. -h and --help print the
+// usage to out and return nil.
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: go run ./examples/quickstart [flags]\n\n"+
+			"The oauthgate demo: an app and a mock identity provider offering demo users.\n"+
+			"With --config, the app logs in with the provider that file names instead.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
 	addr := fs.String("addr", "127.0.0.1:8000", "address of the app")
 	idpAddr := fs.String("idp-addr", "127.0.0.1:0", "address of the embedded mock identity provider")
 	dir := fs.String("dir", ".oauthgate-dev", "development folder: secret key, capabilities and users files")
 	config := fs.String("config", "", "an oauthgate config.yaml naming a real identity provider (no mock provider)")
+	var usage bytes.Buffer
+	fs.SetOutput(&usage)
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			_, err = out.Write(usage.Bytes())
+			return err
+		}
+		os.Stderr.Write(usage.Bytes())
+		return errUsage
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("quickstart: unexpected argument %q", fs.Arg(0))

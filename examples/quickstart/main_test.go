@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -214,5 +215,25 @@ func TestPortTaken(t *testing.T) {
 	err = run([]string{"--addr", "127.0.0.1:0", "--idp-addr", ln.Addr().String(), "--dir", t.TempDir()}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--idp-addr") {
 		t.Errorf("run with the provider on a taken port: %v", err)
+	}
+}
+
+// --help prints the usage on standard output and succeeds, as -h does;
+// a bad flag fails.
+func TestHelp(t *testing.T) {
+	for _, flagName := range []string{"--help", "-h"} {
+		var out bytes.Buffer
+		if err := run([]string{flagName}, &out); err != nil {
+			t.Errorf("run %s = %v; want nil", flagName, err)
+		}
+		for _, want := range []string{"usage: go run ./examples/quickstart", "-addr", "-config", "-dir", "-idp-addr"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run %s printed %q; want %q in it", flagName, out.String(), want)
+			}
+		}
+	}
+	var out bytes.Buffer
+	if err := run([]string{"--nope"}, &out); err == nil {
+		t.Error("run --nope succeeded")
 	}
 }

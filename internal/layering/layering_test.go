@@ -35,7 +35,7 @@ var layers = []layer{
 // testTools may import anything below the command; library code never
 // imports them (cmd/oauthgate runs the mock provider, so it may).
 var testTools = []string{"mockidp", "authtest", "gateway/gatewaytest", "capabilities/store/storetest",
-	"handlers/internal/e2etest", "internal/webservertest", "internal/pgtest", "internal/pemkey/pemkeytest",
+	"handlers/internal/e2etest", "internal/webservertest", "internal/pgtest", "internal/readmetest", "internal/pemkey/pemkeytest",
 	"gateway/internal/upstreammodel"}
 
 // free packages are outside the layers: runnable programs and this test.
