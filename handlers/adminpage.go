@@ -107,14 +107,14 @@ type adminPage struct {
 
 // adminView is what the page's template shows.
 type adminView struct {
-	Me        string
-	Prefix    string
-	Home      string
-	Users     []adminUser
-	Services  []adminUser
-	Graph     []adminImplication
-	Names     []string
-	Clients   bool
+	Me                 string
+	Prefix             string
+	Home               string
+	Users              []adminUser
+	Services           []adminUser
+	Graph              []adminImplication
+	Names              []string
+	Clients            bool
 	Stylesheet, Script string
 }
 
