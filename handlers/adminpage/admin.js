@@ -101,24 +101,21 @@
   }
 
   // refresh reads one user's stored and effective capabilities and puts
-  // the row in its table (or takes it out when nothing is stored).
+  // the row in its table, as the server lists it (a user whose stored set
+  // became empty stays listed).
   async function refresh(email) {
     const data = await call("GET", api + "/list?email=" + encodeURIComponent(email));
+    const tr = row(data.email, data.capabilities, data.effective || []);
     const old = findRow(data.email);
-    if (data.capabilities.length === 0) {
-      if (old) old.remove();
+    if (old) {
+      old.replaceWith(tr);
     } else {
-      const tr = row(data.email, data.capabilities, data.effective || []);
-      if (old) {
-        old.replaceWith(tr);
-      } else {
-        const tbody = document.querySelector((isService(data.email) ? "#services" : "#users") + " tbody");
-        let before = null;
-        for (const other of tbody.rows) {
-          if (other.dataset.email > data.email) { before = other; break; }
-        }
-        tbody.insertBefore(tr, before);
+      const tbody = document.querySelector((isService(data.email) ? "#services" : "#users") + " tbody");
+      let before = null;
+      for (const other of tbody.rows) {
+        if (other.dataset.email > data.email) { before = other; break; }
       }
+      tbody.insertBefore(tr, before);
     }
     updateEmpty();
     filter();
