@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/handlers/internal/e2etest"
 	"github.com/oauthgate/oauthgate/internal/browsertest"
 	"github.com/oauthgate/oauthgate/mockidp"
@@ -35,7 +37,7 @@ func TestAdminPageBrowser(t *testing.T) {
 	page := app.URL + "/api/v1/manage_capabilities/"
 	b := browsertest.New(t, chromium, 1024, 800)
 	ctx := context.Background()
-	store := app.Manager.Users().Store()
+	stored := app.Manager.Users().Store()
 
 	var where, text string
 	manager := `//button[contains(normalize-space(.), "` + e2etest.ManagerEmail + `")]`
@@ -65,7 +67,7 @@ func TestAdminPageBrowser(t *testing.T) {
 		chromedp.WaitVisible(row(newcomer), chromedp.ByQuery),
 		chromedp.Text(row(newcomer)+" .effective", &text, chromedp.ByQuery))
 	b.Check("add", text == "read, write", "the new row's effective capabilities: %q", text)
-	if got, _ := store.Get(ctx, newcomer); !slices.Equal(got, []string{"write"}) {
+	if got, _ := stored.Get(ctx, newcomer); !slices.Equal(got, []string{"write"}) {
 		b.Fail("add", fmt.Errorf("stored after add: %v", got))
 	}
 
@@ -76,7 +78,7 @@ func TestAdminPageBrowser(t *testing.T) {
 		chromedp.Text("#status", &text, chromedp.ByID))
 	b.Check("refused", strings.Contains(text, "you may only grant or remove capabilities you hold") && strings.Contains(text, "moderate"),
 		"the refused delegation shows %q, want the server's message", text)
-	if got, _ := store.Get(ctx, newcomer); !slices.Equal(got, []string{"write"}) {
+	if got, _ := stored.Get(ctx, newcomer); !slices.Equal(got, []string{"write"}) {
 		b.Fail("refused", fmt.Errorf("stored after a refused add: %v", got))
 	}
 
@@ -92,7 +94,7 @@ func TestAdminPageBrowser(t *testing.T) {
 		chromedp.WaitNotPresent(row(newcomer)+" .remove-cap", chromedp.ByQuery),
 		chromedp.Text("#status", &text, chromedp.ByID))
 	b.Check("remove", strings.Contains(text, "remove: "+newcomer+" now has none"), "after the remove: %q", text)
-	if got, _ := store.Get(ctx, newcomer); len(got) != 0 {
+	if got, _ := stored.Get(ctx, newcomer); len(got) != 0 {
 		b.Fail("remove", fmt.Errorf("stored after remove: %v", got))
 	}
 
@@ -141,5 +143,52 @@ func TestAdminPageBrowser(t *testing.T) {
 		chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth`, &fits))
 	b.Check("phone", fits, "the page is wider than a phone's screen")
 
+	b.Check("scripts", len(b.Exceptions()) == 0, "the page threw: %s", strings.Join(b.Exceptions(), "; "))
+}
+
+// TestAdminPageBrowserClients drives the machine clients' section of an
+// app with the client-credentials grant: a stored client is disabled,
+// enabled, and given a new secret shown once, which then works; a client
+// of the configuration offers no button.
+func TestAdminPageBrowserClients(t *testing.T) {
+	chromium := browsertest.FindChromium(t)
+	a := startCC(t, "")
+	ctx := context.Background()
+	hash, err := clientcreds.HashClientSecret("stored-secret-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.store.PutClient(ctx, store.Client{ID: "stored", SecretHash: hash, Audience: []string{petsAPI}, Scope: []string{"read:pets"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.idp.Provider.NextLogin(e2etest.ManagerEmail, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, chromium, 1024, 800)
+	stored := `#clients tr[data-id="stored"]`
+	var state, buttons, secret string
+	b.Navigate("page", a.URL+"/manage_capabilities/",
+		chromedp.WaitVisible(stored, chromedp.ByQuery),
+		chromedp.Text(`#clients tr[data-id="cron"] .actions`, &buttons, chromedp.ByQuery))
+	b.Check("page", strings.Contains(buttons, "edit the configuration"), "the configuration's client offers %q", buttons)
+
+	b.Step("disable",
+		chromedp.Click(stored+" .client-state", chromedp.ByQuery),
+		chromedp.WaitVisible(stored+` .client-state[data-disable="false"]`, chromedp.ByQuery),
+		chromedp.Text(stored+" .client-state-text", &state, chromedp.ByQuery))
+	if c, _, _ := a.store.Client(ctx, "stored"); !c.Disabled || state != "disabled" {
+		b.Fail("disable", fmt.Errorf("after Disable: stored Disabled %v, page says %q", c.Disabled, state))
+	}
+	b.Step("enable",
+		chromedp.Click(stored+" .client-state", chromedp.ByQuery),
+		chromedp.WaitVisible(stored+` .client-state[data-disable="true"]`, chromedp.ByQuery))
+	if c, _, _ := a.store.Client(ctx, "stored"); c.Disabled {
+		b.Fail("enable", fmt.Errorf("still disabled after Enable"))
+	}
+	b.Step("rotate",
+		chromedp.Click(stored+" .client-rotate", chromedp.ByQuery),
+		chromedp.WaitVisible("#client-secret", chromedp.ByID),
+		chromedp.Text("#client-secret-value", &secret, chromedp.ByID))
+	a.token(t, "stored", secret)
 	b.Check("scripts", len(b.Exceptions()) == 0, "the page threw: %s", strings.Join(b.Exceptions(), "; "))
 }
