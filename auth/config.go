@@ -99,6 +99,10 @@ type Config struct {
 	// RequireVerifiedEmail refuses logins whose ID token lacks
 	// email_verified=true. Default (nil) true.
 	RequireVerifiedEmail *bool `yaml:"require_verified_email"`
+	// AdminPage serves the capabilities admin page at
+	// {prefix}/manage_capabilities/ to holders of user_management (see
+	// package handlers). Default (nil) true; false turns it off.
+	AdminPage *bool `yaml:"admin_page"`
 
 	// Store says where user capabilities are kept. Default: the YAML file
 	// capabilities.user_file.
@@ -191,6 +195,12 @@ const (
 // (the default).
 func (c *Config) verifiedEmailRequired() bool {
 	return c.RequireVerifiedEmail == nil || *c.RequireVerifiedEmail
+}
+
+// AdminPageEnabled reports whether the capabilities admin page is served
+// (admin_page, default true).
+func (c *Config) AdminPageEnabled() bool {
+	return c.AdminPage == nil || *c.AdminPage
 }
 
 // cookieSecure reports whether the session cookie is Secure: the

@@ -248,6 +248,7 @@ func TestValidate(t *testing.T) {
 		{"force_user no-break space", minimal + "force_user: \"dev\u00a0x@corp.example\"\ninsecure_allow_force_user: true\n", "force_user"},
 		{"wrong type", minimal + "prefix: [a]\n", "prefix"},
 		{"wrong bool", minimal + "require_verified_email: maybe\n", "require_verified_email"},
+		{"admin_page not a bool", minimal + "admin_page: maybe\n", "admin_page"},
 		{"wrong map", minimal + "client_kwargs: [a]\n", "client_kwargs"},
 		{"duplicate key", minimal + "prefix: /a\nprefix: /b\n", "prefix"},
 	} {
@@ -258,6 +259,20 @@ func TestValidate(t *testing.T) {
 				t.Errorf("err = %v; want a ConfigError on %s", err, tc.key)
 			}
 		})
+	}
+}
+
+// The admin page is on unless admin_page: false.
+func TestAdminPageKey(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{"": true, "admin_page: true\n": true, "admin_page: false\n": false} {
+		cfg, err := parse(t, minimal+text, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if cfg.AdminPageEnabled() != want {
+			t.Errorf("%q: AdminPageEnabled() = %v; want %v", text, !want, want)
+		}
 	}
 }
 

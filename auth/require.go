@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/oauthgate/oauthgate/internal/redirect"
@@ -71,7 +72,7 @@ func (m *Manager) Require(capability string, opts ...RequireOption) func(http.Ha
 		case id.IsGuest():
 			return unauthenticated()
 		}
-		return lacking(r, id, capability, o)
+		return m.lacking(r, id, capability, o)
 	})
 }
 
@@ -134,11 +135,33 @@ func (m *Manager) refuse(w http.ResponseWriter, r *http.Request, err error, o re
 }
 
 // lacking is the 403 of an identity without capability; a browser on a
-// route with [RedirectToLogin] is told who it is logged in as.
-func lacking(r *http.Request, id *Identity, capability string, o requireOptions) error {
-	msg := "missing capability " + strconv.Quote(capability)
+// route with [RedirectToLogin] is told who it is logged in as and offered
+// a way on.
+func (m *Manager) lacking(r *http.Request, id *Identity, capability string, o requireOptions) error {
+	e := &Error{Status: http.StatusForbidden, Msg: "missing capability " + strconv.Quote(capability),
+		Err: fmt.Errorf("%s lacks %q: %w", id, capability, ErrForbidden)}
 	if o.redirect && respond.WantsHTML(r) {
-		msg = "You are logged in as " + id.Email + ", but this page needs the capability " + strconv.Quote(capability) + " (missing capability)."
+		e.Msg = "You are logged in as " + id.Email + ", but this page needs the capability " + strconv.Quote(capability) + " (missing capability)."
+		e.Links = m.refusedLinks(r, id)
 	}
-	return &Error{Status: http.StatusForbidden, Msg: msg, Err: fmt.Errorf("%s lacks %q: %w", id, capability, ErrForbidden)}
+	return e
+}
+
+// refusedLinks are the ways on from a 403 page: the home page (base_url,
+// else "/"), and for a browser session, logging out and logging in as
+// someone else (a logout whose next is the login, back to this page).
+func (m *Manager) refusedLinks(r *http.Request, id *Identity) []Link {
+	home := "/"
+	if m.cfg.BaseURL != "" {
+		home = m.cfg.BaseURL + "/"
+	}
+	links := []Link{{Text: "Home page", Href: home}}
+	if m.noLogin || id.Kind != KindUser {
+		return links
+	}
+	logout := m.cfg.Prefix + "/logout"
+	login := m.Login().Path() + "?" + url.Values{"next": {r.URL.RequestURI()}}.Encode()
+	return append(links,
+		Link{Text: "Log in as another user", Href: logout + "?" + url.Values{"next": {login}}.Encode()},
+		Link{Text: "Log out", Href: logout})
 }

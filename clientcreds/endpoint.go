@@ -23,13 +23,14 @@ import (
 // the key set of the tokens, GET /.well-known/jwks.json, relative to the
 // Manager's prefix. handlers.Mount serves them when the Issuer is one of
 // the Manager's MachineIssuers. The token endpoint takes client
-// credentials, never a cookie.
+// credentials, never a cookie. The routes under
+// handlers.ClientsAdminPath manage the stored clients (see adminRoutes).
 func (g *Issuer) Routes() []handlers.Route {
-	return []handlers.Route{
+	return append([]handlers.Route{
 		{Method: http.MethodPost, Path: "/token", Handler: http.HandlerFunc(g.serveToken)},
 		{Method: http.MethodPost, Path: "/oauth/token", Handler: http.HandlerFunc(g.serveToken)},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Handler: http.HandlerFunc(g.serveJWKS)},
-	}
+	}, g.adminRoutes()...)
 }
 
 // clientTokenResponse is the client-credentials answer (RFC 6749 §5.1).

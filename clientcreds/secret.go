@@ -53,6 +53,19 @@ func HashClientSecret(secret string) (string, error) {
 		clientSecretMemory, clientSecretTime, clientSecretThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
+// NewClientSecret returns a new random client secret (32 bytes,
+// base64url) and its hash ([HashClientSecret]): the secret is shown once,
+// only the hash is kept.
+func NewClientSecret() (secret, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	secret = base64.RawURLEncoding.EncodeToString(b)
+	hash, err = HashClientSecret(secret)
+	return secret, hash, err
+}
+
 // IsClientSecretHash reports whether s looks like a hash made by
 // [HashClientSecret] (as opposed to a plaintext secret).
 func IsClientSecretHash(s string) bool { return strings.HasPrefix(s, argon2idPrefix) }

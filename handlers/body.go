@@ -19,6 +19,13 @@ import (
 // larger body is refused with 413 Request Entity Too Large.
 const MaxBodyBytes = 64 << 10
 
+// DecodeJSON reads r's body into dst as the Manager's routes read theirs
+// (see decodeJSON below): for the JSON routes of a [RouteProvider]. Its
+// error is a *respond.Error (400, 413, 415) that [auth.ErrorOf] keeps.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeJSON(w, r, dst)
+}
+
 // decodeJSON reads r's body, a single JSON object, into dst. Unknown
 // fields, wrong types, trailing data and bodies over [MaxBodyBytes] are
 // refused with a *respond.Error naming the problem (400, 413, 415).

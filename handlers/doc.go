@@ -13,6 +13,8 @@
 //	GET  /manage_capabilities/list  (?email=) stored capabilities
 //	GET  /manage_capabilities/list_user
 //	POST /manage_capabilities/add, /remove, /set
+//	GET  /manage_capabilities/      the admin page (HTML, user_management), with
+//	                                admin.js and admin.css beside it
 //
 // API routes answer JSON, errors as {"detail": "..."}; the browser routes
 // (/login, /auth, /logout) answer small HTML pages on error; the token
@@ -21,6 +23,11 @@
 // when a store cannot be reached. Request bodies
 // are JSON objects of at most [MaxBodyBytes] bytes, sent with
 // Content-Type: application/json.
+//
+// The admin page ([AdminPagePath]) lists users, service accounts, the
+// graph and, when a [RouteProvider] serves [ClientsAdminPath], machine
+// clients; its script only calls the JSON routes. It is served under a
+// strict [AdminPageCSP] and turned off with admin_page: false.
 //
 // Without browser login ([auth.Config.NoLogin]), /login, /auth, and /token
 // without a credential answer 404 (a page, or JSON for an API client); the

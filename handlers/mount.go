@@ -19,6 +19,12 @@ type Route struct {
 	Method  string // "GET" or "POST"
 	Path    string // the prefix included, such as "/api/v1/login"
 	Handler http.Handler
+	// Capability, when a RouteProvider sets it, is what the caller must
+	// hold: [Routes] serves the route through [auth.Manager.Require]
+	// (JSON 401 and 403, the identity in the request's context) and a
+	// POST only from the app's own origin. Routes returns the route
+	// guarded, with Capability kept for the record.
+	Capability string
 }
 
 // Pattern returns the ServeMux pattern of the route: "GET /api/v1/login".
@@ -33,8 +39,10 @@ type RouteProvider interface {
 }
 
 // Routes returns every route of m under m.Config().Prefix, in a stable order,
-// then those of each machine issuer of m that is a [RouteProvider], in
-// the order of [auth.Config.MachineIssuers]. A GET route also answers
+// then the admin page's (unless [auth.Config.AdminPage] is false, see
+// [AdminPagePath]), then those of each machine issuer of m that is a
+// [RouteProvider], in the order of [auth.Config.MachineIssuers] (a
+// provider's route needing a capability the graph lacks is left out). A GET route also answers
 // HEAD on [http.ServeMux] and chi. The routes that change state for a
 // session (logout, token revocation, capability changes) refuse requests
 // from pages of other origins ([auth.Manager.CrossOrigin]); GET /token
@@ -45,28 +53,49 @@ func Routes(m *auth.Manager) []Route {
 	}
 	h := &routes{m: m, proxies: clientaddr.ParseProxies(m.Config().TrustedProxies)}
 	p := m.Config().Prefix
-	out := []Route{
-		{http.MethodGet, p + "/login", http.HandlerFunc(h.login)},
-		{http.MethodGet, p + "/auth", http.HandlerFunc(h.callback)},
-		{http.MethodGet, p + "/token", http.HandlerFunc(h.token)},
-		{http.MethodPost, p + "/token/revoke", h.sameOrigin(h.revoke)},
-		{http.MethodGet, p + "/logout", http.HandlerFunc(h.logout)},
-		{http.MethodPost, p + "/logout", http.HandlerFunc(h.logout)},
-		{http.MethodGet, p + "/manage_capabilities/list", http.HandlerFunc(h.list)},
-		{http.MethodGet, p + "/manage_capabilities/list_user", http.HandlerFunc(h.list)},
-		{http.MethodPost, p + "/manage_capabilities/add", h.sameOrigin(h.add)},
-		{http.MethodPost, p + "/manage_capabilities/remove", h.sameOrigin(h.remove)},
-		{http.MethodPost, p + "/manage_capabilities/set", h.sameOrigin(h.set)},
+	route := func(method, path string, h http.Handler) Route {
+		return Route{Method: method, Path: p + path, Handler: h}
 	}
+	out := []Route{
+		route(http.MethodGet, "/login", http.HandlerFunc(h.login)),
+		route(http.MethodGet, "/auth", http.HandlerFunc(h.callback)),
+		route(http.MethodGet, "/token", http.HandlerFunc(h.token)),
+		route(http.MethodPost, "/token/revoke", h.sameOrigin(h.revoke)),
+		route(http.MethodGet, "/logout", http.HandlerFunc(h.logout)),
+		route(http.MethodPost, "/logout", http.HandlerFunc(h.logout)),
+		route(http.MethodGet, "/manage_capabilities/list", http.HandlerFunc(h.list)),
+		route(http.MethodGet, "/manage_capabilities/list_user", http.HandlerFunc(h.list)),
+		route(http.MethodPost, "/manage_capabilities/add", h.sameOrigin(h.add)),
+		route(http.MethodPost, "/manage_capabilities/remove", h.sameOrigin(h.remove)),
+		route(http.MethodPost, "/manage_capabilities/set", h.sameOrigin(h.set)),
+	}
+	var provided []Route
 	for _, iss := range m.Config().MachineIssuers {
 		if rp, ok := iss.(RouteProvider); ok {
 			for _, rt := range rp.Routes() {
 				rt.Path = p + rt.Path
-				out = append(out, rt)
+				if rt.Capability != "" {
+					if _, known := m.Policy().Graph().Lookup(rt.Capability); !known {
+						continue // nobody could hold it
+					}
+					rt.Handler = h.guarded(rt)
+				}
+				provided = append(provided, rt)
 			}
 		}
 	}
-	return out
+	page := h.adminPageRoutes(append(out, provided...))
+	return append(append(out, page...), provided...)
+}
+
+// guarded serves a provider's route to holders of its capability only,
+// and a POST only from the app's own origin.
+func (h *routes) guarded(rt Route) http.Handler {
+	next := h.m.Require(rt.Capability)(rt.Handler)
+	if rt.Method == http.MethodPost {
+		return h.sameOrigin(next.ServeHTTP)
+	}
+	return next
 }
 
 // Mount registers every route of m on r, under m.Config().Prefix, with method

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -129,17 +128,8 @@ func storeError(err error, where string) error {
 	return err
 }
 
-// newClientSecret returns a random secret (32 bytes, base64url) and its
-// argon2id hash.
-func newClientSecret() (secret, hash string, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", err
-	}
-	secret = base64.RawURLEncoding.EncodeToString(b)
-	hash, err = clientcreds.HashClientSecret(secret)
-	return secret, hash, err
-}
+// newClientSecret returns a random secret and its argon2id hash.
+func newClientSecret() (secret, hash string, err error) { return clientcreds.NewClientSecret() }
 
 // newClientID returns a random client id (16 bytes, hex).
 func newClientID() (string, error) {

@@ -36,7 +36,7 @@ var layers = []layer{
 // imports them (cmd/oauthgate runs the mock provider, so it may).
 var testTools = []string{"mockidp", "authtest", "gateway/gatewaytest", "capabilities/store/storetest",
 	"handlers/internal/e2etest", "internal/webservertest", "internal/pgtest", "internal/readmetest", "internal/pemkey/pemkeytest",
-	"gateway/internal/upstreammodel"}
+	"gateway/internal/upstreammodel", "internal/browsertest"}
 
 // free packages are outside the layers: runnable programs and this test.
 var free = []string{"examples", "bench", "internal/layering"}
@@ -53,6 +53,7 @@ var heavy = []struct {
 	{"github.com/prometheus/", []string{"cmd/oauthgate"}, "metrics go through the gateway's Observer"},
 	{"github.com/aws/aws-lambda-go", nil, "the Lambda runtime belongs to the example that runs one"},
 	{"net/http/httptest", nil, "httptest is for tests"},
+	{"github.com/chromedp/", nil, "Chromium is driven by the browser tests only (internal/browsertest)"},
 }
 
 func under(rel, root string) bool { return rel == root || strings.HasPrefix(rel, root+"/") }

@@ -33,6 +33,9 @@ type Error struct {
 	// Scope is the scope an "insufficient_scope" refusal needs: sent in
 	// the challenge and as "required_scope" in the JSON body.
 	Scope string
+	// Links, written as a page only, offer the reader a way on: the home
+	// page, logging in as someone else.
+	Links []Link
 }
 
 // NewError returns an *Error with the given status, public message and

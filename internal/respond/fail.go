@@ -47,7 +47,7 @@ func Fail(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e *Error,
 	}
 	switch {
 	case f == AsPage:
-		writePage(w, status, page{Msg: msg})
+		writePage(w, status, page{Msg: msg, Links: e.Links})
 	case f == AsOAuth:
 		JSON(w, status, oauthBody{Error: oauthCode(e), ErrorDescription: msg})
 	case e.Code == CodeInsufficientScope:

@@ -18,7 +18,10 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <body>
 <h1>{{.Title}}</h1>
 <p>{{.Msg}}</p>
-{{if .Action}}<form method="post" action="{{.Action}}"><button type="submit">{{.Button}}</button></form>
+{{with .Links}}<ul>
+{{range .}}<li><a href="{{.Href}}">{{.Text}}</a></li>
+{{end}}</ul>
+{{end}}{{if .Action}}<form method="post" action="{{.Action}}"><button type="submit">{{.Button}}</button></form>
 {{end}}</body>
 </html>
 `))
@@ -30,6 +33,15 @@ type page struct {
 	// that posts to Action.
 	Action string
 	Button string
+	// Links are offered below the message, such as the way home.
+	Links []Link
+}
+
+// Link is a link of an error page: its text and target (a path of the app
+// or its base_url).
+type Link struct {
+	Text string
+	Href string
 }
 
 // ConfirmPage writes a page like the error pages of [Fail] with one form,
