@@ -151,6 +151,9 @@ type decoder struct {
 	dropped int
 	unknown []string
 	budget  int
+	// indirect are the keys whose values came from the environment or a
+	// ~CRYPT~ value rather than the file's text.
+	indirect []string
 }
 
 var (
@@ -414,6 +417,9 @@ func (d *decoder) scalar(path string, n *yaml.Node, kind fieldKind) (string, boo
 		if s, err = Expand(s, lookup); err != nil {
 			d.fail(path, err.Error(), nil)
 			return "", false
+		}
+		if HasReference(n.Value) || strings.HasPrefix(s, CryptPrefix) {
+			d.indirect = append(d.indirect, path)
 		}
 		if strings.HasPrefix(s, CryptPrefix) {
 			password, ok := lookup(PasswordEnv)
