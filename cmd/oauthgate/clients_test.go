@@ -103,7 +103,7 @@ func checkSecret(t *testing.T, s store.ClientStore, id, secret string) bool {
 // then the check that no secret reached the file or the logs.
 func TestClientsLifecycleFile(t *testing.T) {
 	t.Parallel()
-	path := writeConfig(t, "")
+	path := writeConfig(t, "client_credentials: {token_ttl: 1h}\n")
 	storePath := filepath.Join(filepath.Dir(path), "caps.yaml.clients.yaml")
 	s := &clientsSession{t: t}
 	var secrets []string
