@@ -110,7 +110,7 @@ type GrantConfig struct {
 	// user file; without a user file, a key generated in memory, so that
 	// tokens do not survive a restart (logged at start-up). A relative path
 	// is resolved against the configuration file's folder.
-	SigningKeyFile string `yaml:"signing_key_file" conf:"path"`
+	SigningKeyFile string `yaml:"signing_key_file" conf:"path,written"`
 	// PreviousSigningKeyFiles are former keys: tokens they signed are still
 	// accepted and the JWKS still lists them; nothing new is signed with
 	// them. Remove a key once its tokens have expired (token_ttl).

@@ -37,7 +37,11 @@ func runConfigCheck(_ context.Context, args []string, stdout, stderr io.Writer) 
 Loads the configuration file as the app would: every value is checked
 (${ENV} references expanded, ~CRYPT~ values decrypted with OAUTHGATE_PASSWORD),
 the capability graph and policy are built, and the user file, when it exists,
-is loaded against the graph. Prints "ok" and a summary without secrets, or each
+is loaded against the graph. Every file the configuration names must be
+readable (clients_file, key files, tls and ca files...), or, for one the
+program writes when missing (capabilities.user_file,
+client_credentials.signing_key_file, discovery_cache), creatable in its
+folder. Prints "ok" and a summary without secrets, or each
 problem naming its key (exit status 1). Warnings (stderr) point out what is
 legal but risky: plaintext secrets (including a client_secret under
 clients:), an empty base_url, force_user, no browser login with no machine
@@ -83,6 +87,11 @@ client_id set), or force_user.`)
 	probe := auth.TokenInfo{Kind: auth.KindService, Subject: "config-check@service", ExpiresAt: time.Now().Add(time.Minute)}
 	if _, err := auth.MintToken(cfg, probe); err != nil {
 		problems = append(problems, err)
+	}
+	for _, f := range loaded.files() {
+		if err := f.Check(); err != nil {
+			problems = append(problems, err)
+		}
 	}
 	policy, err := cfg.Capabilities.Policy()
 	if err != nil {

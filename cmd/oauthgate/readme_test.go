@@ -18,6 +18,7 @@ import (
 	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/internal/confdecode"
+	"github.com/oauthgate/oauthgate/internal/pemkey/pemkeytest"
 )
 
 // readme returns the repository's README.md, skipping the test without it.
@@ -159,6 +160,11 @@ func TestReadmeYAMLParses(t *testing.T) {
 		}
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "clients.yaml"), []byte(readmeClientsFile), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// The key file the gateway example names, made as the README says
+		// (TestReadmeGatewayExampleRuns runs that command).
+		if err := os.WriteFile(filepath.Join(dir, "upstream-jwt.pem"), pemkeytest.Generate(t, pemkeytest.ECGenpkey), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, "config.yaml")

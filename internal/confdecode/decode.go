@@ -12,8 +12,10 @@
 //   - a time.Duration is a Go duration, days ("30d", "1d12h") or seconds;
 //   - a [StringList] is one string or a list of strings;
 //   - a field tagged `conf:"path"` is a file path, resolved against
-//     Options.Dir when relative; `conf:"nonempty"` refuses an empty value
-//     where leaving the key out is meant.
+//     Options.Dir when relative, that must be readable ([Files] lists
+//     them); `conf:"path,written"` one the program writes, created when
+//     missing; `conf:"nonempty"` refuses an empty value where leaving the
+//     key out is meant.
 //
 // Every problem is collected, each an [*Error] naming the key's path
 // ("upstreams[2].timeouts.read"), so that a file is fixed in one run.
