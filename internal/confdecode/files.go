@@ -3,6 +3,7 @@ package confdecode
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -71,6 +72,10 @@ func (f File) Check() error {
 		dir := filepath.Dir(f.Path)
 		tmp, err := os.CreateTemp(dir, ".oauthgate-check-*")
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // not the probe's name
+			}
 			return bad(fmt.Sprintf("%s does not exist and cannot be created in %s", f.Path, dir), err)
 		}
 		tmp.Close()
