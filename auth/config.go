@@ -13,7 +13,8 @@ import (
 // Config is the app's authentication configuration, read from YAML by [LoadConfig] or
 // [ParseConfig] or built in Go. easy-oauth's config.yaml keys work
 // unchanged; the others are ours. [Config.Validate] fills in the defaults
-// stated on each field and checks every value.
+// stated on each field and checks every value; the defaults that depend
+// on other keys are derived by [New] (see [CookieConfig]).
 //
 // String values may use ${NAME} and ${NAME:-default} (environment
 // variables) and may be encrypted in place as "~CRYPT~<fernet>" (written
@@ -156,6 +157,9 @@ type Config struct {
 type CookieConfig struct {
 	// Name of the session cookie. Default "__Host-oauthgate_session" when
 	// the cookie is Secure and has no Domain, else "oauthgate_session".
+	// The defaults of Name, Secure and MaxAge depend on other keys: [New]
+	// derives them from the config it is given (Validate leaves them
+	// unset), and [Manager.Config] shows the result.
 	Name string `yaml:"name"`
 	// Secure sends the cookie over https only. Default (nil): true, unless
 	// base_url is http (a loopback development host).
@@ -210,6 +214,36 @@ func (c *Config) cookieSecure() bool {
 		return *c.Cookie.Secure
 	}
 	return !strings.HasPrefix(strings.ToLower(c.BaseURL), "http:")
+}
+
+// cookieName is the session cookie's name: the configured one, else
+// __Host-oauthgate_session for a Secure host-only cookie, else
+// oauthgate_session.
+func (c *Config) cookieName() string {
+	switch {
+	case c.Cookie.Name != "":
+		return c.Cookie.Name
+	case c.cookieSecure() && c.Cookie.Domain == "":
+		return defaultSecureCookieName
+	}
+	return defaultCookieName
+}
+
+// cookieMaxAge is the session cookie's Max-Age: the configured one, else
+// session_max_age.
+func (c *Config) cookieMaxAge() time.Duration {
+	if c.Cookie.MaxAge > 0 {
+		return c.Cookie.MaxAge
+	}
+	return c.SessionMaxAge
+}
+
+// deriveCookie fills in the cookie attributes that depend on other keys,
+// from the values they have now; New calls it on its own copy once the
+// config is valid, so [Manager.Config] shows what the cookie gets.
+func (c *Config) deriveCookie() {
+	secure := c.cookieSecure()
+	c.Cookie.Name, c.Cookie.Secure, c.Cookie.MaxAge = c.cookieName(), &secure, c.cookieMaxAge()
 }
 
 // scopes returns the scopes of the authorization request: client_kwargs'

@@ -79,7 +79,7 @@ func TestLoadEasyOAuthConfig(t *testing.T) {
 	// Defaults.
 	if cfg.Prefix != "" || cfg.TokenTTL != defaultTokenTTL || cfg.FlowTTL != defaultFlowTTL ||
 		cfg.SessionMaxAge != defaultSessionMaxAge || cfg.RecheckInterval != time.Hour || cfg.RecheckGrace != 24*time.Hour ||
-		cfg.Cookie.MaxAge != defaultSessionMaxAge || cfg.Cookie.SameSite != "lax" || cfg.Cookie.Name != defaultSecureCookieName ||
+		cfg.cookieMaxAge() != defaultSessionMaxAge || cfg.Cookie.SameSite != "lax" || cfg.cookieName() != defaultSecureCookieName ||
 		!cfg.cookieSecure() || !cfg.verifiedEmailRequired() || cfg.Store.Driver != "file" || len(cfg.TrustedProxies) != 0 {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -133,8 +133,8 @@ client_kwargs:
 	if cfg.SecretKey != testKey || cfg.ClientID != "id-fallback-was empty" || cfg.ClientSecret != env["WEIRD"] {
 		t.Errorf("got %q %q %q", cfg.SecretKey, cfg.ClientID, cfg.ClientSecret)
 	}
-	if cfg.TokenTTL != 48*time.Hour || cfg.cookieSecure() || cfg.Cookie.Name != defaultCookieName {
-		t.Errorf("ttl %v secure %v name %q", cfg.TokenTTL, cfg.cookieSecure(), cfg.Cookie.Name)
+	if cfg.TokenTTL != 48*time.Hour || cfg.cookieSecure() || cfg.cookieName() != defaultCookieName {
+		t.Errorf("ttl %v secure %v name %q", cfg.TokenTTL, cfg.cookieSecure(), cfg.cookieName())
 	}
 	if got := cfg.ClientKwargs["prompt"]; got != "${LITERAL} and $dollar" {
 		t.Errorf("prompt = %q", got)
@@ -297,7 +297,7 @@ client_kwargs: {scope: email profile}
 	if !slices.Equal(cfg.AllowedEmailDomains, []string{"example.com", "corp.example.org"}) {
 		t.Errorf("domains %q", cfg.AllowedEmailDomains)
 	}
-	if cfg.Cookie.Domain != "example.com" || cfg.Cookie.SameSite != "strict" || cfg.Cookie.Name != defaultCookieName {
+	if cfg.Cookie.Domain != "example.com" || cfg.Cookie.SameSite != "strict" || cfg.cookieName() != defaultCookieName {
 		t.Errorf("cookie %+v", cfg.Cookie)
 	}
 	if got := fmt.Sprint(clientaddr.ParseProxies(cfg.TrustedProxies)); got != "[10.0.0.1/32 192.168.0.0/16 ::1/128]" {
@@ -425,7 +425,7 @@ token_ttl: 7d
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(cfg.Prefix, cfg.ClientKwargs, cfg.TokenTTL, cfg.Cookie.Name)
+	fmt.Println(cfg.Prefix, cfg.ClientKwargs, cfg.TokenTTL, cfg.Cookie.SameSite)
 
 	_, err = ParseConfig([]byte("secert_key: x\n"))
 	var ce *ConfigError
@@ -433,7 +433,7 @@ token_ttl: 7d
 		fmt.Println(ce)
 	}
 	// Output:
-	// /auth map[prompt:select_account] 168h0m0s __Host-oauthgate_session
+	// /auth map[prompt:select_account] 168h0m0s lax
 	// config: secert_key: unknown key (did you mean "secret_key"?)
 }
 

@@ -26,6 +26,9 @@ var reservedAuthorizeParams = map[string]bool{
 
 // Validate fills in defaults, normalises values (prefix, base_url, email
 // domains, cookie attributes) and checks everything. It is idempotent.
+// Defaults that depend on other keys (the cookie's name, Secure and
+// Max-Age) stay out of c: they are checked here and derived by [New]
+// from the values it is given, so a config may change after loading.
 // The error names each bad key: errors.As finds a *ConfigError; several
 // problems are joined.
 func (c *Config) Validate() error {
@@ -112,7 +115,7 @@ func (c *Config) Validate() error {
 		{"token_ttl", &c.TokenTTL, defaultTokenTTL},
 		{"recheck_interval", &c.RecheckInterval, defaultRecheckInterval},
 		{"recheck_grace", &c.RecheckGrace, defaultRecheckGrace},
-		{"cookie.max_age", &c.Cookie.MaxAge, c.SessionMaxAge},
+		{"cookie.max_age", &c.Cookie.MaxAge, 0}, // derived by New (cookieMaxAge)
 	} {
 		switch {
 		case *d.v < 0:
@@ -123,9 +126,6 @@ func (c *Config) Validate() error {
 		if *d.v > confdecode.MaxDuration {
 			bad(d.key, "longer than 100 years")
 		}
-	}
-	if c.Cookie.MaxAge == 0 { // session_max_age was itself 0 above
-		c.Cookie.MaxAge = c.SessionMaxAge
 	}
 	if c.FlowTTL > 24*time.Hour {
 		bad("flow_ttl", "longer than 24h; a login takes minutes")
@@ -184,6 +184,7 @@ func (k *CookieConfig) normalize(c *Config) []error {
 		errs = append(errs, &ConfigError{Key: "cookie." + key, Reason: reason})
 	}
 	secure := c.cookieSecure()
+	name := c.cookieName()
 	k.SameSite = strings.ToLower(strings.TrimSpace(k.SameSite))
 	switch k.SameSite {
 	case "":
@@ -209,16 +210,10 @@ func (k *CookieConfig) normalize(c *Config) []error {
 			}
 		}
 	}
-	if k.Name == "" {
-		k.Name = defaultCookieName
-		if secure && k.Domain == "" {
-			k.Name = defaultSecureCookieName
-		}
-	}
-	prefix, _ := cutCookiePrefix(k.Name)
+	prefix, _ := cutCookiePrefix(name)
 	switch {
-	case !isCookieToken(k.Name):
-		bad("name", fmt.Sprintf("%q is not a valid cookie name", k.Name))
+	case !isCookieToken(name):
+		bad("name", fmt.Sprintf("%q is not a valid cookie name", name))
 	case prefix == hostCookiePrefix && (!secure || k.Domain != ""):
 		bad("name", "a __Host- cookie (the prefix in any case) must be Secure and have no domain")
 	case prefix == secureCookiePrefix && !secure:

@@ -47,6 +47,7 @@ type idpReady struct {
 	// offlineScope: the provider lists offline_access, the standard way
 	// to ask for a refresh token.
 	offlineScope bool
+	jwksURL      string // where the verifier's keys are
 }
 
 func newIdP(cfg *Config, client *http.Client, log *slog.Logger, now func() time.Time) *idp {
@@ -98,10 +99,21 @@ func (p *idp) discover(ctx context.Context) (*idpReady, error) {
 		return nil, err
 	}
 	var meta struct {
-		Scopes []string `json:"scopes_supported"`
+		Scopes  []string `json:"scopes_supported"`
+		JWKSURL string   `json:"jwks_uri"`
 	}
-	_ = provider.Claims(&meta) // optional metadata
+	_ = provider.Claims(&meta) // go-oidc decoded it already
+	// A login needs all three; go-oidc only checks the issuer.
+	ep := provider.Endpoint()
+	for _, e := range [...]struct{ key, value string }{
+		{"authorization_endpoint", ep.AuthURL}, {"token_endpoint", ep.TokenURL}, {"jwks_uri", meta.JWKSURL},
+	} {
+		if e.value == "" {
+			return nil, fmt.Errorf("the discovery document has no %s", e.key)
+		}
+	}
 	r := &idpReady{
+		jwksURL:  meta.JWKSURL,
 		provider: provider,
 		verifier: provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: p.now}),
 		oauth: oauth2.Config{

@@ -119,24 +119,17 @@ func (j *jwtIssuer) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, err
 	if j.verifier != nil {
 		return j.verifier, nil
 	}
-	var keys oidc.KeySet
-	switch {
-	case j.cfg.JWKSURL != "":
-		keys = newLimitedKeySet(j.client, j.now, j.cfg.JWKSURL, j.cfg.RefetchInterval)
-	default:
-		now := j.now()
-		if !j.lastTry.IsZero() && now.Sub(j.lastTry) < discoveryRetryEvery {
-			return nil, fmt.Errorf("auth: discovery of %s failed recently: %w", j.cfg.Issuer, errIssuerKeys)
-		}
-		url, err := j.discoverJWKS(ctx)
-		if err != nil {
-			j.lastTry = now
-			j.log.Warn("auth: JWT issuer discovery failed", "issuer", j.cfg.Issuer, "err", err)
-			return nil, fmt.Errorf("auth: discovery of %s: %w: %w", j.cfg.Issuer, errIssuerKeys, err)
-		}
-		keys = newLimitedKeySet(j.client, j.now, url, j.cfg.RefetchInterval)
+	now := j.now()
+	if j.cfg.JWKSURL == "" && !j.lastTry.IsZero() && now.Sub(j.lastTry) < discoveryRetryEvery {
+		return nil, fmt.Errorf("auth: discovery of %s failed recently: %w", j.cfg.Issuer, errIssuerKeys)
 	}
-	j.keys = keys
+	url, err := j.keysURL(ctx)
+	if err != nil {
+		j.lastTry = now
+		j.log.Warn("auth: JWT issuer discovery failed", "issuer", j.cfg.Issuer, "err", err)
+		return nil, fmt.Errorf("auth: discovery of %s: %w: %w", j.cfg.Issuer, errIssuerKeys, err)
+	}
+	j.keys = newLimitedKeySet(j.client, j.now, url, j.cfg.RefetchInterval)
 	j.verifier = j.newVerifier(j.cfg.Audience)
 	return j.verifier, nil
 }
@@ -149,6 +142,15 @@ func (j *jwtIssuer) newVerifier(audience string) *oidc.IDTokenVerifier {
 		// exp, nbf and iat are checked with the issuer's leeway in check.
 		SkipExpiryCheck: true,
 	})
+}
+
+// keysURL returns where the issuer's keys are: jwks_url, or else the
+// jwks_uri of its discovery document.
+func (j *jwtIssuer) keysURL(ctx context.Context) (string, error) {
+	if j.cfg.JWKSURL != "" {
+		return j.cfg.JWKSURL, nil
+	}
+	return j.discoverJWKS(ctx)
 }
 
 // discoverJWKS reads jwks_uri from the issuer's discovery document.
@@ -266,6 +268,28 @@ func (k *limitedKeySet) VerifySignature(ctx context.Context, raw string) ([]byte
 		return nil, errKidRateLimited
 	}
 	return k.remote.VerifySignature(ctx, raw)
+}
+
+// probeToken names a key id no key set has: verifying it makes the key
+// set fetch, since go-oidc fetches only to verify a token.
+const probeToken = "eyJhbGciOiJSUzI1NiIsImtpZCI6Im9hdXRoZ2F0ZS1wcm9iZSJ9.e30.AA" // {"alg":"RS256","kid":"oauthgate-probe"}
+
+// fetch fetches the key set as an unknown key id does, and fails unless
+// it holds a usable key.
+func (k *limitedKeySet) fetch(ctx context.Context) error {
+	_, err := k.VerifySignature(ctx, probeToken)
+	k.mu.Lock()
+	keys := k.keys // set by record on a key set that decodes
+	k.mu.Unlock()
+	switch {
+	case keys == nil && err != nil:
+		return err
+	case keys == nil:
+		return errors.New("auth: the key set was not fetched")
+	case len(keys) == 0:
+		return errors.New("auth: the key set has no public key with a kid")
+	}
+	return nil
 }
 
 // record keeps the keys of a fetched key set.

@@ -73,6 +73,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c.deriveCookie()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -53,13 +53,9 @@ func (m *Manager) openStores(ctx context.Context) error {
 // an app on PostgreSQL imports _ "github.com/oauthgate/oauthgate/capabilities/pgstore".
 func (m *Manager) openDriverStores(ctx context.Context) error {
 	c := m.cfg
-	d, ok := store.LookupDriver(c.Store.Driver)
-	if !ok {
-		reason := fmt.Sprintf("no store driver %q is registered", c.Store.Driver)
-		if c.Store.Driver == "postgres" {
-			reason += `: import _ "github.com/oauthgate/oauthgate/capabilities/pgstore" in the app`
-		}
-		return &ConfigError{Key: "store.driver", Reason: reason}
+	d, err := c.storeDriver()
+	if err != nil {
+		return err
 	}
 	users, tokens, err := d.Open(ctx, c.Store.DSN, m.graph, m.log)
 	if err != nil {
@@ -84,6 +80,19 @@ func (m *Manager) openDriverStores(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// storeDriver returns the registered driver of store.driver.
+func (c *Config) storeDriver() (store.Driver, error) {
+	d, ok := store.LookupDriver(c.Store.Driver)
+	if !ok {
+		reason := fmt.Sprintf("no store driver %q is registered", c.Store.Driver)
+		if c.Store.Driver == "postgres" {
+			reason += `: import _ "github.com/oauthgate/oauthgate/capabilities/pgstore" in the app`
+		}
+		return nil, &ConfigError{Key: "store.driver", Reason: reason}
+	}
+	return d, nil
 }
 
 func (m *Manager) closeOwned() error {

@@ -12,7 +12,7 @@ type Config struct {
 	AutoAdmin *bool `yaml:"auto_admin"`
 	// UserFile is the YAML file of stored capabilities (`email: [cap, ...]`).
 	// A relative path is resolved against the configuration file's folder.
-	UserFile string `yaml:"user_file" conf:"path"`
+	UserFile string `yaml:"user_file" conf:"path,written"`
 	// UserOverrides adds capabilities to some users from configuration only;
 	// they are never written to the store.
 	UserOverrides map[string][]string `yaml:"user_overrides"`

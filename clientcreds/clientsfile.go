@@ -26,9 +26,7 @@ func LoadClientsFile(path string) (map[string]ClientConfig, error) {
 		e.File = path
 		return nil, &e
 	}
-	var file struct {
-		Clients map[string]ClientConfig `yaml:"clients"`
-	}
+	var file clientsFile
 	_, decodeErr := confdecode.Decode(doc, &file, confdecode.Options{LookupEnv: os.LookupEnv, Dir: dir, File: path})
 	var errs []error
 	for _, id := range sortedKeys(file.Clients) {

@@ -62,9 +62,10 @@ type Config struct {
 type ClientConfig struct {
 	// ClientSecret is an argon2id hash made by [HashClientSecret] (or
 	// `oauthgate clients hash`), a ~CRYPT~ value, or a plaintext secret. A
-	// plaintext secret is accepted, as in the format it replaces, with a
-	// warning at start-up (the value itself is never logged); it is hashed
-	// in memory at once. Required.
+	// plaintext secret is accepted, as in the format it replaces, and
+	// hashed in memory at once; one written out in the file gets a warning
+	// at start-up (the value itself is never logged), one read from the
+	// environment (${NAME}) does not. Required.
 	ClientSecret string `yaml:"client_secret"`
 	// Audience lists the aud values the client may ask for; the first is
 	// the default. Default: the issuer.
@@ -80,6 +81,10 @@ type ClientConfig struct {
 	Groups      StringList `yaml:"groups"`
 	// Disabled refuses the client's token requests and tokens.
 	Disabled bool `yaml:"disabled"`
+
+	// secretIndirect: ClientSecret came from the environment or a ~CRYPT~
+	// value, not from the file's text (see Config.IndirectValue).
+	secretIndirect bool
 }
 
 // GrantConfig is the `client_credentials:` section: the app's own token
@@ -105,7 +110,7 @@ type GrantConfig struct {
 	// user file; without a user file, a key generated in memory, so that
 	// tokens do not survive a restart (logged at start-up). A relative path
 	// is resolved against the configuration file's folder.
-	SigningKeyFile string `yaml:"signing_key_file" conf:"path"`
+	SigningKeyFile string `yaml:"signing_key_file" conf:"path,written"`
 	// PreviousSigningKeyFiles are former keys: tokens they signed are still
 	// accepted and the JWKS still lists them; nothing new is signed with
 	// them. Remove a key once its tokens have expired (token_ttl).

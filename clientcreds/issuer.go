@@ -139,7 +139,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Issuer, error) {
 		cl := clients[id]
 		hash := cl.ClientSecret
 		if !IsClientSecretHash(hash) {
-			g.log.Warn("clientcreds: plaintext client secret in the configuration: store an argon2id hash (oauthgate clients hash) or a ~CRYPT~ value", "client_id", id)
+			if !cl.secretIndirect {
+				g.log.Warn("clientcreds: plaintext client secret in the configuration: store an argon2id hash (oauthgate clients hash), "+
+					"a ~CRYPT~ value or a ${NAME} reference to the environment", "client_id", id)
+			}
 			var err error
 			if hash, err = HashClientSecret(cl.ClientSecret); err != nil {
 				return nil, err

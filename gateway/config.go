@@ -87,7 +87,7 @@ type Config struct {
 	// it holds the configured provider's document at start, ReadyPath
 	// answers 200 at once, even while the provider is down (sessions and
 	// tokens are checked without it; logins wait for it). Default: none.
-	DiscoveryCache string `yaml:"discovery_cache" conf:"path"`
+	DiscoveryCache string `yaml:"discovery_cache" conf:"path,written"`
 
 	// Settings made in Go only, never read from YAML. [Gateway.Reload]
 	// keeps the running ones when the new configuration leaves them nil.

@@ -35,3 +35,6 @@ func (driver) OpenClients(ctx context.Context, dsn string, logger *slog.Logger) 
 	}
 	return c, nil
 }
+
+// Ping connects and reads the schema's version ([Ping]).
+func (driver) Ping(ctx context.Context, dsn string) error { return Ping(ctx, dsn, Options{}) }

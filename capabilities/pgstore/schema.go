@@ -196,7 +196,7 @@ CREATE TABLE IF NOT EXISTS S.schema_version (
 		return err
 	}
 	if current > len(migrations) {
-		return fmt.Errorf("%w: schema %q is at version %d, this program knows %d: upgrade the program", errSchemaTooNew, schema, current, len(migrations))
+		return schemaTooNew(schema, current)
 	}
 	for v := current; v < len(migrations); v++ {
 		if _, err := tx.Exec(ctx, sqlFor(schema, migrations[v])); err != nil {
@@ -207,6 +207,10 @@ CREATE TABLE IF NOT EXISTS S.schema_version (
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+func schemaTooNew(schema string, version int) error {
+	return fmt.Errorf("%w: schema %q is at version %d, this program knows %d: upgrade the program", errSchemaTooNew, schema, version, len(migrations))
 }
 
 // schemaVersion returns the version of schema, 0 when it has none. It

@@ -160,21 +160,12 @@ func open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options, 
 	s.csql = newClientQueries(s.schema)
 	s.clients.Store(&clientState{})
 
-	cc := cfg.ConnConfig
-	switch {
-	case opts.ApplicationName != "":
-		cc.RuntimeParams["application_name"] = opts.ApplicationName
-	case cc.RuntimeParams["application_name"] == "":
-		cc.RuntimeParams["application_name"] = DefaultApplicationName
-	}
-	if cc.ConnectTimeout == 0 {
-		cc.ConnectTimeout = DefaultConnectTimeout
-	}
-	s.listenCfg = cc.Copy()
+	setConnDefaults(cfg.ConnConfig, opts)
+	s.listenCfg = cfg.ConnConfig.Copy()
 
 	conn, err := pgx.ConnectConfig(ctx, s.listenCfg.Copy())
 	if err != nil {
-		return nil, s.openError(ctx, err)
+		return nil, openError(ctx, err)
 	}
 	if clientsOnly {
 		err = s.checkClientsTable(ctx, conn)
@@ -183,11 +174,11 @@ func open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options, 
 	}
 	if err != nil {
 		conn.Close(context.Background())
-		return nil, s.openError(ctx, err)
+		return nil, openError(ctx, err)
 	}
 	if err := s.subscribe(ctx, conn); err != nil {
 		conn.Close(context.Background())
-		return nil, s.openError(ctx, err)
+		return nil, openError(ctx, err)
 	}
 	// The store bumps Version at once for its own writes: the triggers
 	// name the writer in the notifications, so that their echo does not
@@ -197,7 +188,7 @@ func open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options, 
 	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		conn.Close(context.Background())
-		return nil, s.openError(ctx, err)
+		return nil, openError(ctx, err)
 	}
 	lctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -206,7 +197,21 @@ func open(ctx context.Context, dsn string, g *capabilities.Graph, opts Options, 
 	return s, nil
 }
 
-func (s *Store) openError(ctx context.Context, err error) error {
+// setConnDefaults sets what every connection of a store has: its
+// application_name and a bounded connect timeout.
+func setConnDefaults(cc *pgx.ConnConfig, opts Options) {
+	switch {
+	case opts.ApplicationName != "":
+		cc.RuntimeParams["application_name"] = opts.ApplicationName
+	case cc.RuntimeParams["application_name"] == "":
+		cc.RuntimeParams["application_name"] = DefaultApplicationName
+	}
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = DefaultConnectTimeout
+	}
+}
+
+func openError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("pgstore: open: %w", ctx.Err())
 	}

@@ -20,6 +20,9 @@ type Driver interface {
 	// OpenClients opens the store of machine clients alone, for a program
 	// that keeps no capabilities (a token issuer, a command line tool).
 	OpenClients(ctx context.Context, dsn string, logger *slog.Logger) (ClientStore, error)
+	// Ping tells whether Open would reach the data source of dsn,
+	// changing nothing there (`oauthgate config check`).
+	Ping(ctx context.Context, dsn string) error
 }
 
 var (

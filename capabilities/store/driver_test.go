@@ -67,3 +67,5 @@ func (memoryDriver) Open(_ context.Context, _ string, g *capabilities.Graph, _ *
 func (memoryDriver) OpenClients(context.Context, string, *slog.Logger) (store.ClientStore, error) {
 	return memstore.NewClientStore(), nil
 }
+
+func (memoryDriver) Ping(context.Context, string) error { return nil }

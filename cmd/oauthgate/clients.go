@@ -62,6 +62,8 @@ type clientStoreFlags struct {
 	// configured holds the ids of the configuration's clients: key, set by
 	// open; the app lets each hide a stored client of the same id.
 	configured map[string]bool
+	// loaded is the configuration, read by open or load; nil with --file.
+	loaded *loadedConfig
 }
 
 func (f *clientStoreFlags) register(fs *flag.FlagSet) {
@@ -87,15 +89,10 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (store.Cl
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	path := f.file
 	if path == "" {
-		loaded, err := loadSections(f.config)
-		if err != nil {
+		if err := f.load(); err != nil {
 			return nil, "", err
 		}
-		cfg := loaded.Auth
-		f.configured = make(map[string]bool, len(loaded.Clients.Clients))
-		for id := range loaded.Clients.Clients {
-			f.configured[id] = true
-		}
+		cfg := f.loaded.Auth
 		if cfg.Store.Driver == pgstore.DriverName {
 			policy, err := cfg.Capabilities.Policy()
 			if err != nil {
@@ -117,6 +114,40 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (store.Cl
 		return nil, "", err
 	}
 	return s, path, nil
+}
+
+// load reads the configuration of --config, once.
+func (f *clientStoreFlags) load() error {
+	if f.loaded != nil || f.config == "" {
+		return nil
+	}
+	loaded, err := loadSections(f.config)
+	if err != nil {
+		return err
+	}
+	f.loaded = loaded
+	f.configured = make(map[string]bool, len(loaded.Clients.Clients))
+	for id := range loaded.Clients.Clients {
+		f.configured[id] = true
+	}
+	return nil
+}
+
+// grantOff explains why the configuration's app would ignore a stored
+// client (it does not run the client-credentials grant) and which key
+// turns the grant on, or returns "". With --file there is no
+// configuration to ask.
+func (f *clientStoreFlags) grantOff() string {
+	if f.loaded == nil || f.loaded.Clients.Enabled() {
+		return ""
+	}
+	key := "client_credentials:\n  token_ttl: 1h        # any key of client_credentials turns the grant on"
+	if f.loaded.Auth.BaseURL == "" {
+		key = "client_credentials:\n  issuer: https://app.example.com/   # the app's external URL; base_url is empty"
+	}
+	return fmt.Sprintf("the client-credentials grant is off in %s (no clients, clients_file nor client_credentials key), "+
+		"so the app would answer this client's token requests with unsupported_grant_type; turn it on first, for instance:\n%s",
+		f.config, key)
 }
 
 // storeError adds advice to the error of a write refused because the
@@ -180,7 +211,10 @@ client_id and a new random secret (32 bytes, base64url). The secret is shown
 this once: only its argon2id hash is stored, so keep it in a secret manager
 right away. Without --id the id is random (32 hex digits). An existing id is
 an error (see rotate-secret), and so is an id under the configuration's
-clients:, which the app would use instead of the stored client.
+clients:, which the app would use instead of the stored client. With
+--config, a configuration whose app does not run the client-credentials
+grant (no clients, clients_file nor client_credentials key) is refused: the
+app would ignore the client; the error names the key to add.
 
 --scope takes scopes separated by spaces or commas; --audience,
 --permissions, --roles and --groups take comma-separated lists; each flag may
@@ -221,6 +255,12 @@ none; --sub is the tokens' sub claim (default: the id).`+"\n"+clientsWhere)
 		Permissions: permissions, Roles: roles, Groups: groups}
 	if err := c.Validate(); err != nil {
 		return usageError(fs, "%v", err)
+	}
+	if err := where.load(); err != nil {
+		return err
+	}
+	if why := where.grantOff(); why != "" {
+		return errors.New(why)
 	}
 	s, loc, err := where.open(ctx, stderr)
 	if err != nil {

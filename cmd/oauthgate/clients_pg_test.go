@@ -42,6 +42,7 @@ func TestClientsPostgres(t *testing.T) {
 store:
   driver: postgres
   dsn: ${OAUTHGATE_CLIENTS_TEST_DSN}
+client_credentials: {issuer: https://app.example.com/}
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}

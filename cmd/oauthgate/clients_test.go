@@ -103,7 +103,7 @@ func checkSecret(t *testing.T, s store.ClientStore, id, secret string) bool {
 // then the check that no secret reached the file or the logs.
 func TestClientsLifecycleFile(t *testing.T) {
 	t.Parallel()
-	path := writeConfig(t, "")
+	path := writeConfig(t, "client_credentials: {token_ttl: 1h}\n")
 	storePath := filepath.Join(filepath.Dir(path), "caps.yaml.clients.yaml")
 	s := &clientsSession{t: t}
 	var secrets []string
@@ -357,7 +357,7 @@ func TestClientsHashMakesAStoreFile(t *testing.T) {
 func TestConfigCheckWarnsOfPlaintextClientSecrets(t *testing.T) {
 	t.Parallel()
 	path := writeConfig(t, clientsYAML)
-	code, _, stderr := cli(t, "config", "check", "--config", path)
+	code, _, stderr := cli(t, "config", "check", "--offline", "--config", path)
 	for _, id := range []string{"client1", "client2", "dollar"} {
 		want := "warning: clients." + id + ".client_secret is plaintext"
 		if !strings.Contains(stderr, want) {
@@ -392,7 +392,7 @@ func TestConfigCheckWarnsOfPlaintextClientSecrets(t *testing.T) {
 	if code, _, _ := cli(t, "clients", "hash", "--config", path); code != 0 {
 		t.Fatal("hash failed")
 	}
-	if _, _, stderr := cli(t, "config", "check", "--config", path); strings.Contains(stderr, "client_secret is plaintext") {
+	if _, _, stderr := cli(t, "config", "check", "--offline", "--config", path); strings.Contains(stderr, "client_secret is plaintext") {
 		t.Errorf("still warns after hashing:\n%s", stderr)
 	}
 }

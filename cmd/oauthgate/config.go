@@ -32,13 +32,23 @@ func init() {
 	}
 }
 
-func runConfigCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommandFlags("config check", "config check --config FILE", `
+func runConfigCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newCommandFlags("config check", "config check [--offline] --config FILE", `
 Loads the configuration file as the app would: every value is checked
 (${ENV} references expanded, ~CRYPT~ values decrypted with OAUTHGATE_PASSWORD),
 the capability graph and policy are built, and the user file, when it exists,
-is loaded against the graph. Prints "ok" and a summary without secrets, or each
-problem naming its key (exit status 1). Warnings (stderr) point out what is
+is loaded against the graph. Every file the configuration names must be
+readable (clients_file, key files, tls and ca files...), or, for one the
+program writes when missing (capabilities.user_file,
+client_credentials.signing_key_file, discovery_cache), creatable in its
+folder. Then, unless --offline, the network: the store (store.dsn, through
+the store driver, changing nothing), the identity provider (its discovery
+document names the issuer of server_metadata_url and the endpoints a login
+needs, and its keys load) and each of jwt_issuers (its keys load, found by
+discovery or at jwks_url); the checks run at once, 5s each at most.
+Prints one line per file and network check ("ok" or "failed: reason"),
+then "ok" and a summary without secrets; or each problem naming its key
+(exit status 1). Warnings (stderr) point out what is
 legal but risky: plaintext secrets (including a client_secret under
 clients:), an empty base_url, force_user, no browser login with no machine
 client, and in a gateway file tls with an http base_url or an upstream's
@@ -48,6 +58,7 @@ looser rule would open what the stricter one guards. The summary names the
 mode: browser login, no browser login (neither server_metadata_url nor
 client_id set), or force_user.`)
 	path := fs.String("config", "", "configuration `FILE` (required)")
+	offline := fs.Bool("offline", false, "skip the network checks (store, identity provider, jwt_issuers)")
 	rest, err := parseCommandLine(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -84,6 +95,10 @@ client_id set), or force_user.`)
 	if _, err := auth.MintToken(cfg, probe); err != nil {
 		problems = append(problems, err)
 	}
+	checks := fileChecks(loaded.files())
+	if !*offline {
+		checks = append(checks, networkChecks(ctx, cfg)...)
+	}
 	policy, err := cfg.Capabilities.Policy()
 	if err != nil {
 		problems = append(problems, confdecode.Flatten(err)...)
@@ -110,11 +125,15 @@ client_id set), or force_user.`)
 			problems = append(problems, errors.New(o.String()))
 		}
 	}
-	if len(problems) > 0 {
+	failed := printChecks(stdout, checks)
+	if *offline {
+		fmt.Fprintln(stdout, "network: skipped (--offline)")
+	}
+	if len(problems)+failed > 0 {
 		for _, p := range problems {
 			fmt.Fprintf(stderr, "error: %v\n", p)
 		}
-		return fmt.Errorf("%s: %d problem(s)", *path, len(problems))
+		return fmt.Errorf("%s: %d problem(s)", *path, len(problems)+failed)
 	}
 
 	warnings := configWarnings(*path, cfg)

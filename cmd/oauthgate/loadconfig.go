@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/oauthgate/oauthgate/internal/confdecode"
+
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/awsauthorizer"
 	"github.com/oauthgate/oauthgate/clientcreds"
@@ -58,4 +60,16 @@ func loadConfig(path string) (*auth.Config, error) {
 		return nil, err
 	}
 	return l.Auth, nil
+}
+
+// files lists the files the configuration names, by the rule of
+// confdecode.Files; a gateway's file holds auth's keys and the
+// authorizer's section, the grant's are beside them.
+func (l *loadedConfig) files() []confdecode.File {
+	if l.Gateway != nil {
+		return append(confdecode.Files(l.Gateway), confdecode.Files(l.Clients)...)
+	}
+	files := confdecode.Files(l.Auth)
+	files = append(files, confdecode.Files(l.Clients)...)
+	return append(files, confdecode.Files(l.Authorizer)...)
 }

@@ -30,7 +30,7 @@ func TestCommandsReadForwardAuthGatewayFile(t *testing.T) {
 		stdin string
 		want  string // in stdout; "" for any output
 	}{
-		{[]string{"config", "check", "--config", path}, "", "ok: "},
+		{[]string{"config", "check", "--offline", "--config", path}, "", "ok: "},
 		{[]string{"caps", "list", "--config", path}, "", "boss@example.com: write"},
 		{[]string{"token", "mint", "--config", path, "--user", "boss@example.com"}, "", ""},
 		{[]string{"authorize", "--config", path}, event, `"Allow"`},

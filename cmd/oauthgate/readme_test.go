@@ -17,6 +17,7 @@ import (
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
+	"github.com/oauthgate/oauthgate/internal/pemkey/pemkeytest"
 	"github.com/oauthgate/oauthgate/internal/readmetest"
 )
 
@@ -140,6 +141,11 @@ func TestReadmeYAMLParses(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "clients.yaml"), []byte(readmeClientsFile), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// The key file the gateway example names, made as the README says
+		// (TestReadmeGatewayExampleRuns runs that command).
+		if err := os.WriteFile(filepath.Join(dir, "upstream-jwt.pem"), pemkeytest.Generate(t, pemkeytest.ECGenpkey), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		path := filepath.Join(dir, "config.yaml")
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
@@ -155,7 +161,7 @@ func TestReadmeYAMLParses(t *testing.T) {
 		if gatewayOnly {
 			parsed["gateway"]++
 			if _, routes := top["upstreams"]; routes && err == nil {
-				if code, _, stderr := cli(t, "config", "check", "--config", path); code != 0 {
+				if code, _, stderr := cli(t, "config", "check", "--offline", "--config", path); code != 0 {
 					t.Errorf("%s: config check: status %d\n%s", name, code, stderr)
 				}
 			}

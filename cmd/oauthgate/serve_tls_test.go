@@ -51,7 +51,7 @@ func TestServeBinaryTLS(t *testing.T) {
 		fmt.Sprintf("  - {path_prefix: /secure, url: %q, require: public, ca_file: ca.pem}\n", secure.URL)+
 		"tls: {cert_file: gw.crt, key_file: gw.key}\n"))
 
-	if code, _, stderr := cli(t, "config", "check", "--config", path); code != 0 || !strings.Contains(stderr, "tls is set but base_url is http://127.0.0.1") {
+	if code, _, stderr := cli(t, "config", "check", "--offline", "--config", path); code != 0 || !strings.Contains(stderr, "tls is set but base_url is http://127.0.0.1") {
 		t.Errorf("config check: %d %q", code, stderr)
 	}
 

@@ -34,7 +34,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"oauthgate help config", []string{"help", "config"}, 0, "check"},
 		{"config check help", []string{"config", "check", "-h"}, 0, "--config FILE"},
 		{"config check no config", []string{"config", "check"}, 2, "missing --config FILE"},
-		{"config check stray", []string{"config", "check", "--config", cfg, "x"}, 2, `unexpected argument "x"`},
+		{"config check stray", []string{"config", "check", "--offline", "--config", cfg, "x"}, 2, `unexpected argument "x"`},
 		{"config check unknown flag", []string{"config", "check", "--cfg", cfg}, 2, "flag provided but not defined: -cfg"},
 		{"config encrypt help", []string{"config", "encrypt", "-h"}, 0, "--password-stdin"},
 		{"config encrypt no config", []string{"config", "encrypt"}, 2, "missing --config FILE"},

@@ -12,8 +12,10 @@
 //   - a time.Duration is a Go duration, days ("30d", "1d12h") or seconds;
 //   - a [StringList] is one string or a list of strings;
 //   - a field tagged `conf:"path"` is a file path, resolved against
-//     Options.Dir when relative; `conf:"nonempty"` refuses an empty value
-//     where leaving the key out is meant.
+//     Options.Dir when relative, that must be readable ([Files] lists
+//     them); `conf:"path,written"` one the program writes, created when
+//     missing; `conf:"nonempty"` refuses an empty value where leaving the
+//     key out is meant.
 //
 // Every problem is collected, each an [*Error] naming the key's path
 // ("upstreams[2].timeouts.read"), so that a file is fixed in one run.
@@ -151,6 +153,9 @@ type decoder struct {
 	dropped int
 	unknown []string
 	budget  int
+	// indirect are the keys whose values came from the environment or a
+	// ~CRYPT~ value rather than the file's text.
+	indirect []string
 }
 
 var (
@@ -414,6 +419,9 @@ func (d *decoder) scalar(path string, n *yaml.Node, kind fieldKind) (string, boo
 		if s, err = Expand(s, lookup); err != nil {
 			d.fail(path, err.Error(), nil)
 			return "", false
+		}
+		if HasReference(n.Value) || strings.HasPrefix(s, CryptPrefix) {
+			d.indirect = append(d.indirect, path)
 		}
 		if strings.HasPrefix(s, CryptPrefix) {
 			password, ok := lookup(PasswordEnv)

@@ -24,6 +24,8 @@ const (
 	// leaving the key out is meant (an empty ${VAR} must not turn a
 	// feature off unnoticed).
 	kindNonEmpty
+	// kindWritten: a path the program writes, created when missing.
+	kindWritten
 )
 
 // structInfo is the YAML view of a struct type.
@@ -83,6 +85,8 @@ func addFields(info *structInfo, t reflect.Type, parent []int) {
 				kind |= kindPath
 			case "nonempty":
 				kind |= kindNonEmpty
+			case "written":
+				kind |= kindWritten
 			default:
 				panic(fmt.Sprintf("confdecode: %s.%s: unknown conf tag %q", t, f.Name, k))
 			}

@@ -17,6 +17,15 @@ type Target struct {
 	Value any
 }
 
+// IndirectValues is implemented by a target that tells a value written
+// out in the file from one read from the environment (${NAME}) or
+// decrypted (~CRYPT~), such as a secret worth a warning only in the
+// first case. After decoding, [DecodeAll] calls IndirectValue with the
+// key path of each value of the second kind ("clients.job.client_secret").
+type IndirectValues interface {
+	IndirectValue(key string)
+}
+
 // DecodeAll is [Decode] for a file whose top-level keys belong to several
 // owners, such as the app's keys beside those of the packages plugged
 // into it: each key is decoded into the target that takes it, by the same
@@ -61,6 +70,13 @@ func DecodeAll(n *yaml.Node, opts Options, targets ...Target) (unknown []string,
 	})
 	if d.dropped > 0 {
 		d.errs = append(d.errs, &Error{File: opts.File, Reason: fmt.Sprintf("and %d more problems", d.dropped)})
+	}
+	for _, t := range targets {
+		if iv, ok := t.Value.(IndirectValues); ok {
+			for _, key := range d.indirect {
+				iv.IndirectValue(key)
+			}
+		}
 	}
 	return d.unknown, errors.Join(d.errs...)
 }

@@ -1,0 +1,75 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// RemoteCheck is a check of a service a configuration names, for
+// `oauthgate config check`.
+type RemoteCheck struct {
+	// Name says what is checked and under which key, such as
+	// "identity provider https://idp.example.com (server_metadata_url)".
+	Name string
+	run  func(ctx context.Context) error
+}
+
+// Run runs the check; ctx bounds its time.
+func (r RemoteCheck) Run(ctx context.Context) error { return r.run(ctx) }
+
+// RemoteChecks lists the checks of the services c names: the data source
+// of store.driver (through the driver's Ping, which changes nothing), the
+// identity provider's discovery document and keys, and each jwt_issuers
+// entry's keys (found by discovery or at jwks_url). Each check goes the
+// way the Manager does, through c.HTTPClient. c is a loaded configuration
+// ([LoadConfig] or [Config.Validate]).
+func (c *Config) RemoteChecks() []RemoteCheck {
+	var out []RemoteCheck
+	client := outboundClient(c.HTTPClient)
+	log := slog.New(slog.DiscardHandler) // the caller reports the result
+	if c.Store.Driver != "" && c.Store.Driver != "file" {
+		out = append(out, RemoteCheck{
+			Name: fmt.Sprintf("store %s (store.dsn)", c.Store.Driver),
+			run: func(ctx context.Context) error {
+				d, err := c.storeDriver()
+				if err != nil {
+					return err
+				}
+				return d.Ping(ctx, c.Store.DSN)
+			},
+		})
+	}
+	if c.ServerMetadataURL != "" && c.InsecureForceUser == "" {
+		p := newIdP(c, client, log, time.Now)
+		out = append(out, RemoteCheck{
+			Name: fmt.Sprintf("identity provider %s (server_metadata_url)", p.issuer),
+			run: func(ctx context.Context) error {
+				r, err := p.discover(ctx)
+				if err != nil {
+					return err
+				}
+				return newLimitedKeySet(client, time.Now, r.jwksURL, 0).fetch(ctx)
+			},
+		})
+	}
+	for i, iss := range c.JWTIssuers {
+		how := "discovery"
+		if iss.JWKSURL != "" {
+			how = "jwks_url"
+		}
+		j := newJWTIssuer(iss, client, time.Now, log)
+		out = append(out, RemoteCheck{
+			Name: fmt.Sprintf("jwt issuer %s (jwt_issuers[%d], %s)", iss.Issuer, i, how),
+			run: func(ctx context.Context) error {
+				url, err := j.keysURL(ctx)
+				if err != nil {
+					return err
+				}
+				return newLimitedKeySet(client, time.Now, url, 0).fetch(ctx)
+			},
+		})
+	}
+	return out
+}
