@@ -1,14 +1,10 @@
 package capabilities_test
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/oauthgate/oauthgate/capabilities"
-	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
 // graph10k has 10,000 capabilities in 100 chains of 100.
@@ -76,43 +72,4 @@ func BenchmarkClosure10k(b *testing.B) {
 	for b.Loop() {
 		g.Closure(s)
 	}
-}
-
-// BenchmarkEffectiveCached is the path of a request: the effective set of
-// a known user from the cache, then a capability check.
-func BenchmarkEffectiveCached(b *testing.B) {
-	ctx := context.Background()
-	p, err := capabilities.Config{Graph: bakery, DefaultCapabilities: []string{"read"}}.Policy()
-	if err != nil {
-		b.Fatal(err)
-	}
-	users := make(map[string][]string)
-	for i := range 1000 {
-		users[fmt.Sprintf("user%d@example.com", i)] = []string{"moderate"}
-	}
-	data, err := filestore.EncodeUserFile(users)
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "caps.yaml")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	store, err := filestore.Open(path, p.Graph(), filestore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	cache := capabilities.NewEffectiveCache(p, store, 0)
-	write, _ := p.Graph().Lookup("write")
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			s, err := cache.Effective(ctx, "user500@example.com")
-			if err != nil || !s.Has(write) {
-				b.Fatal("lookup failed", err)
-			}
-		}
-	})
 }

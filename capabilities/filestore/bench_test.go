@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/oauthgate/oauthgate/capabilities"
 	"github.com/oauthgate/oauthgate/capabilities/filestore"
 )
 
@@ -64,4 +65,44 @@ func BenchmarkDurableUpdate100kUsers(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkEffectiveCached is the path of a request: the effective set of
+// a known user from the cache over the file store (whose version the cache
+// checks on every use), then a capability check.
+func BenchmarkEffectiveCached(b *testing.B) {
+	ctx := context.Background()
+	p, err := capabilities.Config{Graph: map[string][]string{"read": nil, "write": {"read"}, "moderate": {"read", "write"}}, DefaultCapabilities: []string{"read"}}.Policy()
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := make(map[string][]string)
+	for i := range 1000 {
+		users[fmt.Sprintf("user%d@example.com", i)] = []string{"moderate"}
+	}
+	data, err := filestore.EncodeUserFile(users)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "caps.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	store, err := filestore.Open(path, p.Graph(), filestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	cache := capabilities.NewEffectiveCache(p, store, 0)
+	write, _ := p.Graph().Lookup("write")
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s, err := cache.Effective(ctx, "user500@example.com")
+			if err != nil || !s.Has(write) {
+				b.Fatal("lookup failed", err)
+			}
+		}
+	})
 }
