@@ -85,6 +85,9 @@ examples:
 	var set jose.JSONWebKeySet
 	if *keyFile != "" {
 		set, err = keySetOfFile(*keyFile)
+		for i := range set.Keys {
+			set.Keys[i].Algorithm = "" // a PEM key names no algorithm: --alg chooses
+		}
 	} else {
 		set, err = loadJWKS(ctx, *jwksArg, func(msg string) { warn(stderr, "jwt verify", "%s", msg) })
 	}
@@ -93,8 +96,12 @@ examples:
 	}
 	if len(allowed) == 0 {
 		for _, k := range set.Keys {
-			if !slices.Contains(allowed, k.Algorithm) {
-				allowed = append(allowed, k.Algorithm)
+			alg := k.Algorithm
+			if alg == "" {
+				alg = pemkey.Algorithm(k.Key)
+			}
+			if !slices.Contains(allowed, alg) {
+				allowed = append(allowed, alg)
 			}
 		}
 	}
@@ -207,8 +214,9 @@ func kids(set jose.JSONWebKeySet) string {
 }
 
 // loadJWKS reads the key set at src, a file or an http(s) URL, and keeps
-// its public signature keys, each with an algorithm; keys it cannot use
-// are dropped with a warning.
+// its public signature keys; keys it cannot use are dropped with a
+// warning. A key's alg, when the set gives one, is the only algorithm it
+// verifies.
 func loadJWKS(ctx context.Context, src string, warnf func(string)) (jose.JSONWebKeySet, error) {
 	var set jose.JSONWebKeySet
 	data, err := readJWKS(ctx, src)
@@ -256,10 +264,7 @@ func loadJWKS(ctx context.Context, src string, warnf func(string)) (jose.JSONWeb
 			warnf(fmt.Sprintf("key %s skipped: %v", name, err))
 			continue
 		}
-		if k.Algorithm == "" {
-			k.Algorithm = pemkey.Algorithm(k.Key)
-		}
-		if !slices.Contains(asymmetricAlgs, k.Algorithm) {
+		if k.Algorithm != "" && !slices.Contains(asymmetricAlgs, k.Algorithm) {
 			warnf(fmt.Sprintf("key %s skipped: alg %q cannot be allowed", name, k.Algorithm))
 			continue
 		}
