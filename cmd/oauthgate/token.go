@@ -78,21 +78,13 @@ not checked: it is known only to the running app.`)
 	case *path == "":
 		return usageError(fs, "missing --config FILE")
 	}
-	tok := "-"
+	arg := "-"
 	if len(rest) == 1 {
-		tok = rest[0]
+		arg = rest[0]
 	}
-	if tok == "-" {
-		if tok, err = readInput(stdin, "the token", maxTokenInput); err != nil {
-			return err
-		}
-	}
-	tok = strings.TrimSpace(tok)
-	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
-		tok = strings.TrimSpace(tok[7:])
-	}
-	if tok == "" {
-		return errors.New("no token given")
+	tok, err := readTokenArg(arg)
+	if err != nil {
+		return err
 	}
 
 	cfg, err := loadConfig(*path)

@@ -49,35 +49,15 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 		if block, rest = pem.Decode(rest); block == nil {
 			break
 		}
-		if encrypted(block) {
-			return nil, &Error{Reason: "holds an encrypted private key; oauthgate reads keys without a passphrase: " +
-				"write a decrypted copy (openssl pkey -in FILE -out NEW.pem) and keep it readable by its owner only"}
-		}
-		var parsed any
-		var err error
-		switch block.Type {
-		case "PRIVATE KEY":
-			parsed, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		case "RSA PRIVATE KEY":
-			parsed, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-		case "EC PRIVATE KEY":
-			parsed, err = x509.ParseECPrivateKey(block.Bytes)
-		default:
+		s, isKey, err := privateBlock(block)
+		switch {
+		case err != nil:
+			return nil, err
+		case !isKey:
 			others = append(others, block.Type)
 			continue
-		}
-		if err != nil {
-			return nil, &Error{Reason: fmt.Sprintf("holds a %s block that cannot be read", block.Type), Err: err}
-		}
-		if key != nil {
+		case key != nil:
 			return nil, &Error{Reason: "holds more than one private key; keep only the one to use"}
-		}
-		s, ok := parsed.(crypto.Signer)
-		if !ok {
-			return nil, &Error{Reason: fmt.Sprintf("holds a key of type %s, which cannot sign: use an RSA, EC or Ed25519 key", keyType(parsed))}
-		}
-		if problem := checkKey(s); problem != "" {
-			return nil, &Error{Reason: "holds " + problem}
 		}
 		key = s
 	}
@@ -85,6 +65,37 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 		return key, nil
 	}
 	return nil, &Error{Reason: noKey(data, others)}
+}
+
+// privateBlock reads a private key block; isKey is false for a block of
+// another type. The key must pass [CheckPrivateKey].
+func privateBlock(block *pem.Block) (key crypto.Signer, isKey bool, err error) {
+	if encrypted(block) {
+		return nil, true, &Error{Reason: "holds an encrypted private key; oauthgate reads keys without a passphrase: " +
+			"write a decrypted copy (openssl pkey -in FILE -out NEW.pem) and keep it readable by its owner only"}
+	}
+	var parsed any
+	switch block.Type {
+	case "PRIVATE KEY":
+		parsed, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "RSA PRIVATE KEY":
+		parsed, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		parsed, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, &Error{Reason: fmt.Sprintf("holds a %s block that cannot be read", block.Type), Err: err}
+	}
+	s, ok := parsed.(crypto.Signer)
+	if !ok {
+		return nil, true, &Error{Reason: fmt.Sprintf("holds a key of type %s, which cannot sign: use an RSA, EC or Ed25519 key", keyType(parsed))}
+	}
+	if problem := checkKey(s); problem != "" {
+		return nil, true, &Error{Reason: "holds " + problem}
+	}
+	return s, true, nil
 }
 
 // noKey says what a file without a private key holds instead.
@@ -137,19 +148,28 @@ func CheckPrivateKey(key crypto.Signer) error {
 
 // checkKey returns what is wrong with key, as a phrase, or "".
 func checkKey(key crypto.Signer) string {
+	switch key.(type) {
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
+		return checkPublic(key.Public())
+	}
+	return fmt.Sprintf("a key of type %s: use an RSA, EC or Ed25519 key", keyType(key))
+}
+
+// checkPublic is checkKey for the public half: one rule for both.
+func checkPublic(key crypto.PublicKey) string {
 	switch k := key.(type) {
-	case *rsa.PrivateKey:
+	case *rsa.PublicKey:
 		if n := k.N.BitLen(); n < MinRSABits {
 			return fmt.Sprintf("an RSA key shorter than %d bits (%d bits)", MinRSABits, n)
 		}
 		return ""
-	case *ecdsa.PrivateKey:
+	case *ecdsa.PublicKey:
 		switch k.Curve {
 		case elliptic.P256(), elliptic.P384(), elliptic.P521():
 			return ""
 		}
 		return fmt.Sprintf("an EC key on %s: use P-256, P-384 or P-521", k.Curve.Params().Name)
-	case ed25519.PrivateKey:
+	case ed25519.PublicKey:
 		return ""
 	}
 	return fmt.Sprintf("a key of type %s: use an RSA, EC or Ed25519 key", keyType(key))
