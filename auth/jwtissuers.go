@@ -23,7 +23,8 @@ import (
 const discoveryRetryEvery = 2 * time.Second
 
 // machineClaims are the claims of a machine client's JWT access token
-// (client credentials), as simple_oauth_server and Auth0 issue them.
+// (client credentials), as simple_oauth_server, Auth0, Okta and Entra ID
+// issue them.
 type machineClaims struct {
 	Issuer    string    `json:"-"`
 	Subject   string    `json:"-"`
@@ -33,24 +34,59 @@ type machineClaims struct {
 	NotBefore *float64  `json:"nbf"`
 	ID        string    `json:"jti"`
 	ClientID  string    `json:"client_id"`
-	// Scope is nil when the token has no scope claim.
-	Scope       *string    `json:"scope"`
+	AZP       string    `json:"azp"`
+	// Scope and Scp (Okta's and Entra ID's name) are each a
+	// space-separated string or a list.
+	Scope       scopeClaim `json:"scope"`
+	Scp         scopeClaim `json:"scp"`
 	Permissions stringList `json:"permissions"`
 	Roles       stringList `json:"roles"`
 	Groups      stringList `json:"groups"`
+	// principal names the client: see JWTIssuer.PrincipalClaim.
+	principal string
 }
 
 // machine returns what verified claims say.
 func (c *machineClaims) machine() *Machine {
 	mi := &Machine{
-		Issuer: c.Issuer, Subject: c.Subject, ClientID: c.ClientID, Audience: slices.Clip(c.Audience), ID: c.ID,
-		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, HasScope: c.Scope != nil,
+		Issuer: c.Issuer, Subject: c.Subject, Principal: c.principal, ClientID: c.ClientID, Audience: slices.Clip(c.Audience), ID: c.ID,
+		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, HasScope: c.Scope.present || c.Scp.present,
 		Permissions: slices.Clip([]string(c.Permissions)), Roles: slices.Clip([]string(c.Roles)), Groups: slices.Clip([]string(c.Groups)),
 	}
-	if c.Scope != nil {
-		mi.Scopes = strings.Fields(*c.Scope)
+	for _, s := range slices.Concat(c.Scope.values, c.Scp.values) {
+		if !slices.Contains(mi.Scopes, s) {
+			mi.Scopes = append(mi.Scopes, s)
+		}
 	}
 	return mi
+}
+
+// scopeClaim is a scope claim: a space-separated string, or a list of
+// scopes (as a Lambda authorizer's or Entra ID's tokens carry it).
+type scopeClaim struct {
+	present bool
+	values  []string
+}
+
+func (sc *scopeClaim) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*sc = scopeClaim{present: true, values: strings.Fields(one)}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("auth: the scope claim is neither a string nor a list of strings")
+	}
+	*sc = scopeClaim{present: true}
+	for _, s := range many {
+		// An entry holding spaces is several scopes, as in the string form.
+		sc.values = append(sc.values, strings.Fields(s)...)
+	}
+	return nil
 }
 
 // stringList is a JSON list of strings that may also be one string.
@@ -77,31 +113,51 @@ type jwtIssuer struct {
 	client *http.Client
 	now    func() time.Time
 	log    *slog.Logger
+	// file holds the keys of public_key_file or jwks_file; nil for keys
+	// fetched over HTTP.
+	file *fileKeySet
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier // nil until the keys' URL is known
 	lastTry  time.Time             // last failed discovery attempt
-	// keys is the verifier's key set; byAudience holds verifiers of the
-	// same keys for other audiences (asked for by callers of VerifyMachineToken).
-	keys       oidc.KeySet
-	byAudience map[string]*oidc.IDTokenVerifier
 }
 
-func newJWTIssuer(cfg JWTIssuer, client *http.Client, now func() time.Time, log *slog.Logger) *jwtIssuer {
-	return &jwtIssuer{cfg: cfg, client: client, now: now, log: log}
+// newJWTIssuer returns the verifier of cfg's tokens. Keys in a file are
+// read now: a file that cannot be used is a *ConfigError.
+func newJWTIssuer(cfg JWTIssuer, key string, client *http.Client, now func() time.Time, log *slog.Logger) (*jwtIssuer, error) {
+	j := &jwtIssuer{cfg: cfg, client: client, now: now, log: log}
+	if cfg.PublicKeyFile != "" || cfg.JWKSFile != "" {
+		ks, err := newFileKeySet(cfg, key, now, log)
+		if err != nil {
+			return nil, err
+		}
+		j.file = ks
+		j.verifier = j.newVerifier(ks)
+	}
+	return j, nil
 }
 
 // Issuer implements [MachineIssuer].
 func (j *jwtIssuer) Issuer() string { return j.cfg.Issuer }
 
 // Version implements [MachineIssuer]: what a token of an external issuer
-// says never changes here.
-func (j *jwtIssuer) Version() uint64 { return 0 }
+// says never changes here, but keys read from a file may: a new version
+// of the file makes cached tokens be verified again.
+func (j *jwtIssuer) Version() uint64 {
+	if j.file != nil {
+		return j.file.refresh()
+	}
+	return 0
+}
 
 // Verify implements [MachineIssuer]: tok's signature, iss, aud (the
-// configured audience, or aud when not empty), exp, nbf, iat and sub.
+// configured audience, or aud when not empty), exp, nbf, iat and the
+// principal.
 func (j *jwtIssuer) Verify(ctx context.Context, tok, aud string, now time.Time) (*Machine, error) {
-	c, err := j.verifyAudience(ctx, tok, now, aud)
+	if aud == "" {
+		aud = j.cfg.Audience
+	}
+	c, err := j.verify(ctx, tok, aud, now)
 	if err != nil {
 		return nil, err
 	}
@@ -129,18 +185,18 @@ func (j *jwtIssuer) getVerifier(ctx context.Context) (*oidc.IDTokenVerifier, err
 		j.log.Warn("auth: JWT issuer discovery failed", "issuer", j.cfg.Issuer, "err", err)
 		return nil, fmt.Errorf("auth: discovery of %s: %w: %w", j.cfg.Issuer, errIssuerKeys, err)
 	}
-	j.keys = newLimitedKeySet(j.client, j.now, url, j.cfg.RefetchInterval)
-	j.verifier = j.newVerifier(j.cfg.Audience)
+	j.verifier = j.newVerifier(newLimitedKeySet(j.client, j.now, url, j.cfg.RefetchInterval))
 	return j.verifier, nil
 }
 
-// newVerifier returns a verifier of j's keys for audience.
-func (j *jwtIssuer) newVerifier(audience string) *oidc.IDTokenVerifier {
-	return oidc.NewVerifier(j.cfg.Issuer, j.keys, &oidc.Config{
-		ClientID:             audience,
+// newVerifier returns a verifier of signature, alg and iss with keys.
+func (j *jwtIssuer) newVerifier(keys oidc.KeySet) *oidc.IDTokenVerifier {
+	return oidc.NewVerifier(j.cfg.Issuer, keys, &oidc.Config{
 		SupportedSigningAlgs: j.cfg.Algorithms,
-		// exp, nbf and iat are checked with the issuer's leeway in check.
-		SkipExpiryCheck: true,
+		// aud (which may be absent, or asked for by the caller), exp, nbf
+		// and iat (with the issuer's leeway) are checked in check.
+		SkipClientIDCheck: true,
+		SkipExpiryCheck:   true,
 	})
 }
 
@@ -173,18 +229,13 @@ func (j *jwtIssuer) discoverJWKS(ctx context.Context) (string, error) {
 	return meta.JWKSURL, nil
 }
 
-// verify checks tok's signature, iss, aud, exp, nbf and iat, and returns
-// its claims.
-func (j *jwtIssuer) verify(ctx context.Context, tok string, now time.Time) (*machineClaims, error) {
+// verify checks tok's signature, iss, aud (for audience), exp, nbf, iat
+// and principal, and returns its claims.
+func (j *jwtIssuer) verify(ctx context.Context, tok, audience string, now time.Time) (*machineClaims, error) {
 	v, err := j.getVerifier(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
 	}
-	return j.check(ctx, v, tok, now)
-}
-
-// check verifies tok with v, then its time claims and sub.
-func (j *jwtIssuer) check(ctx context.Context, v *oidc.IDTokenVerifier, tok string, now time.Time) (*machineClaims, error) {
 	idt, err := v.Verify(ctx, tok)
 	if err != nil {
 		return nil, fmt.Errorf("auth: JWT of %s: %w: %w", j.cfg.Issuer, ErrTokenInvalid, err)
@@ -195,6 +246,10 @@ func (j *jwtIssuer) check(ctx context.Context, v *oidc.IDTokenVerifier, tok stri
 	}
 	leeway := j.cfg.Leeway
 	switch {
+	case len(c.Audience) == 0 && *j.cfg.AudienceRequired:
+		return nil, fmt.Errorf("auth: JWT without aud (the issuer's audience_required is true): %w", ErrTokenInvalid)
+	case len(c.Audience) > 0 && !slices.Contains(c.Audience, audience):
+		return nil, fmt.Errorf("auth: JWT for audience %q, not %q: %w", c.Audience, audience, ErrTokenInvalid)
 	case c.ExpiresAt.IsZero():
 		return nil, fmt.Errorf("auth: JWT without exp: %w", ErrTokenInvalid)
 	case !now.Before(c.ExpiresAt.Add(leeway)):
@@ -203,12 +258,36 @@ func (j *jwtIssuer) check(ctx context.Context, v *oidc.IDTokenVerifier, tok stri
 		return nil, fmt.Errorf("auth: JWT not valid yet (nbf): %w", ErrTokenInvalid)
 	case c.IssuedAt.After(now.Add(leeway)):
 		return nil, fmt.Errorf("auth: JWT issued in the future: %w", ErrTokenInvalid)
-	case c.Subject == "":
-		return nil, fmt.Errorf("auth: JWT without sub: %w", ErrTokenInvalid)
+	}
+	if c.principal, err = j.principal(idt, c); err != nil {
+		return nil, err
 	}
 	// The cache keeps the entry until the token, leeway included, expires.
 	c.ExpiresAt = c.ExpiresAt.Add(leeway)
 	return c, nil
+}
+
+// principal returns the claim that names the client: principal_claim,
+// or else the first of sub, client_id and azp that is set.
+func (j *jwtIssuer) principal(idt *oidc.IDToken, c *machineClaims) (string, error) {
+	name := j.cfg.PrincipalClaim
+	if name == "" {
+		for _, p := range []string{c.Subject, c.ClientID, c.AZP} {
+			if p != "" {
+				return p, nil
+			}
+		}
+		return "", fmt.Errorf("auth: JWT without sub, client_id or azp: nothing names the client: %w", ErrTokenInvalid)
+	}
+	var all map[string]any
+	if err := idt.Claims(&all); err != nil {
+		return "", fmt.Errorf("auth: JWT claims: %w: %w", ErrTokenInvalid, err)
+	}
+	p, _ := all[name].(string)
+	if p == "" {
+		return "", fmt.Errorf("auth: JWT without a string %s claim (the issuer's principal_claim): %w", name, ErrTokenInvalid)
+	}
+	return p, nil
 }
 
 // limitedKeySet verifies with the keys of the last fetched key set and
@@ -341,31 +420,4 @@ func (t jwksRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.ks.record(body)
 	resp.Body = io.NopCloser(strings.NewReader(string(body)))
 	return resp, nil
-}
-
-// maxAudienceVerifiers bounds the verifiers kept per issuer for other
-// audiences than the configured one (one per stage of an API in
-// practice).
-const maxAudienceVerifiers = 64
-
-// verifyAudience is verify for aud instead of the configured audience,
-// when not empty.
-func (j *jwtIssuer) verifyAudience(ctx context.Context, tok string, now time.Time, aud string) (*machineClaims, error) {
-	if aud == "" || aud == j.cfg.Audience {
-		return j.verify(ctx, tok, now)
-	}
-	if _, err := j.getVerifier(ctx); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTokenInvalid, err)
-	}
-	j.mu.Lock()
-	v := j.byAudience[aud]
-	if v == nil {
-		if j.byAudience == nil || len(j.byAudience) >= maxAudienceVerifiers {
-			j.byAudience = map[string]*oidc.IDTokenVerifier{}
-		}
-		v = j.newVerifier(aud)
-		j.byAudience[aud] = v
-	}
-	j.mu.Unlock()
-	return j.check(ctx, v, tok, now)
 }

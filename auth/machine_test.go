@@ -181,7 +181,6 @@ func TestMachineTokenRefusals(t *testing.T) {
 		{"expired", func() string { return e.faultyToken(mockidp.FaultExpired) }},
 		{"bad signature", func() string { return e.faultyToken(mockidp.FaultBadSignature) }},
 		{"issued in the future", func() string { return e.faultyToken(mockidp.FaultIssuedInFuture) }},
-		{"missing sub", func() string { return e.faultyToken(mockidp.FaultMissingSub) }},
 	}
 	for _, c := range cases {
 		code, body, www := e.callBearer("/read", c.tok())

@@ -15,9 +15,29 @@ type JWTIssuer struct {
 	Issuer string `yaml:"issuer"`
 	// Audience must be one of the token's aud values. Required.
 	Audience string `yaml:"audience"`
-	// JWKSURL is where the issuer publishes its public keys. Either it or
-	// Discovery is required.
+	// AudienceRequired false accepts tokens without aud, for issuers that
+	// never set it; a token with aud must still name Audience. Default
+	// true. Only for an issuer whose tokens are all meant for this app:
+	// otherwise a token minted for another API passes here too.
+	AudienceRequired *bool `yaml:"audience_required"`
+	// PrincipalClaim names the string claim that identifies the client
+	// (the identity's Subject). Default: sub, else client_id, else azp.
+	PrincipalClaim string `yaml:"principal_claim"`
+	// The keys are found in exactly one of JWKSURL, Discovery,
+	// PublicKeyFile and JWKSFile.
+	//
+	// JWKSURL is where the issuer publishes its public keys.
 	JWKSURL string `yaml:"jwks_url"`
+	// PublicKeyFile is a PEM file of the issuer's public keys (one or
+	// more: PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE blocks). A token's
+	// kid need not match: each key is tried. The file is read again when
+	// it changes (checked at most every second); write the new one beside
+	// it and rename it into place.
+	PublicKeyFile string `yaml:"public_key_file" conf:"path"`
+	// JWKSFile is a JSON Web Key Set file (as jwks_url would serve it),
+	// read again when it changes, as PublicKeyFile is. A token naming a
+	// kid is checked with that key only.
+	JWKSFile string `yaml:"jwks_file" conf:"path"`
 	// Discovery finds the keys through the issuer's OpenID discovery
 	// document ({issuer}/.well-known/openid-configuration), fetched on the
 	// first token and retried at most every 2s while it fails.
@@ -41,6 +61,9 @@ const (
 	defaultJWKSRefetchInterval = 10 * time.Second
 	maxJWTLeeway               = 10 * time.Minute
 )
+
+// reservedClaims are registered claims that cannot name a client.
+var reservedClaims = map[string]bool{"iss": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true, "scope": true, "scp": true}
 
 // asymmetricAlgs are the algorithms a public key set can check.
 var asymmetricAlgs = map[string]bool{
@@ -77,11 +100,28 @@ func (c *Config) validateMachine() []error {
 		if strings.TrimSpace(iss.Audience) == "" {
 			bad(key+".audience", "missing: the aud that tokens for this app carry")
 		}
+		if iss.AudienceRequired == nil {
+			yes := true
+			iss.AudienceRequired = &yes
+		}
+		iss.PrincipalClaim = strings.TrimSpace(iss.PrincipalClaim)
+		if reservedClaims[iss.PrincipalClaim] {
+			bad(key+".principal_claim", fmt.Sprintf("%q does not name a client: use sub, client_id, azp or a claim of your issuer", iss.PrincipalClaim))
+		}
+		var sources []string
+		for _, s := range []struct {
+			name string
+			set  bool
+		}{{"jwks_url", iss.JWKSURL != ""}, {"discovery", iss.Discovery}, {"public_key_file", iss.PublicKeyFile != ""}, {"jwks_file", iss.JWKSFile != ""}} {
+			if s.set {
+				sources = append(sources, s.name)
+			}
+		}
 		switch {
-		case iss.JWKSURL == "" && !iss.Discovery:
-			bad(key+".jwks_url", "missing: set jwks_url or discovery: true")
-		case iss.JWKSURL != "" && iss.Discovery:
-			bad(key+".jwks_url", "set either jwks_url or discovery, not both")
+		case len(sources) == 0:
+			bad(key+".jwks_url", "missing: set one of jwks_url, discovery: true, public_key_file or jwks_file")
+		case len(sources) > 1:
+			bad(key+"."+sources[1], fmt.Sprintf("set only one of jwks_url, discovery, public_key_file and jwks_file (%s is set too)", sources[0]))
 		case iss.JWKSURL != "":
 			if reason := confcheck.ServiceURL(iss.JWKSURL); reason != "" {
 				bad(key+".jwks_url", reason)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -21,8 +22,13 @@ import (
 type Machine struct {
 	// Issuer is the token's iss.
 	Issuer string
-	// Subject is the token's sub.
+	// Subject is the token's sub ("" when absent).
 	Subject string
+	// Principal names the client: the issuer's principal_claim, or else
+	// the first of sub, client_id and azp that is set. It is the
+	// identity's Subject; "" (from a [MachineIssuer] that leaves it) means
+	// Subject.
+	Principal string
 	// ClientID is the client_id claim ("" when absent).
 	ClientID string
 	// Audience is the token's aud.
@@ -37,7 +43,8 @@ type Machine struct {
 	// HasScope reports whether the token had a scope claim at all; a
 	// token without one skips scope checks (see [Machine.Grants]).
 	HasScope bool
-	// Scopes are the scope claim's space-separated values.
+	// Scopes are the values of the scope and scp claims, each a
+	// space-separated string or a list.
 	Scopes []string
 	// Permissions, Roles and Groups are the claims of those names.
 	Permissions []string
@@ -161,8 +168,12 @@ func (m *Manager) initMachine() error {
 		return nil
 	}
 	v := &machineTokens{issuers: map[string]MachineIssuer{}, scopes: scopes, cache: map[machineKey]*machineEntry{}}
-	for _, iss := range c.JWTIssuers {
-		v.issuers[iss.Issuer] = newJWTIssuer(iss, m.client, m.now, m.log)
+	for i, iss := range c.JWTIssuers {
+		j, err := newJWTIssuer(iss, fmt.Sprintf("jwt_issuers[%d]", i), m.client, m.now, m.log)
+		if err != nil {
+			return err
+		}
+		v.issuers[iss.Issuer] = j
 	}
 	for _, iss := range c.MachineIssuers {
 		if iss == nil {
@@ -273,7 +284,7 @@ func (m *Manager) clientIdentity(mi *Machine) *Identity {
 		}
 	}
 	return &Identity{
-		Kind: KindClient, Subject: mi.Subject, TokenID: mi.ID, Via: "bearer", ExpiresAt: mi.ExpiresAt,
+		Kind: KindClient, Subject: cmp.Or(mi.Principal, mi.Subject), TokenID: mi.ID, Via: "bearer", ExpiresAt: mi.ExpiresAt,
 		set: set, graph: m.graph, machine: mi,
 	}
 }

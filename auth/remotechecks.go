@@ -22,7 +22,8 @@ func (r RemoteCheck) Run(ctx context.Context) error { return r.run(ctx) }
 // RemoteChecks lists the checks of the services c names: the data source
 // of store.driver (through the driver's Ping, which changes nothing), the
 // identity provider's discovery document and keys, and each jwt_issuers
-// entry's keys (found by discovery or at jwks_url). Each check goes the
+// entry's keys (found by discovery or at jwks_url, or read from
+// public_key_file or jwks_file). Each check goes the
 // way the Manager does, through c.HTTPClient. c is a loaded configuration
 // ([LoadConfig] or [Config.Validate]).
 func (c *Config) RemoteChecks() []RemoteCheck {
@@ -56,13 +57,23 @@ func (c *Config) RemoteChecks() []RemoteCheck {
 	}
 	for i, iss := range c.JWTIssuers {
 		how := "discovery"
-		if iss.JWKSURL != "" {
+		switch {
+		case iss.JWKSURL != "":
 			how = "jwks_url"
+		case iss.PublicKeyFile != "":
+			how = "public_key_file"
+		case iss.JWKSFile != "":
+			how = "jwks_file"
 		}
-		j := newJWTIssuer(iss, client, time.Now, log)
+		key := fmt.Sprintf("jwt_issuers[%d]", i)
 		out = append(out, RemoteCheck{
-			Name: fmt.Sprintf("jwt issuer %s (jwt_issuers[%d], %s)", iss.Issuer, i, how),
+			Name: fmt.Sprintf("jwt issuer %s (%s, %s)", iss.Issuer, key, how),
 			run: func(ctx context.Context) error {
+				// Keys in a file are read here.
+				j, err := newJWTIssuer(iss, key, client, time.Now, log)
+				if err != nil || j.file != nil {
+					return err
+				}
 				url, err := j.keysURL(ctx)
 				if err != nil {
 					return err

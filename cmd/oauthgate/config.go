@@ -215,6 +215,12 @@ func configWarnings(path string, cfg *auth.Config) []string {
 	if cfg.InsecureForceUser != "" {
 		out = append(out, fmt.Sprintf("force_user is set: every request is logged in as %s without any identity provider; never use it in production", cfg.InsecureForceUser))
 	}
+	for i, iss := range cfg.JWTIssuers {
+		if iss.AudienceRequired != nil && !*iss.AudienceRequired {
+			out = append(out, fmt.Sprintf("jwt_issuers[%d].audience_required is false: tokens of %s without aud are accepted, "+
+				"so one it minted for another API passes here too; keep it only if the issuer's tokens are all for this app", i, iss.Issuer))
+		}
+	}
 	if cfg.Store.Driver == "file" && cfg.Capabilities.UserFile == "" {
 		out = append(out, "capabilities.user_file is not set: granted capabilities are not kept")
 	}

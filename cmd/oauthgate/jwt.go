@@ -73,7 +73,7 @@ func publicJWK(pub crypto.PublicKey, alg string) (jose.JSONWebKey, error) {
 // keySetOfFile is the JWKS of the public keys of a PEM file.
 func keySetOfFile(path string) (jose.JSONWebKeySet, error) {
 	var set jose.JSONWebKeySet
-	keys, err := pemkey.ReadPublicKeys(path)
+	keys, err := pemkey.ReadPublicHalves(path)
 	if err != nil {
 		return set, err
 	}

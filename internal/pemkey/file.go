@@ -1,6 +1,6 @@
 // Package pemkey owns the reading of PEM files: private keys in every
-// shape openssl writes them ([ReadPrivateKey]) and certificate chains
-// ([ReadCertificates]). Every file the module reads a key or a
+// shape openssl writes them ([ReadPrivateKey]), public keys
+// ([ReadPublicKeys]) and certificate chains ([ReadCertificates]). Every file the module reads a key or a
 // certificate from goes through it, so that a key accepted in one place
 // is accepted in all, with the same size limit, the same strength rule
 // and the same messages.

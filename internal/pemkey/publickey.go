@@ -13,31 +13,48 @@ import (
 	"strings"
 )
 
-// ReadPublicKeys reads every public key of a PEM file of at most
-// [MaxFileBytes], in their order: "PUBLIC KEY" (PKIX, as `openssl pkey
-// -pubout` writes it), "RSA PUBLIC KEY" (PKCS#1), the key of a
-// "CERTIFICATE", and the public half of a private key in any form
-// [ReadPrivateKey] reads (so a signer's own key file will do). Other
-// blocks, such as EC PARAMETERS, are skipped. Every key must pass
-// [CheckPublicKey].
+// ReadPublicKeys reads the public keys of a PEM file of at most
+// [MaxFileBytes], in their order, for a verifier: "PUBLIC KEY" (PKIX, as
+// `openssl pkey -pubout` writes it), "RSA PUBLIC KEY" (PKCS#1) and the
+// key of a "CERTIFICATE". EC PARAMETERS blocks are skipped. Every key
+// must pass [CheckPublicKey].
 //
-// Refused, with an [*Error] naming the file: a file without a key, an
-// encrypted private key, a block that does not parse, a key too weak or
-// of a type that cannot verify signatures.
+// Refused, with an [*Error] naming the file: a private key (a verifier is
+// given the public half only; the message says how to make it), a block
+// that does not parse, a file without a public key, a key too weak or of
+// a type that cannot verify signatures. A missing file is an error
+// matching fs.ErrNotExist.
 func ReadPublicKeys(path string) ([]crypto.PublicKey, error) {
+	return readPublic(path, false)
+}
+
+// ReadPublicHalves is [ReadPublicKeys] that also takes the public half of
+// a private key in any form [ReadPrivateKey] reads, for tools given a
+// signer's own key file (`oauthgate jwt jwks --key`).
+func ReadPublicHalves(path string) ([]crypto.PublicKey, error) {
+	return readPublic(path, true)
+}
+
+// ParsePublicKeys is [ReadPublicKeys] on the bytes of a file.
+func ParsePublicKeys(data []byte) ([]crypto.PublicKey, error) {
+	return parsePublic(data, false)
+}
+
+func readPublic(path string, halves bool) ([]crypto.PublicKey, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := ParsePublicKeys(data)
+	keys, err := parsePublic(data, halves)
 	if err != nil {
 		return nil, inFile(path, err)
 	}
 	return keys, nil
 }
 
-// ParsePublicKeys is [ReadPublicKeys] on the bytes of a file.
-func ParsePublicKeys(data []byte) ([]crypto.PublicKey, error) {
+// parsePublic reads the public keys of data and, with halves, the public
+// half of private keys.
+func parsePublic(data []byte, halves bool) ([]crypto.PublicKey, error) {
 	var (
 		keys   []crypto.PublicKey
 		others []string
@@ -63,11 +80,17 @@ func ParsePublicKeys(data []byte) ([]crypto.PublicKey, error) {
 			}
 		default:
 			priv, isKey, err := privateBlock(block)
+			if isKey && !halves {
+				return nil, &Error{Reason: "holds a private key; give the public key only " +
+					"(openssl pkey -in FILE -pubout -out PUBLIC.pem)"}
+			}
 			if err != nil {
 				return nil, err
 			}
 			if !isKey {
-				others = append(others, block.Type)
+				if block.Type != "EC PARAMETERS" {
+					others = append(others, block.Type)
+				}
 				continue
 			}
 			pub = priv.Public()
@@ -76,21 +99,24 @@ func ParsePublicKeys(data []byte) ([]crypto.PublicKey, error) {
 			return nil, &Error{Reason: fmt.Sprintf("holds a %s block that cannot be read", block.Type), Err: err}
 		}
 		if problem := checkPublic(pub); problem != "" {
-			return nil, &Error{Reason: "holds " + problem}
+			return nil, &Error{Reason: fmt.Sprintf("holds (key %d) %s", len(keys)+1, problem)}
 		}
 		keys = append(keys, pub)
 	}
-	if len(keys) == 0 {
-		reason := "holds no PEM public key (-----BEGIN PUBLIC KEY-----), certificate or private key"
-		switch {
-		case len(others) > 0:
-			reason = fmt.Sprintf("holds no public key, certificate or private key (only %s)", strings.Join(others, ", "))
-		case len(data) > 0 && !isText(data):
-			reason = noKey(data, nil) // the DER hint
-		}
-		return nil, &Error{Reason: reason}
+	if len(keys) > 0 {
+		return keys, nil
 	}
-	return keys, nil
+	what := "public key or certificate"
+	if halves {
+		what = "public key, certificate or private key"
+	}
+	switch {
+	case len(others) > 0:
+		return nil, &Error{Reason: fmt.Sprintf("holds no %s (only %s)", what, strings.Join(others, ", "))}
+	case len(data) > 0 && !isText(data):
+		return nil, &Error{Reason: noKey(data, nil)} // the DER hint
+	}
+	return nil, &Error{Reason: "holds no PEM " + strings.Replace(what, "public key", "public key (-----BEGIN PUBLIC KEY-----)", 1)}
 }
 
 // CheckPublicKey checks that key is of a type and size fit to verify
