@@ -72,7 +72,7 @@ func (id *Identity) Has(capability string) bool {
 }
 
 // HasCap reports whether the identity holds c, a capability of the
-// manager's graph (see [Manager.Policy]).
+// manager's graph (see [Users.Policy]).
 func (id *Identity) HasCap(c capabilities.Cap) bool {
 	return id != nil && id.set.Has(c)
 }

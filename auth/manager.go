@@ -147,10 +147,6 @@ func (m *Manager) Close() error {
 // not be modified.
 func (m *Manager) Config() *Config { return m.cfg }
 
-// Policy returns the capability policy (graph, defaults, guests,
-// overrides).
-func (m *Manager) Policy() *capabilities.Policy { return m.policy }
-
 // Users returns the capability operations on stored users, with their
 // delegation checks.
 func (m *Manager) Users() *Users { return m.users }

@@ -150,18 +150,18 @@ func (m *Manager) lacking(r *http.Request, id *Identity, capability string, o re
 // refusedLinks are the ways on from a 403 page: the home page (base_url,
 // else "/"), and for a browser session, logging out and logging in as
 // someone else (a logout whose next is the login, back to this page).
-func (m *Manager) refusedLinks(r *http.Request, id *Identity) []Link {
+func (m *Manager) refusedLinks(r *http.Request, id *Identity) []respond.Link {
 	home := "/"
 	if m.cfg.BaseURL != "" {
 		home = m.cfg.BaseURL + "/"
 	}
-	links := []Link{{Text: "Home page", Href: home}}
+	links := []respond.Link{{Text: "Home page", Href: home}}
 	if m.noLogin || id.Kind != KindUser {
 		return links
 	}
 	logout := m.cfg.Prefix + "/logout"
 	login := m.Login().Path() + "?" + url.Values{"next": {r.URL.RequestURI()}}.Encode()
 	return append(links,
-		Link{Text: "Log in as another user", Href: logout + "?" + url.Values{"next": {login}}.Encode()},
-		Link{Text: "Log out", Href: logout})
+		respond.Link{Text: "Log in as another user", Href: logout + "?" + url.Values{"next": {login}}.Encode()},
+		respond.Link{Text: "Log out", Href: logout})
 }
