@@ -157,7 +157,10 @@ func (m *Manager) newEntry(ctx context.Context, c credential, rs *recheckState) 
 	if err != nil {
 		return nil, err
 	}
-	id := &Identity{Email: c.subject, Kind: KindUser, ExpiresAt: c.expiresAt, set: set, graph: m.graph}
+	if len(c.claims) > 0 {
+		set = set.Union(m.claims.grant(c.claims))
+	}
+	id := &Identity{Email: c.subject, Kind: KindUser, ExpiresAt: c.expiresAt, set: set, graph: m.graph, claims: c.claims}
 	switch c.kind {
 	case envelope.TokenSession:
 		id.Via, id.sessionID = "session", c.id

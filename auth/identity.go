@@ -59,6 +59,8 @@ type Identity struct {
 	sessionID string
 	// machine is what a machine client's token says (KindClient).
 	machine *Machine
+	// claims are the token's claims that claim rules read.
+	claims claimValues
 }
 
 // Has reports whether the identity holds capability (directly or implied).
