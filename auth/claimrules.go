@@ -105,7 +105,7 @@ type claimRules struct {
 	rules []compiledClaimRule
 	log   *slog.Logger
 
-	mu    sync.Mutex                              // serialises want
+	mu    sync.Mutex                                 // serialises want
 	wants atomic.Pointer[map[string]map[string]bool] // claim → values named (empty: any)
 }
 
