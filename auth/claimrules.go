@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -186,9 +187,8 @@ rules:
 }
 
 // keep picks from a token's claims those that are read, as raw values
-// (not the grants they give, so that changed rules judge them anew). When
-// they exceed the session's budget, each claim keeps only the values
-// that the rules name, and who is told so in the log.
+// (not the grants they give, so that changed rules judge them anew),
+// within the budget of [claimRules.trim].
 func (cr *claimRules) keep(raw map[string]json.RawMessage, who string) claimValues {
 	wants := *cr.wants.Load()
 	if len(wants) == 0 || len(raw) == 0 {
@@ -200,10 +200,28 @@ func (cr *claimRules) keep(raw map[string]json.RawMessage, who string) claimValu
 			cv[name] = vs
 		}
 	}
-	if cv.size() <= maxKeptClaimBytes {
-		return cv
-	}
+	return cr.trim(cv, who)
+}
+
+// trim is the one selection of the claims an identity carries onward (a
+// session, a user token, a re-check): only those that are read; when they
+// exceed the budget, each keeps only the values that the rules name, and
+// who is told so in the log. cv is not modified.
+func (cr *claimRules) trim(cv claimValues, who string) claimValues {
+	wants := *cr.wants.Load()
+	out := claimValues{}
 	for name, vs := range cv {
+		if _, ok := wants[name]; ok {
+			out[name] = vs
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if out.size() <= maxKeptClaimBytes {
+		return out
+	}
+	for name, vs := range out {
 		named := wants[name]
 		kept := make([]string, 0, len(named))
 		for _, v := range vs {
@@ -214,11 +232,94 @@ func (cr *claimRules) keep(raw map[string]json.RawMessage, who string) claimValu
 		if len(named) == 0 && len(vs) > 0 {
 			kept = vs[:1] // only presence is asked
 		}
-		cv[name] = kept
+		out[name] = kept
 	}
 	cr.log.Warn("auth: claims too large to keep whole; only the values the claim rules name are kept, so a rule naming another value applies at the next login",
-		"who", who, "bytes", cv.size())
+		"who", who, "bytes", out.size())
+	return out
+}
+
+// checkMinted checks claims given to [MintToken]: what a login would keep
+// (names, value lengths, the budget), refused rather than cut.
+func (cv claimValues) checkMinted() error {
+	for name, vs := range cv {
+		if name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return fmt.Errorf("%q is not a claim name", name)
+		}
+		for _, v := range vs {
+			if len(v) > maxClaimValue {
+				return fmt.Errorf("a value of claim %q is longer than %d bytes", name, maxClaimValue)
+			}
+		}
+	}
+	if n := cv.size(); n > maxKeptClaimBytes {
+		return fmt.Errorf("claims of %d bytes; at most %d are kept", n, maxKeptClaimBytes)
+	}
+	return nil
+}
+
+// equal reports whether cv and o hold the same claims and values.
+func (cv claimValues) equal(o claimValues) bool {
+	return maps.EqualFunc(cv, o, slices.Equal)
+}
+
+// appendClaims encodes cv with the fields of fields.go: a count of
+// names, then each name with a count of its values and the values.
+func appendClaims(b []byte, cv claimValues) []byte {
+	names := slices.Sorted(maps.Keys(cv))
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		b = appendString(b, name)
+		b = binary.AppendUvarint(b, uint64(len(cv[name])))
+		for _, v := range cv[name] {
+			b = appendString(b, v)
+		}
+	}
+	return b
+}
+
+// readClaims reads what appendClaims wrote; none is nil.
+func readClaims(r *fieldReader) claimValues {
+	n := r.count()
+	if n == 0 {
+		return nil
+	}
+	cv := make(claimValues, n)
+	for range n {
+		name := r.str()
+		vs := make([]string, r.count())
+		for i := range vs {
+			vs[i] = r.str()
+		}
+		cv[name] = vs
+	}
 	return cv
+}
+
+// A user token's envelope Extra starts with a format byte; format 1 is
+// the claims that the token carries.
+const tokenExtraClaims = 1
+
+func tokenExtra(cv claimValues) []byte {
+	if len(cv) == 0 {
+		return nil
+	}
+	return appendClaims([]byte{tokenExtraClaims}, cv)
+}
+
+func claimsOfTokenExtra(extra []byte) (claimValues, error) {
+	if len(extra) == 0 {
+		return nil, nil
+	}
+	if extra[0] != tokenExtraClaims {
+		return nil, fmt.Errorf("auth: token extra of unknown format %d", extra[0])
+	}
+	r := newFieldReader(extra[1:])
+	cv := readClaims(r)
+	if err := r.done(); err != nil {
+		return nil, err
+	}
+	return cv, nil
 }
 
 // claimText returns a claim's value as text: a string, number or boolean

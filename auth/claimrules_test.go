@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities/memstore"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
@@ -20,7 +22,7 @@ type claimEnv struct {
 	app atomic.Pointer[http.Handler]
 }
 
-func newClaimEnv(t *testing.T, rules []auth.ClaimRule) *claimEnv {
+func newClaimEnv(t *testing.T, rules []auth.ClaimRule, configure ...func(*auth.Config)) *claimEnv {
 	t.Helper()
 	opts := machineEnvOptions()
 	opts.Clients["xtof-bot"] = mockidp.Client{Secret: "s1", Audience: petsAudience, Scope: "read:pets",
@@ -33,6 +35,9 @@ func newClaimEnv(t *testing.T, rules []auth.ClaimRule) *claimEnv {
 		c.Capabilities.Graph["xtof_only"] = nil
 		c.Capabilities.Graph["ops"] = nil
 		c.ClaimCapabilities = rules
+		for _, f := range configure {
+			f(c)
+		}
 	}})
 	ce.mount(ce.m)
 	ce.env.app.Config.Handler.(*http.ServeMux).Handle("/c/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,10 +75,17 @@ func (ce *claimEnv) reload(rules []auth.ClaimRule) {
 
 func (b *browser) loginWith(email string, claims map[string]any) {
 	b.e.t.Helper()
+	b.loginWithAt(b.e.m.Login().Path(), email, claims)
+}
+
+// loginWithAt logs email in with claims through loginPath (which may ask
+// for an offline login).
+func (b *browser) loginWithAt(loginPath, email string, claims map[string]any) {
+	b.e.t.Helper()
 	if err := b.e.idp.Provider.NextLogin(email, claims); err != nil {
 		b.e.t.Fatal(err)
 	}
-	r := b.get(b.startLogin(b.e.m.Login().Path()).String())
+	r := b.get(b.startLogin(loginPath).String())
 	expect(b.e.t, r, http.StatusSeeOther)
 }
 
@@ -225,4 +237,91 @@ func TestClaimRulesConfig(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Key != "claim_capabilities[0].grant[1]" || !strings.Contains(ce.Reason, `"nope"`) {
 		t.Errorf("unknown capability: %v", err)
 	}
+}
+
+// A user token minted by /token from a session carries the claims the
+// session kept, so a bearer gets the grants of its browser session.
+func TestClaimRulesUserToken(t *testing.T) {
+	t.Parallel()
+	ce := newClaimEnv(t, xtofRules)
+	xtof, other := ce.browser(), ce.browser()
+	xtof.loginWith("xtof@example.com", map[string]any{"username": "xtof", "groups": []any{"staff", "admins"}, "bio": strings.Repeat("x", 2000)})
+	other.loginWith("other@example.com", map[string]any{"username": "other", "groups": []any{"staff"}})
+	xtok, otok := userToken(t, xtof), userToken(t, other)
+	c := ce.browser()
+	for path, want := range map[string][2]int{
+		"/c/xtof":  {200, 403},
+		"/c/claim": {200, 403},
+		"/c/ops":   {200, 403},
+		"/c/group": {200, 403},
+		"/c/baker": {403, 403},
+	} {
+		if got := c.bearer(path, xtok); got.code != want[0] {
+			t.Errorf("xtof's token %s: %d %q, want %d", path, got.code, got.body, want[0])
+		}
+		if got := c.bearer(path, otok); got.code != want[1] {
+			t.Errorf("other's token %s: %d %q, want %d", path, got.code, got.body, want[1])
+		}
+	}
+	// Only the claims read are in the token: not the large bio.
+	if len(xtok) > len(otok)+100 {
+		t.Errorf("xtof's token is %d bytes, other's %d", len(xtok), len(otok))
+	}
+
+	// A token minted before a rule change is judged by the new rules: it
+	// carries the claims, not the grants.
+	ce.reload([]auth.ClaimRule{{When: map[string]string{"username": "xtof", "groups": "staff"}, Grant: []string{"baker"}}})
+	expect(t, c.bearer("/c/baker", xtok), http.StatusOK)
+	expect(t, c.bearer("/c/xtof", xtok), http.StatusForbidden)
+	expect(t, c.bearer("/c/baker", otok), http.StatusForbidden)
+}
+
+// An offline user token's claims follow the provider: the re-check takes
+// them from the refreshed ID token.
+func TestClaimRulesFollowTheRecheck(t *testing.T) {
+	t.Parallel()
+	// The token store is shared with the Managers of reloads, as a
+	// database or file store would be.
+	ce := newClaimEnv(t, xtofRules, func(c *auth.Config) { c.TokenStore = memstore.NewTokenStore() })
+	b := ce.browser()
+	b.loginWithAt(ce.m.Login().Path()+"?offline_token=true", "xtof@example.com", map[string]any{"username": "xtof", "groups": []any{"admins"}})
+	tok := userToken(t, b)
+	c := ce.browser()
+	expect(t, c.bearer("/c/xtof", tok), http.StatusOK)
+	expect(t, c.bearer("/c/group", tok), http.StatusOK)
+	interval := ce.m.Config().RecheckInterval
+
+	// The provider changes the user's claims: nothing changes until the
+	// re-check is due, then the grants go.
+	if err := ce.idp.Provider.SetUserClaims("xtof@example.com", map[string]any{"username": "other", "groups": []any{"staff"}}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c.bearer("/c/xtof", tok), http.StatusOK)
+	ce.clock.Advance(interval + time.Second)
+	expect(t, c.bearer("/c/xtof", tok), http.StatusForbidden)
+	expect(t, c.bearer("/c/claim", tok), http.StatusForbidden)
+	expect(t, c.bearer("/c/ops", tok), http.StatusForbidden)
+	expect(t, c.bearer("/c/group", tok), http.StatusForbidden)
+	expect(t, c.bearer("/me", tok), http.StatusOK)
+
+	// And they come back with the claim, at the next re-check.
+	if err := ce.idp.Provider.SetUserClaims("xtof@example.com", map[string]any{"username": "xtof"}); err != nil {
+		t.Fatal(err)
+	}
+	ce.clock.Advance(interval + time.Second)
+	expect(t, c.bearer("/c/xtof", tok), http.StatusOK)
+	expect(t, c.bearer("/c/claim", tok), http.StatusOK)
+	expect(t, c.bearer("/c/ops", tok), http.StatusForbidden) // groups is gone
+
+	// A Manager that meets the token for the first time (a restart, a
+	// reload) starts from the claims of the last re-check, kept with the
+	// grant, not from those sealed in the token.
+	if err := ce.idp.Provider.SetUserClaims("xtof@example.com", map[string]any{"username": "other"}); err != nil {
+		t.Fatal(err)
+	}
+	ce.clock.Advance(interval + time.Second)
+	expect(t, c.bearer("/c/xtof", tok), http.StatusForbidden)
+	ce.reload(xtofRules)
+	expect(t, c.bearer("/c/xtof", tok), http.StatusForbidden)
+	expect(t, c.bearer("/c/claim", tok), http.StatusForbidden)
 }

@@ -6,9 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -194,15 +192,7 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 	b = binary.BigEndian.AppendUint64(b, uint64(d.Issued))
 	b = binary.BigEndian.AppendUint64(b, uint64(d.AuthTime))
 	if len(d.Claims) > 0 {
-		names := slices.Sorted(maps.Keys(d.Claims))
-		b = binary.AppendUvarint(b, uint64(len(names)))
-		for _, name := range names {
-			b = appendString(b, name)
-			b = binary.AppendUvarint(b, uint64(len(d.Claims[name])))
-			for _, v := range d.Claims[name] {
-				b = appendString(b, v)
-			}
-		}
+		b = appendClaims(b, d.Claims)
 	}
 	return b, nil
 }
@@ -214,7 +204,9 @@ func (sessionSerializer) Deserialize(src []byte, dst any) error {
 	r := fieldReader{b: src[1:]}
 	d := sessionData{Email: r.str(), ID: r.str(), Issued: r.int(), AuthTime: r.int()}
 	if src[0] == sessionFormatClaims {
-		d.Claims = readClaims(&r)
+		if d.Claims = readClaims(&r); len(d.Claims) == 0 {
+			r.fail() // format 2 holds claims
+		}
 	}
 	if err := r.done(); err != nil {
 		return err
@@ -234,25 +226,6 @@ func (sessionSerializer) Deserialize(src []byte, dst any) error {
 		return errSessionValues
 	}
 	return nil
-}
-
-// readClaims reads the claims of a format 2 session; none is an error.
-func readClaims(r *fieldReader) claimValues {
-	n := r.count()
-	if n == 0 {
-		r.fail()
-		return nil
-	}
-	cv := make(claimValues, n)
-	for range n {
-		name := r.str()
-		vs := make([]string, r.count())
-		for i := range vs {
-			vs[i] = r.str()
-		}
-		cv[name] = vs
-	}
-	return cv
 }
 
 // cookieValue returns the value of the first cookie called name in the

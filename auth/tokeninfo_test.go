@@ -146,7 +146,16 @@ func TestSideValuePurposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grant, err := m.sealGrant("refresh", testNow)
+	grant, err := m.sealGrant(keptGrant{refresh: "refresh", checked: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := keptGrant{refresh: "r2", checked: testNow, claims: claimValues{"groups": {"a", "b"}, "username": {"xtof"}}, hasClaims: true}
+	grantClaims, err := m.sealGrant(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noClaims, err := m.sealGrant(keptGrant{refresh: "r3", checked: testNow, hasClaims: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +166,20 @@ func TestSideValuePurposes(t *testing.T) {
 	if g, err := openOffline(m.codec, offline); err != nil || g.email != d.Email || g.sessionID != d.ID || g.refresh != "refresh" || !g.loginTime.Equal(testNow) {
 		t.Errorf("offline cookie: %+v, %v", g, err)
 	}
-	if refresh, checked, err := m.openGrant(grant); err != nil || refresh != "refresh" || !checked.Equal(testNow) {
-		t.Errorf("grant: %q %v %v", refresh, checked, err)
+	if g, err := m.openGrant(grant); err != nil || g.refresh != "refresh" || !g.checked.Equal(testNow) || g.hasClaims {
+		t.Errorf("grant: %+v %v", g, err)
+	}
+	if g, err := m.openGrant(grantClaims); err != nil || g.refresh != "r2" || !g.checked.Equal(testNow) || !g.hasClaims || !g.claims.equal(kept.claims) {
+		t.Errorf("grant with claims: %+v %v", g, err)
+	}
+	if g, err := m.openGrant(noClaims); err != nil || g.refresh != "r3" || !g.hasClaims || g.claims != nil {
+		t.Errorf("grant with no claims kept: %+v %v", g, err)
 	}
 	for name, v := range map[string]string{"offline": offline, "grant": grant, "flow": flowValue} {
 		if _, err := openOffline(m.codec, v); name != "offline" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as an offline cookie: %v", name, err)
 		}
-		if _, _, err := m.openGrant(v); name != "grant" && !errors.Is(err, ErrTokenInvalid) {
+		if _, err := m.openGrant(v); name != "grant" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as a grant: %v", name, err)
 		}
 		if _, err := m.login.openFlow(v); name != "flow" && !errors.Is(err, ErrTokenInvalid) {
