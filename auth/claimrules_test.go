@@ -274,6 +274,18 @@ func TestClaimRulesUserToken(t *testing.T) {
 	expect(t, c.bearer("/c/baker", xtok), http.StatusOK)
 	expect(t, c.bearer("/c/xtof", xtok), http.StatusForbidden)
 	expect(t, c.bearer("/c/baker", otok), http.StatusForbidden)
+
+	// A token minted offline with claims is judged the same way.
+	minted, err := auth.MintToken(ce.cfg, auth.TokenInfo{Kind: auth.KindUser, Subject: "bot@example.com", ExpiresAt: ce.clock.Now().Add(time.Hour),
+		Claims: map[string][]string{"username": {"xtof"}, "groups": {"staff"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, c.bearer("/c/baker", minted.Token), http.StatusOK)
+	expect(t, c.bearer("/c/claim", minted.Token), http.StatusOK)
+	if info, err := auth.InspectToken(ce.cfg, xtok); err != nil || strings.Join(info.Claims["username"], ",") != "xtof" || info.Claims["bio"] != nil {
+		t.Errorf("inspect: %+v %v", info, err)
+	}
 }
 
 // An offline user token's claims follow the provider: the re-check takes

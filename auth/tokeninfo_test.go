@@ -29,6 +29,7 @@ func TestMintInspectRoundTrip(t *testing.T) {
 	cfg := tokenInfoConfig(t)
 	for _, in := range []TokenInfo{
 		{Kind: KindUser, Subject: "Boss@Example.com"},
+		{Kind: KindUser, Subject: "xtof@example.com", Claims: map[string][]string{"username": {"xtof"}, "groups": {"a", "b"}, "level": {"3"}}},
 		{Kind: KindService, Subject: "bot@service", Capabilities: []string{"read", "write"}, ID: "my-id",
 			IssuedAt: testNow.Add(-time.Minute), ExpiresAt: testNow.Add(time.Hour)},
 	} {
@@ -41,7 +42,7 @@ func TestMintInspectRoundTrip(t *testing.T) {
 			t.Fatalf("%+v: %v", in, err)
 		}
 		want := TokenInfo{Kind: in.Kind, Subject: strings.ToLower(in.Subject), Capabilities: in.Capabilities, ID: in.ID,
-			IssuedAt: in.IssuedAt, ExpiresAt: in.ExpiresAt}
+			IssuedAt: in.IssuedAt, ExpiresAt: in.ExpiresAt, Claims: in.Claims}
 		if want.ID == "" {
 			want.ID = tok.ID
 		}
@@ -50,7 +51,7 @@ func TestMintInspectRoundTrip(t *testing.T) {
 		}
 		if got.Kind != want.Kind || got.Subject != want.Subject || !slices.Equal(got.Capabilities, want.Capabilities) ||
 			got.ID != want.ID || len(got.ID) == 0 || !got.IssuedAt.Equal(want.IssuedAt) || !got.ExpiresAt.Equal(want.ExpiresAt) ||
-			got.Recheck || !got.CheckedAt.IsZero() {
+			got.Recheck || !got.CheckedAt.IsZero() || !claimValues(got.Claims).equal(want.Claims) {
 			t.Errorf("got %+v\nwant %+v", got, want)
 		}
 		if tok.Kind != want.Kind || tok.Subject != want.Subject || tok.ID != got.ID || !tok.ExpiresAt.Equal(got.ExpiresAt) {
@@ -72,6 +73,10 @@ func TestMintTokenRefusals(t *testing.T) {
 		"recheck":             {Kind: KindUser, Subject: "a@example.com", Recheck: true},
 		"checked":             {Kind: KindUser, Subject: "a@example.com", CheckedAt: testNow},
 		"expiry before issue": {Kind: KindUser, Subject: "a@example.com", ExpiresAt: testNow.Add(-time.Hour)},
+		"service claims":      {Kind: KindService, Subject: "bot@service", Claims: map[string][]string{"username": {"x"}}},
+		"empty claim name":    {Kind: KindUser, Subject: "a@example.com", Claims: map[string][]string{"": {"x"}}},
+		"long claim value":    {Kind: KindUser, Subject: "a@example.com", Claims: map[string][]string{"bio": {strings.Repeat("x", maxClaimValue+1)}}},
+		"claims over budget":  {Kind: KindUser, Subject: "a@example.com", Claims: map[string][]string{"groups": slices.Repeat([]string{strings.Repeat("g", 200)}, 6)}},
 	} {
 		if tok, err := MintToken(cfg, in); err == nil {
 			t.Errorf("%s: minted %+v", name, tok)
