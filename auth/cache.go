@@ -24,6 +24,8 @@ type credential struct {
 	expiresAt time.Time
 	// snapshot is a service token's capabilities at minting time.
 	snapshot capabilities.Set
+	// claims are the claims kept from the login (claim_capabilities).
+	claims claimValues
 }
 
 // credEntry is one verified credential and the identity it gives. Entries

@@ -124,6 +124,11 @@ type Config struct {
 	// ("read:pets") to capabilities of the graph; the client holds their
 	// closure. Default: none (a client holds only the guest capabilities).
 	ScopeCapabilities map[string][]string `yaml:"scope_capabilities"`
+	// ClaimCapabilities grant capabilities by claim values: those of a
+	// login's ID token (kept in the session, refreshed at each login) and
+	// those of a machine token. Grants join the identity's effective set.
+	// Default: none.
+	ClaimCapabilities []ClaimRule `yaml:"claim_capabilities"`
 
 	// Settings made in Go only, never read from YAML.
 

@@ -168,6 +168,7 @@ func (c *Config) Validate() error {
 
 	errs = append(errs, c.Throttle.validate()...)
 	errs = append(errs, c.validateMachine()...)
+	errs = append(errs, c.validateClaimRules()...)
 
 	switch len(errs) {
 	case 0:

@@ -61,9 +61,6 @@ var (
 // in Code. [ErrorOf] turns any error into an *Error.
 type Error = respond.Error
 
-// Link is a link offered on an error page ([Error] Links).
-type Link = respond.Link
-
 // storeRetryAfter is the Retry-After of an answer refused because a store
 // is unavailable: long enough for a reconnection, short enough that a
 // client does not give up.

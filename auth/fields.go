@@ -55,6 +55,29 @@ func (r *fieldReader) int() int64 {
 	return v
 }
 
+// count reads a uvarint count of the fields that follow, each at least
+// a byte long, so a forged count cannot make a reader allocate more than
+// the input.
+func (r *fieldReader) count() int {
+	if r.err != nil {
+		return 0
+	}
+	n, w := binary.Uvarint(r.b)
+	if w <= 0 || n > uint64(len(r.b)-w) || w != uvarintLen(n) {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[w:]
+	return int(n)
+}
+
+// fail marks the value malformed.
+func (r *fieldReader) fail() {
+	if r.err == nil {
+		r.err = errBadSealedValue
+	}
+}
+
 // done reports the first error, or an error when bytes remain.
 func (r *fieldReader) done() error {
 	if r.err == nil && len(r.b) != 0 {

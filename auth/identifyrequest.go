@@ -84,10 +84,8 @@ func (m *Manager) bearer(ctx context.Context, tok string) (*Identity, error) {
 	if err != nil {
 		return m.guest, err
 	}
-	if e.recheck != nil && now.UnixNano() >= e.recheck.due.Load() {
-		if err := m.recheck(ctx, e, now); err != nil {
-			return m.guest, err
-		}
+	if e, err = m.recheckEntry(ctx, e, now); err != nil {
+		return m.guest, err
 	}
 	m.cache.put(true, tok, e)
 	return e.id, nil
@@ -105,6 +103,9 @@ func (m *Manager) openToken(tok string, now time.Time) (credential, *recheckStat
 	}
 	switch claims.Kind {
 	case envelope.TokenUser:
+		if c.claims, err = claimsOfTokenExtra(claims.Extra); err != nil {
+			return credential{}, nil, fmt.Errorf("%w: %w", err, ErrTokenInvalid)
+		}
 	case envelope.TokenService:
 		c.snapshot = m.knownSet(claims.Capabilities)
 	default:
@@ -117,8 +118,10 @@ func (m *Manager) openToken(tok string, now time.Time) (credential, *recheckStat
 	if claims.RefreshToken != "" {
 		// The re-check state starts from what the token says; one state
 		// per token id, shared by every request that carries it.
-		v, _ := m.rechecks.LoadOrStore(claims.ID, newRecheckState(claims, m.cfg.RecheckInterval))
+		v, _ := m.rechecks.LoadOrStore(claims.ID, newRecheckState(claims, c.claims, m.cfg.RecheckInterval))
 		rs = v.(*recheckState)
+		// The claims of the last re-check, if any, replace the token's.
+		c.claims = rs.currentClaims()
 	}
 	return c, rs, nil
 }
@@ -157,7 +160,10 @@ func (m *Manager) newEntry(ctx context.Context, c credential, rs *recheckState) 
 	if err != nil {
 		return nil, err
 	}
-	id := &Identity{Email: c.subject, Kind: KindUser, ExpiresAt: c.expiresAt, set: set, graph: m.graph}
+	if len(c.claims) > 0 {
+		set = set.Union(m.claims.grant(c.claims))
+	}
+	id := &Identity{Email: c.subject, Kind: KindUser, ExpiresAt: c.expiresAt, set: set, graph: m.graph, claims: c.claims}
 	switch c.kind {
 	case envelope.TokenSession:
 		id.Via, id.sessionID = "session", c.id
@@ -181,21 +187,19 @@ func (m *Manager) refreshEntry(ctx context.Context, bearer bool, key string, e *
 		return m.guest, fmt.Errorf("auth: %s expired at %s: %w", e.cred.kind, e.cred.expiresAt.Format(time.RFC3339), ErrTokenExpired)
 	}
 	ne := e
+	var err error
 	if e.storeVer != m.store.Version() || e.tokVer != m.tokens.Version() {
-		var err error
 		ne, err = m.newEntry(ctx, e.cred, e.recheck)
 		if err != nil {
 			m.cache.drop(bearer, key)
 			return m.guest, err
 		}
 	}
-	if ne.recheck != nil && now.UnixNano() >= ne.recheck.due.Load() {
-		if err := m.recheck(ctx, ne, now); err != nil {
-			if errors.Is(err, ErrTokenRevoked) {
-				m.cache.drop(bearer, key)
-			}
-			return m.guest, err
+	if ne, err = m.recheckEntry(ctx, ne, now); err != nil {
+		if errors.Is(err, ErrTokenRevoked) {
+			m.cache.drop(bearer, key)
 		}
+		return m.guest, err
 	}
 	if ne != e {
 		m.cache.put(bearer, key, ne)

@@ -59,6 +59,8 @@ type Identity struct {
 	sessionID string
 	// machine is what a machine client's token says (KindClient).
 	machine *Machine
+	// claims are the token's claims that claim rules read.
+	claims claimValues
 }
 
 // Has reports whether the identity holds capability (directly or implied).
@@ -72,7 +74,7 @@ func (id *Identity) Has(capability string) bool {
 }
 
 // HasCap reports whether the identity holds c, a capability of the
-// manager's graph (see [Manager.Policy]).
+// manager's graph (see [Users.Policy]).
 func (id *Identity) HasCap(c capabilities.Cap) bool {
 	return id != nil && id.set.Has(c)
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,6 +17,7 @@ type verifiedLogin struct {
 	email    string // normalized
 	subject  string
 	authTime time.Time
+	claims   map[string]json.RawMessage // every claim, for the claim rules
 }
 
 // idTokenClaims are the claims checked beyond go-oidc's verification.
@@ -38,7 +40,11 @@ func (p *idp) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce str
 		return verifiedLogin{}, err
 	}
 	var c idTokenClaims
+	var all map[string]json.RawMessage
 	if err := tok.Claims(&c); err != nil {
+		return verifiedLogin{}, fmt.Errorf("auth: ID token claims: %w", err)
+	}
+	if err := tok.Claims(&all); err != nil {
 		return verifiedLogin{}, fmt.Errorf("auth: ID token claims: %w", err)
 	}
 	now := p.now()
@@ -68,7 +74,7 @@ func (p *idp) verifyIDToken(ctx context.Context, ready *idpReady, raw, nonce str
 	if !emailaddr.DomainAllowed(email, p.cfg.AllowedEmailDomains) {
 		return verifiedLogin{}, fmt.Errorf("auth: the domain of %q is not allowed", email)
 	}
-	v := verifiedLogin{email: email, subject: tok.Subject, authTime: now}
+	v := verifiedLogin{email: email, subject: tok.Subject, authTime: now, claims: all}
 	if c.AuthTime > 0 {
 		v.authTime = time.Unix(int64(c.AuthTime), 0).UTC()
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestSessionSerializer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back sessionData
-	if err := (sessionSerializer{}).Deserialize(b, &back); err != nil || back != d {
+	if err := (sessionSerializer{}).Deserialize(b, &back); err != nil || !reflect.DeepEqual(back, d) {
 		t.Fatalf("round trip: %+v %v", back, err)
 	}
 	m := map[any]any{}
@@ -107,5 +108,44 @@ func TestOutboundBodiesAreBounded(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: %v", tc.path, err)
 		}
+	}
+}
+
+func TestSessionSerializerClaims(t *testing.T) {
+	t.Parallel()
+	d := sessionData{Email: "a@b.c", ID: "id", Issued: 17, AuthTime: 16,
+		Claims: claimValues{"username": {"xtof"}, "groups": {"admins", "ops"}, "empty": {}}}
+	b, err := sessionSerializer{}.Serialize(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back sessionData
+	if err := (sessionSerializer{}).Deserialize(b, &back); err != nil || !reflect.DeepEqual(back, d) {
+		t.Fatalf("round trip: %+v %v", back, err)
+	}
+	m := map[any]any{}
+	if err := (sessionSerializer{}).Deserialize(b, &m); err != nil || !reflect.DeepEqual(m[sessClaims], d.Claims) {
+		t.Fatalf("into a map: %v %v", m, err)
+	}
+	if b2, err := (sessionSerializer{}).Serialize(m); err != nil || string(b2) != string(b) {
+		t.Fatalf("map serialized differently: %v", err)
+	}
+	m[sessClaims] = "xtof"
+	if _, err := (sessionSerializer{}).Serialize(m); err == nil {
+		t.Fatal("claims of another type serialized")
+	}
+	// A claim count larger than what follows, or none, is refused.
+	for _, bad := range [][]byte{b[:len(b)-1], append(append([]byte{}, b...), 0)} {
+		if err := (sessionSerializer{}).Deserialize(bad, &back); err == nil {
+			t.Errorf("Deserialize(%x) accepted", bad)
+		}
+	}
+	noClaims, _ := sessionSerializer{}.Serialize(&sessionData{Email: "a@b.c", ID: "id"})
+	forged := append([]byte{sessionFormatClaims}, noClaims[1:]...)
+	if err := (sessionSerializer{}).Deserialize(append(forged, 0), &back); err == nil {
+		t.Error("a format 2 session with zero claims accepted")
+	}
+	if err := (sessionSerializer{}).Deserialize(append(forged, 0xff, 0xff, 0xff, 0x7f), &back); err == nil {
+		t.Error("a claim count beyond the input accepted")
 	}
 }

@@ -32,6 +32,7 @@ type Login struct {
 	tokens  store.TokenStore
 	cache   *credCache
 	starts  *loginThrottle
+	claims  *claimRules
 	noLogin bool
 }
 

@@ -14,7 +14,8 @@ func (l *Login) startSession(w http.ResponseWriter, r *http.Request, login verif
 	if err != nil {
 		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}
-	d := sessionData{Email: login.email, ID: envelope.NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix()}
+	d := sessionData{Email: login.email, ID: envelope.NewTokenID(), Issued: issued.Unix(), AuthTime: login.authTime.Unix(),
+		Claims: l.claims.keep(login.claims, login.email)}
 	if err := l.sess.save(w, r, d); err != nil {
 		return &Error{Status: http.StatusInternalServerError, Msg: "cannot start a session", Err: err}
 	}

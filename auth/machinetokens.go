@@ -226,7 +226,11 @@ func (m *Manager) machineIdentity(ctx context.Context, tok, aud string) (id *Ide
 		m.log.Debug("auth: machine token refused", "issuer", name, "err", err)
 		return nil, true, err
 	}
-	e = &machineEntry{id: m.clientIdentity(mi), exp: mi.ExpiresAt, iss: iss}
+	var claims claimValues
+	if m.claims.needed() {
+		claims = m.claims.keep(jwtClaims(tok), "client:"+mi.Subject)
+	}
+	e = &machineEntry{id: m.clientIdentity(mi, claims), exp: mi.ExpiresAt, iss: iss}
 	e.ver.Store(ver)
 	v.mu.Lock()
 	if len(v.cache) >= defaultCacheEntries {
@@ -273,9 +277,9 @@ func (v *machineTokens) pruneLocked(now time.Time) {
 
 // clientIdentity builds the identity of a verified machine token: the
 // guest capabilities plus the closure of scope_capabilities over its
-// scopes and permissions.
-func (m *Manager) clientIdentity(mi *Machine) *Identity {
-	set := m.policy.Guest()
+// scopes and permissions, plus the grants of claim_capabilities.
+func (m *Manager) clientIdentity(mi *Machine, claims claimValues) *Identity {
+	set := m.policy.Guest().Union(m.claims.grant(claims))
 	for _, list := range [][]string{mi.Scopes, mi.Permissions} {
 		for _, s := range list {
 			if caps, ok := m.machine.scopes[s]; ok {
@@ -285,7 +289,7 @@ func (m *Manager) clientIdentity(mi *Machine) *Identity {
 	}
 	return &Identity{
 		Kind: KindClient, Subject: cmp.Or(mi.Principal, mi.Subject), TokenID: mi.ID, Via: "bearer", ExpiresAt: mi.ExpiresAt,
-		set: set, graph: m.graph, machine: mi,
+		set: set, graph: m.graph, machine: mi, claims: claims,
 	}
 }
 

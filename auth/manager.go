@@ -41,6 +41,8 @@ type Manager struct {
 	cache   *credCache
 	// machine verifies JWTs of machine clients; nil without issuers.
 	machine *machineTokens
+	// claims are the claim_capabilities rules and the claims they read.
+	claims *claimRules
 
 	guest     *Identity
 	forced    string // force_user, normalized
@@ -103,6 +105,10 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.cache = newCredCache(defaultCacheEntries)
 	m.side = newSideCookies(&c, m.now)
 	m.guest = &Identity{Kind: KindGuest, set: m.policy.Guest(), graph: m.graph}
+	if m.claims, err = newClaimRules(c.ClaimCapabilities, m.graph, m.log); err != nil {
+		m.closeOwned()
+		return nil, err
+	}
 	if err := m.initMachine(); err != nil {
 		m.closeOwned()
 		return nil, err
@@ -113,7 +119,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 	m.noLogin = c.NoLogin()
 	m.login = &Login{
 		cfg: &c, log: m.log, now: m.now, codec: m.codec, sess: m.sess, side: m.side,
-		idp: m.idp, tokens: m.tokens, cache: m.cache,
+		idp: m.idp, tokens: m.tokens, cache: m.cache, claims: m.claims,
 		starts: newLoginThrottle(&c, m.log, m.now), noLogin: m.noLogin,
 	}
 	m.users = &Users{store: m.store, policy: m.policy, graph: m.graph, log: m.log, mgmt: m.mgmt}
@@ -146,10 +152,6 @@ func (m *Manager) Close() error {
 // and Now included). It must
 // not be modified.
 func (m *Manager) Config() *Config { return m.cfg }
-
-// Policy returns the capability policy (graph, defaults, guests,
-// overrides).
-func (m *Manager) Policy() *capabilities.Policy { return m.policy }
 
 // Users returns the capability operations on stored users, with their
 // delegation checks.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -31,15 +32,41 @@ type recheckState struct {
 	refresh   string    // the current refresh token (rotated by the provider)
 	lastOK    time.Time // last confirmation by the provider
 	nextTry   time.Time // after a failure, no attempt before this
+
+	// claims are those kept for claim rules: the token's, then those of
+	// the ID token of the last re-check. Read without mu.
+	claims atomic.Pointer[claimValues]
 }
 
-func newRecheckState(c envelope.Claims, interval time.Duration) *recheckState {
+func newRecheckState(c envelope.Claims, claims claimValues, interval time.Duration) *recheckState {
 	rs := &recheckState{tokenID: c.ID, subject: c.Subject, expiresAt: c.ExpiresAt, refresh: c.RefreshToken, lastOK: c.CheckedAt}
 	if rs.lastOK.IsZero() {
 		rs.lastOK = c.IssuedAt
 	}
 	rs.due.Store(rs.lastOK.Add(interval).UnixNano())
+	rs.claims.Store(&claims)
 	return rs
+}
+
+func (rs *recheckState) currentClaims() claimValues { return *rs.claims.Load() }
+
+// recheckEntry re-checks e if due and returns the entry to use: e, or a
+// new one when the re-check changed the kept claims (their grants and
+// RequireClaim follow the provider).
+func (m *Manager) recheckEntry(ctx context.Context, e *credEntry, now time.Time) (*credEntry, error) {
+	if e.recheck == nil || now.UnixNano() < e.recheck.due.Load() {
+		return e, nil
+	}
+	if err := m.recheck(ctx, e, now); err != nil {
+		return nil, err
+	}
+	cv := e.recheck.currentClaims()
+	if cv.equal(e.cred.claims) {
+		return e, nil
+	}
+	c := e.cred
+	c.claims = cv
+	return m.newEntry(ctx, c, e.recheck)
 }
 
 // recheck confirms the holder of e's user token with the identity
@@ -109,13 +136,16 @@ func (m *Manager) loadGrant(ctx context.Context, rs *recheckState) {
 	if err != nil || !ok {
 		return
 	}
-	refresh, checked, err := m.openGrant(sealed)
+	g, err := m.openGrant(sealed)
 	if err != nil {
 		m.log.Warn("auth: ignoring a kept grant that does not open", "token_id", rs.tokenID, "err", err)
 		return
 	}
-	if checked.After(rs.lastOK) || refresh != rs.refresh && !checked.Before(rs.lastOK) {
-		rs.refresh, rs.lastOK = refresh, checked
+	if g.checked.After(rs.lastOK) || g.refresh != rs.refresh && !g.checked.Before(rs.lastOK) {
+		rs.refresh, rs.lastOK = g.refresh, g.checked
+		if g.hasClaims {
+			rs.claims.Store(&g.claims)
+		}
 	}
 }
 
@@ -144,12 +174,16 @@ func (m *Manager) refreshGrant(ctx context.Context, rs *recheckState, now time.T
 	if tok.RefreshToken != "" {
 		rs.refresh = tok.RefreshToken
 	}
-	idErr := m.checkRefreshedIDToken(cctx, ready, tok, rs.subject)
+	raw, idErr := m.checkRefreshedIDToken(cctx, ready, tok, rs.subject)
 	checked := now
 	if idErr != nil {
 		checked = rs.lastOK
+	} else if raw != nil {
+		// A claim changed at the provider applies from now on.
+		cv := m.claims.keep(raw, rs.subject)
+		rs.claims.Store(&cv)
 	}
-	sealed, err := m.sealGrant(rs.refresh, checked)
+	sealed, err := m.sealGrant(keptGrant{refresh: rs.refresh, checked: checked, claims: rs.currentClaims(), hasClaims: true})
 	if err == nil {
 		err = m.tokens.PutGrant(ctx, rs.tokenID, sealed, rs.expiresAt)
 	}
@@ -161,43 +195,67 @@ func (m *Manager) refreshGrant(ctx context.Context, rs *recheckState, now time.T
 }
 
 // checkRefreshedIDToken verifies the ID token of a refresh answer, if any:
-// signature, issuer, audience, expiry, and the same user.
-func (m *Manager) checkRefreshedIDToken(ctx context.Context, ready *idpReady, tok *oauth2.Token, subject string) error {
+// signature, issuer, audience, expiry, and the same user. It returns the
+// token's claims (nil without an ID token).
+func (m *Manager) checkRefreshedIDToken(ctx context.Context, ready *idpReady, tok *oauth2.Token, subject string) (map[string]json.RawMessage, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return nil
+		return nil, nil
 	}
 	idt, err := ready.verifier.Verify(ctx, raw)
 	if err != nil {
-		return fmt.Errorf("auth: refreshed ID token: %w", err)
+		return nil, fmt.Errorf("auth: refreshed ID token: %w", err)
 	}
 	var claims struct {
 		Email string `json:"email"`
 	}
+	var all map[string]json.RawMessage
 	if err := idt.Claims(&claims); err != nil {
-		return fmt.Errorf("auth: refreshed ID token: %w", err)
+		return nil, fmt.Errorf("auth: refreshed ID token: %w", err)
+	}
+	if err := idt.Claims(&all); err != nil {
+		return nil, fmt.Errorf("auth: refreshed ID token: %w", err)
 	}
 	if claims.Email != "" && capabilities.NormalizeEmail(claims.Email) != subject {
-		return fmt.Errorf("auth: refreshed ID token names another user: %w", ErrTokenRevoked)
+		return nil, fmt.Errorf("auth: refreshed ID token names another user: %w", ErrTokenRevoked)
 	}
-	return nil
+	return all, nil
 }
 
-func (m *Manager) sealGrant(refresh string, checked time.Time) (string, error) {
-	b := appendString(nil, refresh)
-	b = appendInt(b, checked.Unix())
+// keptGrant is what the token store keeps of a user token's grant, so
+// that every process re-checks from the latest: the rotated refresh
+// token, when the provider last confirmed the user, and the claims then
+// kept (hasClaims is false in grants kept before claims were).
+type keptGrant struct {
+	refresh   string
+	checked   time.Time
+	claims    claimValues
+	hasClaims bool
+}
+
+func (m *Manager) sealGrant(g keptGrant) (string, error) {
+	b := appendString(nil, g.refresh)
+	b = appendInt(b, g.checked.Unix())
+	if g.hasClaims {
+		b = appendClaims(b, g.claims)
+	}
 	return m.codec.SealBytes(envelope.PurposeGrant, b)
 }
 
-func (m *Manager) openGrant(sealed string) (refresh string, checked time.Time, err error) {
+func (m *Manager) openGrant(sealed string) (keptGrant, error) {
 	plain, err := m.codec.OpenBytes(envelope.PurposeGrant, sealed)
 	if err != nil {
-		return "", time.Time{}, err
+		return keptGrant{}, err
 	}
 	r := newFieldReader(plain)
-	refresh, unix := r.str(), r.int()
-	if err := r.done(); err != nil {
-		return "", time.Time{}, err
+	g := keptGrant{refresh: r.str()}
+	unix := r.int()
+	if r.err == nil && len(r.b) > 0 {
+		g.claims, g.hasClaims = readClaims(r), true
 	}
-	return refresh, time.Unix(unix, 0).UTC(), nil
+	if err := r.done(); err != nil {
+		return keptGrant{}, err
+	}
+	g.checked = time.Unix(unix, 0).UTC()
+	return g, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/oauthgate/oauthgate/internal/redirect"
@@ -73,6 +74,35 @@ func (m *Manager) Require(capability string, opts ...RequireOption) func(http.Ha
 			return unauthenticated()
 		}
 		return m.lacking(r, id, capability, o)
+	})
+}
+
+// RequireClaim returns middleware that lets a request through only if
+// its identity's token had claim name with one of values (any value when
+// none is given): the ID token of a browser login, or a machine client's
+// JWT. An array claim matches when it holds one of the values; strings,
+// numbers and booleans are compared as text. Refusals are those of
+// [Manager.Require]: 401 without identity, 403 naming the claim (never
+// its value) otherwise; service tokens carry no claims.
+//
+// A login keeps only the claims that claim_capabilities and RequireClaim
+// read, so wire RequireClaim before serving: a session started before
+// does not hold the claim until the next login. An empty name panics.
+func (m *Manager) RequireClaim(name string, values ...string) func(http.Handler) http.Handler {
+	if name == "" {
+		panic("auth: RequireClaim: empty claim name")
+	}
+	m.claims.want(name, values)
+	values = slices.Clone(values)
+	return m.guard(requireOptions{}, func(_ *http.Request, id *Identity) error {
+		switch {
+		case id.claims.has(name, values):
+			return nil
+		case id.IsGuest():
+			return unauthenticated()
+		}
+		return &Error{Status: http.StatusForbidden, Msg: "missing claim " + strconv.Quote(name),
+			Err: fmt.Errorf("%s has no accepted value of claim %q: %w", id, name, ErrForbidden)}
 	})
 }
 
@@ -150,18 +180,18 @@ func (m *Manager) lacking(r *http.Request, id *Identity, capability string, o re
 // refusedLinks are the ways on from a 403 page: the home page (base_url,
 // else "/"), and for a browser session, logging out and logging in as
 // someone else (a logout whose next is the login, back to this page).
-func (m *Manager) refusedLinks(r *http.Request, id *Identity) []Link {
+func (m *Manager) refusedLinks(r *http.Request, id *Identity) []respond.Link {
 	home := "/"
 	if m.cfg.BaseURL != "" {
 		home = m.cfg.BaseURL + "/"
 	}
-	links := []Link{{Text: "Home page", Href: home}}
+	links := []respond.Link{{Text: "Home page", Href: home}}
 	if m.noLogin || id.Kind != KindUser {
 		return links
 	}
 	logout := m.cfg.Prefix + "/logout"
 	login := m.Login().Path() + "?" + url.Values{"next": {r.URL.RequestURI()}}.Encode()
 	return append(links,
-		Link{Text: "Log in as another user", Href: logout + "?" + url.Values{"next": {login}}.Encode()},
-		Link{Text: "Log out", Href: logout})
+		respond.Link{Text: "Log in as another user", Href: logout + "?" + url.Values{"next": {login}}.Encode()},
+		respond.Link{Text: "Log out", Href: logout})
 }

@@ -28,6 +28,7 @@ const (
 	sessID       = "sid"
 	sessIssued   = "iat"       // login time, Unix seconds
 	sessAuthTime = "auth_time" // the provider's auth_time, Unix seconds
+	sessClaims   = "claims"    // claimValues the claim rules read; absent when none
 )
 
 // sessionData is a decoded session cookie.
@@ -36,6 +37,7 @@ type sessionData struct {
 	ID       string
 	Issued   int64
 	AuthTime int64
+	Claims   claimValues
 }
 
 // sessionCodec encodes and decodes session cookies.
@@ -107,6 +109,9 @@ func (sc *sessionCodec) save(w http.ResponseWriter, r *http.Request, d sessionDa
 	s.Values[sessID] = d.ID
 	s.Values[sessIssued] = d.Issued
 	s.Values[sessAuthTime] = d.AuthTime
+	if len(d.Claims) > 0 {
+		s.Values[sessClaims] = d.Claims
+	}
 	return sc.store.Save(r, w, s)
 }
 
@@ -124,7 +129,7 @@ func (sc *sessionCodec) open(v string, now time.Time) (credential, error) {
 		return credential{}, fmt.Errorf("auth: session cookie: %w", err)
 	}
 	issued := time.Unix(d.Issued, 0).UTC()
-	c := credential{kind: envelope.TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(sc.maxAge)}
+	c := credential{kind: envelope.TokenSession, subject: d.Email, id: d.ID, issuedAt: issued, expiresAt: issued.Add(sc.maxAge), claims: d.Claims}
 	switch {
 	case d.Email == "" || d.ID == "":
 		return credential{}, errors.New("auth: session cookie without email or id")
@@ -142,7 +147,12 @@ func (sc *sessionCodec) open(v string, now time.Time) (credential, error) {
 // into a *sessionData or such a map.
 type sessionSerializer struct{}
 
-const sessionFormat = 1
+// Format 1 holds no claims; format 2 adds them (a login with claims
+// that claim rules read).
+const (
+	sessionFormat       = 1
+	sessionFormatClaims = 2
+)
 
 var errSessionValues = errors.New("auth: session values are not a session")
 
@@ -155,7 +165,15 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 		d.ID, ok2 = v[sessID].(string)
 		d.Issued, ok3 = v[sessIssued].(int64)
 		d.AuthTime, ok4 = v[sessAuthTime].(int64)
-		if !ok1 || !ok2 || !ok3 || !ok4 || len(v) != 4 {
+		n := 4
+		if cv, ok := v[sessClaims]; ok {
+			d.Claims, ok = cv.(claimValues)
+			if !ok {
+				return nil, errSessionValues
+			}
+			n++
+		}
+		if !ok1 || !ok2 || !ok3 || !ok4 || len(v) != n {
 			return nil, errSessionValues
 		}
 	case *sessionData:
@@ -163,21 +181,33 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 	default:
 		return nil, errSessionValues
 	}
-	b := make([]byte, 0, 1+len(d.Email)+len(d.ID)+2+16)
-	b = append(b, sessionFormat)
+	b := make([]byte, 0, 1+len(d.Email)+len(d.ID)+2+16+d.Claims.size()+8)
+	if len(d.Claims) == 0 {
+		b = append(b, sessionFormat)
+	} else {
+		b = append(b, sessionFormatClaims)
+	}
 	b = appendString(b, d.Email)
 	b = appendString(b, d.ID)
 	b = binary.BigEndian.AppendUint64(b, uint64(d.Issued))
 	b = binary.BigEndian.AppendUint64(b, uint64(d.AuthTime))
+	if len(d.Claims) > 0 {
+		b = appendClaims(b, d.Claims)
+	}
 	return b, nil
 }
 
 func (sessionSerializer) Deserialize(src []byte, dst any) error {
-	if len(src) == 0 || src[0] != sessionFormat {
+	if len(src) == 0 || src[0] != sessionFormat && src[0] != sessionFormatClaims {
 		return errSessionValues
 	}
 	r := fieldReader{b: src[1:]}
 	d := sessionData{Email: r.str(), ID: r.str(), Issued: r.int(), AuthTime: r.int()}
+	if src[0] == sessionFormatClaims {
+		if d.Claims = readClaims(&r); len(d.Claims) == 0 {
+			r.fail() // format 2 holds claims
+		}
+	}
 	if err := r.done(); err != nil {
 		return err
 	}
@@ -189,6 +219,9 @@ func (sessionSerializer) Deserialize(src []byte, dst any) error {
 			*v = map[any]any{}
 		}
 		(*v)[sessEmail], (*v)[sessID], (*v)[sessIssued], (*v)[sessAuthTime] = d.Email, d.ID, d.Issued, d.AuthTime
+		if len(d.Claims) > 0 {
+			(*v)[sessClaims] = d.Claims
+		}
 	default:
 		return errSessionValues
 	}

@@ -46,6 +46,11 @@ type TokenInfo struct {
 	// token: MintToken refuses both fields.
 	Recheck   bool
 	CheckedAt time.Time
+	// Claims are a user token's claims for claim_capabilities and
+	// [Manager.RequireClaim], each claim's values as text: those its
+	// login's ID token gave (the ones the rules read), or those given to
+	// MintToken. A service token has none.
+	Claims map[string][]string
 }
 
 // MintToken seals a user or service bearer token offline, with cfg's
@@ -77,6 +82,16 @@ func MintToken(cfg *Config, t TokenInfo) (IssuedToken, error) {
 		}
 	default:
 		return IssuedToken{}, fmt.Errorf("auth: mint: a token is for a user or a service account, not a %s", t.Kind)
+	}
+	if len(t.Claims) > 0 {
+		if t.Kind != KindUser {
+			return IssuedToken{}, errors.New("auth: mint: only a user token carries claims")
+		}
+		cv := claimValues(t.Claims)
+		if err := cv.checkMinted(); err != nil {
+			return IssuedToken{}, fmt.Errorf("auth: mint: %w", err)
+		}
+		claims.Extra = tokenExtra(cv)
 	}
 	if t.Recheck || !t.CheckedAt.IsZero() {
 		return IssuedToken{}, errors.New("auth: mint: only a login makes a token that is re-checked with the identity provider")
@@ -144,6 +159,11 @@ func InspectToken(cfg *Config, token string) (TokenInfo, error) {
 			IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
 			Recheck: c.RefreshToken != "", CheckedAt: c.CheckedAt,
 		}
+		cv, err := claimsOfTokenExtra(c.Extra)
+		if err != nil {
+			return info, fmt.Errorf("auth: %s: %w: %w", b.p, err, ErrTokenInvalid)
+		}
+		info.Claims = cv
 		if c.Kind != b.claim {
 			return info, fmt.Errorf("auth: a %s sealed as a %s token, which the app refuses: %w", c.Kind, b.p, ErrTokenInvalid)
 		}

@@ -29,6 +29,7 @@ func TestMintInspectRoundTrip(t *testing.T) {
 	cfg := tokenInfoConfig(t)
 	for _, in := range []TokenInfo{
 		{Kind: KindUser, Subject: "Boss@Example.com"},
+		{Kind: KindUser, Subject: "xtof@example.com", Claims: map[string][]string{"username": {"xtof"}, "groups": {"a", "b"}, "level": {"3"}}},
 		{Kind: KindService, Subject: "bot@service", Capabilities: []string{"read", "write"}, ID: "my-id",
 			IssuedAt: testNow.Add(-time.Minute), ExpiresAt: testNow.Add(time.Hour)},
 	} {
@@ -41,7 +42,7 @@ func TestMintInspectRoundTrip(t *testing.T) {
 			t.Fatalf("%+v: %v", in, err)
 		}
 		want := TokenInfo{Kind: in.Kind, Subject: strings.ToLower(in.Subject), Capabilities: in.Capabilities, ID: in.ID,
-			IssuedAt: in.IssuedAt, ExpiresAt: in.ExpiresAt}
+			IssuedAt: in.IssuedAt, ExpiresAt: in.ExpiresAt, Claims: in.Claims}
 		if want.ID == "" {
 			want.ID = tok.ID
 		}
@@ -50,7 +51,7 @@ func TestMintInspectRoundTrip(t *testing.T) {
 		}
 		if got.Kind != want.Kind || got.Subject != want.Subject || !slices.Equal(got.Capabilities, want.Capabilities) ||
 			got.ID != want.ID || len(got.ID) == 0 || !got.IssuedAt.Equal(want.IssuedAt) || !got.ExpiresAt.Equal(want.ExpiresAt) ||
-			got.Recheck || !got.CheckedAt.IsZero() {
+			got.Recheck || !got.CheckedAt.IsZero() || !claimValues(got.Claims).equal(want.Claims) {
 			t.Errorf("got %+v\nwant %+v", got, want)
 		}
 		if tok.Kind != want.Kind || tok.Subject != want.Subject || tok.ID != got.ID || !tok.ExpiresAt.Equal(got.ExpiresAt) {
@@ -72,6 +73,10 @@ func TestMintTokenRefusals(t *testing.T) {
 		"recheck":             {Kind: KindUser, Subject: "a@example.com", Recheck: true},
 		"checked":             {Kind: KindUser, Subject: "a@example.com", CheckedAt: testNow},
 		"expiry before issue": {Kind: KindUser, Subject: "a@example.com", ExpiresAt: testNow.Add(-time.Hour)},
+		"service claims":      {Kind: KindService, Subject: "bot@service", Claims: map[string][]string{"username": {"x"}}},
+		"empty claim name":    {Kind: KindUser, Subject: "a@example.com", Claims: map[string][]string{"": {"x"}}},
+		"long claim value":    {Kind: KindUser, Subject: "a@example.com", Claims: map[string][]string{"bio": {strings.Repeat("x", maxClaimValue+1)}}},
+		"claims over budget":  {Kind: KindUser, Subject: "a@example.com", Claims: map[string][]string{"groups": slices.Repeat([]string{strings.Repeat("g", 200)}, 6)}},
 	} {
 		if tok, err := MintToken(cfg, in); err == nil {
 			t.Errorf("%s: minted %+v", name, tok)
@@ -146,7 +151,16 @@ func TestSideValuePurposes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grant, err := m.sealGrant("refresh", testNow)
+	grant, err := m.sealGrant(keptGrant{refresh: "refresh", checked: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := keptGrant{refresh: "r2", checked: testNow, claims: claimValues{"groups": {"a", "b"}, "username": {"xtof"}}, hasClaims: true}
+	grantClaims, err := m.sealGrant(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noClaims, err := m.sealGrant(keptGrant{refresh: "r3", checked: testNow, hasClaims: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +171,20 @@ func TestSideValuePurposes(t *testing.T) {
 	if g, err := openOffline(m.codec, offline); err != nil || g.email != d.Email || g.sessionID != d.ID || g.refresh != "refresh" || !g.loginTime.Equal(testNow) {
 		t.Errorf("offline cookie: %+v, %v", g, err)
 	}
-	if refresh, checked, err := m.openGrant(grant); err != nil || refresh != "refresh" || !checked.Equal(testNow) {
-		t.Errorf("grant: %q %v %v", refresh, checked, err)
+	if g, err := m.openGrant(grant); err != nil || g.refresh != "refresh" || !g.checked.Equal(testNow) || g.hasClaims {
+		t.Errorf("grant: %+v %v", g, err)
+	}
+	if g, err := m.openGrant(grantClaims); err != nil || g.refresh != "r2" || !g.checked.Equal(testNow) || !g.hasClaims || !g.claims.equal(kept.claims) {
+		t.Errorf("grant with claims: %+v %v", g, err)
+	}
+	if g, err := m.openGrant(noClaims); err != nil || g.refresh != "r3" || !g.hasClaims || g.claims != nil {
+		t.Errorf("grant with no claims kept: %+v %v", g, err)
 	}
 	for name, v := range map[string]string{"offline": offline, "grant": grant, "flow": flowValue} {
 		if _, err := openOffline(m.codec, v); name != "offline" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as an offline cookie: %v", name, err)
 		}
-		if _, _, err := m.openGrant(v); name != "grant" && !errors.Is(err, ErrTokenInvalid) {
+		if _, err := m.openGrant(v); name != "grant" && !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("a %s value opens as a grant: %v", name, err)
 		}
 		if _, err := m.login.openFlow(v); name != "flow" && !errors.Is(err, ErrTokenInvalid) {

@@ -50,6 +50,10 @@ func (um userManagement) heldBy(id *Identity) bool {
 // for delegation.
 func (u *Users) Store() store.Store { return u.store }
 
+// Policy returns the capability policy (graph, defaults, guests,
+// overrides) that the users' capabilities follow.
+func (u *Users) Policy() *capabilities.Policy { return u.policy }
+
 // targetEmail checks and normalizes the email of a management call; ""
 // means by itself.
 func targetEmail(by *Identity, email string) (string, error) {

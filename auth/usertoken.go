@@ -14,7 +14,9 @@ import (
 // in the offline cookie, is embedded (encrypted) so that the user is
 // re-checked with the provider every recheck_interval; the offline cookie
 // is then deleted (one refresh token serves one token: providers rotate
-// them).
+// them). The claims that the identity kept for claim rules and
+// [Manager.RequireClaim] (from its login's ID token) are sealed in the
+// token, so its bearer gets the same claim grants.
 //
 // A guest gets an error matching [ErrNoIdentity], a service account one
 // matching [ErrBadRequest].
@@ -32,6 +34,7 @@ func (m *Manager) IssueUserToken(w http.ResponseWriter, r *http.Request, id *Ide
 	claims := envelope.Claims{
 		Kind: envelope.TokenUser, Subject: id.Email, IssuedAt: issued,
 		ExpiresAt: issued.Add(m.cfg.TokenTTL),
+		Extra:     tokenExtra(m.claims.trim(id.claims, id.Email)),
 	}
 	if id.Via == "bearer" && !id.ExpiresAt.IsZero() && id.ExpiresAt.Before(claims.ExpiresAt) {
 		claims.ExpiresAt = id.ExpiresAt

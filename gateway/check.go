@@ -57,7 +57,7 @@ func (st *state) checkHandler(need string, redirect bool) (http.Handler, bool) {
 		opts = append(opts, auth.RedirectToLogin)
 	}
 	if need != RequirePublic && need != RequireLogin {
-		if _, ok := st.m.Policy().Graph().Lookup(need); !ok {
+		if _, ok := st.m.Users().Policy().Graph().Lookup(need); !ok {
 			return nil, false
 		}
 	}

@@ -57,7 +57,7 @@ func (h *routes) adminPageRoutes(others []Route) []Route {
 	if !cfg.AdminPageEnabled() {
 		return nil
 	}
-	if _, ok := h.m.Policy().Graph().Lookup(auth.UserManagementCapability); !ok {
+	if _, ok := h.m.Users().Policy().Graph().Lookup(auth.UserManagementCapability); !ok {
 		return nil
 	}
 	p := cfg.Prefix
@@ -155,7 +155,7 @@ func (a *adminPage) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	v := adminView{
 		Me: id.Email, Prefix: cfg.Prefix, Home: "/", Clients: a.clients,
-		Names:      h.m.Policy().Graph().Names(),
+		Names:      h.m.Users().Policy().Graph().Names(),
 		Stylesheet: cfg.Prefix + AdminPagePath + "admin.css",
 		Script:     cfg.Prefix + AdminPagePath + "admin.js",
 	}
@@ -177,7 +177,7 @@ func (a *adminPage) serve(w http.ResponseWriter, r *http.Request) {
 			v.Users = append(v.Users, u)
 		}
 	}
-	impl := h.m.Policy().Graph().Implications()
+	impl := h.m.Users().Policy().Graph().Implications()
 	for _, name := range v.Names {
 		v.Graph = append(v.Graph, adminImplication{Name: name, Implies: impl[name]})
 	}

@@ -59,7 +59,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 			users = map[string][]string{}
 		}
 		resp.Users = users
-		resp.Graph = h.m.Policy().Graph().Implications()
+		resp.Graph = h.m.Users().Policy().Graph().Implications()
 	}
 	respond.JSON(w, http.StatusOK, resp)
 }
@@ -67,7 +67,7 @@ func (h *routes) list(w http.ResponseWriter, r *http.Request) {
 // effective is the closed set that the account with these stored
 // capabilities holds now (a service token adds its snapshot as a bound).
 func (h *routes) effective(email string, stored []string) ([]string, bool) {
-	p := h.m.Policy()
+	p := h.m.Users().Policy()
 	set, err := p.Effective(email, stored)
 	if err != nil {
 		return nil, false
@@ -78,7 +78,7 @@ func (h *routes) effective(email string, stored []string) ([]string, bool) {
 // holds reports whether id holds the named capability, false when the
 // graph does not define it.
 func (h *routes) holds(id *auth.Identity, name string) bool {
-	c, ok := h.m.Policy().Graph().Lookup(name)
+	c, ok := h.m.Users().Policy().Graph().Lookup(name)
 	return ok && id.HasCap(c)
 }
 

@@ -75,7 +75,7 @@ func Routes(m *auth.Manager) []Route {
 			for _, rt := range rp.Routes() {
 				rt.Path = p + rt.Path
 				if rt.Capability != "" {
-					if _, known := m.Policy().Graph().Lookup(rt.Capability); !known {
+					if _, known := m.Users().Policy().Graph().Lookup(rt.Capability); !known {
 						continue // nobody could hold it
 					}
 					rt.Handler = h.guarded(rt)

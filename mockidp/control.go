@@ -18,6 +18,7 @@ import (
 //	POST /control/next_login    JSON {"email": ..., "claims": {...}}
 //	POST /control/delete_user   JSON {"email": ...}
 //	POST /control/restore_user  JSON {"email": ...}
+//	POST /control/user_claims   JSON {"email": ..., "claims": {...}}; "claims": null undoes
 func (p *Provider) controlRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /set_email", p.handleSetEmail)
 	m.HandleFunc("POST /control/fault", p.handleFault)
@@ -26,6 +27,7 @@ func (p *Provider) controlRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /control/next_login", p.handleNextLogin)
 	m.HandleFunc("POST /control/delete_user", p.handleUserState(true))
 	m.HandleFunc("POST /control/restore_user", p.handleUserState(false))
+	m.HandleFunc("POST /control/user_claims", p.handleUserClaims)
 }
 
 func controlError(w http.ResponseWriter, msg string) {
@@ -140,4 +142,20 @@ func (p *Provider) handleUserState(deleted bool) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "email": body.Email})
 	}
+}
+
+func (p *Provider) handleUserClaims(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Email  string         `json:"email"`
+		Claims map[string]any `json:"claims"`
+	}
+	if !decodeJSON(r, &body) || body.Email == "" {
+		controlError(w, `want JSON {"email": ..., "claims": {...}}`)
+		return
+	}
+	if err := p.SetUserClaims(body.Email, body.Claims); err != nil {
+		controlError(w, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "email": body.Email})
 }

@@ -655,3 +655,60 @@ func TestLookalikeEmails(t *testing.T) {
 		t.Errorf("deleted Kate in upper case logs in: %v", loc)
 	}
 }
+
+func TestSetUserClaimsReachesRefreshes(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{DefaultEmail: "xtof@example.com",
+		Users: []User{{Email: "xtof@example.com", Claims: map[string]any{"username": "xtof", "team": "a"}}}})
+	rp := newRP(t, s)
+	res := rp.login(t, oauth2.AccessTypeOffline)
+	claimsOf := func(raw string) map[string]any {
+		t.Helper()
+		idt, err := rp.verifier.Verify(rp.ctx, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c map[string]any
+		if err := idt.Claims(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	refresh := func() map[string]any {
+		t.Helper()
+		tok, err := rp.cfg.TokenSource(rp.ctx, &oauth2.Token{RefreshToken: res.token.RefreshToken}).Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.token = tok
+		raw, _ := tok.Extra("id_token").(string)
+		return claimsOf(raw)
+	}
+	if c := claimsOf(res.raw); c["username"] != "xtof" {
+		t.Fatalf("login claims %v", c)
+	}
+	if err := s.Provider.SetUserClaims("Xtof@Example.com", map[string]any{"username": "christophe"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := refresh(); c["username"] != "christophe" || c["team"] != nil || c["email"] != "xtof@example.com" {
+		t.Errorf("refreshed claims after SetUserClaims: %v", c)
+	}
+	// Over HTTP too; null undoes it, and the grant keeps its login's claims.
+	resp, body := postJSON(t, s.Client(), s.URL+"/control/user_claims", `{"email":"xtof@example.com","claims":{"username":"x2"}}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s %s", resp.Status, body)
+	}
+	if c := refresh(); c["username"] != "x2" {
+		t.Errorf("after /control/user_claims: %v", c)
+	}
+	postJSON(t, s.Client(), s.URL+"/control/user_claims", `{"email":"xtof@example.com","claims":null}`)
+	if c := refresh(); c["username"] != "x2" {
+		t.Errorf("after undoing: %v", c)
+	}
+	if c := claimsOf(rp.login(t).raw); c["username"] != "xtof" || c["team"] != "a" {
+		t.Errorf("a new login after undoing: %v", c)
+	}
+	if resp, _ := postJSON(t, s.Client(), s.URL+"/control/user_claims", `{"claims":{}}`); resp.StatusCode != 400 {
+		t.Errorf("no email: %s", resp.Status)
+	}
+}

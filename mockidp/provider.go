@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -38,7 +39,8 @@ type Provider struct {
 	mu          sync.Mutex
 	email       string
 	nextLogins  []login
-	deleted     map[string]bool // refused emails, by emailaddr.Normalize
+	deleted     map[string]bool           // refused emails, by emailaddr.Normalize
+	userClaims  map[string]map[string]any // SetUserClaims, by emailaddr.Normalize
 	faults      []Fault
 	codes       map[string]*authCode
 	usedCodes   map[string]usedCode
@@ -127,6 +129,7 @@ func New(opts Options) (*Provider, error) {
 		keys:       keys,
 		email:      opts.DefaultEmail,
 		deleted:    map[string]bool{},
+		userClaims: map[string]map[string]any{},
 		codes:      map[string]*authCode{},
 		usedCodes:  map[string]usedCode{},
 		refresh:    map[string]*refreshGrant{},
@@ -320,6 +323,33 @@ func (p *Provider) RestoreUser(email string) {
 }
 
 func (p *Provider) deletedLocked(email string) bool { return p.deleted[emailaddr.Normalize(email)] }
+
+// SetUserClaims changes the extra claims of email, as an administrator
+// editing the user at a real provider would: every ID token issued for it
+// from now on, at a new login or a refresh of an earlier one, carries
+// exactly these claims in place of the known user's and the login's own.
+// A nil map undoes it (earlier logins keep the claims they had).
+func (p *Provider) SetUserClaims(email string, claims map[string]any) error {
+	if err := checkEmail(email); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if claims == nil {
+		delete(p.userClaims, emailaddr.Normalize(email))
+		return nil
+	}
+	p.userClaims[emailaddr.Normalize(email)] = maps.Clone(claims)
+	return nil
+}
+
+// currentClaimsLocked applies [Provider.SetUserClaims] to l.
+func (p *Provider) currentClaimsLocked(l login) login {
+	if c, ok := p.userClaims[emailaddr.Normalize(l.email)]; ok {
+		l.claims = c
+	}
+	return l
+}
 
 // SubjectFor is the sub of an email that no known user overrides: stable
 // across providers and restarts, the same whatever the case of the email's

@@ -165,6 +165,7 @@ func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce strin
 		p.mu.Unlock()
 		return nil, errInvalidGrant("session revoked")
 	}
+	l = p.currentClaimsLocked(l)
 	p.access[at] = &accessGrant{clientID: clientID, scope: scope, login: l, sid: sid, expires: now.Add(p.opts.AccessTokenTTL)}
 	p.refresh[rt] = &refreshGrant{clientID: clientID, scope: scope, nonce: nonce, login: l, authTime: authTime, sid: sid,
 		expires: now.Add(p.opts.RefreshTokenTTL)}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,6 +142,13 @@ func printTokenInfo(w io.Writer, c auth.TokenInfo, now time.Time) {
 	fmt.Fprintf(w, "expires:       %s\n", expires)
 	if c.Kind == auth.KindService || len(c.Capabilities) > 0 {
 		fmt.Fprintf(w, "capabilities:  %s\n", caps)
+	}
+	if len(c.Claims) > 0 {
+		names := slices.Sorted(maps.Keys(c.Claims))
+		for i, name := range names {
+			names[i] = name + "=" + strings.Join(c.Claims[name], "|")
+		}
+		fmt.Fprintf(w, "claims:        %s\n", strings.Join(names, ", "))
 	}
 	fmt.Fprintf(w, "refresh token: %s\n", refresh)
 	if !c.CheckedAt.IsZero() {

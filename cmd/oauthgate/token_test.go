@@ -149,6 +149,8 @@ func TestTokenInspectRefused(t *testing.T) {
 	user := auth.TokenInfo{Kind: auth.KindUser, Subject: "u@example.com", IssuedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour)}
 	expired := user
 	expired.ExpiresAt = now.Add(-time.Minute)
+	withClaims := user
+	withClaims.Claims = map[string][]string{"username": {"xtof"}, "groups": {"a", "b"}}
 
 	for _, tc := range []struct {
 		name, tok string
@@ -158,6 +160,7 @@ func TestTokenInspectRefused(t *testing.T) {
 	}{
 		{"current key", mint(testSecretKey, user), 0, []string{"subject:       u@example.com", "refresh token: no"}, ""},
 		{"previous key", mint(testPreviousKey, user), 0, []string{"subject:       u@example.com"}, ""},
+		{"claims", mint(testSecretKey, withClaims), 0, []string{"claims:        groups=a|b, username=xtof\n"}, ""},
 		{"expired", mint(testSecretKey, expired), 1,
 			[]string{"subject:       u@example.com", "status:        EXPIRED", " ago)\n"}, "token expired at " + expired.ExpiresAt.UTC().Format(time.RFC3339)},
 		{"other key", mint(testOtherKey, user), 1, nil, "does not open with this configuration's keys"},

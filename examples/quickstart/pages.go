@@ -65,7 +65,7 @@ func (p *pages) admin(w http.ResponseWriter, r *http.Request) {
 		d.Users = append(d.Users, userRow{Email: email, Capabilities: caps})
 	}
 	sort.Slice(d.Users, func(i, j int) bool { return d.Users[i].Email < d.Users[j].Email })
-	d.Caps = p.m.Policy().Graph().Names()
+	d.Caps = p.m.Users().Policy().Graph().Names()
 	p.render(w, "admin", d)
 }
 
