@@ -62,6 +62,14 @@ client_credentials: {issuer: https://app.example.com/}
 	other, otherSecret := s.credentials(append([]string{"add", "--id", "second"}, where...)...)
 	s.run(0, append([]string{"remove", other}, where...)...)
 
+	checkClientsUpdate(t, s, where, func(id string) string {
+		var h string
+		if err := conn.QueryRow(ctx, "SELECT secret_hash FROM "+schema+".clients WHERE id = $1", id).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	})
+
 	var hash string
 	var disabled bool
 	if err := conn.QueryRow(ctx, "SELECT secret_hash, disabled FROM "+schema+".clients WHERE id = $1", id).Scan(&hash, &disabled); err != nil {
