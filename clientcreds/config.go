@@ -42,6 +42,8 @@ type Config struct {
 	Grant GrantConfig `yaml:"client_credentials"`
 	// Throttle holds the grant's keys of throttle:.
 	Throttle ThrottleConfig `yaml:"throttle"`
+	// Store holds the grant's key of store: (read_only).
+	Store StoreConfig `yaml:"store"`
 
 	// app is the app's configuration CheckConfig was given: its
 	// base_url, capabilities.user_file, store, prefix and trusted_proxies
@@ -86,6 +88,22 @@ type ClientConfig struct {
 	// secretIndirect: ClientSecret came from the environment or a ~CRYPT~
 	// value, not from the file's text (see Config.IndirectValue).
 	secretIndirect bool
+}
+
+// StoreConfig is the grant's key of the `store:` mapping, beside auth's
+// driver and dsn.
+type StoreConfig struct {
+	// ReadOnly: the grant only reads its clients from the store, never
+	// writes them (the admin routes' disable, enable and rotate-secret,
+	// `oauthgate clients add`… with this configuration are refused with
+	// [ErrClientsReadOnly]). With the postgres driver the clients table is
+	// opened as pgstore.OpenClients does, so the role of store.dsn needs
+	// only USAGE on the schema and SELECT on its clients table (a token
+	// endpoint such as examples/lambda-token); a Manager opening the
+	// users store on the same dsn still needs a role that may write. With
+	// the file store, the clients file may sit on a read-only file system.
+	// Default false.
+	ReadOnly bool `yaml:"read_only"`
 }
 
 // GrantConfig is the `client_credentials:` section: the app's own token
