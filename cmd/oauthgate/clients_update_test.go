@@ -76,3 +76,17 @@ func TestClientsUpdateFile(t *testing.T) {
 		return c.SecretHash
 	})
 }
+
+// An issuer that is not a URL passes config check, with a warning.
+func TestConfigCheckWarnsOfAnIssuerName(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, "client_credentials: {issuer: admin}\n")
+	code, stdout, stderr := cli(t, "config", "check", "--offline", "--config", path)
+	if code != 0 || !strings.Contains(stdout, "ok: ") || !strings.Contains(stderr, `warning: client_credentials.issuer "admin" is not a URL`) {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = cli(t, "config", "check", "--offline", "--config", writeConfig(t, "client_credentials: {issuer: \"https://auth.example.com/\"}\n"))
+	if code != 0 || strings.Contains(stderr, "client_credentials.issuer") {
+		t.Fatalf("a URL issuer: exit %d\n%s", code, stderr)
+	}
+}
