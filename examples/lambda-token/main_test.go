@@ -112,7 +112,7 @@ func TestTokenEvents(t *testing.T) {
 			t.Errorf("%s: %+v, headers %v", tc.event, body, resp.MultiValueHeaders)
 		}
 		// The token verifies with the key set the function serves.
-		jws, err := jose.ParseSigned(body.AccessToken, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+		jws, err := jose.ParseSignedCompact(body.AccessToken, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 		if err != nil {
 			t.Fatal(err)
 		}
