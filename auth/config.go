@@ -19,7 +19,7 @@ import (
 // String values may use ${NAME} and ${NAME:-default} (environment
 // variables) and may be encrypted in place as "~CRYPT~<fernet>" (written
 // by `oauthgate config encrypt`; the password comes from the environment
-// variable OAUTHGATE_PASSWORD).
+// variable OAUTHGATE_PASSWORD, else SERIEUX_PASSWORD).
 type Config struct {
 	// ServerMetadataURL is the identity provider's OpenID discovery
 	// document, e.g. https://accounts.google.com/.well-known/openid-configuration.

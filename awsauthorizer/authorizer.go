@@ -94,7 +94,8 @@ func New(cfg *Config, v Verifier, opts Options) (*Authorizer, error) {
 //     the methodArn's stage); with an *auth.Manager, a JWT of one of its
 //     jwt_issuers or MachineIssuers, never a user or service token.
 //     Without a valid token the error is an [*UnauthorizedError] whose
-//     message is "Unauthorized" (API Gateway answers 401);
+//     message is "Unauthorized" (API Gateway answers 401), or with
+//     invalid_token: deny a Deny policy (403, see [Config.InvalidToken]);
 //   - a REST call needs the scope [auth.DerivedScope] gives for the
 //     methodArn's method and path, granted by the token
 //     ([auth.Machine.Grants]). A WebSocket connection needs
@@ -106,6 +107,11 @@ func New(cfg *Config, v Verifier, opts Options) (*Authorizer, error) {
 //     and "principalId" for everyone): REST mappings for REST calls,
 //     route keys for WebSocket ones, as ARNs under the methodArn's API
 //     and stage.
+//
+// With policy_resource: api ([Config.PolicyResource]) the answer does not
+// depend on the event's route: Allow on every route the token's scopes
+// open plus its auth mappings, or a Deny on the whole stage when that is
+// nothing, and no required_scope.
 //
 // principalId is the token's sub. The context holds strings only: sub,
 // scope and scopes (the scope claim), and roles, groups and permissions
@@ -131,7 +137,7 @@ func (g *Authorizer) Authorize(ctx context.Context, ev Event) (*Response, error)
 	}
 	tok, ok := ev.Token()
 	if !ok {
-		return nil, &UnauthorizedError{Cause: fmt.Errorf("awsauthorizer: no bearer token in the event: %w", auth.ErrNoIdentity)}
+		return g.refuse(arn, &UnauthorizedError{Cause: fmt.Errorf("awsauthorizer: no bearer token in the event: %w", auth.ErrNoIdentity)})
 	}
 	id, err := g.verifier.VerifyMachineToken(ctx, tok, g.audience(arn.Stage))
 	if err == nil && id.Machine() == nil {
@@ -142,7 +148,7 @@ func (g *Authorizer) Authorize(ctx context.Context, ev Event) (*Response, error)
 			return nil, fmt.Errorf("awsauthorizer: the token could not be checked: %w", err)
 		}
 		g.log.Debug("awsauthorizer: token refused", "methodArn", ev.MethodArn, "err", err)
-		return nil, &UnauthorizedError{Cause: err}
+		return g.refuse(arn, &UnauthorizedError{Cause: err})
 	}
 	mi := id.Machine()
 	resp := &Response{
@@ -150,14 +156,63 @@ func (g *Authorizer) Authorize(ctx context.Context, ev Event) (*Response, error)
 		PolicyDocument: PolicyDocument{Version: PolicyVersion},
 		Context:        maps.Clone(g.contextOf(id)),
 	}
-	if !scopeOK || scope != "" && !mi.Grants(scope) {
+	granted := scopeOK && (scope == "" || mi.Grants(scope))
+	if g.cfg.PolicyResource == PolicyResourceAPI {
+		// One answer for every route: no route's scope decides it, and
+		// no required_scope, which API Gateway would cache with it.
+		if !granted {
+			g.log.Debug("awsauthorizer: route not granted", "methodArn", ev.MethodArn, "required_scope", scope)
+		}
+		var st []Statement
+		if res := scopeResources(arn.Base(), ws, g.cfg.WebSocketScope, mi); len(res) > 0 {
+			st = append(st, Statement{Action: InvokeAction, Effect: EffectAllow, Resource: res})
+		}
+		st = append(st, g.mappingStatements(arn.Base(), ws, mi)...)
+		if len(st) == 0 {
+			st = []Statement{{Action: InvokeAction, Effect: EffectDeny, Resource: []string{arn.Base() + "*"}}}
+		}
+		resp.PolicyDocument.Statement = st
+		return resp, nil
+	}
+	if !granted {
 		resp.Context["required_scope"] = scope
 		resp.PolicyDocument.Statement = []Statement{{Action: InvokeAction, Effect: EffectDeny, Resource: []string{ev.MethodArn}}}
 		return resp, nil
 	}
-	resp.PolicyDocument.Statement = append(resp.PolicyDocument.Statement,
-		Statement{Action: InvokeAction, Effect: EffectAllow, Resource: []string{ev.MethodArn}})
-	base := arn.Base()
+	resp.PolicyDocument.Statement = append([]Statement{{Action: InvokeAction, Effect: EffectAllow, Resource: []string{ev.MethodArn}}},
+		g.mappingStatements(arn.Base(), ws, mi)...)
+	return resp, nil
+}
+
+// AnonymousPrincipal is the principalId of the Deny policy answering a
+// missing or invalid token when [Config.InvalidToken] is "deny".
+const AnonymousPrincipal = "anonymous"
+
+// refuse answers a missing or invalid token as [Config.InvalidToken]
+// says: unauthorized (the error) or an explicit Deny on the policy's
+// resource.
+func (g *Authorizer) refuse(arn MethodARN, unauthorized *UnauthorizedError) (*Response, error) {
+	if g.cfg.InvalidToken != InvalidTokenDeny {
+		return nil, unauthorized
+	}
+	res := arn.String()
+	if g.cfg.PolicyResource == PolicyResourceAPI {
+		res = arn.Base() + "*"
+	}
+	return &Response{
+		PrincipalID: AnonymousPrincipal,
+		PolicyDocument: PolicyDocument{Version: PolicyVersion, Statement: []Statement{
+			{Action: InvokeAction, Effect: EffectDeny, Resource: []string{res}},
+		}},
+		Context: map[string]string{"error": "invalid_token"},
+	}, nil
+}
+
+// mappingStatements returns one Allow statement per auth mapping that mi
+// holds ("principalId" for everyone), under base: REST mappings for REST
+// calls, route keys for WebSocket ones.
+func (g *Authorizer) mappingStatements(base string, ws bool, mi *auth.Machine) []Statement {
+	var out []Statement
 	for _, perm := range g.keys {
 		if perm != EveryCallerMapping && !contains(mi.Permissions, perm) {
 			continue
@@ -178,11 +233,10 @@ func (g *Authorizer) Authorize(ctx context.Context, ev Event) (*Response, error)
 			}
 		}
 		if len(res) > 0 {
-			resp.PolicyDocument.Statement = append(resp.PolicyDocument.Statement,
-				Statement{Action: InvokeAction, Effect: EffectAllow, Resource: res})
+			out = append(out, Statement{Action: InvokeAction, Effect: EffectAllow, Resource: res})
 		}
 	}
-	return resp, nil
+	return out
 }
 
 // audience is the audience a token of an event on stage must carry

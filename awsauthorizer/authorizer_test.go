@@ -36,6 +36,10 @@ func gatewayClients() map[string]mockidp.Client {
 		Permissions: mockidp.StringList{"read:pets", "admin"}, Roles: mockidp.StringList{"ops"}, Groups: mockidp.StringList{"east", "retail"}}
 	c["reader"] = mockidp.Client{Secret: "reader-secret", Audience: "prod", Sub: "reader-1", Scope: "read:pets"}
 	c["auditor"] = mockidp.Client{Secret: "auditor-secret", Audience: "prod", Sub: "auditor-1", Permissions: mockidp.StringList{"read:pets"}}
+	c["star"] = mockidp.Client{Secret: "star-secret", Audience: "prod", Sub: "star-1", Scope: "*"}
+	c["readall"] = mockidp.Client{Secret: "readall-secret", Audience: "prod", Sub: "readall-1", Scope: "read:* openid"}
+	c["bare"] = mockidp.Client{Secret: "bare-secret", Audience: "prod", Sub: "bare-1"}
+	c["rootreader"] = mockidp.Client{Secret: "rootreader-secret", Audience: "prod", Sub: "rootreader-1", Scope: "openid", Permissions: mockidp.StringList{"read:*", "write:own*rs"}}
 	return c
 }
 

@@ -33,12 +33,43 @@ type Config struct {
 	// not named here (for a permission in both, this list wins). Default:
 	// none.
 	AuthMappings map[string][]AuthMapping `yaml:"auth_mappings"`
+	// InvalidToken is the answer to a missing or invalid token:
+	//   - "unauthorized" (default): the error "Unauthorized", so API
+	//     Gateway answers 401;
+	//   - "deny": an explicit Deny policy (principalId "anonymous",
+	//     context error=invalid_token), so API Gateway answers 403.
+	// A token that could not be checked (a store down) is an error other
+	// than Unauthorized either way (500).
+	InvalidToken string `yaml:"invalid_token"`
+	// PolicyResource is what the policy's statements name:
+	//   - "method" (default): the event's methodArn;
+	//   - "api": every route of the methodArn's API and stage that the
+	//     token may call (the resources of its scopes and of its auth
+	//     mappings), whatever the route of the event, so that API
+	//     Gateway's authorizer cache can answer every route from one
+	//     policy. A token granting every scope gets
+	//     arn:…:API/STAGE/METHOD/* for each method that has a derived
+	//     scope (GET, HEAD, POST, PUT, PATCH, DELETE), never API/STAGE/*/*,
+	//     which would open OPTIONS and other methods no scope covers.
+	PolicyResource string `yaml:"policy_resource"`
 }
 
 // Audience modes of [Config.Audience].
 const (
 	AudienceStage  = "stage"
 	AudienceIssuer = "issuer"
+)
+
+// Values of [Config.InvalidToken].
+const (
+	InvalidTokenUnauthorized = "unauthorized"
+	InvalidTokenDeny         = "deny"
+)
+
+// Values of [Config.PolicyResource].
+const (
+	PolicyResourceMethod = "method"
+	PolicyResourceAPI    = "api"
 )
 
 // ConfigKey implements [auth.Section]: the section's key.
@@ -60,6 +91,22 @@ func (g *Config) validate() []error {
 	g.WebSocketScope = strings.TrimSpace(g.WebSocketScope)
 	if strings.ContainsAny(g.WebSocketScope, " \t\r\n\"\\") {
 		errs = append(errs, &auth.ConfigError{Key: "gateway_authorizer.websocket_scope", Reason: fmt.Sprintf("%q is not one scope", g.WebSocketScope)})
+	}
+	g.InvalidToken = strings.ToLower(strings.TrimSpace(g.InvalidToken))
+	switch g.InvalidToken {
+	case "":
+		g.InvalidToken = InvalidTokenUnauthorized
+	case InvalidTokenUnauthorized, InvalidTokenDeny:
+	default:
+		errs = append(errs, &auth.ConfigError{Key: "gateway_authorizer.invalid_token", Reason: fmt.Sprintf("%q is not unauthorized (401) or deny (403)", g.InvalidToken)})
+	}
+	g.PolicyResource = strings.ToLower(strings.TrimSpace(g.PolicyResource))
+	switch g.PolicyResource {
+	case "":
+		g.PolicyResource = PolicyResourceMethod
+	case PolicyResourceMethod, PolicyResourceAPI:
+	default:
+		errs = append(errs, &auth.ConfigError{Key: "gateway_authorizer.policy_resource", Reason: fmt.Sprintf("%q is not method (the event's methodArn) or api (every route of the API and stage)", g.PolicyResource)})
 	}
 	return append(errs, checkAuthMappings("gateway_authorizer.auth_mappings", g.AuthMappings)...)
 }

@@ -22,5 +22,8 @@
 // A missing or invalid token fails with "Unauthorized" (401); a token
 // lacking the scope gets a Deny policy (403); a malformed event or a
 // token that could not be checked (a store down) fails with another error
-// (500). See examples/lambda-authorizer for a deployable function.
+// (500). gateway_authorizer.invalid_token: deny answers a bad token with a
+// Deny policy (403) instead, and policy_resource: api names every route
+// the token may call, so that API Gateway can cache one answer per token.
+// See examples/lambda-authorizer for a deployable function.
 package awsauthorizer

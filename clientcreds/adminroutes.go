@@ -150,8 +150,11 @@ func (g *Issuer) changeStored(ctx context.Context, id string, change func(*store
 	}
 	change(&c)
 	if err := g.store.PutClient(ctx, c); err != nil {
-		if errors.Is(err, store.ErrClientNotFound) {
+		switch {
+		case errors.Is(err, store.ErrClientNotFound):
 			return respond.NewError(http.StatusNotFound, "no machine client "+id, err)
+		case errors.Is(err, ErrClientsReadOnly):
+			return respond.NewError(http.StatusConflict, "the clients store is read-only here (store.read_only)", err)
 		}
 		return err
 	}

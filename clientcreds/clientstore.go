@@ -2,6 +2,7 @@ package clientcreds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -135,3 +136,18 @@ func (d *driverClients) Close() error {
 	}
 	return nil
 }
+
+// ErrClientsReadOnly is matched by the error of a client write through a
+// grant whose configuration says store.read_only.
+var ErrClientsReadOnly = errors.New("clientcreds: the clients store is read-only here (store.read_only: true); write clients with a configuration whose role may write")
+
+// ReadOnlyClients returns cs with its writes refused with
+// [ErrClientsReadOnly] before they reach it, as a store.read_only grant
+// uses its store: a clear error rather than the database's permission
+// error, and no write at all to a file store.
+func ReadOnlyClients(cs store.ClientStore) store.ClientStore { return readOnlyClients{cs} }
+
+type readOnlyClients struct{ store.ClientStore }
+
+func (readOnlyClients) PutClient(context.Context, store.Client) error { return ErrClientsReadOnly }
+func (readOnlyClients) RemoveClient(context.Context, string) error    { return ErrClientsReadOnly }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/oauthgate/oauthgate/auth"
 	"github.com/oauthgate/oauthgate/internal/confcheck"
@@ -41,6 +42,8 @@ type Config struct {
 	Grant GrantConfig `yaml:"client_credentials"`
 	// Throttle holds the grant's keys of throttle:.
 	Throttle ThrottleConfig `yaml:"throttle"`
+	// Store holds the grant's key of store: (read_only).
+	Store StoreConfig `yaml:"store"`
 
 	// app is the app's configuration CheckConfig was given: its
 	// base_url, capabilities.user_file, store, prefix and trusted_proxies
@@ -87,12 +90,30 @@ type ClientConfig struct {
 	secretIndirect bool
 }
 
+// StoreConfig is the grant's key of the `store:` mapping, beside auth's
+// driver and dsn.
+type StoreConfig struct {
+	// ReadOnly: the grant only reads its clients from the store, never
+	// writes them (the admin routes' disable, enable and rotate-secret,
+	// `oauthgate clients add`… with this configuration are refused with
+	// [ErrClientsReadOnly]). With the postgres driver the clients table is
+	// opened as pgstore.OpenClients does, so the role of store.dsn needs
+	// only USAGE on the schema and SELECT on its clients table (a token
+	// endpoint such as examples/lambda-token); a Manager opening the
+	// users store on the same dsn still needs a role that may write. With
+	// the file store, the clients file may sit on a read-only file system.
+	// Default false.
+	ReadOnly bool `yaml:"read_only"`
+}
+
 // GrantConfig is the `client_credentials:` section: the app's own token
 // endpoint for machine clients (POST {prefix}/oauth/token).
 type GrantConfig struct {
 	// Issuer is the iss claim of the tokens. Default: base_url followed by
 	// "/" (https://app.example.com/), the form Auth0 and
-	// simple_oauth_server use. Required when base_url is empty.
+	// simple_oauth_server use. Required when base_url is empty. A name
+	// that is not a URL ("admin", as some simple_oauth_server setups use)
+	// is accepted, with a `config check` warning.
 	Issuer string `yaml:"issuer"`
 	// Audiences, if set, are the only aud values this app accepts on the
 	// app's own tokens: set it when other APIs trust the same issuer,
@@ -126,6 +147,17 @@ const (
 	DefaultTokenTTL = time.Hour
 	maxTokenTTL     = 30 * 24 * time.Hour
 )
+
+// Warnings lists what the checked configuration allows but an operator
+// should know, for `oauthgate config check`.
+func (c *Config) Warnings() []string {
+	var out []string
+	if c.Enabled() && c.Grant.Issuer != "" && !strings.Contains(c.Grant.Issuer, "://") {
+		out = append(out, fmt.Sprintf("client_credentials.issuer %q is not a URL: oauthgate accepts it for its own tokens, "+
+			"but other verifiers usually expect an https URL (OIDC discovery, RFC 8414)", c.Grant.Issuer))
+	}
+	return out
+}
 
 // ConfigKey implements [auth.Section]: the grant's keys sit at the top
 // level, beside auth's.
@@ -180,6 +212,12 @@ func (c *Config) validateClients(app *auth.Config) []error {
 	g := &c.Grant
 	g.Issuer = strings.TrimSpace(g.Issuer)
 	switch {
+	case !strings.Contains(g.Issuer, "://") && g.Issuer != "":
+		// A name ("admin"): the app's own tokens need no discovery, so
+		// nothing fetches it; `config check` warns (see Warnings).
+		if strings.ContainsFunc(g.Issuer, unicode.IsSpace) || confcheck.HasControl(g.Issuer) {
+			bad("client_credentials.issuer", fmt.Sprintf("%q is neither a URL nor a name without spaces", g.Issuer))
+		}
 	case g.Issuer != "":
 		if reason := confcheck.ServiceURL(g.Issuer); reason != "" {
 			bad("client_credentials.issuer", reason)

@@ -1,11 +1,13 @@
 package clientcreds_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/oauthgate/oauthgate/auth"
+	"github.com/oauthgate/oauthgate/capabilities/store"
 	"github.com/oauthgate/oauthgate/clientcreds"
 )
 
@@ -64,5 +66,31 @@ func TestConfigStringRedacts(t *testing.T) {
 	}
 	if s := cc.String(); strings.Contains(s, "plain-s3cret") || !strings.Contains(s, "[redacted]") {
 		t.Errorf("String() = %s", s)
+	}
+}
+
+// store.read_only sits beside auth's store.driver and store.dsn, each
+// read by its owner; with the file store the grant refuses writes.
+func TestStoreReadOnlyConfig(t *testing.T) {
+	t.Parallel()
+	cfg, cc, err := loadCC(t, "", ccYAML+"store:\n  driver: file\n  read_only: true\nclients:\n  cfg:\n    client_secret: s\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cc.Store.ReadOnly || cfg.Store.Driver != "file" {
+		t.Fatalf("store %+v, read_only %v", cfg.Store, cc.Store.ReadOnly)
+	}
+	_, g, err := start(t, cfg, cc, clientcreds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ClientStore().PutClient(context.Background(), store.Client{ID: "new"}); !errors.Is(err, clientcreds.ErrClientsReadOnly) {
+		t.Fatalf("write: %v", err)
+	}
+	if _, _, err := loadCC(t, "", ccYAML+"store:\n  read_only: maybe\n"); err == nil || !strings.Contains(err.Error(), "store.read_only") {
+		t.Fatalf("read_only: maybe: %v", err)
+	}
+	if _, _, err := loadCC(t, "", ccYAML+"store:\n  read_onyl: true\n"); err == nil || !strings.Contains(err.Error(), "store.read_onyl") {
+		t.Fatalf("typo: %v", err)
 	}
 }

@@ -161,6 +161,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Issuer, error) {
 	if _, lazy := g.store.(*driverClients); !lazy {
 		g.warnHidden(g.store)
 	}
+	if c.Store.ReadOnly {
+		g.store = readOnlyClients{g.store}
+	}
 	if g.keys, err = loadSigningKeys(g.cfg, func(msg string, args ...any) { g.log.Info(msg, args...) }); err != nil {
 		g.Close()
 		return nil, err

@@ -80,6 +80,8 @@ func TestClientsConfigErrors(t *testing.T) {
 		{"algorithm", "client_credentials:\n  algorithm: HS256\n", "client_credentials.algorithm", "not RS256 or ES256"},
 		{"ttl", "client_credentials:\n  token_ttl: 10s\n", "client_credentials.token_ttl", "shorter than 1m"},
 		{"issuer", "client_credentials:\n  issuer: ftp://x/\n", "client_credentials.issuer", "not an absolute http(s) URL"},
+		{"issuer http", "client_credentials:\n  issuer: http://app.example.com/\n", "client_credentials.issuer", "loopback"},
+		{"issuer name", "client_credentials:\n  issuer: my admin\n", "client_credentials.issuer", "neither a URL nor a name"},
 		{"roles", "clients:\n  a:\n    client_secret: x\n    roles: {a: b}\n", "clients.a.roles", "expected a string or a list of strings"},
 	} {
 		_, _, err := loadCC(t, "", ccYAML+tc.yaml)
@@ -393,5 +395,35 @@ func TestLoad(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key+": ") {
 			t.Errorf("want a problem with %s: %v", key, err)
 		}
+	}
+}
+
+// An issuer that is not a URL ("admin") signs and verifies the app's own
+// tokens; Warnings says it is not a URL.
+func TestIssuerName(t *testing.T) {
+	t.Parallel()
+	cfg, cc, err := loadCC(t, "", ccYAML+"client_credentials:\n  issuer: admin\nclients:\n  cron:\n    client_secret: cron-secret\n    scope: read:pets\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := cc.Warnings(); len(w) != 1 || !strings.Contains(w[0], `client_credentials.issuer "admin" is not a URL`) {
+		t.Fatalf("warnings %q", w)
+	}
+	m, g, err := start(t, cfg, cc, clientcreds.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := g.IssueToken(context.Background(), clientcreds.TokenRequest{ClientID: "cron", ClientSecret: "cron-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := m.VerifyMachineToken(context.Background(), tok.AccessToken, "admin")
+	if err != nil || id.Subject != "cron" {
+		t.Fatalf("verify: %+v %v", id, err)
+	}
+	// The default issuer (base_url + "/") is a URL: no warning.
+	_, cc, err = loadCC(t, "", ccYAML+"clients:\n  cron:\n    client_secret: cron-secret\n")
+	if err != nil || len(cc.Warnings()) != 0 {
+		t.Fatalf("default issuer: %q %v", cc.Warnings(), err)
 	}
 }

@@ -150,6 +150,10 @@ func TestClientCredentialsJWT(t *testing.T) {
 	if err != nil {
 		t.Fatalf("client_credentials: %v", err)
 	}
+	// token repeats access_token, as oauthgate's own grant answers.
+	if same, _ := tok.Extra("token").(string); same != tok.AccessToken {
+		t.Fatalf("token = %q; want the access token", same)
+	}
 	keys := oidc.NewRemoteKeySet(ctx, s.URL+"/jwks")
 	payload, err := keys.VerifySignature(ctx, tok.AccessToken)
 	if err != nil {

@@ -18,6 +18,9 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// Token repeats AccessToken in client-credentials answers only, as
+	// oauthgate's own grant and simple_oauth_server do.
+	Token string `json:"token,omitempty"`
 }
 
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +216,7 @@ func (p *Provider) grantClientCredentials(r *http.Request, clientID string, clie
 		p.opts.Logger.Error("mockidp: sign access token", "err", err)
 		return nil, &oauthError{http.StatusInternalServerError, "server_error", "could not sign the access token"}
 	}
-	return &tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(p.opts.AccessTokenTTL / time.Second), Scope: scope}, nil
+	return &tokenResponse{AccessToken: tok, Token: tok, TokenType: "Bearer", ExpiresIn: int64(p.opts.AccessTokenTTL / time.Second), Scope: scope}, nil
 }
 
 func (c Client) audience(id string) string {

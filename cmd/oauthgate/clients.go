@@ -93,6 +93,9 @@ func (f *clientStoreFlags) open(ctx context.Context, stderr io.Writer) (store.Cl
 			return nil, "", err
 		}
 		cfg := f.loaded.Auth
+		if f.loaded.Clients.Store.ReadOnly {
+			return f.openReadOnly(ctx, logger)
+		}
 		if cfg.Store.Driver == pgstore.DriverName {
 			policy, err := cfg.Capabilities.Policy()
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,14 @@ client_credentials: {issuer: https://app.example.com/}
 	other, otherSecret := s.credentials(append([]string{"add", "--id", "second"}, where...)...)
 	s.run(0, append([]string{"remove", other}, where...)...)
 
+	checkClientsUpdate(t, s, where, func(id string) string {
+		var h string
+		if err := conn.QueryRow(ctx, "SELECT secret_hash FROM "+schema+".clients WHERE id = $1", id).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	})
+
 	var hash string
 	var disabled bool
 	if err := conn.QueryRow(ctx, "SELECT secret_hash, disabled FROM "+schema+".clients WHERE id = $1", id).Scan(&hash, &disabled); err != nil {
@@ -76,6 +85,41 @@ client_credentials: {issuer: https://app.example.com/}
 	}
 	if strings.Contains(table, "second") {
 		t.Fatalf("removed client still in the table: %s", table)
+	}
+	// A configuration with store.read_only, for a role that may only
+	// SELECT the clients table: list works, writes are refused.
+	role := "oauthgate_ro_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		conn.Exec(ctx, "DROP OWNED BY "+role)
+		conn.Exec(ctx, "DROP ROLE IF EXISTS "+role)
+	})
+	for _, q := range []string{"CREATE ROLE " + role + " LOGIN PASSWORD 'ro-pw'", "GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+		"GRANT SELECT ON " + schema + ".clients TO " + role} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	u, _ := url.Parse(dsn)
+	u.User = url.UserPassword(role, "ro-pw")
+	t.Setenv("OAUTHGATE_CLIENTS_TEST_RO_DSN", u.String())
+	roCfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(roCfg, []byte(testAppConfig+`capabilities:
+  graph: {read: []}
+store:
+  driver: postgres
+  dsn: ${OAUTHGATE_CLIENTS_TEST_RO_DSN}
+  read_only: true
+client_credentials: {issuer: admin}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	roWhere := []string{"--config", roCfg, "--schema", schema}
+	if out := s.run(0, append([]string{"list", id}, roWhere...)...); !strings.Contains(out, id) {
+		t.Fatalf("list as the SELECT-only role:\n%s", out)
+	}
+	s.run(1, append([]string{"update", "--roles", "r9", id}, roWhere...)...)
+	if !strings.Contains(s.stderr.String(), "read-only") {
+		t.Fatalf("update through a read-only configuration: %s", s.stderr.String())
 	}
 	assertNoSecrets(t, []string{secret, rotated, otherSecret}, map[string]string{"clients table": table, "stderr": s.stderr.String()})
 }

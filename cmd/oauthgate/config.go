@@ -136,7 +136,7 @@ client_id set), or force_user.`)
 		return fmt.Errorf("%s: %d problem(s)", *path, len(problems)+failed)
 	}
 
-	warnings := configWarnings(*path, cfg)
+	warnings := append(configWarnings(*path, cfg), loaded.Clients.Warnings()...)
 	if gw != nil {
 		warnings = append(warnings, gw.Warnings()...)
 	}

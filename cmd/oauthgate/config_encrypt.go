@@ -142,9 +142,9 @@ accepts one (a file already encrypted with a short password).`, confdecode.Passw
 // line of in with fromStdin, else the environment's.
 func encryptionPassword(fromStdin bool, in *bufio.Reader) (string, error) {
 	if !fromStdin {
-		pw, _ := os.LookupEnv(confdecode.PasswordEnv)
-		if pw == "" {
-			return "", fmt.Errorf("no password: set %s or pass --password-stdin", confdecode.PasswordEnv)
+		pw, _, ok := confdecode.Password(os.LookupEnv)
+		if !ok {
+			return "", fmt.Errorf("no password: set %s (or %s) or pass --password-stdin", confdecode.PasswordEnv, confdecode.SerieuxPasswordEnv)
 		}
 		return pw, nil
 	}

@@ -189,6 +189,7 @@ upstreams:
 func TestConfigEncryptRoundTrip(t *testing.T) {
 	t.Setenv("OAUTHGATE_TEST_DSN_PASSWORD", "pgpw")
 	t.Setenv(confdecode.PasswordEnv, "")
+	t.Setenv(confdecode.SerieuxPasswordEnv, "")
 	extra := "client_kwargs:\n  prompt: select_account\nstore:\n  driver: postgres\n  dsn: postgres://app:${OAUTHGATE_TEST_DSN_PASSWORD}@db/app\n"
 	path := writeConfig(t, extra)
 	data, _ := os.ReadFile(path)
@@ -211,7 +212,7 @@ func TestConfigEncryptRoundTrip(t *testing.T) {
 		t.Fatalf("client_secret = %q", before.ClientSecret)
 	}
 
-	if code, _, stderr := cli(t, "config", "encrypt", "--config", link); code != 1 || !strings.Contains(stderr, "set OAUTHGATE_PASSWORD or pass --password-stdin") {
+	if code, _, stderr := cli(t, "config", "encrypt", "--config", link); code != 1 || !strings.Contains(stderr, "set OAUTHGATE_PASSWORD (or SERIEUX_PASSWORD) or pass --password-stdin") {
 		t.Fatalf("without a password: status %d, %s", code, stderr)
 	}
 	if now, _ := os.ReadFile(path); string(now) != string(data) {

@@ -19,6 +19,23 @@ const CryptPrefix = "~CRYPT~"
 // ~CRYPT~ values.
 const PasswordEnv = "OAUTHGATE_PASSWORD"
 
+// SerieuxPasswordEnv is read when [PasswordEnv] is unset or empty:
+// serieux (and so easy-oauth) users have their password there already.
+const SerieuxPasswordEnv = "SERIEUX_PASSWORD"
+
+// Password returns the password of ~CRYPT~ values from lookup (such as
+// os.LookupEnv): [PasswordEnv], else [SerieuxPasswordEnv]; from names the
+// variable it came from. ok is false when neither is set to a non-empty
+// value.
+func Password(lookup func(string) (string, bool)) (password, from string, ok bool) {
+	for _, name := range []string{PasswordEnv, SerieuxPasswordEnv} {
+		if pw, _ := lookup(name); pw != "" {
+			return pw, name, true
+		}
+	}
+	return "", "", false
+}
+
 // ErrWrongPassword is returned by [Decrypt] for a value that does not
 // open: a wrong password or an altered value.
 var ErrWrongPassword = errors.New("wrong password or corrupted value")

@@ -87,3 +87,31 @@ func ExampleEncrypt() {
 	// my-client-secret <nil>
 	// wrong password or corrupted value
 }
+
+// SERIEUX_PASSWORD opens ~CRYPT~ values when OAUTHGATE_PASSWORD is unset
+// or empty; OAUTHGATE_PASSWORD wins when both are set.
+func TestPasswordFromSerieux(t *testing.T) {
+	t.Parallel()
+	value := Encrypt("serieux pw", "sealed")
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string // the decoded value, or a part of the error
+	}{
+		{"serieux only", map[string]string{SerieuxPasswordEnv: "serieux pw"}, "sealed"},
+		{"oauthgate empty", map[string]string{PasswordEnv: "", SerieuxPasswordEnv: "serieux pw"}, "sealed"},
+		{"oauthgate only", map[string]string{PasswordEnv: "serieux pw"}, "sealed"},
+		{"oauthgate wins", map[string]string{PasswordEnv: "other", SerieuxPasswordEnv: "serieux pw"}, "wrong password or corrupted value (OAUTHGATE_PASSWORD)"},
+		{"serieux wrong", map[string]string{SerieuxPasswordEnv: "other"}, "wrong password or corrupted value (SERIEUX_PASSWORD)"},
+		{"neither", map[string]string{SerieuxPasswordEnv: ""}, "OAUTHGATE_PASSWORD is not set (nor SERIEUX_PASSWORD)"},
+	} {
+		got, _, err := decodeString(t, "name: "+value, Options{LookupEnv: envMap(tc.env)})
+		if tc.want == "sealed" {
+			if err != nil || got.Name != "sealed" {
+				t.Errorf("%s: %q %v", tc.name, got.Name, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want %q", tc.name, err, tc.want)
+		}
+	}
+}

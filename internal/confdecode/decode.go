@@ -43,7 +43,7 @@ const MaxSize = 1 << 20
 // unknown key and relative paths left relative.
 type Options struct {
 	// LookupEnv reads the variables of ${NAME} and the password of ~CRYPT~
-	// values ([PasswordEnv]). nil takes every value as written: for a file
+	// values ([Password]). nil takes every value as written: for a file
 	// the program writes itself, which must not bake a variable's value in.
 	LookupEnv func(string) (string, bool)
 	// Dir is the folder against which relative `conf:"path"` values are
@@ -424,14 +424,14 @@ func (d *decoder) scalar(path string, n *yaml.Node, kind fieldKind) (string, boo
 			d.indirect = append(d.indirect, path)
 		}
 		if strings.HasPrefix(s, CryptPrefix) {
-			password, ok := lookup(PasswordEnv)
-			if !ok || password == "" {
-				d.fail(path, fmt.Sprintf("value is encrypted (~CRYPT~) but %s is not set", PasswordEnv), nil)
+			password, from, ok := Password(lookup)
+			if !ok {
+				d.fail(path, fmt.Sprintf("value is encrypted (~CRYPT~) but %s is not set (nor %s)", PasswordEnv, SerieuxPasswordEnv), nil)
 				return "", false
 			}
 			plain, err := Decrypt(password, s)
 			if errors.Is(err, ErrWrongPassword) {
-				d.fail(path, fmt.Sprintf("cannot decrypt: wrong password or corrupted value (%s)", PasswordEnv), nil)
+				d.fail(path, fmt.Sprintf("cannot decrypt: wrong password or corrupted value (%s)", from), nil)
 				return "", false
 			} else if err != nil {
 				d.fail(path, "cannot decrypt", err)
