@@ -177,6 +177,11 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, req *authzRe
 		p.redirectError(w, r, req, errInvalidRequest("login_hint is not a usable email"))
 		return
 	}
+	aud, oerr := requestedAudience(req.params, "")
+	if oerr != nil {
+		p.redirectError(w, r, req, oerr)
+		return
+	}
 	l = p.resolve(l)
 	now := p.opts.Now()
 	code := randomToken()
@@ -198,6 +203,7 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, req *authzRe
 		authTime:      now,
 		sid:           sid,
 		expires:       now.Add(p.opts.CodeTTL),
+		audience:      aud,
 	}
 	p.noteWriteLocked()
 	p.mu.Unlock()

@@ -61,14 +61,12 @@ func (p *Provider) DiscoveryFor(issuer string) Discovery {
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	d := p.DiscoveryFor(p.issuerFor(r))
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	writeJSON(w, http.StatusOK, d)
 }
 
 func (p *Provider) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/jwk-set+json")
-	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cache-Control", "no-cache")
 	_, _ = w.Write(p.keys.jwksJSON())
 }

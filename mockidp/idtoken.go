@@ -1,7 +1,6 @@
 package mockidp
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -44,7 +43,7 @@ func (p *Provider) idTokenClaims(iss, clientID string, l login, nonce, sid, acce
 		c["sid"] = sid
 	}
 	if accessToken != "" {
-		c["at_hash"] = accessTokenHash(accessToken)
+		c["at_hash"] = accessTokenHash(p.keys.alg, accessToken)
 	}
 	if _, ok := c["email_verified"]; !ok {
 		c["email_verified"] = true
@@ -53,12 +52,6 @@ func (p *Provider) idTokenClaims(iss, clientID string, l login, nonce, sid, acce
 		c["name"] = l.name
 	}
 	return c
-}
-
-// accessTokenHash is at_hash for RS256 and ES256 (both SHA-256).
-func accessTokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
 // applyClaimFault changes the claims as a claim fault asks.

@@ -3,6 +3,7 @@ package mockidp
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -35,13 +36,19 @@ func parseAlgorithm(name string) (jose.SignatureAlgorithm, error) {
 		return jose.RS256, nil
 	case "ES256":
 		return jose.ES256, nil
+	case "EdDSA":
+		return jose.EdDSA, nil
 	}
-	return "", fmt.Errorf("mockidp: unsupported signing algorithm %q (want RS256 or ES256)", name)
+	return "", fmt.Errorf("mockidp: unsupported signing algorithm %q (want RS256, ES256 or EdDSA)", name)
 }
 
 func generateKey(alg jose.SignatureAlgorithm) (crypto.Signer, error) {
-	if alg == jose.ES256 {
+	switch alg {
+	case jose.ES256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case jose.EdDSA:
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		return k, err
 	}
 	return rsa.GenerateKey(rand.Reader, 2048)
 }
@@ -53,17 +60,14 @@ func newSigningKey(alg jose.SignatureAlgorithm, priv crypto.Signer) (*signingKey
 			return nil, fmt.Errorf("mockidp: generate key: %w", err)
 		}
 	}
-	switch priv.(type) {
-	case *rsa.PrivateKey:
-		if alg != jose.RS256 {
-			return nil, errors.New("mockidp: an RSA signing key needs RS256")
+	if want := keyAlgorithm(priv); want != alg {
+		if want == "" {
+			return nil, fmt.Errorf("mockidp: unsupported signing key (%s): use RSA (RS256), EC P-256 (ES256) or Ed25519 (EdDSA)", describeKey(priv))
 		}
-	case *ecdsa.PrivateKey:
-		if alg != jose.ES256 {
-			return nil, errors.New("mockidp: an ECDSA signing key needs ES256")
-		}
-	default:
-		return nil, fmt.Errorf("mockidp: unsupported signing key type %T", priv)
+		return nil, fmt.Errorf("mockidp: this signing key signs with %s, not %s", want, alg)
+	}
+	if err := checkSigningKey(priv); err != nil {
+		return nil, err
 	}
 	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: string(alg), Use: "sig"}
 	thumb, err := pub.Thumbprint(crypto.SHA256)

@@ -154,6 +154,7 @@ type jwtAccessClaims struct {
 	ID       string `json:"jti"`
 	Scope    string `json:"scope"`
 	Email    string `json:"email"`
+	SID      string `json:"sid"` // set in code-flow tokens: revoked with their session
 }
 
 // verifyAccessJWT checks a JWT access token this provider signed.

@@ -15,12 +15,24 @@ type Options struct {
 	// Clients are the registered clients. Nil registers only the demo
 	// client ([DemoClientID], [DemoClientSecret], any loopback redirect URI).
 	Clients map[string]Client
-	// Algorithm signs ID and access tokens: "RS256" (default, RSA 2048) or
-	// "ES256" (P-256).
+	// Algorithm signs ID and access tokens: "RS256" (RSA 2048), "ES256"
+	// (P-256) or "EdDSA" (Ed25519). Default: that of SigningKey, else RS256.
 	Algorithm string
-	// SigningKey, if set, is the first signing key (an *rsa.PrivateKey for
-	// RS256, an *ecdsa.PrivateKey for ES256). Nil: a key is generated.
+	// SigningKey, if set, is the first signing key (an *rsa.PrivateKey of
+	// at least 2048 bits for RS256, a P-256 *ecdsa.PrivateKey for ES256,
+	// an ed25519.PrivateKey for EdDSA). Nil: a key is generated. Keys made
+	// by RotateKeys are generated with the same algorithm.
 	SigningKey crypto.Signer
+	// JWTAccessTokens makes the code flow's access tokens RFC 9068 JWTs
+	// (typ at+jwt) signed like ID tokens, with aud the client ID or the
+	// resource (RFC 8707) or audience parameter of the authorization or
+	// token request. Default: opaque access tokens.
+	JWTAccessTokens bool
+	// CORSAnyOrigin lets a page from any http or https origin call the
+	// token, userinfo, revocation, discovery and JWKS endpoints. Default:
+	// only the origins of registered redirect URIs (any loopback origin
+	// for a client without redirect URIs), as cors.go says.
+	CORSAnyOrigin bool
 	// Interactive shows an HTML login page at authorize instead of logging
 	// the default user in at once.
 	Interactive bool

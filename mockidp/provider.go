@@ -79,6 +79,7 @@ type authCode struct {
 	authTime      time.Time
 	sid           string
 	expires       time.Time
+	audience      string // resource or audience of the request (jwtaccess.go)
 }
 
 type usedCode struct {
@@ -95,6 +96,7 @@ type refreshGrant struct {
 	sid      string
 	used     bool
 	expires  time.Time
+	audience string // the authorization's resource or audience
 }
 
 type accessGrant struct {
@@ -108,6 +110,9 @@ type accessGrant struct {
 // New returns a provider. It fails only on a bad option (an unknown
 // algorithm, a bad client, a signing key of the wrong type).
 func New(opts Options) (*Provider, error) {
+	if opts.Algorithm == "" && opts.SigningKey != nil {
+		opts.Algorithm = string(keyAlgorithm(opts.SigningKey)) // "" falls back to RS256, refused below
+	}
 	opts = opts.withDefaults()
 	alg, err := parseAlgorithm(opts.Algorithm)
 	if err != nil {
@@ -187,6 +192,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.record(r)
 	p.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "mockidp request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	if p.serveCORS(w, r) {
+		return
+	}
 	p.mux.ServeHTTP(w, r)
 }
 

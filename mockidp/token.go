@@ -111,7 +111,11 @@ func (p *Provider) grantCode(r *http.Request, clientID string, params url.Values
 	} else if verifier != "" {
 		return nil, errInvalidGrant("code_verifier sent but the authorization request had no code_challenge")
 	}
-	return p.issueUserTokens(r, clientID, ac.scope, ac.nonce, ac.login, ac.authTime, ac.sid)
+	aud, oerr := requestedAudience(params, ac.audience)
+	if oerr != nil {
+		return nil, oerr
+	}
+	return p.issueUserTokens(r, clientID, ac.scope, ac.nonce, ac.login, ac.authTime, ac.sid, aud)
 }
 
 func (p *Provider) grantRefresh(r *http.Request, clientID string, params url.Values) (*tokenResponse, *oauthError) {
@@ -154,13 +158,18 @@ func (p *Provider) grantRefresh(r *http.Request, clientID string, params url.Val
 		}
 		scope = req
 	}
+	aud, oerr := requestedAudience(params, g.audience)
+	if oerr != nil {
+		return nil, oerr
+	}
 	// A refreshed ID token carries no nonce (OIDC Core §12.2 errata).
-	return p.issueUserTokens(r, clientID, scope, "", g.login, g.authTime, g.sid)
+	return p.issueUserTokens(r, clientID, scope, "", g.login, g.authTime, g.sid, aud)
 }
 
-// issueUserTokens issues an opaque access token, a refresh token and, for
-// the openid scope, an ID token, all in session sid.
-func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce string, l login, authTime time.Time, sid string) (*tokenResponse, *oauthError) {
+// issueUserTokens issues an access token (opaque, or a JWT for audience
+// aud with [Options.JWTAccessTokens]), a refresh token and, for the openid
+// scope, an ID token, all in session sid.
+func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce string, l login, authTime time.Time, sid, aud string) (*tokenResponse, *oauthError) {
 	now := p.opts.Now()
 	at, rt := randomToken(), randomToken()
 	p.mu.Lock()
@@ -169,11 +178,20 @@ func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce strin
 		return nil, errInvalidGrant("session revoked")
 	}
 	l = p.currentClaimsLocked(l)
-	p.access[at] = &accessGrant{clientID: clientID, scope: scope, login: l, sid: sid, expires: now.Add(p.opts.AccessTokenTTL)}
+	if !p.opts.JWTAccessTokens {
+		p.access[at] = &accessGrant{clientID: clientID, scope: scope, login: l, sid: sid, expires: now.Add(p.opts.AccessTokenTTL)}
+	}
 	p.refresh[rt] = &refreshGrant{clientID: clientID, scope: scope, nonce: nonce, login: l, authTime: authTime, sid: sid,
-		expires: now.Add(p.opts.RefreshTokenTTL)}
+		expires: now.Add(p.opts.RefreshTokenTTL), audience: aud}
 	p.noteWriteLocked()
 	p.mu.Unlock()
+	if p.opts.JWTAccessTokens {
+		var err error
+		if at, err = p.signUserAccessToken(p.issuerFor(r), clientID, aud, scope, l, sid, authTime, now); err != nil {
+			p.opts.Logger.Error("mockidp: sign access token", "err", err)
+			return nil, &oauthError{http.StatusInternalServerError, "server_error", "could not sign the access token"}
+		}
+	}
 	resp := &tokenResponse{
 		AccessToken:  at,
 		TokenType:    "Bearer",

@@ -66,6 +66,7 @@ func (p *Provider) userinfoFor(r *http.Request, tok string) (map[string]any, *oa
 		}
 		p.mu.Lock()
 		_, revoked := p.revokedJTI[c.ID]
+		revoked = revoked || c.SID != "" && p.familyRevokedLocked(c.SID)
 		deleted := p.deletedLocked(c.Email)
 		p.mu.Unlock()
 		if revoked || deleted {

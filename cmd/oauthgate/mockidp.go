@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthgate/oauthgate/internal/pemkey"
 	"github.com/oauthgate/oauthgate/mockidp"
 )
 
@@ -33,7 +34,10 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client")
 	interactive := fs.Bool("interactive", false, "show an HTML login page instead of logging the default user in")
 	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
-	alg := fs.String("alg", "RS256", "signing algorithm: RS256 or ES256")
+	alg := fs.String("alg", "", "signing algorithm: RS256, ES256 or EdDSA (default: that of --signing-key, else RS256)")
+	signingKeyFile := fs.String("signing-key", "", "PEM private key (RSA: RS256, EC P-256: ES256, Ed25519: EdDSA) signing ID and access tokens; default: a generated key")
+	jwtAccess := fs.Bool("jwt-access-tokens", false, "issue code-flow access tokens as RFC 9068 JWTs (aud: the client, or the resource/audience parameter)")
+	corsAny := fs.Bool("cors-any", false, "allow browser pages of any origin (CORS) at token, userinfo, revoke, discovery and JWKS; default: the origins of registered redirect URIs")
 	email := fs.String("email", "test@example.com", "default user's email")
 	verbose := fs.Bool("v", false, "log every request")
 	format := addLogFormatFlag(fs, "text")
@@ -63,6 +67,16 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Interactive:  *interactive,
 		DefaultEmail: *email,
 		Logger:       logger,
+
+		JWTAccessTokens: *jwtAccess,
+		CORSAnyOrigin:   *corsAny,
+	}
+	if *signingKeyFile != "" {
+		key, err := pemkey.ReadPrivateKey(*signingKeyFile)
+		if err != nil {
+			return fmt.Errorf("--signing-key: %w", err)
+		}
+		opts.SigningKey = key
 	}
 	if *clientsFile != "" {
 		clients, err := mockidp.LoadClients(*clientsFile)
@@ -87,7 +101,7 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *clientsFile != "" {
 		clients = "clients from " + *clientsFile
 	}
-	logger.Info("mockidp ready", "issuer", srv.URL, "alg", strings.ToUpper(*alg), "clients", clients, "interactive", *interactive)
+	logger.Info("mockidp ready", "issuer", srv.URL, "alg", srv.Provider.Algorithm(), "clients", clients, "interactive", *interactive)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
