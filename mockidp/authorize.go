@@ -98,11 +98,14 @@ func (p *Provider) parseAuthorize(params url.Values) (*authzRequest, *oauthError
 	if req.clientID == "" {
 		return nil, errInvalidRequest("client_id is required"), false
 	}
-	client, ok := p.clients[req.clientID]
+	client, ok := p.lookupClient(req.clientID)
 	if !ok {
 		return nil, &oauthError{http.StatusBadRequest, "invalid_client", "unknown client_id"}, false
 	}
 	req.client = client
+	if !client.allowsGrant("authorization_code") {
+		return nil, &oauthError{http.StatusBadRequest, "unauthorized_client", "this client is not registered for the authorization code flow"}, false
+	}
 	req.redirectURI = params.Get("redirect_uri")
 	req.redirectGiven = req.redirectURI != ""
 	if !req.redirectGiven {

@@ -51,6 +51,15 @@ type Client struct {
 	RequirePKCE bool `yaml:"require_pkce"`
 	// Claims are extra claims for client_credentials access tokens.
 	Claims map[string]any `yaml:"claims"`
+	// GrantTypes, if set, are the only grant types the client may use.
+	GrantTypes []string `yaml:"grant_types"`
+	// The other RFC 7591 metadata of a registered client.
+	ClientName              string `yaml:"client_name"`
+	TokenEndpointAuthMethod string `yaml:"token_endpoint_auth_method"`
+	IssuedAt                int64  `yaml:"client_id_issued_at"`
+	// RegistrationTokenSHA256 is the hex SHA-256 of the client's RFC 7592
+	// registration access token; empty: not manageable at /register.
+	RegistrationTokenSHA256 string `yaml:"registration_token_sha256"`
 }
 
 // StringList is a list of strings that YAML may also give as one string

@@ -73,7 +73,7 @@ func (p *Provider) authenticateClient(r *http.Request, params url.Values) (strin
 	if id == "" {
 		return "", Client{}, errInvalidClient("client authentication required")
 	}
-	c, ok := p.clients[id]
+	c, ok := p.lookupClient(id)
 	if !ok {
 		secretsEqual(secret, "unknown-client") // same work as for a known client
 		return "", Client{}, errInvalidClient("unknown client")

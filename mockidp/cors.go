@@ -86,6 +86,8 @@ func (p *Provider) corsOriginAllowed(origin string) bool {
 	if p.opts.CORSAnyOrigin {
 		return true
 	}
+	p.clientsMu.RLock() // registration changes the clients
+	defer p.clientsMu.RUnlock()
 	for _, c := range p.clients {
 		if len(c.RedirectURIs) == 0 && isLoopbackURL(o) {
 			return true

@@ -15,6 +15,8 @@ type Discovery struct {
 	JWKSURI                                    string   `json:"jwks_uri"`
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
 	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
+	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
+	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
@@ -35,7 +37,7 @@ type Discovery struct {
 // DiscoveryFor returns the metadata for an issuer URL.
 func (p *Provider) DiscoveryFor(issuer string) Discovery {
 	alg := []string{string(p.keys.alg)}
-	return Discovery{
+	d := Discovery{
 		Issuer:                                 issuer,
 		AuthorizationEndpoint:                  issuer + "/authorize",
 		TokenEndpoint:                          issuer + "/token",
@@ -43,10 +45,11 @@ func (p *Provider) DiscoveryFor(issuer string) Discovery {
 		JWKSURI:                                issuer + "/jwks",
 		RevocationEndpoint:                     issuer + "/revoke",
 		EndSessionEndpoint:                     issuer + "/end_session",
+		DeviceAuthorizationEndpoint:            issuer + "/device_authorization",
 		ScopesSupported:                        []string{"openid", "email", "profile", "offline_access"},
 		ResponseTypesSupported:                 []string{"code"},
 		ResponseModesSupported:                 []string{"query"},
-		GrantTypesSupported:                    []string{"authorization_code", "refresh_token", "client_credentials"},
+		GrantTypesSupported:                    []string{"authorization_code", "refresh_token", "client_credentials", deviceGrantType},
 		SubjectTypesSupported:                  []string{"public"},
 		IDTokenSigningAlgValuesSupported:       alg,
 		TokenEndpointAuthMethodsSupported:      []string{"client_secret_basic", "client_secret_post", "none"},
@@ -57,6 +60,10 @@ func (p *Provider) DiscoveryFor(issuer string) Discovery {
 		PromptValuesSupported:                      []string{"none", "login", "consent", "select_account"},
 		AuthorizationResponseIssParameterSupported: true,
 	}
+	if p.opts.Registration {
+		d.RegistrationEndpoint = issuer + "/register"
+	}
+	return d
 }
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {

@@ -50,7 +50,7 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 	}
 	target := params.Get("post_logout_redirect_uri")
 	if target != "" {
-		client, ok := p.clients[clientID]
+		client, ok := p.lookupClient(clientID)
 		if clientID == "" || !ok {
 			writeOAuthError(w, errInvalidRequest("post_logout_redirect_uri needs id_token_hint or a known client_id"))
 			return

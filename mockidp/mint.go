@@ -102,7 +102,7 @@ func (p *Provider) MintClientToken(clientID string) (string, error) {
 	if iss == "" {
 		return "", errors.New("mockidp: mint: the issuer is not known yet (set Options.Issuer or call SetIssuer)")
 	}
-	c, ok := p.clients[clientID]
+	c, ok := p.lookupClient(clientID)
 	if !ok {
 		return "", fmt.Errorf("mockidp: mint: unknown client %q", clientID)
 	}

@@ -15,6 +15,19 @@ type Options struct {
 	// Clients are the registered clients. Nil registers only the demo
 	// client ([DemoClientID], [DemoClientSecret], any loopback redirect URI).
 	Clients map[string]Client
+	// Registration turns on RFC 7591 dynamic client registration at
+	// /register (and RFC 7592 management at /register/{client_id}), with
+	// a browser page at GET /register.
+	Registration bool
+	// ClientsFile, if set, receives every client (the given ones and the
+	// registered ones) in the [LoadClients] format, written atomically after
+	// each registration, update or deletion.
+	ClientsFile string
+	// DeviceCodeTTL is the life of an RFC 8628 device code (default 10m).
+	DeviceCodeTTL time.Duration
+	// DevicePollInterval is the least time between token polls of a device
+	// code (default 5s); a faster poll gets slow_down.
+	DevicePollInterval time.Duration
 	// Algorithm signs ID and access tokens: "RS256" (RSA 2048), "ES256"
 	// (P-256) or "EdDSA" (Ed25519). Default: that of SigningKey, else RS256.
 	Algorithm string
@@ -95,6 +108,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RefreshTokenTTL <= 0 {
 		o.RefreshTokenTTL = 30 * 24 * time.Hour
+	}
+	if o.DeviceCodeTTL <= 0 {
+		o.DeviceCodeTTL = 10 * time.Minute
+	}
+	if o.DevicePollInterval <= 0 {
+		o.DevicePollInterval = 5 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now

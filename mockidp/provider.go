@@ -26,12 +26,14 @@ const maxBodyBytes = 64 << 10
 // Provider is the identity provider: an http.Handler, safe for concurrent
 // use. Create it with [New].
 type Provider struct {
-	opts    Options
-	clients map[string]Client
-	users   map[string]User // by emailaddr.Normalize of the email
-	keys    *keyRing
-	mux     *http.ServeMux
-	latency atomic.Int64 // nanoseconds
+	opts      Options
+	clients   map[string]Client // guarded by clientsMu
+	clientsMu sync.RWMutex
+	devices   *deviceStore
+	users     map[string]User // by emailaddr.Normalize of the email
+	keys      *keyRing
+	mux       *http.ServeMux
+	latency   atomic.Int64 // nanoseconds
 
 	issuerMu sync.RWMutex
 	issuer   string
@@ -141,6 +143,7 @@ func New(opts Options) (*Provider, error) {
 		access:     map[string]*accessGrant{},
 		revokedJTI: map[string]time.Time{},
 		families:   map[string]*family{},
+		devices:    newDeviceStore(),
 	}
 	for id, c := range opts.Clients {
 		p.clients[id] = c
@@ -175,6 +178,8 @@ func (p *Provider) routes() {
 	m.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	p.registrationRoutes(m)
+	p.deviceRoutes(m)
 	p.controlRoutes(m)
 	p.mux = m
 }

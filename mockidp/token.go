@@ -43,6 +43,10 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var resp *tokenResponse
+	if gt := params.Get("grant_type"); gt != "" && !client.allowsGrant(gt) {
+		writeOAuthError(w, &oauthError{http.StatusBadRequest, "unauthorized_client", "this client is not registered for grant_type " + gt})
+		return
+	}
 	switch gt := params.Get("grant_type"); gt {
 	case "authorization_code":
 		resp, oerr = p.grantCode(r, clientID, params)
@@ -50,6 +54,8 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		resp, oerr = p.grantRefresh(r, clientID, params)
 	case "client_credentials":
 		resp, oerr = p.grantClientCredentials(r, clientID, client, params)
+	case deviceGrantType:
+		resp, oerr = p.grantDeviceCode(r, clientID, params)
 	case "":
 		oerr = errInvalidRequest("grant_type is required")
 	default:

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -31,7 +33,8 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			"is given; :PORT and 0.0.0.0:PORT listen on every interface.")
 	addr := fs.String("addr", "127.0.0.1:29313", "listen address (host:port), on loopback unless --allow-remote")
 	allowRemote := fs.Bool("allow-remote", false, "allow an --addr beyond loopback (all interfaces, a LAN address, a host name): anyone who reaches it can log in as anyone")
-	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client")
+	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client; with --registration, registered clients are saved to it (created if missing)")
+	registration := fs.Bool("registration", false, "allow dynamic client registration (RFC 7591) at /register, a registration page at GET /register, and RFC 7592 management")
 	interactive := fs.Bool("interactive", false, "show an HTML login page instead of logging the default user in")
 	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
 	alg := fs.String("alg", "", "signing algorithm: RS256, ES256 or EdDSA (default: that of --signing-key, else RS256)")
@@ -70,6 +73,7 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 		JWTAccessTokens: *jwtAccess,
 		CORSAnyOrigin:   *corsAny,
+		Registration:    *registration,
 	}
 	if *signingKeyFile != "" {
 		key, err := pemkey.ReadPrivateKey(*signingKeyFile)
@@ -79,7 +83,13 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		opts.SigningKey = key
 	}
 	if *clientsFile != "" {
+		if *registration {
+			opts.ClientsFile = *clientsFile
+		}
 		clients, err := mockidp.LoadClients(*clientsFile)
+		if *registration && errors.Is(err, os.ErrNotExist) {
+			clients, err = mockidp.DemoClients(), nil
+		}
 		if err != nil {
 			return err
 		}

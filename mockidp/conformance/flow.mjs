@@ -1,7 +1,9 @@
 // Runs the mock identity provider through openid-client (an independent,
 // certified OpenID Connect client): discovery, authorization code with
 // PKCE + state + nonce, ID token validation, userinfo, refresh with
-// rotation, client_credentials, revocation and end_session.
+// rotation, client_credentials, revocation, end_session, dynamic client
+// registration (RFC 7591) and its management (RFC 7592), and the device
+// authorization grant (RFC 8628). mockidp runs with --registration.
 // Usage: node flow.mjs <issuer-url>. Exits non-zero on any failure.
 import * as client from 'openid-client';
 import assert from 'node:assert/strict';
@@ -36,8 +38,8 @@ const config = await client.discovery(issuer, clientId, undefined, client.Client
 });
 
 // Follows the authorize redirect without a browser and returns its target.
-async function authorize(params) {
-  const url = client.buildAuthorizationUrl(config, params);
+async function authorize(params, cfg = config) {
+  const url = client.buildAuthorizationUrl(cfg, params);
   const res = await fetch(url, { redirect: 'manual' });
   assert.equal(res.status, 302, `authorize answered ${res.status}`);
   const location = res.headers.get('location');
@@ -158,6 +160,88 @@ await step('end_session', async () => {
   assert.equal(res.status, 302);
   assert.equal(res.headers.get('location'), 'http://127.0.0.1:9/bye?state=bye-state');
   await assert.rejects(client.refreshTokenGrant(config, refreshed.refresh_token));
+});
+
+const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+let registered;
+
+await step('dynamic client registration, then the code flow', async () => {
+  const md = config.serverMetadata();
+  assert.equal(md.registration_endpoint, `${md.issuer}/register`);
+  registered = await client.dynamicClientRegistration(issuer, {
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token', deviceGrant],
+    token_endpoint_auth_method: 'client_secret_post',
+    client_name: 'conformance',
+  }, undefined, { execute: [client.allowInsecureRequests] });
+  const meta = registered.clientMetadata();
+  assert.ok(meta.client_id && meta.client_secret && meta.registration_access_token, 'credentials issued');
+  assert.equal(meta.registration_client_uri, `${md.issuer}/register/${meta.client_id}`);
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const callback = await authorize({
+    redirect_uri: redirectUri,
+    scope: 'openid email',
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    login_hint: email,
+  }, registered);
+  const got = await client.authorizationCodeGrant(registered, callback, {
+    pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+  });
+  assert.equal(got.claims().aud, meta.client_id);
+  assert.equal(got.claims().email, email);
+});
+
+function approveDevice(userCode, action) {
+  const body = new URLSearchParams({ user_code: userCode, mockidp_action: action, mockidp_email: email });
+  return fetch(new URL('device', `${config.serverMetadata().issuer}/`), { method: 'POST', body });
+}
+
+await step('device authorization grant', async () => {
+  assert.equal(config.serverMetadata().device_authorization_endpoint, `${config.serverMetadata().issuer}/device_authorization`);
+  const da = await client.initiateDeviceAuthorization(registered, { scope: 'openid email' });
+  assert.match(da.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  assert.equal(da.verification_uri, `${config.serverMetadata().issuer}/device`);
+  const page = await approveDevice(da.user_code, 'login');
+  assert.equal(page.status, 200);
+  const got = await client.pollDeviceAuthorizationGrant(registered, da);
+  assert.equal(got.claims().email, email);
+  assert.equal(got.claims().aud, registered.clientMetadata().client_id);
+  const denied = await client.initiateDeviceAuthorization(registered, { scope: 'openid' });
+  assert.equal((await approveDevice(denied.user_code, 'deny')).status, 200);
+  await assert.rejects(client.pollDeviceAuthorizationGrant(registered, denied), (err) => err.error === 'access_denied');
+});
+
+await step('client management (RFC 7592)', async () => {
+  const meta = registered.clientMetadata();
+  const auth = { authorization: `Bearer ${meta.registration_access_token}` };
+  let res = await fetch(meta.registration_client_uri, { headers: auth });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).client_id, meta.client_id);
+  res = await fetch(meta.registration_client_uri, { headers: { authorization: 'Bearer wrong' } });
+  assert.equal(res.status, 401);
+  res = await fetch(meta.registration_client_uri, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: meta.client_id, client_secret: meta.client_secret, redirect_uris: [redirectUri],
+      grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post', client_name: 'renamed',
+    }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).client_name, 'renamed');
+  // The update took the device grant away.
+  await assert.rejects(client.initiateDeviceAuthorization(registered, { scope: 'openid' }), (err) => err.error === 'unauthorized_client');
+  res = await fetch(meta.registration_client_uri, { method: 'DELETE', headers: auth });
+  assert.equal(res.status, 204);
+  res = await fetch(meta.registration_client_uri, { headers: auth });
+  assert.equal(res.status, 401);
+  // A deleted client is unknown: 401 invalid_client, with a Basic challenge.
+  await assert.rejects(client.clientCredentialsGrant(registered, {}), (err) => err.status === 401);
 });
 
 console.log(`${steps.length} passed, 0 failed`);

@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 (cd "$root" && go build -o "$tmp/oauthgate" ./cmd/oauthgate)
 # Port 0: the kernel picks a free port; the command prints its issuer URL.
-"$tmp/oauthgate" mockidp --addr 127.0.0.1:0 >"$tmp/stdout" 2>"$tmp/stderr" &
+"$tmp/oauthgate" mockidp --addr 127.0.0.1:0 --registration >"$tmp/stdout" 2>"$tmp/stderr" &
 pid=$!
 
 health() {
