@@ -29,6 +29,8 @@ type Provider struct {
 	opts    Options
 	clients map[string]Client
 	users   map[string]User // by emailaddr.Normalize of the email
+	accts   *accounts       // users file and remembered consents
+	pending *pendingConsents
 	keys    *keyRing
 	mux     *http.ServeMux
 	latency atomic.Int64 // nanoseconds
@@ -140,6 +142,10 @@ func New(opts Options) (*Provider, error) {
 	for id, c := range opts.Clients {
 		p.clients[id] = c
 	}
+	if p.accts, err = newAccounts(opts.UsersFile); err != nil {
+		return nil, err
+	}
+	p.pending = &pendingConsents{m: map[string]*pendingConsent{}}
 	for _, u := range opts.Users {
 		if u.Email == "" {
 			return nil, errors.New("mockidp: a known user needs an email")
@@ -171,6 +177,7 @@ func (p *Provider) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	p.controlRoutes(m)
+	p.accountRoutes(m)
 	p.mux = m
 }
 
@@ -361,7 +368,7 @@ func SubjectFor(email string) string {
 
 // resolve fills in the name, subject and known-user claims of a login.
 func (p *Provider) resolve(l login) login {
-	u, known := p.users[emailaddr.Normalize(l.email)]
+	u, known := p.knownUser(l.email)
 	if l.sub == "" {
 		l.sub = u.Sub
 	}

@@ -32,6 +32,8 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	allowRemote := fs.Bool("allow-remote", false, "allow an --addr beyond loopback (all interfaces, a LAN address, a host name): anyone who reaches it can log in as anyone")
 	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client")
 	interactive := fs.Bool("interactive", false, "show an HTML login page instead of logging the default user in")
+	usersFile := fs.String("users", "", "YAML users file (users: [{email, password: argon2id hash, claims}]): password login and a sign-up page (/signup) that adds users to it; created if missing")
+	consent := fs.Bool("consent", false, "ask for consent to the requested scopes after login (remembered per user and client)")
 	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
 	alg := fs.String("alg", "RS256", "signing algorithm: RS256 or ES256")
 	email := fs.String("email", "test@example.com", "default user's email")
@@ -61,6 +63,8 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Issuer:       *issuer,
 		Algorithm:    *alg,
 		Interactive:  *interactive,
+		UsersFile:    *usersFile,
+		Consent:      *consent,
 		DefaultEmail: *email,
 		Logger:       logger,
 	}
