@@ -39,7 +39,9 @@ func TestConsent(t *testing.T) {
 				t.Errorf("consent page does not list %q:\n%s", sc, body)
 			}
 		}
-		return pageForm(t, s.URL+"/authorize", body, "mockidp_consent")
+		f := pageForm(t, s.URL+"/authorize", body, "mockidp_consent")
+		f.origin = s.URL // as a browser posts it
+		return f
 	}
 
 	for _, email := range []string{"bob@example.com", "demo@example.com"} {

@@ -132,12 +132,21 @@ func (p *Provider) checkPassword(w http.ResponseWriter, req *authzRequest, email
 	return false
 }
 
-// sameOrigin refuses a form posted from another site (the Origin header,
-// sent by browsers on POST, must be the provider's).
+// sameOrigin refuses a form posted from another site: the Origin header,
+// sent by browsers on POST, must be the provider's (its issuer, or the
+// host the request reached); without one, Sec-Fetch-Site must not say
+// another site.
 func (p *Provider) sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
-		return r.Header.Get("Sec-Fetch-Site") == "" || r.Header.Get("Sec-Fetch-Site") == "same-origin" || r.Header.Get("Sec-Fetch-Site") == "none"
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+			return true
+		}
+		return false
+	}
+	if o == "http://"+r.Host || o == "https://"+r.Host {
+		return true
 	}
 	u, err := url.Parse(p.issuerFor(r))
 	return err == nil && o == u.Scheme+"://"+u.Host

@@ -19,6 +19,7 @@ import (
 type browserForm struct {
 	action string
 	fields url.Values
+	origin string // the Origin header a browser sends, if set
 }
 
 var (
@@ -68,7 +69,16 @@ func (f browserForm) submit(t *testing.T, c *http.Client, extra ...string) (*htt
 	for i := 0; i+1 < len(extra); i += 2 {
 		v.Set(extra[i], extra[i+1])
 	}
-	resp, body := postForm(t, c, f.action, v, "", "")
+	req, err := http.NewRequest(http.MethodPost, f.action, strings.NewReader(v.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if f.origin != "" {
+		req.Header.Set("Origin", f.origin)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	resp, body := do(t, c, req)
 	return resp, string(body)
 }
 
@@ -180,7 +190,19 @@ func TestSignupAndPasswordLogin(t *testing.T) {
 	if resp, _ := do(t, c, req); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site sign-up: %s", resp.Status)
 	}
+	for _, h := range [][2]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "null"}} {
+		req, err := http.NewRequest(http.MethodPost, s.URL+"/signup", strings.NewReader(v.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(h[0], h[1])
+		if resp, _ := do(t, c, req); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("sign-up with %s: %s: %s", h[0], h[1], resp.Status)
+		}
+	}
 
+	form.origin = s.URL
 	resp, body := form.submit(t, c, fieldEmail, "carol@example.com", fieldPassword, "carol-secret", fieldConfirm, "carol-secret")
 	q := callback(t, resp, body)
 	if q.Get("state") != "st" || exchangeEmail(t, rp, q.Get("code"), verifier) != "carol@example.com" {
