@@ -29,6 +29,9 @@ const (
 	fieldEmail  = "mockidp_email"
 	fieldName   = "mockidp_name"
 	fieldClaims = "mockidp_claims"
+	// fieldPassword and fieldConfirm are on the password and sign-up pages.
+	fieldPassword = "mockidp_password"
+	fieldConfirm  = "mockidp_confirm"
 )
 
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +61,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l, ok := p.popNextLogin(); ok {
-		p.complete(w, r, req, l)
+		p.afterLogin(w, r, req, l)
 		return
 	}
 	if p.opts.Interactive {
@@ -73,7 +76,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if email == "" {
 		email = p.Email()
 	}
-	p.complete(w, r, req, login{email: email})
+	p.afterLogin(w, r, req, login{email: email})
 }
 
 // parseAuthorize validates the request. A non-nil error is either shown
@@ -269,5 +272,8 @@ func (p *Provider) handleLoginForm(w http.ResponseWriter, r *http.Request, req *
 			return
 		}
 	}
-	p.complete(w, r, req, l)
+	if !p.checkPassword(w, req, l.email) {
+		return
+	}
+	p.afterLogin(w, r, req, l)
 }

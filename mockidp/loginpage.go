@@ -22,13 +22,19 @@ button{padding:.4rem 1rem}.err{color:#a00}.user{width:100%;text-align:left}</sty
 {{range .Users}}<form method="post" action="authorize">{{template "hidden" $.Hidden}}
 <input type="hidden" name="mockidp_email" value="{{.Email}}">
 <button class="user" name="mockidp_action" value="login">{{.Name}} &lt;{{.Email}}&gt;</button></form>
-{{end}}<form method="post" action="authorize">{{template "hidden" .Hidden}}
+{{end}}{{if .Passwords}}<form method="post" action="authorize">{{template "hidden" .Hidden}}
+<label>Email <input name="mockidp_email" type="email" required autocomplete="username" value="{{.Email}}"></label>
+<label>Password <input name="mockidp_password" type="password" required autocomplete="current-password"></label>
+<button name="mockidp_action" value="login">Sign in</button>
+<button name="mockidp_action" value="deny" formnovalidate>Deny</button></form>
+{{if .Signup}}<p>No account? <a href="{{.Signup}}">Sign up</a></p>{{end}}
+{{else}}<form method="post" action="authorize">{{template "hidden" .Hidden}}
 <label>Email <input name="mockidp_email" type="email" required value="{{.Email}}"></label>
 <label>Name (optional) <input name="mockidp_name"></label>
 <label>Extra claims, JSON object (optional) <textarea name="mockidp_claims" rows="3" placeholder='{"groups": ["admins"]}'></textarea></label>
 <button name="mockidp_action" value="login">Sign in</button>
 <button name="mockidp_action" value="deny" formnovalidate>Deny</button></form>
-</body></html>
+{{end}}</body></html>
 {{define "hidden"}}{{range .}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}{{end}}`))
 
 type loginPageData struct {
@@ -37,13 +43,18 @@ type loginPageData struct {
 	Email    string
 	Users    []User
 	Hidden   []hiddenField
+	// Passwords replaces the free form with email and password; Signup
+	// links the sign-up page.
+	Passwords bool
+	Signup    string
 }
 
 type hiddenField struct{ Name, Value string }
 
 func (p *Provider) renderLogin(w http.ResponseWriter, req *authzRequest, status int, msg string) {
 	d := loginPageData{ClientID: req.clientID, Error: msg, Email: req.loginHint}
-	d.Users = append([]User(nil), p.opts.Users...)
+	d.Users = p.choosableUsers()
+	d.Passwords, d.Signup = p.accts.hasPasswords(), p.signupLink(req.params)
 	if d.Email == "" {
 		d.Email = p.Email()
 	}

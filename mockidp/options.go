@@ -55,6 +55,15 @@ type Options struct {
 	// Users are known users: their names, subjects and extra claims are
 	// used when they log in, and the login page offers them.
 	Users []User
+	// UsersFile is a YAML users file ([FileUser]): users with an argon2id
+	// password hash sign in with it, and the sign-up page (/signup) adds
+	// users to it. A missing file is created by the first sign-up. It
+	// implies Interactive.
+	UsersFile string
+	// Consent shows a consent page listing the requested scopes after
+	// login; a grant is remembered per user and client (in the users file
+	// for its users) until new scopes are asked.
+	Consent bool
 	// KeyGrace is how long a rotated-out key stays in the JWKS (default 1h).
 	KeyGrace time.Duration
 	// CodeTTL is the life of an authorization code (default 60s).
@@ -90,6 +99,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Algorithm == "" {
 		o.Algorithm = "RS256"
+	}
+	if o.UsersFile != "" {
+		o.Interactive = true // passwords are typed on the login page
 	}
 	if o.DefaultEmail == "" {
 		o.DefaultEmail = "test@example.com"

@@ -31,6 +31,8 @@ type Provider struct {
 	clientsMu sync.RWMutex
 	devices   *deviceStore
 	users     map[string]User // by emailaddr.Normalize of the email
+	accts     *accounts       // users file and remembered consents
+	pending   *pendingConsents
 	keys      *keyRing
 	mux       *http.ServeMux
 	latency   atomic.Int64 // nanoseconds
@@ -148,6 +150,10 @@ func New(opts Options) (*Provider, error) {
 	for id, c := range opts.Clients {
 		p.clients[id] = c
 	}
+	if p.accts, err = newAccounts(opts.UsersFile); err != nil {
+		return nil, err
+	}
+	p.pending = &pendingConsents{m: map[string]*pendingConsent{}}
 	for _, u := range opts.Users {
 		if u.Email == "" {
 			return nil, errors.New("mockidp: a known user needs an email")
@@ -181,6 +187,7 @@ func (p *Provider) routes() {
 	p.registrationRoutes(m)
 	p.deviceRoutes(m)
 	p.controlRoutes(m)
+	p.accountRoutes(m)
 	p.mux = m
 }
 
@@ -374,7 +381,7 @@ func SubjectFor(email string) string {
 
 // resolve fills in the name, subject and known-user claims of a login.
 func (p *Provider) resolve(l login) login {
-	u, known := p.users[emailaddr.Normalize(l.email)]
+	u, known := p.knownUser(l.email)
 	if l.sub == "" {
 		l.sub = u.Sub
 	}

@@ -27,6 +27,8 @@ func TestDispatch(t *testing.T) {
 		{[]string{"mockidp", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"mockidp", "stray"}, 2, `unexpected argument "stray"`},
 		{[]string{"mockidp", "-h"}, 0, "-interactive"},
+		{[]string{"mockidp", "-h"}, 0, "-users"},
+		{[]string{"mockidp", "-h"}, 0, "-consent"},
 		{[]string{"mockidp", "--addr", "127.0.0.1:0", "--alg", "HS256"}, 1, "unsupported signing algorithm"},
 		{[]string{"mockidp", "--addr", "127.0.0.1:0", "--clients", "/nonexistent.yaml"}, 1, "clients file"},
 	} {

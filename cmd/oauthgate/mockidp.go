@@ -36,6 +36,8 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client; with --registration, registered clients are saved to it (created if missing)")
 	registration := fs.Bool("registration", false, "allow dynamic client registration (RFC 7591) at /register, a registration page at GET /register, and RFC 7592 management")
 	interactive := fs.Bool("interactive", false, "show an HTML login page instead of logging the default user in")
+	usersFile := fs.String("users", "", "YAML users file (users: [{email, password: argon2id hash, claims}]): password login and a sign-up page (/signup) that adds users to it; created if missing")
+	consent := fs.Bool("consent", false, "ask for consent to the requested scopes after login (remembered per user and client)")
 	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
 	alg := fs.String("alg", "", "signing algorithm: RS256, ES256 or EdDSA (default: that of --signing-key, else RS256)")
 	signingKeyFile := fs.String("signing-key", "", "PEM private key (RSA: RS256, EC P-256: ES256, Ed25519: EdDSA) signing ID and access tokens; default: a generated key")
@@ -68,6 +70,8 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Issuer:       *issuer,
 		Algorithm:    *alg,
 		Interactive:  *interactive,
+		UsersFile:    *usersFile,
+		Consent:      *consent,
 		DefaultEmail: *email,
 		Logger:       logger,
 

@@ -23,7 +23,7 @@ type layer struct {
 // must not import each other: no package mixes AWS, issuing and login.
 var layers = []layer{
 	{0, []string{"internal/atomicfile", "internal/clientaddr", "internal/confcheck", "internal/confdecode", "internal/emailaddr",
-		"internal/pemkey", "internal/redirect", "internal/respond", "internal/throttle"}},
+		"internal/argon2id", "internal/pemkey", "internal/redirect", "internal/respond", "internal/throttle"}},
 	{1, []string{"capabilities"}},
 	{2, []string{"auth"}},
 	{3, []string{"handlers"}},
