@@ -20,12 +20,13 @@ button{padding:.4rem 1rem}.err{color:#a00}.user{width:100%;text-align:left}</sty
 {{if .Error}}<p class="err" role="alert">{{.Error}}</p>{{end}}
 {{if .Done}}<p id="done">{{.Done}}</p>
 {{else if .ClientID}}<p>Signing in <b>{{.ClientID}}</b> on your device{{if .Scope}} (scope <code>{{.Scope}}</code>){{end}}, code <b>{{.UserCode}}</b>.</p>
-{{range .Users}}<form method="post" action="device"><input type="hidden" name="user_code" value="{{$.UserCode}}">
+{{if not .Passwords}}{{range .Users}}<form method="post" action="device"><input type="hidden" name="user_code" value="{{$.UserCode}}">
 <input type="hidden" name="mockidp_email" value="{{.Email}}">
 <button class="user" name="mockidp_action" value="login">{{.Name}} &lt;{{.Email}}&gt;</button></form>
-{{end}}<form method="post" action="device"><input type="hidden" name="user_code" value="{{.UserCode}}">
+{{end}}{{end}}<form method="post" action="device"><input type="hidden" name="user_code" value="{{.UserCode}}">
 <label>Email <input name="mockidp_email" type="email" required value="{{.Email}}"></label>
-<label>Name (optional) <input name="mockidp_name"></label>
+{{if .Passwords}}<label>Password <input name="mockidp_password" type="password" required autocomplete="current-password"></label>
+{{else}}<label>Name (optional) <input name="mockidp_name"></label>{{end}}
 <button name="mockidp_action" value="login">Sign in and allow</button>
 <button name="mockidp_action" value="deny" formnovalidate>Deny</button></form>
 {{else}}<form method="post" action="device">
@@ -41,6 +42,9 @@ type devicePageData struct {
 	Scope    string
 	Email    string
 	Users    []User
+	// Passwords asks for the email and password (users of a users file
+	// have passwords) instead of offering the known users.
+	Passwords bool
 }
 
 func (p *Provider) handleDevicePage(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +53,7 @@ func (p *Provider) handleDevicePage(w http.ResponseWriter, r *http.Request) {
 		p.renderDevice(w, http.StatusOK, devicePageData{})
 		return
 	}
-	p.deviceStep(w, code, "", login{})
+	p.deviceStep(w, code, "", login{}, "")
 }
 
 func (p *Provider) handleDeviceForm(w http.ResponseWriter, r *http.Request) {
@@ -57,15 +61,21 @@ func (p *Provider) handleDeviceForm(w http.ResponseWriter, r *http.Request) {
 		p.renderDevice(w, http.StatusBadRequest, devicePageData{Error: "The form could not be read."})
 		return
 	}
+	if !p.sameOrigin(r) {
+		p.renderDevice(w, http.StatusForbidden, devicePageData{Error: "This form was sent from another site."})
+		return
+	}
 	f := r.PostForm
 	l := login{email: strings.TrimSpace(f.Get(fieldEmail)), name: strings.TrimSpace(f.Get(fieldName))}
-	p.deviceStep(w, f.Get("user_code"), f.Get(fieldAction), l)
+	p.deviceStep(w, f.Get("user_code"), f.Get(fieldAction), l, f.Get(fieldPassword))
 }
 
 // deviceStep shows the sign-in step for a user code, or records the
 // user's answer when action is login or deny.
-func (p *Provider) deviceStep(w http.ResponseWriter, rawCode, action string, l login) {
+func (p *Provider) deviceStep(w http.ResponseWriter, rawCode, action string, l login, password string) {
 	user := normalizeUserCode(rawCode)
+	// Checked before the lock: a password check takes a while.
+	passwordOK := action != "login" || p.passwordOK(l.email, password)
 	now := p.opts.Now()
 	s := p.devices
 	s.mu.Lock()
@@ -93,6 +103,13 @@ func (p *Provider) deviceStep(w http.ResponseWriter, rawCode, action string, l l
 			p.renderDevice(w, http.StatusBadRequest, d)
 			return
 		}
+		if !passwordOK {
+			s.mu.Unlock()
+			d.Error = "Wrong email or password."
+			p.fillDeviceUsers(&d)
+			p.renderDevice(w, http.StatusUnauthorized, d)
+			return
+		}
 		g.login = p.resolve(l)
 		g.authTime = now
 		g.state = deviceApproved
@@ -116,6 +133,9 @@ func (p *Provider) deviceStep(w http.ResponseWriter, rawCode, action string, l l
 
 func (p *Provider) fillDeviceUsers(d *devicePageData) {
 	d.Email = p.Email()
+	if d.Passwords = p.accts.hasPasswords(); d.Passwords {
+		d.Email = ""
+	}
 	d.Users = append([]User(nil), p.opts.Users...)
 	for i := range d.Users {
 		if d.Users[i].Name == "" {

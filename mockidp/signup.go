@@ -111,24 +111,29 @@ var dummyHash = sync.OnceValue(func() string {
 // without. Otherwise it shows the login page again, with one message for
 // an unknown email and a wrong password.
 func (p *Provider) checkPassword(w http.ResponseWriter, req *authzRequest, email string) bool {
-	given := req.params.Get(fieldPassword)
+	if p.passwordOK(email, req.params.Get(fieldPassword)) {
+		return true
+	}
+	p.renderLogin(w, req, http.StatusUnauthorized, "Wrong email or password.")
+	return false
+}
+
+// passwordOK is the password rule of every sign-in page (login, device):
+// a user with a password must give it; when passwords are in use, only
+// passwordless known users sign in without one.
+func (p *Provider) passwordOK(email, given string) bool {
 	fu, inFile := p.accts.lookup(email)
 	switch {
 	case inFile && fu.Password != "":
-		if ok, err := argon2id.Check(fu.Password, given); err == nil && ok {
-			return true
-		}
-	case !p.accts.hasPasswords():
+		ok, err := argon2id.Check(fu.Password, given)
+		return err == nil && ok
+	case !p.accts.hasPasswords(), inFile:
 		return true
-	case inFile:
-		return true
-	default:
-		if _, known := p.users[emailaddr.Normalize(email)]; known {
-			return true
-		}
-		_, _ = argon2id.Check(dummyHash(), given)
 	}
-	p.renderLogin(w, req, http.StatusUnauthorized, "Wrong email or password.")
+	if _, known := p.users[emailaddr.Normalize(email)]; known {
+		return true
+	}
+	_, _ = argon2id.Check(dummyHash(), given) // the same time as a wrong password
 	return false
 }
 
