@@ -66,9 +66,10 @@ type Client struct {
 // (roles: admin, or roles: [admin, ops]).
 type StringList = confdecode.StringList
 
-// DemoClients returns a new map holding only the demo client.
+// DemoClients returns a new map holding the demo client and the public
+// demo client of the /demo/spa page ([DemoSPAClientID]).
 func DemoClients() map[string]Client {
-	return map[string]Client{DemoClientID: {Secret: DemoClientSecret}}
+	return map[string]Client{DemoClientID: {Secret: DemoClientSecret}, DemoSPAClientID: {}}
 }
 
 // LoadClients reads a YAML file of the form

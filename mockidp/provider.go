@@ -188,6 +188,7 @@ func (p *Provider) routes() {
 	p.deviceRoutes(m)
 	p.controlRoutes(m)
 	p.accountRoutes(m)
+	p.staticRoutes(m)
 	p.mux = m
 }
 

@@ -51,8 +51,8 @@ func TestMockIDPRegistrationSavesClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(clients) != 2 {
-		t.Errorf("clients file holds %d clients; want the demo client and the registered one", len(clients))
+	if want := len(mockidp.DemoClients()) + 1; len(clients) != want {
+		t.Errorf("clients file holds %d clients; want the demo clients and the registered one (%d)", len(clients), want)
 	}
 	if code, stdout, _ := cli(t, "mockidp", "-h"); code != 0 || !strings.Contains(stdout, "-registration") {
 		t.Errorf("mockidp -h does not document --registration: %s", stdout)
