@@ -19,9 +19,12 @@ import (
 	"github.com/oauthgate/oauthgate/internal/browsertest"
 )
 
-// The single-page app of the browser test: a page and its script, served
-// from another origin than the provider, and an API of that origin behind
-// oauthgate that takes the provider's RFC 9068 access tokens.
+// The single-page app of the browser tests: a page and its script, served
+// from another origin than the provider. spaScript's arguments are the URL
+// of oauthgate.js, createClient's options (JSON) and the API it calls: in
+// TestBrowserSPA an API of the page's origin behind oauthgate that takes
+// mockidp's RFC 9068 access tokens; in TestBrowserSPAOIDCProvider the
+// provider's userinfo endpoint.
 const spaPage = `<!doctype html><html><head><meta charset="utf-8"><title>SPA</title>
 <script type="module" src="/app.js"></script></head><body>
 <p id="who">loading</p><p id="error"></p><p id="api"></p><p id="refreshes">0</p>
@@ -32,8 +35,7 @@ const spaScript = `import { createClient } from %q;
 const $ = (id) => document.getElementById(id);
 let refreshes = 0, last = "";
 try {
-  const gate = window.gate = await createClient({ issuer: %q, clientId: "spa", resource: %q,
-    scope: "openid email profile", refreshMargin: 3600 - 3 });
+  const gate = window.gate = await createClient(%s);
   gate.onChange((user) => {
     if (user && last && gate.accessToken !== last) $("refreshes").textContent = String(++refreshes);
     last = gate.accessToken;
@@ -42,8 +44,8 @@ try {
   const user = gate.user;
   for (const b of ["call", "refresh", "logout"]) $(b).hidden = !user;
   $("login").hidden = !!user;
-  $("who").textContent = user ? user.claims.email + " / " + user.userinfo.email : "nobody";
-  const call = async () => { $("api").textContent = ""; try { $("api").textContent = JSON.stringify(await gate.getJSON("/api/me")); } catch (e) { $("api").textContent = "failed: " + e.message; } };
+  $("who").textContent = user ? (user.claims.email || user.claims.sub) + " / " + user.userinfo.email : "nobody";
+  const call = async () => { $("api").textContent = ""; try { $("api").textContent = JSON.stringify(await gate.getJSON(%q)); } catch (e) { $("api").textContent = "failed: " + e.message; } };
   $("login").onclick = () => gate.login();
   $("call").onclick = call;
   $("refresh").onclick = () => gate.refresh().then(call);
@@ -95,7 +97,10 @@ func TestBrowserSPA(t *testing.T) {
 	})
 	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, spaScript, idp.URL+"/static/oauthgate.js", idp.URL, api)
+		fmt.Fprintf(w, spaScript, idp.URL+"/static/oauthgate.js", spaOptions(t, map[string]any{
+			"issuer": idp.URL, "clientId": "spa", "resource": api, "scope": "openid email profile",
+			"refreshMargin": 3600 - 3,
+		}), "/api/me")
 	})
 	mux.Handle("GET /api/me", m.Require("read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apiCalls.Add(1)
@@ -191,4 +196,13 @@ func TestBrowserSPA(t *testing.T) {
 
 	ex := b.Exceptions()
 	b.Check("scripts", len(ex) == 0, "the pages threw: %s", strings.Join(ex, "; "))
+}
+
+// spaOptions is createClient's options for spaScript.
+func spaOptions(t *testing.T, o map[string]any) string {
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Error(err)
+	}
+	return string(b)
 }

@@ -9,7 +9,8 @@
 //     issuer: "https://idp.example",         // discovery: {issuer}/.well-known/openid-configuration
 //     clientId: "my-spa",                     // a public client (no secret)
 //     redirectUri: location.origin + "/",     // default: this page, without query or hash
-//     scope: "openid profile email",          // default
+//     scope: "openid profile email",          // default; add offline_access for a refresh token
+//                                             // where the provider asks for it (prompt=consent is then sent)
 //     resource: "https://api.example",        // optional: the API's audience (resource, RFC 8707)
 //     storage: "memory",                      // "memory" (default) or "session" (sessionStorage)
 //   });
@@ -93,6 +94,9 @@ export class Client {
       state: tx.state, nonce: tx.nonce, code_challenge: await sha256(tx.verifier), code_challenge_method: "S256",
       ...(this.resource ? { resource: this.resource } : {}), ...extraParams,
     });
+    // OpenID Connect Core 11: a request for offline_access (a refresh token)
+    // must also ask for consent, or certified providers drop the scope.
+    if (this.scope.split(/\s+/).includes("offline_access") && !q.has("prompt")) q.set("prompt", "consent");
     location.assign(this.meta.authorization_endpoint + "?" + q);
     return new Promise(() => {}); // the page is leaving
   }
