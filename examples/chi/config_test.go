@@ -1,84 +1,19 @@
 package main
 
 import (
-	"context"
-	"io"
-	"net"
-	"net/http"
-	"net/http/cookiejar"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/oauthgate/oauthgate/mockidp"
+	"github.com/oauthgate/oauthgate/examples/internal/configfiletest"
 )
 
 // The example runs with the config.yaml beside it and the mock provider,
 // as the README says: a user logs in through the provider, reads and
-// writes notes. The environment moves the provider and the app to free
-// ports (the file's ${MOCKIDP_URL} and ${APP_URL}).
+// writes notes.
 func TestConfigFileWithMockIDP(t *testing.T) {
-	idp, err := mockidp.NewServer(mockidp.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idp.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := "http://" + ln.Addr().String()
-	t.Setenv("MOCKIDP_URL", idp.URL)
-	t.Setenv("APP_URL", app)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, "config.yaml", ln, io.Discard) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	get := func(path string, want int) string {
-		t.Helper()
-		resp, err := c.Get(app + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("GET %s: %d %s; want %d", path, resp.StatusCode, body, want)
-		}
-		return string(body)
-	}
-	get("/notes", http.StatusUnauthorized)
-	if got := get("/login?next=/", http.StatusOK); got != "hello, test@example.com\n" {
-		t.Errorf("after the login: %q", got)
-	}
-	get("/notes", http.StatusOK)
-	resp, err := c.Post(app+"/notes", "application/json", strings.NewReader(`{"text": "x"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Errorf("POST /notes by the mock provider's user: %d; want 201", resp.StatusCode)
-	}
+	configfiletest.WithMockIDP(t, serve, "")
 }
 
 // Without the file, the error says which file to name.
 func TestConfigFileMissing(t *testing.T) {
-	t.Chdir(t.TempDir())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = serve(context.Background(), "config.yaml", ln, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "--config examples/chi/config.yaml") {
-		t.Errorf("serve without config.yaml = %v", err)
-	}
+	configfiletest.Missing(t, serve, "examples/chi/config.yaml")
 }
