@@ -183,20 +183,7 @@ func TestBrowserSPAOIDCProvider(t *testing.T) {
 	}
 	apiSays("userinfo")
 
-	token := func() string {
-		var s string
-		b.Step("token", chromedp.Evaluate(`gate.accessToken`, &s))
-		return s
-	}
-	first := token()
-	b.Step("silent-refresh", chromedp.Poll(`document.getElementById("refreshes").textContent !== "0"`, nil))
-	silent := token()
-	b.Check("silent-refresh", silent != first, "the silent refresh kept the access token")
-
-	clearAPI := chromedp.Evaluate(`document.getElementById("api").textContent = ""`, nil)
-	b.Step("refresh", clearAPI, chromedp.Click("#refresh", chromedp.ByID))
-	apiSays("userinfo-after-refresh")
-	b.Check("refresh", token() != silent, "the refresh button kept the access token")
+	token, clearAPI := spaRefreshes(b, apiSays, "userinfo-after-refresh")
 
 	// An access token the provider does not know: userinfo answers 401,
 	// oauthgate.js refreshes and retries once.

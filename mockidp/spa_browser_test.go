@@ -153,20 +153,7 @@ func TestBrowserSPA(t *testing.T) {
 	}
 	apiSays("api")
 
-	token := func() string {
-		var s string
-		b.Step("token", chromedp.Evaluate(`gate.accessToken`, &s))
-		return s
-	}
-	first := token()
-	b.Step("silent-refresh", chromedp.Poll(`document.getElementById("refreshes").textContent !== "0"`, nil))
-	silent := token()
-	b.Check("silent-refresh", silent != first, "the silent refresh kept the access token")
-
-	clearAPI := chromedp.Evaluate(`document.getElementById("api").textContent = ""`, nil)
-	b.Step("refresh", clearAPI, chromedp.Click("#refresh", chromedp.ByID))
-	apiSays("api-after-refresh")
-	b.Check("refresh", token() != silent, "the refresh button kept the access token")
+	token, clearAPI := spaRefreshes(b, apiSays, "api-after-refresh")
 
 	refuseNext.Store(true)
 	before, calls := token(), apiCalls.Load()
@@ -205,4 +192,27 @@ func spaOptions(t *testing.T, o map[string]any) string {
 		t.Error(err)
 	}
 	return string(b)
+}
+
+// spaRefreshes checks the SPA page's two refreshes, each giving a new
+// access token: the silent one before expiry, then the refresh button,
+// after which the API answers again (checked by apiSays as apiStep). It
+// returns a reader of the current access token and the action that
+// clears the API's last answer.
+func spaRefreshes(b *browsertest.Browser, apiSays func(step string), apiStep string) (token func() string, clearAPI chromedp.Action) {
+	token = func() string {
+		var s string
+		b.Step("token", chromedp.Evaluate(`gate.accessToken`, &s))
+		return s
+	}
+	first := token()
+	b.Step("silent-refresh", chromedp.Poll(`document.getElementById("refreshes").textContent !== "0"`, nil))
+	silent := token()
+	b.Check("silent-refresh", silent != first, "the silent refresh kept the access token")
+
+	clearAPI = chromedp.Evaluate(`document.getElementById("api").textContent = ""`, nil)
+	b.Step("refresh", clearAPI, chromedp.Click("#refresh", chromedp.ByID))
+	apiSays(apiStep)
+	b.Check("refresh", token() != silent, "the refresh button kept the access token")
+	return token, clearAPI
 }
