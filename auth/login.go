@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/internal/redirect"
 	"golang.org/x/oauth2"
 )
@@ -88,7 +88,7 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, next string, offli
 	if err != nil {
 		return loginBad("login is not available on this host", err)
 	}
-	ready, err := l.idp.get(r.Context())
+	p, err := l.idp.get(r.Context())
 	if err != nil {
 		return loginUnavailable("the identity provider cannot be reached", err)
 	}
@@ -100,26 +100,9 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, next string, offli
 	if err != nil {
 		return loginBad("cannot start a login", err)
 	}
-	cfg := ready.oauth
-	cfg.RedirectURL = redirectURI
-	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.nonce), oauth2.S256ChallengeOption(f.verifier)}
-	params := l.cfg.authorizeParams()
-	for k, v := range params {
-		opts = append(opts, oauth2.SetAuthURLParam(k, v))
-	}
-	if offline {
-		opts = append(opts, oauth2.AccessTypeOffline)
-		if ready.offlineScope {
-			cfg.Scopes = append(append([]string(nil), cfg.Scopes...), oidc.ScopeOfflineAccess)
-			if _, ok := params["prompt"]; !ok {
-				// OpenID Connect Core §11: offline_access needs consent.
-				opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
-			}
-		}
-	}
 	http.SetCookie(w, l.side.cookie(l.flowCookieName(f.state), sealed, l.cfg.Prefix+"/auth", l.cfg.FlowTTL))
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, cfg.AuthCodeURL(f.state, opts...), http.StatusFound)
+	http.Redirect(w, r, p.authCodeURL(f), http.StatusFound)
 	return nil
 }
 
@@ -182,30 +165,32 @@ func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (string, error) {
 	if l.idp == nil {
 		return "", loginUnavailable("no identity provider is configured", errors.New("auth: server_metadata_url is empty"))
 	}
-	ready, err := l.idp.get(r.Context())
+	p, err := l.idp.get(r.Context())
 	if err != nil {
 		return "", loginUnavailable("the identity provider cannot be reached", err)
 	}
-	cfg := ready.oauth
-	cfg.RedirectURL = f.redirectURI
-	tok, err := cfg.Exchange(l.idp.clientContext(r.Context()), code, oauth2.VerifierOption(f.verifier))
+	tok, err := p.exchange(r.Context(), code, f)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
-			return "", loginBad("the identity provider refused the login code", err)
+			// GitHub answers its refusals with 200.
+			msg := "the identity provider refused the login code"
+			if c := sanitizeCode(re.ErrorCode); c != "" {
+				msg += " (" + c + ")"
+			}
+			return "", loginBad(msg, err)
 		}
 		return "", loginUnavailable("the identity provider failed", err)
 	}
-	raw, _ := tok.Extra("id_token").(string)
-	if raw == "" {
-		return "", loginBad("the identity provider sent no ID token", nil)
-	}
-	login, err := l.idp.verifyIDToken(r.Context(), ready, raw, f.nonce)
+	login, err := p.identify(r.Context(), tok, f)
 	if err != nil {
-		l.log.Warn("auth: ID token refused", "err", err)
-		return "", loginBad("the identity provider's answer was refused", err)
+		return "", loginErrorOf(err)
 	}
-	if err := l.startSession(w, r, login, f.offline, tok.RefreshToken); err != nil {
+	if login.email, err = l.acceptEmail(login.email); err != nil {
+		l.log.Warn("auth: login refused", "err", err)
+		return "", err
+	}
+	if err := l.startSession(w, r, login, f.offline, p.grant(tok)); err != nil {
 		return "", err
 	}
 	l.log.Info("auth: login", "email", login.email, "offline", f.offline)
@@ -235,4 +220,18 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) error {
 		http.SetCookie(w, l.side.cookie(name, "", l.cfg.Prefix+"/token", 0))
 	}
 	return err
+}
+
+// acceptEmail normalises the email a provider gave and checks it: a
+// user's address (a service account name included: no login may claim
+// one) in allowed_email_domains.
+func (l *Login) acceptEmail(raw string) (string, error) {
+	email, err := emailaddr.ParseUser(raw)
+	if err != nil {
+		return "", loginBad("the identity provider's answer was refused", fmt.Errorf("auth: login email: %w", err))
+	}
+	if !emailaddr.DomainAllowed(email, l.cfg.AllowedEmailDomains) {
+		return "", loginBad("the domain of your email address may not log in to this app", fmt.Errorf("auth: the domain of %q is not allowed", email))
+	}
+	return email, nil
 }
