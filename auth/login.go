@@ -44,7 +44,8 @@ func (l *Login) Path() string { return l.cfg.Prefix + "/login" }
 // of on the first login, and reports whether the provider is known: nil
 // once a discovery has succeeded (the result is kept), or when there is no
 // provider (force_user without server_metadata_url, or an app without
-// browser login: [Config.NoLogin]). A failure is retried
+// browser login: [Config.NoLogin]), or when the provider has no discovery
+// document (github, oauth2: ready at once). A failure is retried
 // by a later call at most every 2s, like the lazy discovery; in between,
 // calls return the last error at once. A gateway uses it for its
 // readiness check.
@@ -59,8 +60,10 @@ func (l *Login) Discover(ctx context.Context) error {
 // Start begins a login: it checks next (a local path; "" means "/"),
 // discovers the identity provider if needed, sets the flow cookie and
 // redirects (302) to the provider's authorization endpoint with a fresh
-// state, nonce and PKCE S256 challenge. offline asks for a refresh token
-// (offline_access, access_type=offline), kept for [Manager.IssueUserToken].
+// state and PKCE S256 challenge (and nonce, for OpenID providers). offline
+// asks for a refresh token (offline_access, access_type=offline), kept
+// for [Manager.IssueUserToken]; from GitHub, whose tokens do not expire,
+// the access token is kept instead.
 //
 // Errors are *[Error] values: 400 for a bad next, 502 when the provider
 // cannot be reached, 404 ([ErrNoLogin]) when the app has no browser login
@@ -108,14 +111,18 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, next string, offli
 
 // Finish completes a login at the callback: it finds the flow cookie
 // of the state, deletes it, compares the state in constant time, exchanges
-// the code with the PKCE verifier, verifies the ID token (see the package
-// documentation), and rotates the session: a new session id in a new
+// the code with the PKCE verifier, establishes who logged in (the ID
+// token, verified; for github and oauth2, the provider's API asked with
+// the access token), checks the email (verified, allowed_email_domains)
+// and the provider's own rules (allowed_orgs, allowed_teams,
+// allowed_tenants), and rotates the session: a new session id in a new
 // cookie (a session cookie sent with the request is revoked). It returns
 // the local path to go to next; the caller answers 303 there.
 //
 // Errors are *[Error] values: 400 when the provider answered error=, the state
-// is missing, unknown, expired or replayed, the code is refused, or the ID
-// token fails any check; 502 when the provider cannot be reached or fails;
+// is missing, unknown, expired or replayed, the code is refused, or the
+// user or the ID token fails any check; 502 when the provider cannot be
+// reached or fails;
 // 404 ([ErrNoLogin]) without browser login. No session is created on error.
 func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (string, error) {
 	if l.noLogin {

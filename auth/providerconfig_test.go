@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -211,4 +213,61 @@ func TestNextLink(t *testing.T) {
 			t.Errorf("nextLink(%q) = %q; want %q", h, got, want)
 		}
 	}
+}
+
+// A Microsoft ID token's issuer is the discovery document's template with
+// the token's own tid, which must be a GUID of an allowed tenant.
+func TestCheckTenant(t *testing.T) {
+	t.Parallel()
+	const other = "9188040d-6c67-4c5b-b112-36a304b66dad"
+	const template = "https://login.microsoftonline.com/{tenantid}/v2.0"
+	for _, tc := range []struct {
+		name, template, iss, tid string
+		allowed                  []string
+		want                     string // part of the error; "" for none
+		refusal                  bool   // a refusal of the user (a 400 page saying so)
+	}{
+		{"any tenant", template, "https://login.microsoftonline.com/" + aTenant + "/v2.0", aTenant, nil, "", false},
+		{"allowed tenant", template, "https://login.microsoftonline.com/" + aTenant + "/v2.0", aTenant, []string{other, aTenant}, "", false},
+		{"tenant not allowed", template, "https://login.microsoftonline.com/" + other + "/v2.0", other, []string{aTenant}, "not in allowed_tenants", true},
+		{"iss of another tenant", template, "https://login.microsoftonline.com/" + other + "/v2.0", aTenant, nil, "is not", false},
+		{"iss of another host", template, "https://evil.example/" + aTenant + "/v2.0", aTenant, nil, "is not", false},
+		{"tid not a GUID", template, "https://login.microsoftonline.com/common/v2.0", "common", nil, "not a tenant id", false},
+		{"tid injecting a path", template, "https://login.microsoftonline.com/x/v2.0", "x/../" + aTenant, nil, "not a tenant id", false},
+		{"no tid", template, "https://login.microsoftonline.com/" + aTenant + "/v2.0", "", nil, "without iss or tid", false},
+		{"single tenant", "https://login.microsoftonline.com/" + aTenant + "/v2.0", "https://login.microsoftonline.com/" + aTenant + "/v2.0", aTenant, nil, "", false},
+		{"single tenant other tid", "https://login.microsoftonline.com/" + aTenant + "/v2.0", "https://login.microsoftonline.com/" + aTenant + "/v2.0", other, nil, "not the tenant of its issuer", false},
+		{"single tenant other iss", "https://login.microsoftonline.com/" + aTenant + "/v2.0", "https://login.microsoftonline.com/" + other + "/v2.0", other, nil, "is not", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := &oidcProvider{providerDeps: providerDeps{cfg: &Config{AllowedTenants: tc.allowed}}, microsoft: true, issuerTemplate: tc.template}
+			claims := map[string]json.RawMessage{"iss": mustJSON(tc.iss), "tid": mustJSON(tc.tid)}
+			if tc.tid == "" {
+				delete(claims, "tid")
+			}
+			err := p.checkTenant(claims)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v; want %q", err, tc.want)
+			}
+			var r *refusedError
+			if errors.As(err, &r) != tc.refusal {
+				t.Errorf("refusal = %v; want %v", !tc.refusal, tc.refusal)
+			}
+		})
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -188,8 +188,8 @@ func (p *oidcProvider) verify(ctx context.Context, raw string) (*oidc.IDToken, m
 
 // checkTenant checks a Microsoft ID token's issuer and tenant: tid is a
 // GUID, iss is the discovery document's issuer with "{tenantid}" replaced
-// by tid (the same issuer when it has no template), and tid is among
-// allowed_tenants when set.
+// by tid (for a tenant's own document: its issuer, naming tid), and tid
+// is among allowed_tenants when set.
 func (p *oidcProvider) checkTenant(all map[string]json.RawMessage) error {
 	var iss, tid string
 	if json.Unmarshal(all["iss"], &iss) != nil || json.Unmarshal(all["tid"], &tid) != nil {
@@ -201,6 +201,10 @@ func (p *oidcProvider) checkTenant(all map[string]json.RawMessage) error {
 	}
 	if want := strings.ReplaceAll(p.issuerTemplate, "{tenantid}", tid); iss != want {
 		return fmt.Errorf("auth: ID token iss %q is not %q, the issuer of its tenant %s", iss, want, tid)
+	}
+	if !strings.Contains(iss, tid) {
+		// A tenant's own document: its issuer names its tenant.
+		return fmt.Errorf("auth: ID token tid %s is not the tenant of its issuer %q", tid, iss)
 	}
 	if len(p.cfg.AllowedTenants) > 0 && !slices.Contains(p.cfg.AllowedTenants, lower) {
 		return refused("your organisation (Microsoft tenant) may not log in to this app",
