@@ -43,6 +43,9 @@ func discoverOIDC(ctx context.Context, d providerDeps, issuer string, microsoft 
 	}
 	provider, err := oidc.NewProvider(cctx, issuer)
 	if err != nil {
+		if !microsoft && strings.Contains(err.Error(), "{tenantid}") {
+			return nil, fmt.Errorf("%w (a Microsoft multi-tenant document: set provider: microsoft)", err)
+		}
 		return nil, err
 	}
 	var meta struct {
