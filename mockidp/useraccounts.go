@@ -41,7 +41,7 @@ type GitHubEmail struct {
 // a user in its ID tokens:
 //
 //	microsoft:
-//	  tid: 72f988bf-86f1-41af-91ab-2d7cd011db47   # default: DefaultTenantID
+//	  tid: 11111111-2222-4333-8444-555555555555   # default: DefaultTenantID
 //	  xms_edov: false                             # default: true
 type MicrosoftAccount struct {
 	// TenantID is the user's directory (the tid claim), a GUID.

@@ -27,7 +27,7 @@ const MinPasswordLength = 8
 //	    name: Alice A                                  # optional
 //	    claims: {groups: [admins]}                     # optional
 //	    github: {login: alice, orgs: [acme], teams: [acme/ops]}  # optional, [GitHubAccount]
-//	    microsoft: {tid: 72f988bf-86f1-41af-91ab-2d7cd011db47} # optional, [MicrosoftAccount]
+//	    microsoft: {tid: 11111111-2222-4333-8444-555555555555} # optional, [MicrosoftAccount]
 //	    consents: {demo-client: openid email}          # written by the consent page
 type FileUser struct {
 	Email     string            `yaml:"email"`
