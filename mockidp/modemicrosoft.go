@@ -37,7 +37,9 @@ func (p *Provider) microsoftRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/authorize", p.inTenant(p.handleAuthorize))
 	m.HandleFunc("POST /{tenant}/oauth2/v2.0/token", p.inTenant(p.handleToken))
 	m.HandleFunc("GET /{tenant}/oauth2/v2.0/logout", p.inTenant(p.handleEndSession))
-	p.accountRoutes(m, "/{tenant}/oauth2/v2.0")
+	m.HandleFunc("GET /{tenant}/oauth2/v2.0/signup", p.inTenant(p.handleSignup))
+	m.HandleFunc("POST /{tenant}/oauth2/v2.0/signup", p.inTenant(p.handleSignup))
+	m.HandleFunc("POST /{tenant}/oauth2/v2.0/consent", p.inTenant(p.handleConsent))
 	m.HandleFunc("GET /oidc/userinfo", p.handleUserinfo)
 	m.HandleFunc("POST /oidc/userinfo", p.handleUserinfo)
 }

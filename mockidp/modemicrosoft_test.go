@@ -218,3 +218,31 @@ func TestMicrosoftRefresh(t *testing.T) {
 		t.Error("the refresh token outlived the logout")
 	}
 }
+
+// The login page of a tenant posts back to that tenant's endpoint, which
+// still refuses the users of other tenants.
+func TestMicrosoftLoginPage(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{Mode: ModeMicrosoft, Interactive: true, Users: microsoftUsers})
+	c := s.Client()
+	for _, tt := range []struct {
+		email string
+		ok    bool
+	}{{"alice@a.example", true}, {"mallory@b.example", false}} {
+		u := s.URL + "/" + tenantA + "/oauth2/v2.0/authorize?" + url.Values{"client_id": {DemoClientID}, "redirect_uri": {testRedirect},
+			"response_type": {"code"}, "scope": {"openid"}, "state": {"st"}}.Encode()
+		_, page := getPage(t, c, u)
+		form := pageForm(t, u, page, `value="`+tt.email+`"`)
+		if !strings.HasPrefix(form.action, s.URL+"/"+tenantA+"/oauth2/v2.0/authorize") {
+			t.Errorf("the login form posts to %s", form.action)
+		}
+		resp, body := form.submit(t, c, fieldAction, "login")
+		if q := callback(t, resp, body); (q.Get("code") != "") != tt.ok || q.Get("state") != "st" {
+			t.Errorf("%s on tenant A's page: %v; want signed in %v", tt.email, q, tt.ok)
+		}
+	}
+	resp, _ := do(t, c, httpGet(t, s.URL+"/contoso/oauth2/v2.0/signup"))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("sign-up page of an unknown tenant: %d; want 400", resp.StatusCode)
+	}
+}
