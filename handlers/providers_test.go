@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,4 +83,48 @@ func TestGitHubRecheckMemberships(t *testing.T) {
 	}
 	clock.Advance(2 * time.Hour)
 	cli.Get(t, "/me").Expect(t, 401)
+}
+
+// TestGitHubTokenAnswers: GitHub answers the code exchange form-encoded
+// unless asked for JSON; a login works with either.
+func TestGitHubTokenAnswers(t *testing.T) {
+	t.Parallel()
+	for name, accept := range map[string]string{"form": "", "json": "application/json"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rt := &tokenAnswers{accept: accept}
+			app := e2etest.Start(t, e2etest.IdPMode(t, mockidp.ModeGitHub), e2etest.MuxApp, e2etest.Options{
+				Edit: func(c *auth.Config) { c.HTTPClient = &http.Client{Transport: rt} },
+			})
+			app.Browser(t, e2etest.UserEmail).Get(t, "/me").Expect(t, 200)
+			want := "application/x-www-form-urlencoded"
+			if accept != "" {
+				want = accept
+			}
+			if got := rt.contentType.Load(); got == nil || !strings.HasPrefix(*got, want) {
+				t.Fatalf("token answer of type %v; want %s", got, want)
+			}
+		})
+	}
+}
+
+// tokenAnswers sets the Accept header of the requests to GitHub's token
+// endpoint and remembers the type of the last answer.
+type tokenAnswers struct {
+	accept      string
+	contentType atomic.Pointer[string]
+}
+
+func (rt *tokenAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	token := strings.HasSuffix(r.URL.Path, "/login/oauth/access_token")
+	if token && rt.accept != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept", rt.accept)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && token {
+		ct := resp.Header.Get("Content-Type")
+		rt.contentType.Store(&ct)
+	}
+	return resp, err
 }

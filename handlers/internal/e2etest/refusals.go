@@ -2,6 +2,7 @@ package e2etest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -77,6 +78,8 @@ var Refusals = []Refusal{
 	// GitHub organisations and teams.
 	{Name: "member of an allowed org", Modes: github, Extra: "allowed_orgs: [acme, other]\n", Want: 303,
 		Users: []mockidp.User{{Email: UserEmail, GitHub: &mockidp.GitHubAccount{Orgs: []string{"Acme"}}}}},
+	{Name: "member of an allowed org on a later page", Modes: github, Extra: "allowed_orgs: [acme]\n", Want: 303,
+		Users: []mockidp.User{{Email: UserEmail, GitHub: &mockidp.GitHubAccount{Orgs: append(orgs(150), "acme")}}}},
 	{Name: "wrong org", Modes: github, Extra: "allowed_orgs: [acme]\n", Want: 400, Page: "not a member of a GitHub organisation",
 		Users: []mockidp.User{{Email: UserEmail, GitHub: &mockidp.GitHubAccount{Orgs: []string{"acme-evil"}}}}},
 	{Name: "no org", Modes: github, Extra: "allowed_orgs: [acme]\n", Want: 400, Page: "not a member of a GitHub organisation"},
@@ -172,6 +175,15 @@ func RunRefusals(t *testing.T, mode mockidp.Mode, build Builder) {
 			b.Get(t, "/me").Expect(t, http.StatusUnauthorized)
 		})
 	}
+}
+
+// orgs returns n organisation logins.
+func orgs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("org-%03d", i)
+	}
+	return out
 }
 
 // loginAs logs in as email.
