@@ -21,6 +21,7 @@ type authzRequest struct {
 	prompt        string
 	loginHint     string
 	params        url.Values
+	tenant        string // microsoft mode: the path's tenant
 }
 
 // Form fields of the login page; they never collide with OAuth parameters.
@@ -43,7 +44,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		params = r.PostForm
 	}
-	req, oerr, redirect := p.parseAuthorize(params)
+	req, oerr, redirect := p.parseAuthorize(r, params)
 	if oerr != nil {
 		if redirect {
 			p.redirectError(w, r, req, oerr)
@@ -73,6 +74,9 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := req.loginHint
+	if email == "" && p.opts.Mode == ModeGitHub {
+		email = p.githubLoginHint(req.params.Get("login"))
+	}
 	if email == "" {
 		email = p.Email()
 	}
@@ -82,7 +86,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // parseAuthorize validates the request. A non-nil error is either shown
 // to the user agent (redirect false: unknown client or redirect URI, as
 // RFC 6749 §4.1.2.1 demands) or sent back to the client.
-func (p *Provider) parseAuthorize(params url.Values) (*authzRequest, *oauthError, bool) {
+func (p *Provider) parseAuthorize(r *http.Request, params url.Values) (*authzRequest, *oauthError, bool) {
 	for k, v := range params {
 		if len(v) > 1 {
 			return nil, errInvalidRequest("parameter " + k + " given more than once"), false
@@ -97,6 +101,10 @@ func (p *Provider) parseAuthorize(params url.Values) (*authzRequest, *oauthError
 		prompt:    params.Get("prompt"),
 		loginHint: strings.TrimSpace(params.Get("login_hint")),
 		params:    params,
+		tenant:    r.PathValue("tenant"),
+	}
+	if p.opts.Mode == ModeGitHub {
+		req.scope = githubScope(req.scope)
 	}
 	if req.clientID == "" {
 		return nil, errInvalidRequest("client_id is required"), false
@@ -120,7 +128,7 @@ func (p *Provider) parseAuthorize(params url.Values) (*authzRequest, *oauthError
 	if !client.redirectAllowed(req.redirectURI, false) {
 		return nil, errInvalidRequest("redirect_uri is not registered for this client"), false
 	}
-	if rt := params.Get("response_type"); rt != "code" {
+	if rt := params.Get("response_type"); rt != "code" && !(rt == "" && p.opts.Mode == ModeGitHub) {
 		return req, &oauthError{code: "unsupported_response_type", description: "only response_type=code is supported"}, true
 	}
 	if m := params.Get("response_mode"); m != "" && m != "query" {
@@ -189,6 +197,10 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, req *authzRe
 		return
 	}
 	l = p.resolve(l)
+	if oerr := p.admit(req, l); oerr != nil {
+		p.redirectError(w, r, req, oerr)
+		return
+	}
 	now := p.opts.Now()
 	code := randomToken()
 	p.mu.Lock()
@@ -213,14 +225,17 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, req *authzRe
 	}
 	p.noteWriteLocked()
 	p.mu.Unlock()
-	p.redirectTo(w, r, req.redirectURI, url.Values{"code": {code}, "state": {req.state}, "iss": {p.issuerFor(r)}})
+	v := url.Values{"code": {code}, "state": {req.state}}
+	p.authorizeResponse(r, v)
+	p.redirectTo(w, r, req.redirectURI, v)
 }
 
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *authzRequest, e *oauthError) {
-	v := url.Values{"error": {e.code}, "state": {req.state}, "iss": {p.issuerFor(r)}}
+	v := url.Values{"error": {e.code}, "state": {req.state}}
 	if e.description != "" {
 		v.Set("error_description", e.description)
 	}
+	p.authorizeResponse(r, v)
 	p.redirectTo(w, r, req.redirectURI, v)
 }
 

@@ -70,6 +70,18 @@ func (p *Provider) authenticateClient(r *http.Request, params url.Values) (strin
 	} else {
 		id, secret = params.Get("client_id"), params.Get("client_secret")
 	}
+	return p.checkClient(id, secret, basic)
+}
+
+// authenticateClientInBody is GitHub's client authentication: client_id
+// and client_secret in the body, as its documentation gives them; an
+// Authorization header is not read.
+func (p *Provider) authenticateClientInBody(params url.Values) (string, Client, *oauthError) {
+	return p.checkClient(params.Get("client_id"), params.Get("client_secret"), false)
+}
+
+// checkClient checks a client's credentials.
+func (p *Provider) checkClient(id, secret string, basic bool) (string, Client, *oauthError) {
 	if id == "" {
 		return "", Client{}, errInvalidClient("client authentication required")
 	}

@@ -15,7 +15,9 @@ import (
 //	POST /control/fault         JSON {"fault": "bad_signature", "count": 1}; {"clear": true} drops all
 //	POST /control/latency       JSON {"latency": "250ms"}
 //	POST /control/rotate        rotates the signing key; answers {"kid": ...}
-//	POST /control/next_login    JSON {"email": ..., "claims": {...}}
+//	POST /control/next_login    JSON {"email": ..., "claims": {...}}, optionally "name", "sub",
+//	                            "github": {...} and "microsoft": {...} ([GitHubAccount], [MicrosoftAccount])
+//	POST /control/user          the same JSON: defines or redefines a known user ([Provider.SetUser])
 //	POST /control/delete_user   JSON {"email": ...}
 //	POST /control/restore_user  JSON {"email": ...}
 //	POST /control/user_claims   JSON {"email": ..., "claims": {...}}; "claims": null undoes
@@ -25,6 +27,7 @@ func (p *Provider) controlRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /control/latency", p.handleLatency)
 	m.HandleFunc("POST /control/rotate", p.handleRotate)
 	m.HandleFunc("POST /control/next_login", p.handleNextLogin)
+	m.HandleFunc("POST /control/user", p.handleSetUser)
 	m.HandleFunc("POST /control/delete_user", p.handleUserState(true))
 	m.HandleFunc("POST /control/restore_user", p.handleUserState(false))
 	m.HandleFunc("POST /control/user_claims", p.handleUserClaims)
@@ -111,15 +114,25 @@ func (p *Provider) handleRotate(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (p *Provider) handleNextLogin(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Email  string         `json:"email"`
-		Claims map[string]any `json:"claims"`
-	}
+	var body userBody
 	if !decodeJSON(r, &body) {
-		controlError(w, `want JSON {"email": ..., "claims": {...}}`)
+		controlError(w, `want JSON {"email": ..., "claims": {...}, "github": {...}, "microsoft": {...}}`)
 		return
 	}
-	if err := p.NextLogin(body.Email, body.Claims); err != nil {
+	if err := p.NextLoginUser(body.user()); err != nil {
+		controlError(w, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "email": body.Email})
+}
+
+func (p *Provider) handleSetUser(w http.ResponseWriter, r *http.Request) {
+	var body userBody
+	if !decodeJSON(r, &body) {
+		controlError(w, `want JSON {"email": ..., "name": ..., "claims": {...}, "github": {...}, "microsoft": {...}}`)
+		return
+	}
+	if err := p.SetUser(body.user()); err != nil {
 		controlError(w, err.Error())
 		return
 	}

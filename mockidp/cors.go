@@ -36,7 +36,7 @@ var corsEndpoints = map[string]corsEndpoint{
 // that is not a preflight gets 204 with Allow.
 func (p *Provider) serveCORS(w http.ResponseWriter, r *http.Request) bool {
 	ep, ok := corsEndpoints[r.URL.Path]
-	if !ok {
+	if !ok || p.opts.Mode != ModeOIDC {
 		return false
 	}
 	h := w.Header()

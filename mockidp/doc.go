@@ -22,6 +22,36 @@
 // for everyone who uses it. They exist for tests only: never expose a mock
 // provider outside the loopback interface.
 //
+// # Modes
+//
+// [Options.Mode] (oauthgate mockidp --mode) makes the provider speak as
+// another kind of identity provider, with the same authorization-code
+// machinery (PKCE S256 and state checked as in OIDC mode, single-use
+// codes, choosing the user, the users file, consent, and the faults
+// authorize_error, token_error, token_invalid_grant and email_unverified):
+//
+//   - [ModeOIDC], the default: the OpenID Connect provider above.
+//   - [ModeGitHub]: GitHub's OAuth App web flow at /login/oauth/authorize
+//     and /login/oauth/access_token (form answer unless Accept asks for
+//     JSON or XML; errors with HTTP 200) and its REST API under /api/v3
+//     (/user, /user/emails, /user/orgs, /user/teams), as GitHub Enterprise
+//     Server lays it out. Users' logins, ids, organizations, teams and
+//     emails come from [User.GitHub]; email_unverified unverifies the
+//     primary email.
+//   - [ModeMicrosoft]: the Microsoft identity platform v2.0, per tenant
+//     (common, organizations, consumers or a GUID), with the {tenantid}
+//     issuer template and ID tokens carrying tid and xms_edov from
+//     [User.Microsoft]; email_unverified sets xms_edov false.
+//   - [ModeOAuth2]: a plain OAuth 2 server at /oauth2/authorize,
+//     /oauth2/token and /oauth2/userinfo, which answers a nested document
+//     {"id": n, "profile": {"email", "email_verified", "name"}}; no
+//     discovery, no ID token; email_unverified sets email_verified false.
+//
+// Faults that need an ID token are refused in the github and oauth2
+// modes. [Provider.SetUser] (POST /control/user) redefines a user while
+// the provider runs, for tests of a relying party that checks again
+// later (a lost team membership, an unverified domain).
+//
 // # Example
 //
 //	srv, err := mockidp.NewServer(mockidp.Options{})

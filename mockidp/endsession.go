@@ -33,8 +33,14 @@ func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
 			Aud    json.RawMessage `json:"aud"`
 			AZP    string          `json:"azp"`
 			SID    string          `json:"sid"`
+			TID    string          `json:"tid"`
 		}
-		if err != nil || typ != "JWT" || json.Unmarshal(payload, &c) != nil || c.Issuer != p.issuerFor(r) {
+		ok := err == nil && typ == "JWT" && json.Unmarshal(payload, &c) == nil
+		iss := p.issuerFor(r)
+		if p.opts.Mode == ModeMicrosoft {
+			iss = microsoftIssuer(iss, c.TID) // the issuer of the user's tenant
+		}
+		if !ok || c.Issuer != iss {
 			writeOAuthError(w, errInvalidRequest("id_token_hint is not an ID token of this provider"))
 			return
 		}

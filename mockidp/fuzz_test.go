@@ -26,6 +26,25 @@ func FuzzParseClients(f *testing.F) {
 	})
 }
 
+// A users file that parses holds only well-formed GitHub and Microsoft
+// accounts.
+func FuzzParseUsers(f *testing.F) {
+	f.Add([]byte(providerUsersYAML))
+	f.Add([]byte("users:\n  - email: a@example.com\n    github: {teams: [a/b], emails: [{email: a@example.com, primary: true}]}\n"))
+	f.Add([]byte("users:\n  - email: a@example.com\n    microsoft: {tid: 11111111-2222-4333-8444-555555555555}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		users, err := ParseUsers(data)
+		if err != nil {
+			return
+		}
+		for i, u := range users {
+			if key, reason := validateUser("", u.GitHub, u.Microsoft); reason != "" {
+				t.Fatalf("ParseUsers returned users[%d] with %s: %s", i, key, reason)
+			}
+		}
+	})
+}
+
 // Whatever the body, the token endpoint answers a well-formed RFC 6749
 // error or a token, never a 5xx.
 func FuzzTokenEndpoint(f *testing.F) {

@@ -45,6 +45,9 @@ func (p *Provider) mintDefaults(o MintOptions) (MintOptions, string, error) {
 	if o.Fault != "" && o.Fault.kind() != idTokenFault {
 		return o, "", fmt.Errorf("mockidp: mint: %q is not an ID token fault", o.Fault)
 	}
+	if !p.opts.Mode.idTokens() {
+		return o, "", fmt.Errorf("mockidp: mint: mode %s issues no JWTs", p.opts.Mode)
+	}
 	return o, iss, nil
 }
 
@@ -60,6 +63,9 @@ func (p *Provider) MintIDToken(o MintOptions) (string, error) {
 	c := p.idTokenClaims(iss, o.ClientID, l, o.Nonce, "", "", now, now)
 	if o.TTL > 0 {
 		c["exp"] = now.Add(o.TTL).Unix()
+	}
+	if p.opts.Mode == ModeMicrosoft {
+		o.Fault = microsoftClaims(c, iss, o.Scope, l, o.Fault)
 	}
 	return p.signIDToken(c, o.Fault)
 }

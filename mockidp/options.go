@@ -3,14 +3,22 @@ package mockidp
 import (
 	"crypto"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 )
 
 // Options configures a [Provider]. The zero value is ready to use.
 type Options struct {
+	// Mode is the protocol the provider speaks (default [ModeOIDC]); see
+	// the package documentation's "Modes".
+	Mode Mode
 	// Issuer is the issuer URL, without a trailing slash. Empty: the
 	// provider uses the URL it is reached at (scheme and Host of each
 	// request) until [Provider.SetIssuer] fixes it; [NewServer] sets it.
+	// In the github and oauth2 modes it is the base URL of the endpoints;
+	// in the microsoft mode, the base of the per-tenant issuers
+	// ({Issuer}/{tid}/v2.0).
 	Issuer string
 	// Clients are the registered clients. Nil registers only the demo
 	// client ([DemoClientID], [DemoClientSecret], any loopback redirect URI).
@@ -90,10 +98,34 @@ type User struct {
 	Sub string
 	// Claims are extra ID token and userinfo claims; they may override
 	// email_verified and name but not protocol claims such as iss or aud.
+	// In the oauth2 mode they go into the user-info answer's profile.
 	Claims map[string]any
+	// GitHub is the user's account in the github mode, Microsoft in the
+	// microsoft mode; nil takes the defaults derived from the email.
+	GitHub    *GitHubAccount
+	Microsoft *MicrosoftAccount
+}
+
+// clone copies u deeply enough that the provider's copy does not change
+// with the caller's.
+func (u User) clone() User {
+	u.Claims = maps.Clone(u.Claims)
+	if u.GitHub != nil {
+		gh := *u.GitHub
+		gh.Orgs, gh.Teams, gh.Emails = slices.Clone(gh.Orgs), slices.Clone(gh.Teams), slices.Clone(gh.Emails)
+		u.GitHub = &gh
+	}
+	if u.Microsoft != nil {
+		ms := *u.Microsoft
+		u.Microsoft = &ms
+	}
+	return u
 }
 
 func (o Options) withDefaults() Options {
+	if o.Mode == "" {
+		o.Mode = ModeOIDC
+	}
 	if o.Clients == nil {
 		o.Clients = DemoClients()
 	}

@@ -31,6 +31,7 @@ type Provider struct {
 	clientsMu sync.RWMutex
 	devices   *deviceStore
 	users     map[string]User // by emailaddr.Normalize of the email
+	edited    *editedUsers    // SetUser
 	accts     *accounts       // users file and remembered consents
 	pending   *pendingConsents
 	keys      *keyRing
@@ -63,6 +64,8 @@ type login struct {
 	name   string
 	sub    string
 	claims map[string]any
+	gh     *GitHubAccount    // github mode; nil: the defaults of the email
+	ms     *MicrosoftAccount // microsoft mode; nil: the defaults
 }
 
 // family is one login session: the codes, access and refresh tokens that
@@ -109,6 +112,9 @@ type accessGrant struct {
 	login    login
 	sid      string
 	expires  time.Time
+	// emailFault is the email fault of the modes without ID tokens
+	// (email_unverified, missing_email): it shows in this token's answers.
+	emailFault Fault
 }
 
 // New returns a provider. It fails only on a bad option (an unknown
@@ -118,6 +124,9 @@ func New(opts Options) (*Provider, error) {
 		opts.Algorithm = string(keyAlgorithm(opts.SigningKey)) // "" falls back to RS256, refused below
 	}
 	opts = opts.withDefaults()
+	if err := checkModeOptions(opts); err != nil {
+		return nil, err
+	}
 	alg, err := parseAlgorithm(opts.Algorithm)
 	if err != nil {
 		return nil, err
@@ -146,6 +155,7 @@ func New(opts Options) (*Provider, error) {
 		revokedJTI: map[string]time.Time{},
 		families:   map[string]*family{},
 		devices:    newDeviceStore(),
+		edited:     &editedUsers{m: map[string]User{}},
 	}
 	for id, c := range opts.Clients {
 		p.clients[id] = c
@@ -154,11 +164,14 @@ func New(opts Options) (*Provider, error) {
 		return nil, err
 	}
 	p.pending = &pendingConsents{m: map[string]*pendingConsent{}}
-	for _, u := range opts.Users {
+	for i, u := range opts.Users {
 		if u.Email == "" {
 			return nil, errors.New("mockidp: a known user needs an email")
 		}
-		p.users[emailaddr.Normalize(u.Email)] = u
+		if key, reason := validateUser(fmt.Sprintf("Users[%d].", i), u.GitHub, u.Microsoft); reason != "" {
+			return nil, fmt.Errorf("mockidp: %s: %s", key, reason)
+		}
+		p.users[emailaddr.Normalize(u.Email)] = u.clone()
 	}
 	if opts.Issuer != "" {
 		if err := p.SetIssuer(opts.Issuer); err != nil {
@@ -167,29 +180,6 @@ func New(opts Options) (*Provider, error) {
 	}
 	p.routes()
 	return p, nil
-}
-
-func (p *Provider) routes() {
-	m := http.NewServeMux()
-	m.HandleFunc("GET /.well-known/openid-configuration", p.handleDiscovery)
-	m.HandleFunc("GET /jwks", p.handleJWKS)
-	m.HandleFunc("GET /authorize", p.handleAuthorize)
-	m.HandleFunc("POST /authorize", p.handleAuthorize)
-	m.HandleFunc("POST /token", p.handleToken)
-	m.HandleFunc("GET /userinfo", p.handleUserinfo)
-	m.HandleFunc("POST /userinfo", p.handleUserinfo)
-	m.HandleFunc("POST /revoke", p.handleRevoke)
-	m.HandleFunc("GET /end_session", p.handleEndSession)
-	m.HandleFunc("POST /end_session", p.handleEndSession)
-	m.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	p.registrationRoutes(m)
-	p.deviceRoutes(m)
-	p.controlRoutes(m)
-	p.accountRoutes(m)
-	p.staticRoutes(m)
-	p.mux = m
 }
 
 // ServeHTTP serves the provider's endpoints.
@@ -281,6 +271,9 @@ func (p *Provider) FailNextN(f Fault, n int) error {
 	if !f.Valid() {
 		return fmt.Errorf("mockidp: unknown fault %q", f)
 	}
+	if !p.opts.Mode.faultApplies(f) {
+		return fmt.Errorf("mockidp: fault %q does not apply in mode %s (it has no ID tokens)", f, p.opts.Mode)
+	}
 	if n < 1 || n > 10000 {
 		return fmt.Errorf("mockidp: fault count %d out of range 1..10000", n)
 	}
@@ -364,8 +357,10 @@ func (p *Provider) SetUserClaims(email string, claims map[string]any) error {
 	return nil
 }
 
-// currentClaimsLocked applies [Provider.SetUserClaims] to l.
+// currentClaimsLocked applies [Provider.SetUser] and
+// [Provider.SetUserClaims] to l.
 func (p *Provider) currentClaimsLocked(l login) login {
+	l = p.editedLogin(l)
 	if c, ok := p.userClaims[emailaddr.Normalize(l.email)]; ok {
 		l.claims = c
 	}
@@ -394,6 +389,12 @@ func (p *Provider) resolve(l login) login {
 	}
 	if l.name == "" {
 		l.name = nameFromEmail(l.email)
+	}
+	if l.gh == nil {
+		l.gh = u.GitHub
+	}
+	if l.ms == nil {
+		l.ms = u.Microsoft
 	}
 	if known && len(u.Claims) > 0 {
 		merged := make(map[string]any, len(u.Claims)+len(l.claims))

@@ -285,7 +285,7 @@ func TestRegistrationPage(t *testing.T) {
 	s.Provider.clientsMu.RLock()
 	var found Client
 	for id, c := range s.Provider.clients {
-		if id != DemoClientID {
+		if id != DemoClientID && id != DemoSPAClientID { // the registered one
 			found = c
 		}
 	}

@@ -41,17 +41,21 @@ type signupPageData struct {
 	Hidden                        []hiddenField
 }
 
-func (p *Provider) accountRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /signup", p.handleSignup)
-	m.HandleFunc("POST /signup", p.handleSignup)
-	m.HandleFunc("POST /consent", p.handleConsent)
+// accountRoutes registers the sign-up and consent pages under dir.
+func (p *Provider) accountRoutes(m *http.ServeMux, dir string) {
+	m.HandleFunc("GET "+dir+"/signup", p.handleSignup)
+	m.HandleFunc("POST "+dir+"/signup", p.handleSignup)
+	m.HandleFunc("POST "+dir+"/consent", p.handleConsent)
 }
 
 // knownUser returns what is known of email: the users file first, then
 // Options.Users.
 func (p *Provider) knownUser(email string) (User, bool) {
+	if u, ok := p.editedUser(email); ok {
+		return u, true
+	}
 	if fu, ok := p.accts.lookup(email); ok {
-		return User{Email: fu.Email, Name: fu.Name, Sub: fu.Sub, Claims: fu.Claims}, true
+		return fu.user(), true
 	}
 	u, ok := p.users[emailaddr.Normalize(email)]
 	return u, ok
@@ -61,7 +65,15 @@ func (p *Provider) knownUser(email string) (User, bool) {
 // without a password.
 func (p *Provider) choosableUsers() []User {
 	var us []User
+	for _, u := range p.editedList() {
+		if fu, ok := p.accts.lookup(u.Email); !ok || fu.Password == "" {
+			us = append(us, u)
+		}
+	}
 	for _, u := range p.opts.Users {
+		if slices.ContainsFunc(us, func(e User) bool { return emailaddr.Normalize(e.Email) == emailaddr.Normalize(u.Email) }) {
+			continue
+		}
 		if fu, ok := p.accts.lookup(u.Email); !ok || fu.Password == "" {
 			us = append(us, u)
 		}
@@ -70,7 +82,7 @@ func (p *Provider) choosableUsers() []User {
 	defer p.accts.mu.Unlock()
 	for _, fu := range p.accts.users {
 		if fu.Password == "" && !slices.ContainsFunc(us, func(u User) bool { return emailaddr.Normalize(u.Email) == emailaddr.Normalize(fu.Email) }) {
-			us = append(us, User{Email: fu.Email, Name: fu.Name, Sub: fu.Sub, Claims: fu.Claims})
+			us = append(us, fu.user())
 		}
 	}
 	return us
@@ -131,6 +143,9 @@ func (p *Provider) passwordOK(email, given string) bool {
 		return true
 	}
 	if _, known := p.users[emailaddr.Normalize(email)]; known {
+		return true
+	}
+	if _, known := p.editedUser(email); known {
 		return true
 	}
 	_, _ = argon2id.Check(dummyHash(), given) // the same time as a wrong password
@@ -198,7 +213,7 @@ func (p *Provider) handleSignup(w http.ResponseWriter, r *http.Request) {
 	var req *authzRequest
 	if d.ClientID != "" {
 		var oerr *oauthError
-		if req, oerr, _ = p.parseAuthorize(urlValues(hidden)); oerr != nil {
+		if req, oerr, _ = p.parseAuthorize(r, urlValues(hidden)); oerr != nil {
 			p.renderSignup(w, http.StatusBadRequest, signupPageData{Error: "Bad sign-in request: " + oerr.description})
 			return
 		}

@@ -21,52 +21,73 @@ type tokenResponse struct {
 	// Token repeats AccessToken in client-credentials answers only, as
 	// oauthgate's own grant and simple_oauth_server do.
 	Token string `json:"token,omitempty"`
+	// ExtExpiresIn is Microsoft's extended lifetime (microsoft mode).
+	ExtExpiresIn int64 `json:"ext_expires_in,omitempty"`
 }
 
+// descRedirectMismatch is the reason of a token request whose
+// redirect_uri differs from the authorization request's (GitHub names it).
+const descRedirectMismatch = "redirect_uri does not match the authorization request"
+
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
+	resp, oerr := p.exchange(r)
+	if oerr != nil {
+		p.writeTokenError(w, r, oerr)
+		return
+	}
+	p.writeTokenAnswer(w, r, resp)
+}
+
+// exchange runs a token request, in any mode.
+func (p *Provider) exchange(r *http.Request) (*tokenResponse, *oauthError) {
 	switch p.takeFault(tokenEndpointFault) {
 	case FaultTokenError:
-		writeOAuthError(w, &oauthError{http.StatusInternalServerError, "server_error", "injected fault"})
-		return
+		return nil, &oauthError{http.StatusInternalServerError, "server_error", "injected fault"}
 	case FaultTokenInvalidGrant:
-		writeOAuthError(w, errInvalidGrant("injected fault"))
-		return
+		return nil, errInvalidGrant("injected fault")
 	}
 	params, oerr := readParams(r)
 	if oerr != nil {
-		writeOAuthError(w, oerr)
-		return
+		return nil, oerr
 	}
-	clientID, client, oerr := p.authenticateClient(r, params)
+	var clientID string
+	var client Client
+	if p.opts.Mode == ModeGitHub {
+		clientID, client, oerr = p.authenticateClientInBody(params)
+	} else {
+		clientID, client, oerr = p.authenticateClient(r, params)
+	}
 	if oerr != nil {
-		writeOAuthError(w, oerr)
-		return
+		return nil, oerr
+	}
+	gt := params.Get("grant_type")
+	if gt == "" && p.opts.Mode == ModeGitHub {
+		gt = "authorization_code" // GitHub's web flow sends no grant_type
+	}
+	if gt != "" && !client.allowsGrant(gt) {
+		return nil, &oauthError{http.StatusBadRequest, "unauthorized_client", "this client is not registered for grant_type " + gt}
 	}
 	var resp *tokenResponse
-	if gt := params.Get("grant_type"); gt != "" && !client.allowsGrant(gt) {
-		writeOAuthError(w, &oauthError{http.StatusBadRequest, "unauthorized_client", "this client is not registered for grant_type " + gt})
-		return
-	}
-	switch gt := params.Get("grant_type"); gt {
-	case "authorization_code":
-		resp, oerr = p.grantCode(r, clientID, params)
-	case "refresh_token":
-		resp, oerr = p.grantRefresh(r, clientID, params)
-	case "client_credentials":
-		resp, oerr = p.grantClientCredentials(r, clientID, client, params)
-	case deviceGrantType:
-		resp, oerr = p.grantDeviceCode(r, clientID, params)
-	case "":
+	switch {
+	case gt == "":
 		oerr = errInvalidRequest("grant_type is required")
+	case !p.opts.Mode.grantAllowed(gt):
+		oerr = &oauthError{http.StatusBadRequest, "unsupported_grant_type", "grant_type " + gt + " is not supported"}
+	case gt == "authorization_code":
+		resp, oerr = p.grantCode(r, clientID, params)
+	case gt == "refresh_token":
+		resp, oerr = p.grantRefresh(r, clientID, params)
+	case gt == "client_credentials":
+		resp, oerr = p.grantClientCredentials(r, clientID, client, params)
+	case gt == deviceGrantType:
+		resp, oerr = p.grantDeviceCode(r, clientID, params)
 	default:
 		oerr = &oauthError{http.StatusBadRequest, "unsupported_grant_type", "grant_type " + gt + " is not supported"}
 	}
 	if oerr != nil {
 		p.opts.Logger.Info("mockidp token request refused", "client_id", clientID, "error", oerr.code, "reason", oerr.description)
-		writeOAuthError(w, oerr)
-		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	return resp, oerr
 }
 
 func (p *Provider) grantCode(r *http.Request, clientID string, params url.Values) (*tokenResponse, *oauthError) {
@@ -100,7 +121,7 @@ func (p *Provider) grantCode(r *http.Request, clientID string, params url.Values
 	case ac.clientID != clientID:
 		return nil, errInvalidGrant("authorization code was issued to another client")
 	case ac.redirectGiven && params.Get("redirect_uri") != ac.redirectURI:
-		return nil, errInvalidGrant("redirect_uri does not match the authorization request")
+		return nil, errInvalidGrant(descRedirectMismatch)
 	case deleted:
 		return nil, errInvalidGrant("this user no longer exists")
 	}
@@ -173,11 +194,20 @@ func (p *Provider) grantRefresh(r *http.Request, clientID string, params url.Val
 }
 
 // issueUserTokens issues an access token (opaque, or a JWT for audience
-// aud with [Options.JWTAccessTokens]), a refresh token and, for the openid
-// scope, an ID token, all in session sid.
+// aud with [Options.JWTAccessTokens]), a refresh token as the mode says
+// ([Provider.issuesRefresh]) and, for the openid scope in the modes with
+// ID tokens, an ID token, all in session sid.
 func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce string, l login, authTime time.Time, sid, aud string) (*tokenResponse, *oauthError) {
 	now := p.opts.Now()
-	at, rt := randomToken(), randomToken()
+	at, rt, ttl := randomToken(), randomToken(), p.opts.AccessTokenTTL
+	if p.opts.Mode == ModeGitHub {
+		at, ttl = githubToken(), githubTokenTTL
+	}
+	var emailFault Fault
+	if !p.opts.Mode.idTokens() {
+		emailFault = p.takeFault(idTokenFault) // only the email faults are accepted then
+	}
+	refresh := p.issuesRefresh(clientID, scope)
 	p.mu.Lock()
 	if p.familyRevokedLocked(sid) {
 		p.mu.Unlock()
@@ -185,10 +215,14 @@ func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce strin
 	}
 	l = p.currentClaimsLocked(l)
 	if !p.opts.JWTAccessTokens {
-		p.access[at] = &accessGrant{clientID: clientID, scope: scope, login: l, sid: sid, expires: now.Add(p.opts.AccessTokenTTL)}
+		p.access[at] = &accessGrant{clientID: clientID, scope: scope, login: l, sid: sid, expires: now.Add(ttl), emailFault: emailFault}
 	}
-	p.refresh[rt] = &refreshGrant{clientID: clientID, scope: scope, nonce: nonce, login: l, authTime: authTime, sid: sid,
-		expires: now.Add(p.opts.RefreshTokenTTL), audience: aud}
+	if refresh {
+		p.refresh[rt] = &refreshGrant{clientID: clientID, scope: scope, nonce: nonce, login: l, authTime: authTime, sid: sid,
+			expires: now.Add(p.opts.RefreshTokenTTL), audience: aud}
+	} else {
+		rt = ""
+	}
 	p.noteWriteLocked()
 	p.mu.Unlock()
 	if p.opts.JWTAccessTokens {
@@ -201,13 +235,17 @@ func (p *Provider) issueUserTokens(r *http.Request, clientID, scope, nonce strin
 	resp := &tokenResponse{
 		AccessToken:  at,
 		TokenType:    "Bearer",
-		ExpiresIn:    int64(p.opts.AccessTokenTTL / time.Second),
+		ExpiresIn:    int64(ttl / time.Second),
 		RefreshToken: rt,
 		Scope:        scope,
 	}
-	if hasWord(scope, "openid") {
+	if p.opts.Mode.idTokens() && hasWord(scope, "openid") {
 		claims := p.idTokenClaims(p.issuerFor(r), clientID, l, nonce, sid, at, authTime, now)
-		idt, err := p.signIDToken(claims, p.takeFault(idTokenFault))
+		f := p.takeFault(idTokenFault)
+		if p.opts.Mode == ModeMicrosoft {
+			f = microsoftClaims(claims, p.issuerFor(r), scope, l, f)
+		}
+		idt, err := p.signIDToken(claims, f)
 		if err != nil {
 			p.opts.Logger.Error("mockidp: sign ID token", "err", err)
 			return nil, &oauthError{http.StatusInternalServerError, "server_error", "could not sign the ID token"}

@@ -84,24 +84,12 @@ func (p *Provider) userinfoFor(r *http.Request, tok string) (map[string]any, *oa
 		}
 		return info, nil
 	}
-	p.mu.Lock()
-	g := p.access[tok]
-	var oerr *oauthError
-	switch {
-	case g == nil:
-		oerr = invalidToken("unknown access token")
-	case !now.Before(g.expires):
-		oerr = invalidToken("the access token expired")
-	case p.familyRevokedLocked(g.sid):
-		oerr = invalidToken("the access token was revoked")
-	case p.deletedLocked(g.login.email):
-		oerr = invalidToken("this user no longer exists")
-	case !hasWord(g.scope, "openid"):
-		oerr = &oauthError{http.StatusForbidden, "insufficient_scope", "the access token does not grant openid"}
-	}
-	p.mu.Unlock()
+	g, oerr := p.accessGrantFor(tok, false)
 	if oerr != nil {
 		return nil, oerr
+	}
+	if !hasWord(g.scope, "openid") {
+		return nil, &oauthError{http.StatusForbidden, "insufficient_scope", "the access token does not grant openid"}
 	}
 	l := g.login
 	info := make(map[string]any, 4+len(l.claims))
@@ -111,11 +99,36 @@ func (p *Provider) userinfoFor(r *http.Request, tok string) (map[string]any, *oa
 		}
 	}
 	info["sub"], info["email"] = l.sub, l.email
-	if _, ok := info["email_verified"]; !ok {
+	if _, ok := info["email_verified"]; !ok && p.opts.Mode != ModeMicrosoft { // Microsoft sends none
 		info["email_verified"] = true
 	}
 	if _, ok := info["name"]; !ok {
 		info["name"] = l.name
 	}
 	return info, nil
+}
+
+// accessGrantFor returns a copy of the grant of an opaque access token
+// that is still good; current applies the user's changes since the token
+// was issued ([Provider.SetUser], [Provider.SetUserClaims]).
+func (p *Provider) accessGrantFor(tok string, current bool) (accessGrant, *oauthError) {
+	now := p.opts.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g := p.access[tok]
+	switch {
+	case g == nil:
+		return accessGrant{}, invalidToken("unknown access token")
+	case !now.Before(g.expires):
+		return accessGrant{}, invalidToken("the access token expired")
+	case p.familyRevokedLocked(g.sid):
+		return accessGrant{}, invalidToken("the access token was revoked")
+	case p.deletedLocked(g.login.email):
+		return accessGrant{}, invalidToken("this user no longer exists")
+	}
+	out := *g
+	if current {
+		out.login = p.currentClaimsLocked(out.login)
+	}
+	return out, nil
 }

@@ -26,14 +26,23 @@ const MinPasswordLength = 8
 //	    password: $argon2id$v=19$m=19456,t=2,p=1$...   # HashPassword
 //	    name: Alice A                                  # optional
 //	    claims: {groups: [admins]}                     # optional
+//	    github: {login: alice, orgs: [acme], teams: [acme/ops]}  # optional, [GitHubAccount]
+//	    microsoft: {tid: 11111111-2222-4333-8444-555555555555} # optional, [MicrosoftAccount]
 //	    consents: {demo-client: openid email}          # written by the consent page
 type FileUser struct {
-	Email    string            `yaml:"email"`
-	Password string            `yaml:"password,omitempty"`
-	Name     string            `yaml:"name,omitempty"`
-	Sub      string            `yaml:"sub,omitempty"`
-	Claims   map[string]any    `yaml:"claims,omitempty"`
-	Consents map[string]string `yaml:"consents,omitempty"`
+	Email     string            `yaml:"email"`
+	Password  string            `yaml:"password,omitempty"`
+	Name      string            `yaml:"name,omitempty"`
+	Sub       string            `yaml:"sub,omitempty"`
+	Claims    map[string]any    `yaml:"claims,omitempty"`
+	GitHub    *GitHubAccount    `yaml:"github,omitempty"`
+	Microsoft *MicrosoftAccount `yaml:"microsoft,omitempty"`
+	Consents  map[string]string `yaml:"consents,omitempty"`
+}
+
+// user is what the provider knows of a file user (no password).
+func (fu FileUser) user() User {
+	return User{Email: fu.Email, Name: fu.Name, Sub: fu.Sub, Claims: fu.Claims, GitHub: fu.GitHub, Microsoft: fu.Microsoft}.clone()
 }
 
 // HashPassword returns the argon2id hash (PHC string form) of a password,
@@ -67,6 +76,9 @@ func ParseUsers(data []byte) ([]FileUser, error) {
 			errs = append(errs, &confdecode.Error{Key: key + ".email", Reason: fmt.Sprintf("%s is also users[%d]", u.Email, j)})
 		}
 		seen[emailaddr.Normalize(u.Email)] = i
+		if k, reason := validateUser(key+".", u.GitHub, u.Microsoft); reason != "" {
+			errs = append(errs, &confdecode.Error{Key: k, Reason: reason})
+		}
 		if u.Password != "" {
 			if err := argon2id.Validate(u.Password); err != nil {
 				errs = append(errs, &confdecode.Error{Key: key + ".password", Reason: "want an argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash), not a plaintext password", Err: err})

@@ -19,19 +19,24 @@ import (
 func init() {
 	register(command{
 		name:    "mockidp",
-		summary: "run the mock OpenID Connect provider (tests and local development)",
+		summary: "run the mock identity provider: OpenID Connect, GitHub, Microsoft or plain OAuth 2 (tests and local development)",
 		run:     runMockIDP,
 	})
 }
 
 func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommandFlags("mockidp", "mockidp [flags]",
-		"Runs a mock OpenID Connect provider and prints its issuer URL.\n"+
+		"Runs a mock OpenID Connect provider and prints its issuer URL. With --mode it\n"+
+			"speaks as GitHub (/login/oauth/authorize, /login/oauth/access_token, the API\n"+
+			"under /api/v3), Microsoft (/common/v2.0/.well-known/openid-configuration and\n"+
+			"the other tenants') or a plain OAuth 2 server (/oauth2/authorize, /oauth2/token,\n"+
+			"/oauth2/userinfo); users' GitHub and Microsoft accounts come from --users.\n"+
 			"Its /set_email and /control/* endpoints are unauthenticated test controls:\n"+
 			"whoever reaches them chooses who logs in. So --addr must be a loopback\n"+
 			"address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) unless --allow-remote\n"+
 			"is given; :PORT and 0.0.0.0:PORT listen on every interface.")
 	addr := fs.String("addr", "127.0.0.1:29313", "listen address (host:port), on loopback unless --allow-remote")
+	modeName := fs.String("mode", "oidc", "protocol: oidc, github (OAuth App and REST API), microsoft (identity platform v2.0, per tenant) or oauth2 (plain, nested user info)")
 	allowRemote := fs.Bool("allow-remote", false, "allow an --addr beyond loopback (all interfaces, a LAN address, a host name): anyone who reaches it can log in as anyone")
 	clientsFile := fs.String("clients", "", "YAML clients file (clients: {id: {client_secret, audience, ...}}); replaces the demo client; with --registration, registered clients are saved to it (created if missing)")
 	registration := fs.Bool("registration", false, "allow dynamic client registration (RFC 7591) at /register, a registration page at GET /register, and RFC 7592 management")
@@ -53,6 +58,10 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(rest) > 0 {
 		return usageError(fs, "unexpected argument %q", rest[0])
 	}
+	mode, err := mockidp.ParseMode(*modeName)
+	if err != nil {
+		return usageError(fs, "bad --mode %q: want oidc, github, microsoft or oauth2", *modeName)
+	}
 	if loopback, err := loopbackAddr(*addr); err != nil {
 		return usageError(fs, "bad --addr %q: %v", *addr, err)
 	} else if !loopback && !*allowRemote {
@@ -67,6 +76,7 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	logger := slog.New(format.handler(stderr, &slog.HandlerOptions{Level: level}))
 	opts := mockidp.Options{
+		Mode:         mode,
 		Issuer:       *issuer,
 		Algorithm:    *alg,
 		Interactive:  *interactive,
@@ -115,7 +125,8 @@ func runMockIDP(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *clientsFile != "" {
 		clients = "clients from " + *clientsFile
 	}
-	logger.Info("mockidp ready", "issuer", srv.URL, "alg", srv.Provider.Algorithm(), "clients", clients, "interactive", *interactive)
+	logger.Info("mockidp ready", "mode", mode, "issuer", srv.URL, "entry", modeEntry(mode, srv.URL), "alg", srv.Provider.Algorithm(),
+		"clients", clients, "interactive", *interactive)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -139,4 +150,17 @@ func loopbackAddr(addr string) (bool, error) {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Unmap().IsLoopback(), nil
+}
+
+// modeEntry is where a relying party of the mode starts.
+func modeEntry(mode mockidp.Mode, base string) string {
+	switch mode {
+	case mockidp.ModeGitHub:
+		return base + "/login/oauth/authorize (API " + base + "/api/v3)"
+	case mockidp.ModeMicrosoft:
+		return base + "/common/v2.0/.well-known/openid-configuration"
+	case mockidp.ModeOAuth2:
+		return base + "/oauth2/authorize"
+	}
+	return base + "/.well-known/openid-configuration"
 }
