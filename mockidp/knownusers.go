@@ -109,7 +109,8 @@ func (p *Provider) editedLogin(l login) login {
 	return l
 }
 
-// userBody is a user in the JSON of /control/next_login and /control/user.
+// userBody is a user in the JSON of /control/next_login and /control/user:
+// a User with JSON names.
 type userBody struct {
 	Email     string            `json:"email"`
 	Name      string            `json:"name"`
@@ -119,6 +120,4 @@ type userBody struct {
 	Microsoft *MicrosoftAccount `json:"microsoft"`
 }
 
-func (b userBody) user() User {
-	return User{Email: b.Email, Name: b.Name, Sub: b.Sub, Claims: b.Claims, GitHub: b.GitHub, Microsoft: b.Microsoft}
-}
+func (b userBody) user() User { return User(b) }
