@@ -3,6 +3,7 @@ package auth
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,9 +26,11 @@ type Config struct {
 	// document, e.g. https://accounts.google.com/.well-known/openid-configuration.
 	// https, or http on a loopback host (a local mock provider). Set it
 	// with ClientID, or leave both out for an app without browser login
-	// (see [Config.NoLogin]); not needed with InsecureForceUser. In YAML,
-	// the key with an empty value (an empty ${VAR}) is an error: it must
-	// not turn browser login off unnoticed.
+	// (see [Config.NoLogin]); not needed with InsecureForceUser. For
+	// provider microsoft, the tenant's or the multi-tenant document (its
+	// issuer may hold "{tenantid}"); refused for github and oauth2, which
+	// have none. In YAML, the key with an empty value (an empty ${VAR}) is
+	// an error: it must not turn browser login off unnoticed.
 	ServerMetadataURL string `yaml:"server_metadata_url" conf:"nonempty"`
 	// SecretKey derives the keys of sessions, login flows and tokens. At
 	// least 32 bytes of key material (decoded when hex or base64). Make one
@@ -45,11 +48,51 @@ type Config struct {
 	// client (PKCE is always used).
 	ClientSecret string `yaml:"client_secret"`
 	// ClientKwargs are extra parameters of the authorization request, as in
-	// easy-oauth: "scope" (default "openid email"; "openid" is added if
-	// missing), "prompt", and any other authorize parameter except those
+	// easy-oauth: "scope", "prompt", and any other authorize parameter except those
 	// the login flow sets itself (state, nonce, redirect_uri, client_id,
-	// response_type, code_challenge, code_challenge_method).
+	// response_type, code_challenge, code_challenge_method). The default
+	// scope depends on the provider: "openid email" (oidc), "openid email
+	// profile" (microsoft), "read:user user:email" (github), none (oauth2).
+	// "openid" is added if missing for oidc and microsoft, "user:email"
+	// for github, and "read:org" for github with allowed_orgs or
+	// allowed_teams.
 	ClientKwargs map[string]string `yaml:"client_kwargs"`
+
+	// Provider is the kind of identity provider: "oidc" (default: any
+	// OpenID Connect provider found by server_metadata_url), "github"
+	// (GitHub or GitHub Enterprise, OAuth Apps), "microsoft" (Microsoft
+	// Entra ID, one tenant or many) or "oauth2" (a plain OAuth 2.0
+	// provider with a user-info endpoint). The keys below apply to one
+	// kind each; the README's "Providers" section shows each.
+	Provider string `yaml:"provider"`
+	// ProviderURL is, for github only, the GitHub Enterprise Server's base
+	// URL (https://ghe.example.com). Default: github.com.
+	ProviderURL string `yaml:"provider_url"`
+	// AllowedOrgs, for github only, limits login to members of at least
+	// one of these organisations (by login, any case). Default: any user.
+	AllowedOrgs []string `yaml:"allowed_orgs"`
+	// AllowedTeams, for github only, limits login to members of at least
+	// one of these teams, each "org/team-slug". With allowed_orgs too,
+	// both must hold. Default: any user.
+	AllowedTeams []string `yaml:"allowed_teams"`
+	// AllowedTenants, for microsoft only, limits login to users of these
+	// tenants (directory ids, GUIDs), checked on the ID token's tid.
+	// Default: any tenant the discovery document admits.
+	AllowedTenants []string `yaml:"allowed_tenants"`
+	// AuthorizeURL, TokenURL and UserinfoURL are, for oauth2 only (and
+	// required there), the provider's authorization, token and user-info
+	// endpoints.
+	AuthorizeURL string `yaml:"authorize_url"`
+	TokenURL     string `yaml:"token_url"`
+	UserinfoURL  string `yaml:"userinfo_url"`
+	// EmailPath, EmailVerifiedPath and SubjectPath are, for oauth2 only,
+	// the paths of the email, of its verified flag and of the stable
+	// subject in the user-info answer: object keys joined with dots, such
+	// as "profile.email". Defaults "email", "email_verified", "sub".
+	EmailPath         string `yaml:"email_path"`
+	EmailVerifiedPath string `yaml:"email_verified_path"`
+	SubjectPath       string `yaml:"subject_path"`
+
 	// Prefix is the path under which the routes (/login, /auth, /token...)
 	// are mounted: "" (default) or "/x/y", without a trailing slash.
 	Prefix string `yaml:"prefix"`
@@ -97,8 +140,11 @@ type Config struct {
 	// domains or their subdomains (matched on a dot boundary). Stored
 	// lower-case without a leading "@". Default: any domain.
 	AllowedEmailDomains []string `yaml:"allowed_email_domains"`
-	// RequireVerifiedEmail refuses logins whose ID token lacks
-	// email_verified=true. Default (nil) true.
+	// RequireVerifiedEmail refuses logins whose email the provider does
+	// not vouch for: email_verified=true in the ID token (oidc),
+	// xms_edov=true (microsoft: the email's domain is verified by the
+	// tenant), a verified primary email (github), true at
+	// email_verified_path (oauth2). Default (nil) true.
 	RequireVerifiedEmail *bool `yaml:"require_verified_email"`
 	// AdminPage serves the capabilities admin page at
 	// {prefix}/manage_capabilities/ to holders of user_management (see
@@ -188,7 +234,6 @@ type StoreConfig struct {
 
 // Defaults of [Config]'s durations and names.
 const (
-	defaultScope           = "openid email"
 	defaultSessionMaxAge   = 14 * 24 * time.Hour
 	defaultFlowTTL         = 10 * time.Minute
 	defaultTokenTTL        = 30 * 24 * time.Hour
@@ -251,20 +296,35 @@ func (c *Config) deriveCookie() {
 	c.Cookie.Name, c.Cookie.Secure, c.Cookie.MaxAge = c.cookieName(), &secure, c.cookieMaxAge()
 }
 
-// scopes returns the scopes of the authorization request: client_kwargs'
-// "scope" (default "openid email"), with "openid" first.
+// scopes returns the scopes of the authorization request:
+// client_kwargs' "scope", else the provider's default, with what the
+// provider needs added (see [Config.ClientKwargs]).
 func (c *Config) scopes() []string {
+	kind := c.providerKind()
 	scope, ok := c.ClientKwargs["scope"]
 	if !ok {
-		scope = defaultScope
+		scope = defaultScopes[kind]
 	}
-	scopes := []string{"openid"}
-	for _, s := range strings.Fields(scope) {
-		if s != "openid" {
-			scopes = append(scopes, s)
+	var scopes []string
+	switch kind {
+	case providerOIDC, providerMicrosoft:
+		scopes = []string{"openid"}
+	case providerGitHub:
+		scopes = []string{"user:email"}
+		if len(c.AllowedOrgs) > 0 || len(c.AllowedTeams) > 0 {
+			scopes = append(scopes, "read:org")
 		}
 	}
-	return scopes
+	var out []string
+	for _, s := range strings.Fields(scope) {
+		if !slices.Contains(out, s) && !slices.Contains(scopes, s) {
+			out = append(out, s)
+		}
+	}
+	if kind == providerOIDC || kind == providerMicrosoft {
+		return append(scopes, out...) // openid first, as before
+	}
+	return append(out, scopes...)
 }
 
 // authorizeParams returns client_kwargs without "scope": the extra

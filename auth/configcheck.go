@@ -60,8 +60,7 @@ func (c *Config) Validate() error {
 			bad("force_user", err.Error())
 		}
 	}
-	switch {
-	case c.NoLogin():
+	if c.NoLogin() {
 		// No browser login: callers identify with machine or service
 		// tokens. What only the login uses would be silently ignored.
 		if c.ClientSecret != "" {
@@ -70,20 +69,8 @@ func (c *Config) Validate() error {
 		if len(c.ClientKwargs) > 0 {
 			bad("client_kwargs", "set without server_metadata_url and client_id; the login it is for is not configured")
 		}
-	case !forced:
-		const both = "; or leave out both server_metadata_url and client_id for an app without browser login"
-		if c.ServerMetadataURL == "" {
-			bad("server_metadata_url", "missing: the identity provider's discovery URL (…/.well-known/openid-configuration)"+both)
-		}
-		if c.ClientID == "" {
-			bad("client_id", "missing: the OAuth client id registered with the identity provider"+both)
-		}
 	}
-	if c.ServerMetadataURL != "" {
-		if reason := confcheck.ServiceURL(c.ServerMetadataURL); reason != "" {
-			bad("server_metadata_url", reason)
-		}
-	}
+	errs = append(errs, c.validateProvider(forced)...)
 	for k, v := range c.ClientKwargs {
 		if reservedAuthorizeParams[k] {
 			bad("client_kwargs."+k, "set by the login flow itself; remove it")

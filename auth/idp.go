@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 )
 
 // discoveryRetry is the least time between two discovery attempts while
@@ -22,57 +20,75 @@ const discoveryRetry = 2 * time.Second
 // wellKnownSuffix ends an OpenID discovery URL.
 const wellKnownSuffix = "/.well-known/openid-configuration"
 
-// idp is the identity provider, discovered on first need. A failed
-// discovery is retried by a later call, at most once per discoveryRetry;
-// a success is kept.
+// idp is the identity provider, readied on first need: discovered, for
+// the kinds that have a discovery document. A failed discovery is
+// retried by a later call, at most once per discoveryRetry; a success is
+// kept.
 type idp struct {
-	issuer string
-	cfg    *Config // client id and secret, scopes, email rules
-	client *http.Client
-	log    *slog.Logger
-	now    func() time.Time
+	kind  string // providerKind
+	where string // what discovery reaches (an issuer), or the provider's URL, for logs
+	// discover readies the provider; it is called without the cache by
+	// config check.
+	discover func(ctx context.Context) (loginProvider, error)
+	log      *slog.Logger
+	now      func() time.Time
 
-	ready atomic.Pointer[idpReady]
+	ready atomic.Pointer[readyProvider]
 
 	mu      sync.Mutex // serialises attempts; guards the fields below
 	lastTry time.Time
 	lastErr error
 }
 
-// idpReady is a discovered provider.
-type idpReady struct {
-	provider *oidc.Provider
-	verifier *oidc.IDTokenVerifier
-	oauth    oauth2.Config // without RedirectURL, set per login
-	// offlineScope: the provider lists offline_access, the standard way
-	// to ask for a refresh token.
-	offlineScope bool
-	jwksURL      string // where the verifier's keys are
-}
+// readyProvider boxes a loginProvider for the atomic pointer.
+type readyProvider struct{ loginProvider }
 
-func newIdP(cfg *Config, client *http.Client, log *slog.Logger, now func() time.Time) *idp {
-	// go-oidc takes the issuer and appends the well-known path itself,
-	// checking that the document names that same issuer.
-	return &idp{
-		issuer: strings.TrimSuffix(cfg.ServerMetadataURL, wellKnownSuffix),
-		cfg:    cfg, client: client, log: log, now: now,
-	}
+// providerDeps are what the providers use of the Manager: the
+// configuration, the bounded HTTP client, the logger and the clock.
+type providerDeps struct {
+	cfg    *Config
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // clientContext makes go-oidc and x/oauth2 use the bounded client.
-func (p *idp) clientContext(ctx context.Context) context.Context {
-	return oidc.ClientContext(ctx, p.client)
+func (d providerDeps) clientContext(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, d.client)
 }
 
-// get returns the discovered provider, discovering it if needed.
-func (p *idp) get(ctx context.Context) (*idpReady, error) {
+// newIdP returns the identity provider cfg names (cfg.hasProvider()).
+func newIdP(cfg *Config, client *http.Client, log *slog.Logger, now func() time.Time) *idp {
+	d := providerDeps{cfg: cfg, client: client, log: log, now: now}
+	p := &idp{kind: cfg.providerKind(), log: log, now: now}
+	switch p.kind {
+	case providerGitHub:
+		gh := newGitHub(d)
+		p.where = gh.base
+		p.discover = func(context.Context) (loginProvider, error) { return gh, nil }
+	case providerOAuth2:
+		o := newOAuth2Provider(d)
+		p.where = cfg.AuthorizeURL
+		p.discover = func(context.Context) (loginProvider, error) { return o, nil }
+	default:
+		// go-oidc takes the issuer and appends the well-known path itself,
+		// checking that the document names that same issuer (for oidc).
+		p.where = strings.TrimSuffix(cfg.ServerMetadataURL, wellKnownSuffix)
+		microsoft := p.kind == providerMicrosoft
+		p.discover = func(ctx context.Context) (loginProvider, error) { return discoverOIDC(ctx, d, p.where, microsoft) }
+	}
+	return p
+}
+
+// get returns the ready provider, discovering it if needed.
+func (p *idp) get(ctx context.Context) (loginProvider, error) {
 	if r := p.ready.Load(); r != nil {
-		return r, nil
+		return r.loginProvider, nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if r := p.ready.Load(); r != nil {
-		return r, nil
+		return r.loginProvider, nil
 	}
 	// The manager's clock, so that tests can step past the retry delay.
 	now := p.now()
@@ -82,47 +98,12 @@ func (p *idp) get(ctx context.Context) (*idpReady, error) {
 	p.lastTry = now
 	r, err := p.discover(ctx)
 	if err != nil {
-		p.lastErr = fmt.Errorf("auth: discovery of %s: %w", p.issuer, err)
-		p.log.Warn("auth: identity provider discovery failed; will retry", "issuer", p.issuer, "err", err)
+		p.lastErr = fmt.Errorf("auth: discovery of %s: %w", p.where, err)
+		p.log.Warn("auth: identity provider discovery failed; will retry", "issuer", p.where, "err", err)
 		return nil, p.lastErr
 	}
 	p.lastErr = nil
-	p.ready.Store(r)
-	p.log.Info("auth: identity provider discovered", "issuer", p.issuer)
-	return r, nil
-}
-
-func (p *idp) discover(ctx context.Context) (*idpReady, error) {
-	cfg := p.cfg
-	provider, err := oidc.NewProvider(p.clientContext(ctx), p.issuer)
-	if err != nil {
-		return nil, err
-	}
-	var meta struct {
-		Scopes  []string `json:"scopes_supported"`
-		JWKSURL string   `json:"jwks_uri"`
-	}
-	_ = provider.Claims(&meta) // go-oidc decoded it already
-	// A login needs all three; go-oidc only checks the issuer.
-	ep := provider.Endpoint()
-	for _, e := range [...]struct{ key, value string }{
-		{"authorization_endpoint", ep.AuthURL}, {"token_endpoint", ep.TokenURL}, {"jwks_uri", meta.JWKSURL},
-	} {
-		if e.value == "" {
-			return nil, fmt.Errorf("the discovery document has no %s", e.key)
-		}
-	}
-	r := &idpReady{
-		jwksURL:  meta.JWKSURL,
-		provider: provider,
-		verifier: provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: p.now}),
-		oauth: oauth2.Config{
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			Endpoint:     provider.Endpoint(),
-			Scopes:       cfg.scopes(),
-		},
-		offlineScope: slices.Contains(meta.Scopes, "offline_access"),
-	}
+	p.ready.Store(&readyProvider{r})
+	p.log.Info("auth: identity provider ready", "provider", p.kind, "issuer", p.where)
 	return r, nil
 }

@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
 	"github.com/oauthgate/oauthgate/capabilities/store"
+	"github.com/oauthgate/oauthgate/internal/emailaddr"
 	"github.com/oauthgate/oauthgate/internal/redirect"
 	"golang.org/x/oauth2"
 )
@@ -44,7 +44,8 @@ func (l *Login) Path() string { return l.cfg.Prefix + "/login" }
 // of on the first login, and reports whether the provider is known: nil
 // once a discovery has succeeded (the result is kept), or when there is no
 // provider (force_user without server_metadata_url, or an app without
-// browser login: [Config.NoLogin]). A failure is retried
+// browser login: [Config.NoLogin]), or when the provider has no discovery
+// document (github, oauth2: ready at once). A failure is retried
 // by a later call at most every 2s, like the lazy discovery; in between,
 // calls return the last error at once. A gateway uses it for its
 // readiness check.
@@ -59,8 +60,10 @@ func (l *Login) Discover(ctx context.Context) error {
 // Start begins a login: it checks next (a local path; "" means "/"),
 // discovers the identity provider if needed, sets the flow cookie and
 // redirects (302) to the provider's authorization endpoint with a fresh
-// state, nonce and PKCE S256 challenge. offline asks for a refresh token
-// (offline_access, access_type=offline), kept for [Manager.IssueUserToken].
+// state and PKCE S256 challenge (and nonce, for OpenID providers). offline
+// asks for a refresh token (offline_access, access_type=offline), kept
+// for [Manager.IssueUserToken]; from GitHub, whose tokens do not expire,
+// the access token is kept instead.
 //
 // Errors are *[Error] values: 400 for a bad next, 502 when the provider
 // cannot be reached, 404 ([ErrNoLogin]) when the app has no browser login
@@ -88,7 +91,7 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, next string, offli
 	if err != nil {
 		return loginBad("login is not available on this host", err)
 	}
-	ready, err := l.idp.get(r.Context())
+	p, err := l.idp.get(r.Context())
 	if err != nil {
 		return loginUnavailable("the identity provider cannot be reached", err)
 	}
@@ -100,39 +103,26 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, next string, offli
 	if err != nil {
 		return loginBad("cannot start a login", err)
 	}
-	cfg := ready.oauth
-	cfg.RedirectURL = redirectURI
-	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.nonce), oauth2.S256ChallengeOption(f.verifier)}
-	params := l.cfg.authorizeParams()
-	for k, v := range params {
-		opts = append(opts, oauth2.SetAuthURLParam(k, v))
-	}
-	if offline {
-		opts = append(opts, oauth2.AccessTypeOffline)
-		if ready.offlineScope {
-			cfg.Scopes = append(append([]string(nil), cfg.Scopes...), oidc.ScopeOfflineAccess)
-			if _, ok := params["prompt"]; !ok {
-				// OpenID Connect Core §11: offline_access needs consent.
-				opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
-			}
-		}
-	}
 	http.SetCookie(w, l.side.cookie(l.flowCookieName(f.state), sealed, l.cfg.Prefix+"/auth", l.cfg.FlowTTL))
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, cfg.AuthCodeURL(f.state, opts...), http.StatusFound)
+	http.Redirect(w, r, p.authCodeURL(f), http.StatusFound)
 	return nil
 }
 
 // Finish completes a login at the callback: it finds the flow cookie
 // of the state, deletes it, compares the state in constant time, exchanges
-// the code with the PKCE verifier, verifies the ID token (see the package
-// documentation), and rotates the session: a new session id in a new
+// the code with the PKCE verifier, establishes who logged in (the ID
+// token, verified; for github and oauth2, the provider's API asked with
+// the access token), checks the email (verified, allowed_email_domains)
+// and the provider's own rules (allowed_orgs, allowed_teams,
+// allowed_tenants), and rotates the session: a new session id in a new
 // cookie (a session cookie sent with the request is revoked). It returns
 // the local path to go to next; the caller answers 303 there.
 //
 // Errors are *[Error] values: 400 when the provider answered error=, the state
-// is missing, unknown, expired or replayed, the code is refused, or the ID
-// token fails any check; 502 when the provider cannot be reached or fails;
+// is missing, unknown, expired or replayed, the code is refused, or the
+// user or the ID token fails any check; 502 when the provider cannot be
+// reached or fails;
 // 404 ([ErrNoLogin]) without browser login. No session is created on error.
 func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (string, error) {
 	if l.noLogin {
@@ -182,30 +172,32 @@ func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (string, error) {
 	if l.idp == nil {
 		return "", loginUnavailable("no identity provider is configured", errors.New("auth: server_metadata_url is empty"))
 	}
-	ready, err := l.idp.get(r.Context())
+	p, err := l.idp.get(r.Context())
 	if err != nil {
 		return "", loginUnavailable("the identity provider cannot be reached", err)
 	}
-	cfg := ready.oauth
-	cfg.RedirectURL = f.redirectURI
-	tok, err := cfg.Exchange(l.idp.clientContext(r.Context()), code, oauth2.VerifierOption(f.verifier))
+	tok, err := p.exchange(r.Context(), code, f)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
-			return "", loginBad("the identity provider refused the login code", err)
+			// GitHub answers its refusals with 200.
+			msg := "the identity provider refused the login code"
+			if c := sanitizeCode(re.ErrorCode); c != "" {
+				msg += " (" + c + ")"
+			}
+			return "", loginBad(msg, err)
 		}
 		return "", loginUnavailable("the identity provider failed", err)
 	}
-	raw, _ := tok.Extra("id_token").(string)
-	if raw == "" {
-		return "", loginBad("the identity provider sent no ID token", nil)
-	}
-	login, err := l.idp.verifyIDToken(r.Context(), ready, raw, f.nonce)
+	login, err := p.identify(r.Context(), tok, f)
 	if err != nil {
-		l.log.Warn("auth: ID token refused", "err", err)
-		return "", loginBad("the identity provider's answer was refused", err)
+		return "", loginErrorOf(err)
 	}
-	if err := l.startSession(w, r, login, f.offline, tok.RefreshToken); err != nil {
+	if login.email, err = l.acceptEmail(login.email); err != nil {
+		l.log.Warn("auth: login refused", "err", err)
+		return "", err
+	}
+	if err := l.startSession(w, r, login, f.offline, p.grant(tok)); err != nil {
 		return "", err
 	}
 	l.log.Info("auth: login", "email", login.email, "offline", f.offline)
@@ -235,4 +227,18 @@ func (l *Login) Logout(w http.ResponseWriter, r *http.Request) error {
 		http.SetCookie(w, l.side.cookie(name, "", l.cfg.Prefix+"/token", 0))
 	}
 	return err
+}
+
+// acceptEmail normalises the email a provider gave and checks it: a
+// user's address (a service account name included: no login may claim
+// one) in allowed_email_domains.
+func (l *Login) acceptEmail(raw string) (string, error) {
+	email, err := emailaddr.ParseUser(raw)
+	if err != nil {
+		return "", loginBad("the identity provider's answer was refused", fmt.Errorf("auth: login email: %w", err))
+	}
+	if !emailaddr.DomainAllowed(email, l.cfg.AllowedEmailDomains) {
+		return "", loginBad("the domain of your email address may not log in to this app", fmt.Errorf("auth: the domain of %q is not allowed", email))
+	}
+	return email, nil
 }

@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg *Config) (*Manager, error) {
 		m.closeOwned()
 		return nil, err
 	}
-	if c.ServerMetadataURL != "" {
+	if c.hasProvider() {
 		m.idp = newIdP(&c, m.client, m.log, m.now)
 	}
 	m.noLogin = c.NoLogin()

@@ -3,7 +3,8 @@ package auth
 import "net/http"
 
 // NoLogin reports whether c configures an app without browser login:
-// neither server_metadata_url nor client_id nor force_user is set. Such an
+// neither server_metadata_url nor client_id nor force_user is set, and
+// provider is oidc (the default; another kind means a login). Such an
 // app never contacts an identity provider; its callers identify with
 // tokens that need none: JWTs of jwt_issuers and of the issuers plugged
 // in ([Config.MachineIssuers]), and service tokens (minted with
@@ -11,7 +12,7 @@ import "net/http"
 // user_management). The login routes answer 404, and
 // [RedirectToLogin] answers 401 instead of redirecting.
 func (c *Config) NoLogin() bool {
-	return c.ServerMetadataURL == "" && c.ClientID == "" && c.InsecureForceUser == ""
+	return c.ServerMetadataURL == "" && c.ClientID == "" && c.InsecureForceUser == "" && c.providerKind() == providerOIDC
 }
 
 // MachineCallers reports whether c accepts machine clients: jwt_issuers

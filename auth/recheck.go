@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/oauthgate/oauthgate/auth/internal/envelope"
-	"github.com/oauthgate/oauthgate/capabilities"
-	"golang.org/x/oauth2"
 )
 
 // recheckRetry is the least time between two re-check attempts of one
@@ -149,77 +146,42 @@ func (m *Manager) loadGrant(ctx context.Context, rs *recheckState) {
 	}
 }
 
-// refreshGrant uses the refresh token. A refusal of the grant
-// (invalid_grant) or an ID token for another user wraps ErrTokenRevoked;
-// other errors mean the provider could not answer.
+// refreshGrant asks the provider to confirm the grant (a refresh token,
+// or for GitHub a lasting access token; see [loginProvider.recheck]). A
+// refusal wraps ErrTokenRevoked; other errors mean the provider could not
+// answer.
 func (m *Manager) refreshGrant(ctx context.Context, rs *recheckState, now time.Time) error {
 	if m.idp == nil {
 		return errors.New("auth: no identity provider configured")
 	}
-	ready, err := m.idp.get(ctx)
+	p, err := m.idp.get(ctx)
 	if err != nil {
 		return err
 	}
-	cctx := m.idp.clientContext(ctx)
-	tok, err := ready.oauth.TokenSource(cctx, &oauth2.Token{RefreshToken: rs.refresh}).Token()
-	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-			return fmt.Errorf("auth: refresh refused (%s): %w", re.ErrorCode, ErrTokenRevoked)
-		}
+	res, err := p.recheck(ctx, rs.refresh, rs.subject)
+	if res.grant == "" {
 		return err
 	}
-	// The provider may have rotated the refresh token: keep the new one
-	// whatever the ID token says.
-	if tok.RefreshToken != "" {
-		rs.refresh = tok.RefreshToken
-	}
-	raw, idErr := m.checkRefreshedIDToken(cctx, ready, tok, rs.subject)
+	// The provider may have rotated the grant: keep the new one whatever
+	// else the answer says.
+	rs.refresh = res.grant
 	checked := now
-	if idErr != nil {
+	if err != nil {
 		checked = rs.lastOK
-	} else if raw != nil {
+	} else if res.claims != nil {
 		// A claim changed at the provider applies from now on.
-		cv := m.claims.keep(raw, rs.subject)
+		cv := m.claims.keep(res.claims, rs.subject)
 		rs.claims.Store(&cv)
 	}
-	sealed, err := m.sealGrant(keptGrant{refresh: rs.refresh, checked: checked, claims: rs.currentClaims(), hasClaims: true})
-	if err == nil {
-		err = m.tokens.PutGrant(ctx, rs.tokenID, sealed, rs.expiresAt)
+	sealed, serr := m.sealGrant(keptGrant{refresh: rs.refresh, checked: checked, claims: rs.currentClaims(), hasClaims: true})
+	if serr == nil {
+		serr = m.tokens.PutGrant(ctx, rs.tokenID, sealed, rs.expiresAt)
 	}
-	if err != nil {
-		// The rotated refresh token lives on in memory only.
-		m.log.Error("auth: could not keep a rotated refresh token", "token_id", rs.tokenID, "err", err)
+	if serr != nil {
+		// The rotated grant lives on in memory only.
+		m.log.Error("auth: could not keep a rotated refresh token", "token_id", rs.tokenID, "err", serr)
 	}
-	return idErr
-}
-
-// checkRefreshedIDToken verifies the ID token of a refresh answer, if any:
-// signature, issuer, audience, expiry, and the same user. It returns the
-// token's claims (nil without an ID token).
-func (m *Manager) checkRefreshedIDToken(ctx context.Context, ready *idpReady, tok *oauth2.Token, subject string) (map[string]json.RawMessage, error) {
-	raw, _ := tok.Extra("id_token").(string)
-	if raw == "" {
-		return nil, nil
-	}
-	idt, err := ready.verifier.Verify(ctx, raw)
-	if err != nil {
-		return nil, fmt.Errorf("auth: refreshed ID token: %w", err)
-	}
-	var claims struct {
-		Email string `json:"email"`
-	}
-	var all map[string]json.RawMessage
-	if err := idt.Claims(&claims); err != nil {
-		return nil, fmt.Errorf("auth: refreshed ID token: %w", err)
-	}
-	if err := idt.Claims(&all); err != nil {
-		return nil, fmt.Errorf("auth: refreshed ID token: %w", err)
-	}
-	if claims.Email != "" && capabilities.NormalizeEmail(claims.Email) != subject {
-		return nil, fmt.Errorf("auth: refreshed ID token names another user: %w", ErrTokenRevoked)
-	}
-	return all, nil
+	return err
 }
 
 // keptGrant is what the token store keeps of a user token's grant, so

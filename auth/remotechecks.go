@@ -21,7 +21,11 @@ func (r RemoteCheck) Run(ctx context.Context) error { return r.run(ctx) }
 
 // RemoteChecks lists the checks of the services c names: the data source
 // of store.driver (through the driver's Ping, which changes nothing), the
-// identity provider's discovery document and keys, and each jwt_issuers
+// identity provider (oidc and microsoft: its discovery document and keys;
+// github: its API, and its token endpoint taking the client's
+// credentials; oauth2: the token endpoint taking them, the user-info
+// endpoint refusing a request without token, the authorization endpoint
+// answering), and each jwt_issuers
 // entry's keys (found by discovery or at jwks_url, or read from
 // public_key_file or jwks_file). Each check goes the
 // way the Manager does, through c.HTTPClient. c is a loaded configuration
@@ -42,16 +46,16 @@ func (c *Config) RemoteChecks() []RemoteCheck {
 			},
 		})
 	}
-	if c.ServerMetadataURL != "" && c.InsecureForceUser == "" {
+	if c.hasProvider() && c.InsecureForceUser == "" {
 		p := newIdP(c, client, log, time.Now)
 		out = append(out, RemoteCheck{
-			Name: fmt.Sprintf("identity provider %s (server_metadata_url)", p.issuer),
+			Name: providerCheckName(c, p.where),
 			run: func(ctx context.Context) error {
 				r, err := p.discover(ctx)
 				if err != nil {
 					return err
 				}
-				return newLimitedKeySet(client, time.Now, r.jwksURL, 0).fetch(ctx)
+				return r.check(ctx)
 			},
 		})
 	}
@@ -83,4 +87,17 @@ func (c *Config) RemoteChecks() []RemoteCheck {
 		})
 	}
 	return out
+}
+
+// providerCheckName names the check of the identity provider at where.
+func providerCheckName(c *Config, where string) string {
+	switch c.providerKind() {
+	case providerGitHub:
+		return fmt.Sprintf("GitHub %s (provider github: API, client_id and client_secret)", where)
+	case providerOAuth2:
+		return fmt.Sprintf("OAuth 2.0 provider %s (authorize_url, token_url with client_id and client_secret, userinfo_url)", where)
+	case providerMicrosoft:
+		return fmt.Sprintf("identity provider %s (server_metadata_url, provider microsoft)", where)
+	}
+	return fmt.Sprintf("identity provider %s (server_metadata_url)", where)
 }

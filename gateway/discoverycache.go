@@ -32,12 +32,20 @@ func cachedDiscoveryOK(c *Config) bool {
 	var doc struct {
 		Issuer string `json:"issuer"`
 	}
-	return json.Unmarshal(data, &doc) == nil && doc.Issuer != "" && doc.Issuer == expectedIssuer(c)
+	return json.Unmarshal(data, &doc) == nil && issuerMatches(c, doc.Issuer)
 }
 
-// expectedIssuer is the issuer that the discovery URL names.
-func expectedIssuer(c *Config) string {
-	return strings.TrimSuffix(c.Auth.ServerMetadataURL, "/.well-known/openid-configuration")
+// issuerMatches reports whether a discovery document naming issuer is
+// the configured provider's: the issuer that the discovery URL names, or
+// for provider microsoft, whose multi-tenant document names a template
+// ("https://…/{tenantid}/v2.0"), that template (auth checks each ID
+// token's issuer against it).
+func issuerMatches(c *Config, issuer string) bool {
+	want := strings.TrimSuffix(c.Auth.ServerMetadataURL, "/.well-known/openid-configuration")
+	if issuer == "" {
+		return false
+	}
+	return issuer == want || c.Auth.Provider == "microsoft" && strings.Contains(issuer, "{tenantid}")
 }
 
 // saveDiscovery fetches the discovery document again (once, after a
@@ -63,7 +71,7 @@ func saveDiscovery(ctx context.Context, c *Config, client *http.Client) error {
 	var doc struct {
 		Issuer string `json:"issuer"`
 	}
-	if len(data) > maxDiscoveryBytes || json.Unmarshal(data, &doc) != nil || doc.Issuer != expectedIssuer(c) {
+	if len(data) > maxDiscoveryBytes || json.Unmarshal(data, &doc) != nil || !issuerMatches(c, doc.Issuer) {
 		return errors.New("the discovery document is not the configured provider's")
 	}
 	return atomicfile.Write(c.DiscoveryCache, data, 0o600)

@@ -18,6 +18,7 @@ import (
 	"github.com/oauthgate/oauthgate/clientcreds"
 	"github.com/oauthgate/oauthgate/gateway"
 	"github.com/oauthgate/oauthgate/gateway/gatewaytest"
+	"github.com/oauthgate/oauthgate/mockidp"
 )
 
 // Each kind of caller gets the right status on public, login and
@@ -672,5 +673,38 @@ func TestDiscoveryCache(t *testing.T) {
 	}
 	if g := restart(func(c *gateway.Config) { c.DiscoveryCache = other }); g.Ready() {
 		t.Error("ready with another provider's document")
+	}
+}
+
+// The discovery cache keeps a Microsoft multi-tenant document, whose
+// issuer is a template rather than the URL it is served at.
+func TestDiscoveryCacheMicrosoft(t *testing.T) {
+	t.Parallel()
+	ms, err := mockidp.NewServer(mockidp.Options{Mode: mockidp.ModeMicrosoft})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Close()
+	cache := filepath.Join(t.TempDir(), "discovery.json")
+	e := newEnv(t, nil, func(c *gateway.Config) {
+		c.DiscoveryCache = cache
+		c.Auth.Provider = "microsoft"
+		c.Auth.ServerMetadataURL = ms.URL + "/common/v2.0/.well-known/openid-configuration"
+	})
+	waitFor(t, func() bool { _, err := os.Stat(cache); return err == nil })
+	data, _ := os.ReadFile(cache)
+	if !strings.Contains(string(data), ms.URL+"/{tenantid}/v2.0") {
+		t.Fatalf("cached: %s", data)
+	}
+	ms.Close() // the provider goes down
+	cfg := *e.gw.Config()
+	cfg.Observer = nil
+	g, err := gateway.New(context.Background(), &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if !g.Ready() {
+		t.Error("not ready with the cached document")
 	}
 }

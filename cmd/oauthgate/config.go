@@ -42,10 +42,14 @@ readable (clients_file, key files, tls and ca files...), or, for one the
 program writes when missing (capabilities.user_file,
 client_credentials.signing_key_file, discovery_cache), creatable in its
 folder. Then, unless --offline, the network: the store (store.dsn, through
-the store driver, changing nothing), the identity provider (its discovery
-document names the issuer of server_metadata_url and the endpoints a login
-needs, and its keys load) and each of jwt_issuers (its keys load, found by
-discovery or at jwks_url); the checks run at once, 5s each at most.
+the store driver, changing nothing), the identity provider (oidc and
+microsoft: its discovery document names the issuer of server_metadata_url,
+or for microsoft an issuer template, and the endpoints a login needs, and
+its keys load; github: its API answers, and its token endpoint takes
+client_id and client_secret; oauth2: the token endpoint takes them, and
+userinfo_url and authorize_url answer) and each of jwt_issuers (its keys
+load, found by discovery or at jwks_url); the checks run at once, 5s each
+at most.
 Prints one line per file and network check ("ok" or "failed: reason"),
 then "ok" and a summary without secrets; or each problem naming its key
 (exit status 1). Warnings (stderr) point out what is
@@ -144,7 +148,7 @@ client_id set), or force_user.`)
 		warn(stderr, "config check", "%s", w)
 	}
 	fmt.Fprintf(stdout, "ok: %s\n", *path)
-	provider, clientID := cfg.ServerMetadataURL, cfg.ClientID
+	provider, clientID := providerSummary(cfg), cfg.ClientID
 	mode := "browser login through the identity provider"
 	switch {
 	case cfg.InsecureForceUser != "":
@@ -234,4 +238,21 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dd", d/day)
 	}
 	return d.String()
+}
+
+// providerSummary names the identity provider of cfg: the discovery URL
+// (oidc), or the kind and where it is.
+func providerSummary(cfg *auth.Config) string {
+	switch cfg.Provider {
+	case "github":
+		if cfg.ProviderURL != "" {
+			return "github " + cfg.ProviderURL
+		}
+		return "github https://github.com"
+	case "microsoft":
+		return "microsoft " + cfg.ServerMetadataURL
+	case "oauth2":
+		return "oauth2 " + cfg.AuthorizeURL
+	}
+	return cfg.ServerMetadataURL
 }

@@ -19,7 +19,9 @@ import (
 
 // Login flow: a callback that is not the completion of the login this
 // browser started, or whose ID token fails any check, is refused with a
-// 400 page, and no session is created.
+// 400 page, and no session is created. The state, code, PKCE and email
+// rules are checked with every kind of provider (the mock provider's
+// modes).
 
 // refused checks a refused callback: a 400 HTML page, no session cookie
 // set, the flow cookie of the state deleted (a state is used once), and
@@ -83,7 +85,11 @@ func param(t *testing.T, raw, k string) string {
 
 func TestLoginStateFaults(t *testing.T) {
 	t.Parallel()
-	a := start(t, e2etest.Options{})
+	eachMode(t, loginStateFaults)
+}
+
+func loginStateFaults(t *testing.T, mode mockidp.Mode) {
+	a := startWith(t, e2etest.IdPMode(t, mode), e2etest.Options{})
 	t.Run("missing state", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
@@ -131,7 +137,7 @@ func TestLoginStateFaults(t *testing.T) {
 	t.Run("expired flow", func(t *testing.T) {
 		// A flow cookie kept past flow_ttl (the browser did not drop it).
 		clock := e2etest.NewClock()
-		ca := start(t, e2etest.Options{Edit: func(c *auth.Config) { c.Now = clock.Now }})
+		ca := startWith(t, e2etest.IdPMode(t, mode), e2etest.Options{Edit: func(c *auth.Config) { c.Now = clock.Now }})
 		b := ca.NewBrowser("b")
 		cb := b.StartLogin(t, e2etest.UserEmail, "/me", false)
 		clock.Advance((10 * time.Minute) + time.Second)
@@ -141,7 +147,11 @@ func TestLoginStateFaults(t *testing.T) {
 
 func TestLoginCodeFaults(t *testing.T) {
 	t.Parallel()
-	a := start(t, e2etest.Options{})
+	eachMode(t, loginCodeFaults)
+}
+
+func loginCodeFaults(t *testing.T, mode mockidp.Mode) {
+	a := startWith(t, e2etest.IdPMode(t, mode), e2etest.Options{})
 	t.Run("replayed code", func(t *testing.T) {
 		b := a.NewBrowser("b")
 		first := b.StartLogin(t, e2etest.UserEmail, "/me", false)
@@ -175,7 +185,11 @@ func TestLoginCodeFaults(t *testing.T) {
 // verifier at the exchange, and a wrong verifier ends the login.
 func TestLoginPKCE(t *testing.T) {
 	t.Parallel()
-	a := start(t, e2etest.Options{})
+	eachMode(t, loginPKCE)
+}
+
+func loginPKCE(t *testing.T, mode mockidp.Mode) {
+	a := startWith(t, e2etest.IdPMode(t, mode), e2etest.Options{})
 	b := a.NewBrowser("b")
 	resp := b.Get(t, "/login?next=/me").Expect(t, http.StatusFound)
 	authURL := resp.Location(t)
@@ -245,7 +259,11 @@ func TestLoginIDTokenFaults(t *testing.T) {
 // or on a dot boundary, and an email with more than one "@" never passes.
 func TestLoginEmailDomains(t *testing.T) {
 	t.Parallel()
-	idp := e2etest.IdP(t)
+	eachMode(t, loginEmailDomains)
+}
+
+func loginEmailDomains(t *testing.T, mode mockidp.Mode) {
+	idp := e2etest.IdPMode(t, mode)
 	a := startWith(t, idp, e2etest.Options{Extra: "allowed_email_domains: [company.example, kiosk.example]\n"})
 	for _, tc := range []struct {
 		email string
@@ -300,7 +318,11 @@ func TestLoginEmailDomains(t *testing.T) {
 // its bytes and gets none of the stored user's capabilities.
 func TestLoginEmailLookalikes(t *testing.T) {
 	t.Parallel()
-	idp := e2etest.IdP(t)
+	eachMode(t, loginEmailLookalikes)
+}
+
+func loginEmailLookalikes(t *testing.T, mode mockidp.Mode) {
+	idp := e2etest.IdPMode(t, mode)
 	a := startWith(t, idp, e2etest.Options{Users: map[string][]string{
 		"kate@corp.example":                     {"write"},
 		"sam@corp.example":                      {"write"},

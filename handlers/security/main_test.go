@@ -158,6 +158,17 @@ func start(t *testing.T, o e2etest.Options) *app {
 	return startWith(t, e2etest.IdP(t), o)
 }
 
+// eachMode runs test for every mode of the mock provider (every kind of
+// identity provider the login speaks to), in parallel.
+func eachMode(t *testing.T, test func(t *testing.T, mode mockidp.Mode)) {
+	for _, mode := range mockidp.Modes() {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			test(t, mode)
+		})
+	}
+}
+
 // startWith serves the standard test app with idp as its provider; the
 // Manager logs into the suite's logs, and every secret crossing the app or
 // its provider client is remembered.
@@ -275,13 +286,27 @@ func (t *idpRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	switch ct := resp.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "application/json"):
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
 			return nil, err
 		}
 		rememberJSONTokens("provider token", body)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		// GitHub's token answer, unless asked for JSON.
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			for _, k := range []string{"access_token", "refresh_token", "id_token"} {
+				suiteSecrets.add("provider token", form.Get(k))
+			}
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	return resp, nil

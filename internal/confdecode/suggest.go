@@ -1,5 +1,11 @@
 package confdecode
 
+// Nearest suggests the choice closest to a mistyped one, as the "did you
+// mean" of an unknown key does: at most two edits away, ties to the first
+// of choices; "" when none is close. For values that name one of a few
+// choices, such as a provider.
+func Nearest(s string, choices []string) string { return nearest(s, choices) }
+
 // nearest suggests the known key closest to a mistyped one: at most two
 // edits away, ties to the alphabetically first of keys (sorted).
 func nearest(key string, keys []string) string {

@@ -170,8 +170,9 @@ func (c *Client) StartLogin(t testing.TB, email, next string, offline bool) stri
 	}
 	aq := authURL.Query()
 	for _, p := range []string{"state", "nonce", "code_challenge"} {
-		if aq.Get(p) == "" {
-			t.Fatalf("authorize request without %s: %s", p, authURL)
+		// A nonce is OpenID's: the other modes get none.
+		if got, want := aq.Get(p) != "", p != "nonce" || c.App.OpenID(); got != want {
+			t.Fatalf("authorize request with %s: %v; want %v: %s", p, got, want, authURL)
 		}
 	}
 	if aq.Get("code_challenge_method") != "S256" {

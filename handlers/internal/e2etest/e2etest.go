@@ -39,10 +39,27 @@ func signingKey(t testing.TB) *rsa.PrivateKey {
 	return key
 }
 
-// IdP starts a mock identity provider for the test, closed at its end.
+// IdP starts a mock OpenID provider for the test, closed at its end.
 func IdP(t testing.TB) *mockidp.Server {
 	t.Helper()
-	idp, err := mockidp.NewServer(mockidp.Options{SigningKey: signingKey(t)})
+	return IdPMode(t, mockidp.ModeOIDC)
+}
+
+// IdPMode starts a mock provider speaking mode (as GitHub, Microsoft, a
+// plain OAuth 2.0 server), knowing users, closed at the test's end.
+func IdPMode(t testing.TB, mode mockidp.Mode, users ...mockidp.User) *mockidp.Server {
+	t.Helper()
+	return NewIdP(t, mockidp.Options{Mode: mode, Users: users})
+}
+
+// NewIdP starts a mock provider with opts (the test binary's signing key
+// unless opts has one), closed at the test's end.
+func NewIdP(t testing.TB, opts mockidp.Options) *mockidp.Server {
+	t.Helper()
+	if opts.SigningKey == nil {
+		opts.SigningKey = signingKey(t)
+	}
+	idp, err := mockidp.NewServer(opts)
 	if err != nil {
 		t.Fatalf("mockidp: %v", err)
 	}
@@ -104,23 +121,45 @@ type Options struct {
 }
 
 // ConfigYAML returns the configuration text of an app whose provider is
-// idp, in easy-oauth's keys plus base_url.
+// idp: for an OpenID provider, easy-oauth's keys plus base_url; for the
+// other modes, the provider's keys (ProviderYAML) instead of
+// server_metadata_url and client_kwargs.
 func ConfigYAML(idp *mockidp.Server, baseURL string, o Options) string {
 	caps := o.Capabilities
 	if caps == "" {
 		caps = Capabilities
 	}
 	var b strings.Builder
-	b.WriteString("server_metadata_url: " + idp.URL + "/.well-known/openid-configuration\n")
+	b.WriteString(ProviderYAML(idp))
 	b.WriteString("secret_key: " + SecretKey() + "\n")
 	b.WriteString("client_id: " + mockidp.DemoClientID + "\n")
 	b.WriteString("client_secret: " + mockidp.DemoClientSecret + "\n")
-	b.WriteString("client_kwargs:\n  scope: openid email\n")
 	b.WriteString("prefix: \"" + o.Prefix + "\"\n")
 	b.WriteString("base_url: " + baseURL + "\n")
 	b.WriteString(caps)
 	b.WriteString(o.Extra)
 	return b.String()
+}
+
+// ProviderYAML returns the keys naming idp as the app's provider, by its
+// mode: the discovery URL (oidc; microsoft's multi-tenant "common"
+// document), the GitHub Enterprise URL (github), or the endpoints and
+// the paths of the user-info answer (oauth2).
+func ProviderYAML(idp *mockidp.Server) string {
+	switch idp.Provider.Mode() {
+	case mockidp.ModeGitHub:
+		return "provider: github\nprovider_url: " + idp.URL + "\n"
+	case mockidp.ModeMicrosoft:
+		return "provider: microsoft\nserver_metadata_url: " + idp.URL + "/common/v2.0/.well-known/openid-configuration\n"
+	case mockidp.ModeOAuth2:
+		return "provider: oauth2\n" +
+			"authorize_url: " + idp.URL + "/oauth2/authorize\n" +
+			"token_url: " + idp.URL + "/oauth2/token\n" +
+			"userinfo_url: " + idp.URL + "/oauth2/userinfo\n" +
+			"email_path: profile.email\nemail_verified_path: profile.email_verified\nsubject_path: id\n"
+	}
+	return "server_metadata_url: " + idp.URL + "/.well-known/openid-configuration\n" +
+		"client_kwargs:\n  scope: openid email\n"
 }
 
 // App is a running app: the Manager, its routes and the protected routes
@@ -210,4 +249,11 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// OpenID reports whether the app's provider is an OpenID provider (ID
+// tokens, nonce): modes oidc and microsoft.
+func (a *App) OpenID() bool {
+	m := a.IdP.Provider.Mode()
+	return m == mockidp.ModeOIDC || m == mockidp.ModeMicrosoft
 }

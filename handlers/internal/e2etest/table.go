@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/oauthgate/oauthgate/mockidp"
 )
 
 // Case is one row of the shared table: who sends what, and the status the
@@ -141,11 +143,22 @@ var oversizedBody = `{"email":"scratch@corp.example","capabilities":["` + string
 // TablePrefix is the prefix the table runs under.
 const TablePrefix = "/api/v1"
 
-// RunTable starts the app that build makes, with the prefix /api/v1, makes
-// every caller of the table through the real login flow, and checks each
-// row.
+// RunTable runs, for each mode of the mock provider (each kind of
+// identity provider), the table and the refusals: it starts the app that
+// build makes, with the prefix /api/v1, makes every caller of the table
+// through the real login flow, and checks each row; then each login of
+// [Refusals] is refused as it must be.
 func RunTable(t *testing.T, build Builder) {
-	idp := IdP(t)
+	for _, mode := range mockidp.Modes() {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			runTable(t, IdPMode(t, mode), build)
+			t.Run("refusals", func(t *testing.T) { RunRefusals(t, mode, build) })
+		})
+	}
+}
+
+func runTable(t *testing.T, idp *mockidp.Server, build Builder) {
 	app := Start(t, idp, build, Options{Prefix: TablePrefix})
 	admin := app.User(t, AdminEmail)
 	callers := map[string]*Client{
